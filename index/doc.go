@@ -1,0 +1,18 @@
+// Package index owns ringside's local metadata store: the locations (backend
+// targets), the gateway buckets bound to them, every object version the
+// gateway knows of, and each mirror bucket's ingest progress. It is a Badger
+// database; HEAD and LIST are answered from it without a backend round trip.
+//
+// The backend is the source of truth for objects, so everything under a
+// bucket here can be rebuilt from a version listing of the backend.
+//
+// Key layout (Badger compares raw bytes, which is S3's UTF-8 binary order;
+// bucket names and object keys never contain NUL):
+//
+//	L<location>                      → Location
+//	B<bucket>                        → Bucket
+//	O<bucket>\x00<key>               → Version: the current version (absent when
+//	                                   the latest version is a delete marker)
+//	V<bucket>\x00<key>\x00<^seq BE8> → Version: every version, newest first
+//	S<bucket>                        → IngestState
+package index
