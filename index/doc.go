@@ -11,8 +11,14 @@
 //
 //	L<location>                      → Location
 //	B<bucket>                        → Bucket
-//	O<bucket>\x00<key>               → Version: the current version (absent when
-//	                                   the latest version is a delete marker)
+//	O<bucket>\x00<key>               → Version: the latest version, which may
+//	                                   be a delete marker (then the entry's
+//	                                   user meta byte is 1, so listings skip
+//	                                   it without decoding the value)
 //	V<bucket>\x00<key>\x00<^seq BE8> → Version: every version, newest first
 //	S<bucket>                        → IngestState
+//
+// Every call that changes a key's versions is one Badger transaction that
+// reads the key's O entry, so concurrent changes to one key conflict and are
+// retried rather than lost.
 package index

@@ -113,6 +113,6 @@ type IngestState struct {
 // Stats counts what the index holds.
 type Stats struct {
 	Buckets  int   `json:"buckets"`
-	Objects  int64 `json:"objects"`
-	Versions int64 `json:"versions"`
+	Objects  int64 `json:"objects"`  // keys whose latest version is not a delete marker
+	Versions int64 `json:"versions"` // versions, delete markers included
 }

@@ -1,0 +1,276 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestSetKeyVersions(t *testing.T) {
+	meta := map[string]string{"Content-Type": "text/plain"}
+	pending := func(v Version) Version { v.MetaPending = true; return v }
+	complete := func(v Version, m map[string]string) Version { v.Metadata = m; return v }
+	etag := func(v Version, e string) Version { v.ETag = e; return v }
+	size := func(v Version, s int64) Version { v.Size = s; return v }
+	tests := []struct {
+		name    string
+		before  []Version // recorded before the listing began
+		after   []Version // recorded after the listing began
+		listed  []Version
+		changed bool
+		want    []string
+		stats   Stats
+		check   func(t *testing.T, vs []Version)
+	}{
+		{"new key", nil, nil, []Version{pending(ver("k", "v2")), pending(ver("k", "v1"))},
+			true, []string{"k@v2*", "k@v1"}, Stats{Objects: 1, Versions: 2}, nil},
+		{"equal", []Version{ver("k", "v1"), ver("k", "v2")}, nil, []Version{ver("k", "v2"), ver("k", "v1")},
+			false, []string{"k@v2*", "k@v1"}, Stats{Objects: 1, Versions: 2}, nil},
+		{"new version on top", []Version{ver("k", "v1")}, nil, []Version{ver("k", "v2"), ver("k", "v1")},
+			true, []string{"k@v2*", "k@v1"}, Stats{Objects: 1, Versions: 2}, nil},
+		{"reordered", []Version{ver("k", "v1"), ver("k", "v2")}, nil, []Version{ver("k", "v1"), ver("k", "v2")},
+			true, []string{"k@v1*", "k@v2"}, Stats{Objects: 1, Versions: 2}, nil},
+		{"delete marker on top", []Version{ver("k", "v1")}, nil, []Version{marker("k", "dm"), ver("k", "v1")},
+			true, []string{"k@dm!*", "k@v1"}, Stats{Objects: 0, Versions: 2}, nil},
+		{"version gone", []Version{ver("k", "v1"), ver("k", "v2")}, nil, []Version{ver("k", "v1")},
+			true, []string{"k@v1*"}, Stats{Objects: 1, Versions: 1}, nil},
+		{"key gone", []Version{ver("k", "v1"), ver("k", "v2")}, nil, nil,
+			true, []string{}, Stats{}, nil},
+		{"unknown key stays absent", nil, nil, nil,
+			false, []string{}, Stats{}, nil},
+		{"etag differs", []Version{ver("k", "v1")}, nil, []Version{etag(ver("k", "v1"), `"x"`)},
+			true, []string{"k@v1*"}, Stats{Objects: 1, Versions: 1},
+			func(t *testing.T, vs []Version) {
+				if vs[0].ETag != `"x"` {
+					t.Errorf("ETag = %s", vs[0].ETag)
+				}
+			}},
+		{"size differs", []Version{ver("k", "v1")}, nil, []Version{size(ver("k", "v1"), 99)},
+			true, []string{"k@v1*"}, Stats{Objects: 1, Versions: 1}, nil},
+		{"known metadata kept for a pending listing", []Version{complete(ver("k", "v1"), meta)}, nil,
+			[]Version{pending(ver("k", "v1"))},
+			false, []string{"k@v1*"}, Stats{Objects: 1, Versions: 1},
+			func(t *testing.T, vs []Version) {
+				if !maps.Equal(vs[0].Metadata, meta) || vs[0].MetaPending {
+					t.Errorf("metadata lost: %+v", vs[0])
+				}
+			}},
+		{"known metadata kept when moved", []Version{complete(ver("k", "v1"), meta)}, nil,
+			[]Version{pending(ver("k", "v2")), pending(ver("k", "v1"))},
+			true, []string{"k@v2*", "k@v1"}, Stats{Objects: 1, Versions: 2},
+			func(t *testing.T, vs []Version) {
+				if !maps.Equal(vs[1].Metadata, meta) || vs[1].MetaPending || !vs[0].MetaPending {
+					t.Errorf("metadata = %+v", vs)
+				}
+			}},
+		{"new metadata replaces known", []Version{complete(ver("k", "v1"), meta)}, nil,
+			[]Version{complete(ver("k", "v1"), map[string]string{"Content-Type": "image/png"})},
+			true, []string{"k@v1*"}, Stats{Objects: 1, Versions: 1},
+			func(t *testing.T, vs []Version) {
+				if vs[0].Metadata["Content-Type"] != "image/png" {
+					t.Errorf("metadata = %v", vs[0].Metadata)
+				}
+			}},
+		{"metadata fills a pending version", []Version{pending(ver("k", "v1"))}, nil,
+			[]Version{complete(ver("k", "v1"), meta)},
+			true, []string{"k@v1*"}, Stats{Objects: 1, Versions: 1},
+			func(t *testing.T, vs []Version) {
+				if vs[0].MetaPending || !maps.Equal(vs[0].Metadata, meta) {
+					t.Errorf("version = %+v", vs[0])
+				}
+			}},
+		{"changed etag drops stale metadata", []Version{complete(ver("k", NullVersion), meta)}, nil,
+			[]Version{pending(etag(ver("k", NullVersion), `"x"`))},
+			true, []string{"k@null*"}, Stats{Objects: 1, Versions: 1},
+			func(t *testing.T, vs []Version) {
+				if !vs[0].MetaPending || vs[0].Metadata != nil {
+					t.Errorf("version = %+v", vs[0])
+				}
+			}},
+		{"write after listing began is kept", []Version{ver("k", "v1")}, []Version{ver("k", "v2")},
+			[]Version{ver("k", "v1")},
+			false, []string{"k@v2*", "k@v1"}, Stats{Objects: 1, Versions: 2}, nil},
+		{"write after listing began stays newest", []Version{ver("k", "v1")}, []Version{ver("k", "v3")},
+			[]Version{ver("k", "v2"), ver("k", "v1")},
+			true, []string{"k@v3*", "k@v2", "k@v1"}, Stats{Objects: 1, Versions: 3}, nil},
+		{"empty listing keeps only later writes", []Version{ver("k", "v1")}, []Version{marker("k", "dm")},
+			nil,
+			true, []string{"k@dm!*"}, Stats{Objects: 0, Versions: 1}, nil},
+		{"later null overwrite beats the listed null", []Version{etag(ver("k", NullVersion), `"old"`)},
+			[]Version{etag(ver("k", NullVersion), `"new"`)},
+			[]Version{etag(ver("k", NullVersion), `"old"`)},
+			false, []string{"k@null*"}, Stats{Objects: 1, Versions: 1},
+			func(t *testing.T, vs []Version) {
+				if vs[0].ETag != `"new"` {
+					t.Errorf("ETag = %s", vs[0].ETag)
+				}
+			}},
+		{"later write listed too takes the listed place",
+			[]Version{ver("k", "v1")}, []Version{ver("k", "v2")},
+			[]Version{ver("k", "v2"), ver("k", "v1")},
+			false, []string{"k@v2*", "k@v1"}, Stats{Objects: 1, Versions: 2}, nil},
+		{"duplicate listed ids count once", nil, nil, []Version{ver("k", "v1"), ver("k", "v1")},
+			true, []string{"k@v1*"}, Stats{Objects: 1, Versions: 1}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDB(t)
+			record(t, d, "bkt", tt.before...)
+			listedAt := time.Now()
+			for !time.Now().After(listedAt) {
+				// Later writes must carry a later clock reading.
+			}
+			record(t, d, "bkt", tt.after...)
+			var tsBefore uint64
+			if len(tt.before)+len(tt.after) > 0 {
+				tsBefore = commitTS(t, d, objectKey("bkt", "k"))
+			}
+			changed, err := d.SetKeyVersions("bkt", "k", tt.listed, listedAt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if changed != tt.changed {
+				t.Errorf("changed = %v, want %v", changed, tt.changed)
+			}
+			if !changed && tsBefore != 0 && commitTS(t, d, objectKey("bkt", "k")) != tsBefore {
+				t.Error("unchanged versions were written")
+			}
+			vs, err := d.KeyVersions("bkt", "k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(vs); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("versions = %q, want %q", got, tt.want)
+			}
+			l, err := d.Latest("bkt", "k")
+			switch {
+			case len(vs) == 0:
+				wantNotFound(t, err)
+			case err != nil || l.VersionID != vs[0].VersionID || l.ETag != vs[0].ETag:
+				t.Errorf("Latest = %+v, %v; want %+v", l, err, vs[0])
+			}
+			if tt.check != nil {
+				tt.check(t, vs)
+			}
+			checkStats(t, d, tt.stats)
+			again, err := d.SetKeyVersions("bkt", "k", tt.listed, listedAt)
+			if err != nil || again {
+				t.Errorf("repeating the same listing: changed = %v, %v", again, err)
+			}
+		})
+	}
+}
+
+// TestSetKeyVersionsRacesRecordVersion runs an ingest of a listing that
+// predates concurrent gateway writes: neither may be lost.
+func TestSetKeyVersionsRacesRecordVersion(t *testing.T) {
+	meta := map[string]string{"Content-Type": "text/plain"}
+	for round := range 20 {
+		d := newDB(t)
+		listedAt := time.Now()
+		for !time.Now().After(listedAt) {
+		}
+		record(t, d, "bkt", ver("k", "v1"))
+		listed := ver("k", "v1")
+		listed.Metadata = meta
+		var wg sync.WaitGroup
+		var recErr, setErr error
+		wg.Add(2)
+		go func() { defer wg.Done(); recErr = d.RecordVersion("bkt", ver("k", "v2")) }()
+		go func() { defer wg.Done(); _, setErr = d.SetKeyVersions("bkt", "k", []Version{listed}, listedAt) }()
+		wg.Wait()
+		if err := errors.Join(recErr, setErr); err != nil {
+			t.Fatal(err)
+		}
+		vs, err := d.KeyVersions("bkt", "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(ids(vs)); got != "[k@v2* k@v1]" || !maps.Equal(vs[1].Metadata, meta) {
+			t.Fatalf("round %d: versions = %s, v1 metadata %v", round, got, vs[1].Metadata)
+		}
+		checkStats(t, d, Stats{Objects: 1, Versions: 2})
+		d.Close()
+	}
+}
+
+func TestScanKeys(t *testing.T) {
+	d := newDB(t)
+	record(t, d, "bkt", ver("a", "a1"), ver("a/x", "x1"), ver("ab", "ab1"), ver("b", "b1"), ver("b", "b2"),
+		ver("c", "c1"), ver("d", "d1"))
+	record(t, d, "bkt0", ver("zz", "z1"))
+	record(t, d, "bkt1", ver("a", "a1"))
+	tests := []struct {
+		after, through string
+		want           []string
+	}{
+		{"", "", []string{"a@a1*", "a/x@x1*", "ab@ab1*", "b@b2*", "b@b1", "c@c1*", "d@d1*"}},
+		{"a", "", []string{"a/x@x1*", "ab@ab1*", "b@b2*", "b@b1", "c@c1*", "d@d1*"}},
+		{"a", "b", []string{"a/x@x1*", "ab@ab1*", "b@b2*", "b@b1"}},
+		{"", "a", []string{"a@a1*"}},
+		{"b", "c", []string{"c@c1*"}},
+		{"bb", "", []string{"c@c1*", "d@d1*"}},
+		{"", "bb", []string{"a@a1*", "a/x@x1*", "ab@ab1*", "b@b2*", "b@b1"}},
+		{"d", "", []string{}},
+		{"c", "c", []string{}},
+	}
+	for _, tt := range tests {
+		got := []string{}
+		err := d.ScanKeys("bkt", tt.after, tt.through, func(key string, vs []Version) error {
+			for _, v := range vs {
+				if v.Key != key {
+					t.Errorf("version %s of key %s", v.Key, key)
+				}
+			}
+			got = append(got, ids(vs)...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("ScanKeys(%q, %q) = %q, want %q", tt.after, tt.through, got, tt.want)
+		}
+	}
+}
+
+func TestScanKeysChunks(t *testing.T) {
+	d := newDB(t)
+	const n = 3*scanChunkKeys + 7
+	bulkLoad(t, d, "bkt", n)
+	var many []Version
+	for i := range scanChunkVersions + 5 {
+		many = append(many, ver("k/0000100", fmt.Sprintf("m%05d", scanChunkVersions+5-i)))
+	}
+	if _, err := d.SetKeyVersions("bkt", "k/0000100", many, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	prev, count, versions := "", 0, 0
+	err := d.ScanKeys("bkt", "", "", func(key string, vs []Version) error {
+		if key <= prev {
+			t.Fatalf("key %q after %q", key, prev)
+		}
+		prev = key
+		count++
+		versions += len(vs)
+		// fn may write to the index while the scan runs.
+		return d.RemoveVersion("bkt", key, "v1")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count != n || versions != n-1+len(many) {
+		t.Errorf("scanned %d keys and %d versions, want %d and %d", count, versions, n, n-1+len(many))
+	}
+	checkStats(t, d, Stats{Objects: 1, Versions: int64(len(many))})
+
+	stop := errors.New("stop")
+	calls := 0
+	err = d.ScanKeys("bkt", "", "", func(string, []Version) error { calls++; return stop })
+	if err != stop || calls != 1 {
+		t.Errorf("ScanKeys returned %v after %d calls, want fn's error after 1", err, calls)
+	}
+}
