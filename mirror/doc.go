@@ -1,0 +1,16 @@
+// Package mirror owns the ingester: for each mirror bucket it brings the
+// backend's out-of-band changes into the index by diffing the backend's
+// version listing against the index's versions (initial sync, then passes),
+// and it keeps the status, pause/resume/rescan controls and metrics of that
+// work. It also rebuilds any bucket's index from the backend (resync).
+//
+// A pass is a streaming merge: the backend's listing (keys ascending, newest
+// version first) is read page by page, each key's versions are gathered until
+// the next key starts, and the index's keys over the same range are read
+// beside it. Each key that differs is set to the backend's versions; an
+// index key inside a fully listed range that the backend no longer has is
+// removed. Nothing is removed beyond the last page received, so a listing
+// that fails or is cut short never loses an entry. Memory holds one page, the
+// page being fetched ahead, and one key's versions, whatever the bucket's
+// size.
+package mirror

@@ -1,0 +1,361 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ringside/ringside/index"
+)
+
+// loop runs the passes of one mirror bucket.
+type loop struct {
+	m        *Manager
+	bucket   string
+	location string
+	ctx      context.Context
+	cancel   context.CancelFunc
+	done     chan struct{}
+	wake     chan struct{} // a rescan, resume or pause wants attention now
+
+	stateMu sync.Mutex   // serialises read-modify-write of the persisted IngestState
+	turns   atomic.Int64 // iterations of run, so tests can see a paused loop go round
+
+	mu          sync.Mutex
+	changed     chan struct{} // closed and replaced on every change below
+	paused      bool
+	initialDone bool
+	synced      int64 // versions applied by the initial sync
+	running     bool  // a pass is reading the backend now
+	lastErr     string
+	seqStarted  int64 // passes are numbered as they start
+	seqDone     int64 // number of the last pass completed
+	rescanWant  int64 // a rescan waits for the pass with this number
+	last        passSummary
+	passes      int64
+}
+
+// passSummary is what Status shows of the last completed pass.
+type passSummary struct {
+	start   time.Time
+	took    time.Duration
+	scanned int64
+	changes int64
+}
+
+func newLoop(m *Manager, b index.Bucket, st index.IngestState) *loop {
+	ctx, cancel := context.WithCancel(m.ctx)
+	return &loop{
+		m:           m,
+		bucket:      b.Name,
+		location:    b.Location,
+		ctx:         ctx,
+		cancel:      cancel,
+		done:        make(chan struct{}),
+		wake:        make(chan struct{}, 1),
+		changed:     make(chan struct{}),
+		paused:      st.Paused,
+		initialDone: st.InitialSyncDone,
+		synced:      st.VersionsSynced,
+	}
+}
+
+// run is the loop: passes back to back while they find changes, Interval
+// apart when they find nothing, retried with backoff when they fail.
+func (l *loop) run() {
+	defer close(l.done)
+	bo := backoff{min: l.m.opts.MinBackoff, max: l.m.opts.MaxBackoff}
+	var ps *passState
+	for l.ctx.Err() == nil {
+		l.turns.Add(1)
+		if l.isPaused() {
+			// An initial sync resumes from its persisted marker; a later
+			// pass simply starts again.
+			ps = nil
+			l.sleep(-1)
+			continue
+		}
+		if ps == nil {
+			var err error
+			if ps, err = l.begin(); err != nil {
+				l.fail(err)
+				l.sleep(bo.next())
+				continue
+			}
+		}
+		l.setRunning(true)
+		err := l.m.lockedPass(l.ctx, l.bucket, ps, hooks{stop: l.isPaused, progress: l.progress})
+		if err == nil {
+			err = l.complete(ps)
+		}
+		l.setRunning(false)
+		switch {
+		case l.ctx.Err() != nil:
+			return
+		case errors.Is(err, errInterrupted):
+			continue
+		case err != nil:
+			l.fail(err)
+			l.sleep(bo.next())
+			continue
+		}
+		bo.reset()
+		changes := ps.changes
+		ps = nil
+		if changes > 0 || l.rescanPending() {
+			continue
+		}
+		l.sleep(l.m.opts.Interval)
+	}
+}
+
+// stop ends the loop and waits for it.
+func (l *loop) stop() {
+	l.cancel()
+	<-l.done
+}
+
+// sleep waits d (forever when d < 0), or until poked or stopped.
+func (l *loop) sleep(d time.Duration) {
+	var timeout <-chan time.Time
+	if d >= 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-timeout:
+	case <-l.wake:
+	case <-l.ctx.Done():
+	}
+}
+
+// poke cuts the current sleep short.
+func (l *loop) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// notify wakes whoever waits on a change of the loop's state; l.mu held.
+func (l *loop) notify() {
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// begin numbers a new pass and, for an initial sync, picks up the
+// persisted marker.
+func (l *loop) begin() (*passState, error) {
+	st, err := l.m.db.GetIngestState(l.bucket)
+	if err != nil {
+		return nil, fmt.Errorf("read ingest state of %s: %w", l.bucket, err)
+	}
+	ps := &passState{began: time.Now()}
+	ps.fullSince = ps.began
+	if !st.InitialSyncDone {
+		ps.initial = true
+		ps.cursor = st.KeyMarker
+		ps.synced = st.VersionsSynced
+		if st.SyncStarted.IsZero() {
+			err := l.updateState(func(s *index.IngestState) { s.SyncStarted = ps.began })
+			if err != nil {
+				return nil, err
+			}
+		} else {
+			ps.fullSince = st.SyncStarted
+		}
+	}
+	l.mu.Lock()
+	l.seqStarted++
+	ps.seq = l.seqStarted
+	l.mu.Unlock()
+	return ps, nil
+}
+
+// progress records an applied page: an initial sync persists its marker so
+// that it resumes there after a restart.
+func (l *loop) progress(ps *passState) error {
+	if ps.initial {
+		err := l.updateState(func(s *index.IngestState) {
+			s.KeyMarker = ps.cursor
+			s.VersionIDMarker = ""
+			s.VersionsSynced = ps.synced
+		})
+		if err != nil {
+			return err
+		}
+	}
+	l.mu.Lock()
+	l.lastErr = ""
+	if ps.initial {
+		l.synced = ps.synced
+	}
+	l.notify()
+	l.mu.Unlock()
+	return nil
+}
+
+// complete records a finished pass. A pass that changed nothing writes
+// nothing, not even its time: after a restart the status shows the time
+// of the last pass that did, until the next pass completes.
+func (l *loop) complete(ps *passState) error {
+	if ps.initial || ps.changes > 0 {
+		err := l.updateState(func(s *index.IngestState) {
+			if ps.initial {
+				s.InitialSyncDone = true
+				s.KeyMarker, s.VersionIDMarker = "", ""
+				s.VersionsSynced = ps.synced
+			}
+			s.LastFullPass = ps.fullSince
+		})
+		if err != nil {
+			return err
+		}
+	}
+	l.m.passDone(l.bucket, ps)
+	if ps.initial {
+		l.m.log.Info("mirror: initial sync done", "bucket", l.bucket, "versions", ps.synced)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ps.initial {
+		l.initialDone = true
+		l.synced = ps.synced
+	}
+	l.seqDone = ps.seq
+	l.passes++
+	l.lastErr = ""
+	l.last = passSummary{start: ps.began, took: time.Since(ps.began), scanned: ps.scanned, changes: ps.changes}
+	l.notify()
+	return nil
+}
+
+func (l *loop) fail(err error) {
+	l.m.met.errors.WithLabelValues(l.bucket).Inc()
+	l.m.log.Warn("mirror: pass failed", "bucket", l.bucket, "err", err)
+	l.mu.Lock()
+	l.lastErr = err.Error()
+	l.notify()
+	l.mu.Unlock()
+}
+
+func (l *loop) setRunning(r bool) {
+	l.mu.Lock()
+	l.running = r
+	l.notify()
+	l.mu.Unlock()
+}
+
+func (l *loop) isPaused() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.paused
+}
+
+func (l *loop) rescanPending() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rescanWant > l.seqStarted
+}
+
+// setPaused persists the paused flag, then applies it. A pass in progress
+// stops after its current page.
+func (l *loop) setPaused(p bool) error {
+	if err := l.updateState(func(s *index.IngestState) { s.Paused = p }); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.paused = p
+	l.notify()
+	l.mu.Unlock()
+	l.poke()
+	return nil
+}
+
+// rescan asks for a pass to start now and, with wait, waits until a pass
+// started after the call has completed.
+func (l *loop) rescan(ctx context.Context, wait bool) error {
+	l.mu.Lock()
+	if l.paused {
+		l.mu.Unlock()
+		return ErrPaused
+	}
+	target := l.seqStarted + 1
+	l.rescanWant = max(l.rescanWant, target)
+	l.mu.Unlock()
+	l.poke()
+	if !wait {
+		return nil
+	}
+	for {
+		l.mu.Lock()
+		done, paused, changed := l.seqDone >= target, l.paused, l.changed
+		l.mu.Unlock()
+		switch {
+		case done:
+			return nil
+		case paused:
+			return ErrPaused
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-l.done:
+			return ErrStopped
+		}
+	}
+}
+
+// updateState applies fn to the persisted ingest state.
+func (l *loop) updateState(fn func(*index.IngestState)) error {
+	l.stateMu.Lock()
+	defer l.stateMu.Unlock()
+	return updateIngestState(l.m.db, l.bucket, fn)
+}
+
+func updateIngestState(db store, bucket string, fn func(*index.IngestState)) error {
+	st, err := db.GetIngestState(bucket)
+	if err != nil {
+		return fmt.Errorf("read ingest state of %s: %w", bucket, err)
+	}
+	fn(&st)
+	if err := db.PutIngestState(bucket, st); err != nil {
+		return fmt.Errorf("write ingest state of %s: %w", bucket, err)
+	}
+	return nil
+}
+
+// status reports the loop's state.
+func (l *loop) status() Status {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := Status{
+		Bucket:          l.bucket,
+		Location:        l.location,
+		LastError:       l.lastErr,
+		InitialSynced:   l.synced,
+		LastPassStart:   l.last.start,
+		LastPassTook:    l.last.took,
+		LastPassScanned: l.last.scanned,
+		LastPassChanges: l.last.changes,
+		Passes:          l.passes,
+	}
+	switch {
+	case l.paused:
+		s.State = StatePaused
+	case l.lastErr != "":
+		s.State = StateError
+	case !l.initialDone:
+		s.State = StateInitialSync
+	case l.running:
+		s.State = StateScanning
+	default:
+		s.State = StateIdle
+	}
+	return s
+}

@@ -1,0 +1,357 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ringside/ringside/index"
+)
+
+// Errors of the control calls.
+var (
+	// ErrNotMirror: the bucket exists but is not in mirror mode.
+	ErrNotMirror = errors.New("not a mirror bucket")
+	// ErrPaused: a rescan was asked of a paused bucket.
+	ErrPaused = errors.New("mirroring is paused")
+	// ErrStopped: the manager is closed or the bucket's loop was removed.
+	ErrStopped = errors.New("mirroring stopped")
+)
+
+// Options tune the ingester.
+type Options struct {
+	Interval        time.Duration // pause between passes that find nothing; default 2s
+	PageSize        int           // versions per listing page; default 1000
+	HeadConcurrency int           // concurrent HEADs for new versions' metadata, per bucket; default 16
+	Registerer      prometheus.Registerer
+	// MinBackoff and MaxBackoff bound the wait before retrying a failed
+	// pass; defaults 1s and 60s.
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+	// Logger receives pass failures and initial sync progress; nil
+	// discards them.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Interval <= 0 {
+		o.Interval = 2 * time.Second
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = 1000
+	}
+	if o.HeadConcurrency <= 0 {
+		o.HeadConcurrency = 16
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = time.Second
+	}
+	if o.MaxBackoff < o.MinBackoff {
+		o.MaxBackoff = max(60*time.Second, o.MinBackoff)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o
+}
+
+// store is the part of the index the ingester uses; *index.DB is one.
+type store interface {
+	GetBucket(name string) (index.Bucket, error)
+	ListBuckets() ([]index.Bucket, error)
+	SetKeyVersions(bucket, key string, versions []index.Version, listedAt time.Time) (bool, error)
+	CompleteMetadata(bucket, key, versionID string, meta map[string]string) error
+	ScanKeys(bucket, after, through string, fn func(key string, versions []index.Version) error) error
+	GetIngestState(bucket string) (index.IngestState, error)
+	PutIngestState(bucket string, s index.IngestState) error
+}
+
+// Manager runs one ingest loop per mirror bucket.
+type Manager struct {
+	db      store
+	resolve Resolver
+	opts    Options
+	met     *metrics
+	log     *slog.Logger
+	// headQueue bounds the reads of version headers waiting for a worker.
+	headQueue int
+
+	// ctx ends every loop and pass: Close cancels it, and so does the end
+	// of the context given to Start.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex
+	loops     map[string]*loop
+	passLocks map[string]chan struct{} // one pass at a time per bucket
+	lastFull  map[string]time.Time     // start of each bucket's last full pass
+	started   bool
+	closed    bool
+	unhook    func() bool // detaches Start's context
+}
+
+// New makes a manager; nothing runs until Start.
+func New(db *index.DB, resolve Resolver, opts Options) *Manager {
+	return newManager(db, resolve, opts)
+}
+
+func newManager(db store, resolve Resolver, opts Options) *Manager {
+	opts = opts.withDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Manager{
+		db:        db,
+		resolve:   resolve,
+		opts:      opts,
+		log:       opts.Logger,
+		ctx:       ctx,
+		cancel:    cancel,
+		loops:     map[string]*loop{},
+		passLocks: map[string]chan struct{}{},
+		lastFull:  map[string]time.Time{},
+		headQueue: headQueue,
+	}
+	m.met = newMetrics(opts.Registerer, m.lastFullPasses)
+	return m
+}
+
+// Start starts a loop for every mirror bucket in the index, and one
+// catch-up pass in the background for every other bucket, which repairs a
+// write the backend acknowledged just before a crash that kept it from the
+// index.
+func (m *Manager) Start(ctx context.Context) error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return ErrStopped
+	}
+	if m.started {
+		m.mu.Unlock()
+		return nil
+	}
+	m.started = true
+	m.unhook = context.AfterFunc(ctx, m.cancel)
+	m.mu.Unlock()
+
+	buckets, err := m.db.ListBuckets()
+	if err != nil {
+		return fmt.Errorf("list buckets: %w", err)
+	}
+	for _, b := range buckets {
+		if b.Mirror {
+			if err := m.startLoop(b); err != nil {
+				return err
+			}
+			continue
+		}
+		m.catchUp(b.Name)
+	}
+	return nil
+}
+
+// Add starts the loop of a newly created mirror bucket (initial sync first).
+func (m *Manager) Add(bucket string) error {
+	b, err := m.db.GetBucket(bucket)
+	if err != nil {
+		return fmt.Errorf("add %s: %w", bucket, err)
+	}
+	if !b.Mirror {
+		return fmt.Errorf("add %s: %w", bucket, ErrNotMirror)
+	}
+	return m.startLoop(b)
+}
+
+// Remove stops a bucket's loop, before the bucket is deleted.
+func (m *Manager) Remove(bucket string) {
+	m.mu.Lock()
+	l := m.loops[bucket]
+	delete(m.loops, bucket)
+	delete(m.lastFull, bucket)
+	m.mu.Unlock()
+	if l != nil {
+		l.stop()
+	}
+	m.met.forget(bucket)
+}
+
+// Close stops every loop and waits for them.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	m.closed = true
+	unhook := m.unhook
+	m.mu.Unlock()
+	m.cancel()
+	m.wg.Wait()
+	if unhook != nil {
+		unhook()
+	}
+}
+
+// Resync rebuilds any bucket's index (mirror or not, prefix mode too) from
+// a full version listing of the backend. It is a pass that writes every key
+// and reads every version's headers again, so that even entries the index
+// holds wrongly are rewritten; entries stay in place until the listing shows
+// them gone, so the bucket never looks empty meanwhile. It waits for a pass
+// already running on the bucket to finish first.
+func (m *Manager) Resync(ctx context.Context, bucket string) error {
+	if _, err := m.db.GetBucket(bucket); err != nil {
+		return fmt.Errorf("resync %s: %w", bucket, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(m.ctx, cancel)()
+
+	ps := &passState{began: time.Now(), force: true}
+	ps.fullSince = ps.began
+	if err := m.lockedPass(ctx, bucket, ps, hooks{}); err != nil {
+		m.met.errors.WithLabelValues(bucket).Inc()
+		return fmt.Errorf("resync %s: %w", bucket, err)
+	}
+	m.passDone(bucket, ps)
+	return nil
+}
+
+// startLoop starts b's loop unless one runs already.
+func (m *Manager) startLoop(b index.Bucket) error {
+	st, err := m.db.GetIngestState(b.Name)
+	if err != nil {
+		return fmt.Errorf("read ingest state of %s: %w", b.Name, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrStopped
+	}
+	if m.loops[b.Name] != nil {
+		return nil
+	}
+	l := newLoop(m, b, st)
+	m.loops[b.Name] = l
+	if !st.LastFullPass.IsZero() {
+		m.lastFull[b.Name] = st.LastFullPass
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		l.run()
+	}()
+	return nil
+}
+
+// catchUp runs one full pass over a non-mirror bucket in the background,
+// retrying until it succeeds or the manager closes.
+func (m *Manager) catchUp(bucket string) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		bo := backoff{min: m.opts.MinBackoff, max: m.opts.MaxBackoff}
+		ps := &passState{began: time.Now()}
+		ps.fullSince = ps.began
+		for {
+			err := m.lockedPass(m.ctx, bucket, ps, hooks{})
+			if err == nil {
+				m.passDone(bucket, ps)
+				return
+			}
+			if m.ctx.Err() != nil {
+				return
+			}
+			m.met.errors.WithLabelValues(bucket).Inc()
+			m.log.Warn("mirror: catch-up pass failed", "bucket", bucket, "err", err)
+			t := time.NewTimer(bo.next())
+			select {
+			case <-t.C:
+			case <-m.ctx.Done():
+				t.Stop()
+				return
+			}
+		}
+	}()
+}
+
+// lockedPass runs ps on bucket once no other pass runs on it.
+func (m *Manager) lockedPass(ctx context.Context, bucket string, ps *passState, h hooks) error {
+	m.mu.Lock()
+	lock := m.passLocks[bucket]
+	if lock == nil {
+		lock = make(chan struct{}, 1)
+		m.passLocks[bucket] = lock
+	}
+	m.mu.Unlock()
+	select {
+	case lock <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-lock }()
+	return m.runPass(ctx, bucket, ps, h)
+}
+
+// passDone records a completed full pass in the metrics.
+func (m *Manager) passDone(bucket string, ps *passState) {
+	m.met.passes.WithLabelValues(bucket).Inc()
+	m.met.duration.WithLabelValues(bucket).Observe(time.Since(ps.began).Seconds())
+	m.mu.Lock()
+	if m.lastFull[bucket].Before(ps.fullSince) {
+		m.lastFull[bucket] = ps.fullSince
+	}
+	m.mu.Unlock()
+}
+
+// lastFullPasses returns the start of the last full pass of each mirror
+// bucket that has had one. Other buckets get one pass at start only, so
+// the age of theirs would grow for ever.
+func (m *Manager) lastFullPasses() map[string]time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]time.Time, len(m.loops))
+	for b := range m.loops {
+		if t, ok := m.lastFull[b]; ok {
+			out[b] = t
+		}
+	}
+	return out
+}
+
+func (m *Manager) lastFullPass(bucket string) time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lastFull[bucket]
+}
+
+// loop returns bucket's running loop, or nil.
+func (m *Manager) loop(bucket string) *loop {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.loops[bucket]
+}
+
+func (m *Manager) loopNames() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	names := make([]string, 0, len(m.loops))
+	for n := range m.loops {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// mirrorBucket checks that bucket exists and is in mirror mode.
+func (m *Manager) mirrorBucket(bucket string) (index.Bucket, error) {
+	b, err := m.db.GetBucket(bucket)
+	if err != nil {
+		return b, err
+	}
+	if !b.Mirror {
+		return b, ErrNotMirror
+	}
+	return b, nil
+}

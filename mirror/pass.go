@@ -1,0 +1,223 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ringside/ringside/backend"
+)
+
+// errInterrupted ends a pass early because its bucket was paused.
+var errInterrupted = errors.New("pass interrupted by a pause")
+
+// passState is one full pass. It outlives a failed attempt: the retry
+// continues after the last key applied instead of starting over.
+type passState struct {
+	seq       int64
+	began     time.Time // this process's first attempt
+	fullSince time.Time // the backend is compared from this time on
+	cursor    string    // backend key of the last key applied
+	scanned   int64
+	changes   int64
+	initial   bool  // the bucket's initial sync: progress is persisted
+	synced    int64 // initial sync: versions applied, across restarts
+	force     bool  // resync: write every key, read every version's headers
+}
+
+// hooks let the loop steer a pass.
+type hooks struct {
+	stop     func() bool            // asked between pages: true ends the pass
+	progress func(*passState) error // after each applied page
+}
+
+// page is one listing page and when it was asked for.
+type page struct {
+	backend.VersionPage
+	at  time.Time
+	err error
+}
+
+// keyGroup is one key's versions from the listing, newest first.
+type keyGroup struct {
+	key      string // gateway key (prefix stripped)
+	bkey     string // backend key
+	versions []backend.Object
+	listedAt time.Time // request time of the page where the key started
+}
+
+// pass is one attempt at a pass: the listing merged with the index.
+type pass struct {
+	m      *Manager
+	bucket string
+	target Target
+	ps     *passState
+	hooks  hooks
+	heads  *headPool
+
+	after   string    // gateway key of the last key applied
+	lastKey string    // last backend key seen, to check the listing's order
+	carry   *keyGroup // the last key of a truncated page, maybe incomplete
+	// rangeAt is when the oldest page not yet fully applied was asked for:
+	// the listing of the range being applied is no newer than that.
+	rangeAt time.Time
+}
+
+// runPass lists bucket's backend from ps.cursor to the end and applies it.
+func (m *Manager) runPass(ctx context.Context, bucket string, ps *passState, h hooks) error {
+	t, err := m.resolve(bucket)
+	if err != nil {
+		return fmt.Errorf("resolve backend of %s: %w", bucket, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	pages := make(chan page)
+	listed := make(chan struct{})
+	go func() {
+		defer close(listed)
+		list(ctx, t, ps.cursor, m.opts.PageSize, pages)
+	}()
+	p := &pass{
+		m: m, bucket: bucket, target: t, ps: ps, hooks: h,
+		heads:   newHeadPool(ctx, m, bucket, t, ps.force),
+		after:   strings.TrimPrefix(ps.cursor, t.Prefix),
+		lastKey: ps.cursor,
+	}
+	err = p.consume(ctx, pages)
+	if err == nil {
+		err = p.heads.finish(ctx)
+	}
+	p.heads.close()
+	cancel()
+	<-listed
+	return err
+}
+
+// list sends the listing's pages from keyMarker on, ahead of their use by
+// one page, until the last page or an error.
+func list(ctx context.Context, t Target, keyMarker string, size int, out chan<- page) {
+	versionMarker := ""
+	for {
+		at := time.Now()
+		vp, err := t.Source.ListVersions(ctx, t.Prefix, keyMarker, versionMarker, size)
+		if err == nil && vp.IsTruncated {
+			if vp.NextKeyMarker == "" && len(vp.Versions) > 0 {
+				last := vp.Versions[len(vp.Versions)-1]
+				vp.NextKeyMarker, vp.NextVersionIDMarker = last.Key, last.VersionID
+			}
+			if vp.NextKeyMarker == "" || (vp.NextKeyMarker == keyMarker && vp.NextVersionIDMarker == versionMarker) {
+				err = errors.New("truncated page without a next marker")
+			}
+		}
+		if err != nil {
+			err = fmt.Errorf("list versions of %q after %q: %w", t.Prefix, keyMarker, err)
+		}
+		select {
+		case out <- page{VersionPage: vp, at: at, err: err}:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil || !vp.IsTruncated {
+			return
+		}
+		keyMarker, versionMarker = vp.NextKeyMarker, vp.NextVersionIDMarker
+	}
+}
+
+// consume applies pages until the last one.
+func (p *pass) consume(ctx context.Context, pages <-chan page) error {
+	for {
+		var pg page
+		select {
+		case pg = <-pages:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if pg.err != nil {
+			return pg.err
+		}
+		if err := p.apply(pg); err != nil {
+			return err
+		}
+		if !pg.IsTruncated {
+			return nil
+		}
+		if p.hooks.stop != nil && p.hooks.stop() {
+			return errInterrupted
+		}
+	}
+}
+
+// apply merges the keys a page completes into the index. The last key of a
+// truncated page waits for the next page, which may hold more of its
+// versions.
+func (p *pass) apply(pg page) error {
+	if p.rangeAt.IsZero() {
+		p.rangeAt = pg.at
+	}
+	groups, err := p.group(pg)
+	if err != nil {
+		return err
+	}
+	final := !pg.IsTruncated
+	if final && p.carry != nil {
+		groups = append(groups, *p.carry)
+		p.carry = nil
+	}
+	if len(groups) == 0 && !final {
+		return nil
+	}
+	through := "" // the end of the bucket
+	if !final {
+		through = groups[len(groups)-1].key
+	}
+	if err := p.merge(p.after, through, groups, p.rangeAt); err != nil {
+		return err
+	}
+	if len(groups) > 0 {
+		last := groups[len(groups)-1]
+		p.after, p.ps.cursor = last.key, last.bkey
+	}
+	if p.ps.initial {
+		for _, g := range groups {
+			p.ps.synced += int64(len(g.versions))
+		}
+	}
+	// The rest of this page (the carried key and the gap before it) was
+	// listed at pg.at.
+	p.rangeAt = pg.at
+	if p.hooks.progress != nil {
+		return p.hooks.progress(p.ps)
+	}
+	return nil
+}
+
+// group splits a page into keys, completing the key carried over from the
+// previous page, and keeps the page's last key as the new carry.
+func (p *pass) group(pg page) ([]keyGroup, error) {
+	prefix := p.target.Prefix
+	var out []keyGroup
+	scanned := 0
+	for _, o := range pg.Versions {
+		if !strings.HasPrefix(o.Key, prefix) || len(o.Key) == len(prefix) {
+			continue
+		}
+		scanned++
+		if p.carry != nil && p.carry.bkey == o.Key {
+			p.carry.versions = append(p.carry.versions, o)
+			continue
+		}
+		if o.Key <= p.lastKey {
+			return nil, fmt.Errorf("backend listing out of order: %q after %q", o.Key, p.lastKey)
+		}
+		if p.carry != nil {
+			out = append(out, *p.carry)
+		}
+		p.lastKey = o.Key
+		p.carry = &keyGroup{key: o.Key[len(prefix):], bkey: o.Key, versions: []backend.Object{o}, listedAt: pg.at}
+	}
+	p.ps.scanned += int64(scanned)
+	p.m.met.scanned.WithLabelValues(p.bucket).Add(float64(scanned))
+	return out, nil
+}

@@ -1,0 +1,146 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ringside/ringside/index"
+)
+
+// States of a mirror bucket.
+const (
+	StateInitialSync = "initial-sync" // the first full pass has not finished
+	StateIdle        = "idle"         // between passes
+	StateScanning    = "scanning"     // a pass is running
+	StatePaused      = "paused"       // paused by an operator
+	StateError       = "error"        // the last attempt failed; retrying with backoff
+)
+
+// Status is one mirror bucket's ingest state, as `ringside mirror status`
+// shows it.
+type Status struct {
+	Bucket          string        `json:"bucket"`
+	Location        string        `json:"location"`
+	State           string        `json:"state"` // initial-sync, idle, scanning, paused, error
+	LastError       string        `json:"lastError,omitempty"`
+	InitialSynced   int64         `json:"initialSynced"` // versions applied by the initial sync so far
+	LastPassStart   time.Time     `json:"lastPassStart,omitempty"`
+	LastPassTook    time.Duration `json:"lastPassTook"`
+	LastPassScanned int64         `json:"lastPassScanned"`
+	LastPassChanges int64         `json:"lastPassChanges"`
+	LastFullPass    time.Time     `json:"lastFullPass,omitempty"` // last time the backend was fully compared
+	Passes          int64         `json:"passes"`
+}
+
+// Status returns one mirror bucket's status.
+func (m *Manager) Status(bucket string) (Status, error) {
+	if l := m.loop(bucket); l != nil {
+		s := l.status()
+		s.LastFullPass = m.lastFullPass(bucket)
+		return s, nil
+	}
+	b, err := m.mirrorBucket(bucket)
+	if err != nil {
+		return Status{}, fmt.Errorf("status of %s: %w", bucket, err)
+	}
+	return m.storedStatus(b)
+}
+
+// storedStatus is the status of a mirror bucket without a running loop,
+// from its persisted ingest state.
+func (m *Manager) storedStatus(b index.Bucket) (Status, error) {
+	st, err := m.db.GetIngestState(b.Name)
+	if err != nil {
+		return Status{}, fmt.Errorf("read ingest state of %s: %w", b.Name, err)
+	}
+	s := Status{
+		Bucket:        b.Name,
+		Location:      b.Location,
+		InitialSynced: st.VersionsSynced,
+		LastFullPass:  st.LastFullPass,
+		State:         StateIdle,
+	}
+	switch {
+	case st.Paused:
+		s.State = StatePaused
+	case !st.InitialSyncDone:
+		s.State = StateInitialSync
+	}
+	return s, nil
+}
+
+// StatusAll returns every mirror bucket's status, sorted by bucket.
+func (m *Manager) StatusAll() []Status {
+	names := m.loopNames()
+	if buckets, err := m.db.ListBuckets(); err == nil {
+		names = names[:0]
+		for _, b := range buckets {
+			if b.Mirror {
+				names = append(names, b.Name)
+			}
+		}
+	}
+	sort.Strings(names)
+	out := make([]Status, 0, len(names))
+	for _, n := range names {
+		if s, err := m.Status(n); err == nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Pause stops a bucket's passes until Resume; the state persists. A pass in
+// progress stops after its current page.
+func (m *Manager) Pause(bucket string) error {
+	return m.setPaused(bucket, true)
+}
+
+// Resume restarts a paused bucket's passes.
+func (m *Manager) Resume(bucket string) error {
+	return m.setPaused(bucket, false)
+}
+
+func (m *Manager) setPaused(bucket string, p bool) error {
+	verb := "resume"
+	if p {
+		verb = "pause"
+	}
+	if l := m.loop(bucket); l != nil {
+		if err := l.setPaused(p); err != nil {
+			return fmt.Errorf("%s %s: %w", verb, bucket, err)
+		}
+		return nil
+	}
+	if _, err := m.mirrorBucket(bucket); err != nil {
+		return fmt.Errorf("%s %s: %w", verb, bucket, err)
+	}
+	// Not running (before Start): the loop reads the flag when it starts.
+	if err := updateIngestState(m.db, bucket, func(s *index.IngestState) { s.Paused = p }); err != nil {
+		return fmt.Errorf("%s %s: %w", verb, bucket, err)
+	}
+	return nil
+}
+
+// Rescan starts a full pass now; with wait it returns when one that started
+// after the call has finished (or ctx ends). A paused bucket gives
+// ErrPaused.
+func (m *Manager) Rescan(ctx context.Context, bucket string, wait bool) error {
+	l := m.loop(bucket)
+	if l == nil {
+		if _, err := m.mirrorBucket(bucket); err != nil {
+			return fmt.Errorf("rescan %s: %w", bucket, err)
+		}
+		return fmt.Errorf("rescan %s: %w", bucket, ErrStopped)
+	}
+	if err := l.rescan(ctx, wait); err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("rescan %s: wait: %w", bucket, err)
+		}
+		return fmt.Errorf("rescan %s: %w", bucket, err)
+	}
+	return nil
+}
