@@ -1,0 +1,245 @@
+package gateway
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/rclone/gofakes3"
+
+	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/index"
+)
+
+// copyRequest is a CopyObject as the gateway carries it out.
+type copyRequest struct {
+	src, dst objectRef
+	// meta replaces the source's metadata; nil keeps it
+	// (x-amz-metadata-directive COPY).
+	meta map[string]string
+	// replaceTags, with tagging (URL-encoded, possibly empty), replaces the
+	// source's tags (x-amz-tagging-directive REPLACE).
+	replaceTags bool
+	tagging     string
+	// header holds the x-amz-copy-source-if-* conditions.
+	header http.Header
+}
+
+// copyResult is the body of a CopyObject answer.
+type copyResult struct {
+	XMLName      xml.Name `xml:"CopyObjectResult"`
+	Xmlns        string   `xml:"xmlns,attr"`
+	ETag         string   `xml:"ETag"`
+	LastModified string   `xml:"LastModified"`
+}
+
+// serveCopy answers CopyObject. gofakes3 ignores the source's versionId,
+// merges metadata whatever the directive, checks conditions against a hex
+// ETag and returns no version ID.
+func (g *Gateway) serveCopy(w http.ResponseWriter, r *http.Request, bucket, key string) error {
+	c, err := parseCopy(r, bucket, key)
+	if err != nil {
+		return err
+	}
+	out, err := g.copyObject(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	if out.dstVersioned {
+		w.Header().Set("x-amz-version-id", out.made.VersionID)
+	}
+	if out.srcVersioned {
+		w.Header().Set("x-amz-copy-source-version-id", out.src.VersionID)
+	}
+	writeXML(w, http.StatusOK, copyResult{
+		Xmlns:        "http://s3.amazonaws.com/doc/2006-03-01/",
+		ETag:         quoteETag(out.made.ETag),
+		LastModified: out.made.LastModified.UTC().Format("2006-01-02T15:04:05.000Z"),
+	})
+	return nil
+}
+
+// parseCopy reads and checks the headers of a CopyObject.
+func parseCopy(r *http.Request, bucket, key string) (copyRequest, error) {
+	h := r.Header
+	if err := checkACLHeaders(h); err != nil {
+		return copyRequest{}, err
+	}
+	if err := checkEncryption(h); err != nil {
+		return copyRequest{}, err
+	}
+	if len(key) > gofakes3.KeySizeLimit {
+		return copyRequest{}, s3Err("KeyTooLongError", http.StatusBadRequest, "Your key is too long.")
+	}
+	src, err := parseCopySource(h.Get("X-Amz-Copy-Source"))
+	if err != nil {
+		return copyRequest{}, err
+	}
+	c := copyRequest{src: src, dst: objectRef{bucket: bucket, key: key}, header: h}
+	switch d := h.Get("X-Amz-Metadata-Directive"); d {
+	case "", "COPY":
+		if src.bucket == bucket && src.key == key && src.version == "" {
+			return c, s3Err("InvalidRequest", http.StatusBadRequest,
+				"This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+		}
+	case "REPLACE":
+		if c.meta, err = headerMetadata(h); err != nil {
+			return c, err
+		}
+	default:
+		return c, s3Err("InvalidArgument", http.StatusBadRequest, "Unknown metadata directive %q: use COPY or REPLACE.", d)
+	}
+	switch d := h.Get("X-Amz-Tagging-Directive"); d {
+	case "", "COPY":
+	case "REPLACE":
+		c.replaceTags, c.tagging = true, h.Get("X-Amz-Tagging")
+		if _, err := parseTags(c.tagging); err != nil {
+			return c, err
+		}
+	default:
+		return c, s3Err("InvalidArgument", http.StatusBadRequest, "Unknown tagging directive %q: use COPY or REPLACE.", d)
+	}
+	return c, nil
+}
+
+// parseCopySource parses x-amz-copy-source: [/]bucket/key[?versionId=id],
+// the key URL-encoded.
+func parseCopySource(s string) (objectRef, error) {
+	bad := s3Err("InvalidArgument", http.StatusBadRequest,
+		"Copy Source must mention the source bucket and key: sourcebucket/sourcekey[?versionId=id].")
+	p, query, _ := strings.Cut(s, "?")
+	p, err := url.PathUnescape(strings.TrimPrefix(p, "/"))
+	if err != nil {
+		return objectRef{}, bad
+	}
+	bucket, key, _ := strings.Cut(p, "/")
+	if bucket == "" || key == "" {
+		return objectRef{}, bad
+	}
+	ref := objectRef{bucket: bucket, key: key}
+	// Clients send the version ID as it is; a '+' in it is no space.
+	for _, param := range strings.Split(query, "&") {
+		v, ok := strings.CutPrefix(param, "versionId=")
+		if !ok {
+			continue
+		}
+		if ref.version, err = url.PathUnescape(v); err != nil {
+			return objectRef{}, bad
+		}
+		if ref.version == "" {
+			return objectRef{}, s3Err("InvalidArgument", http.StatusBadRequest, "Version id cannot be the empty string.")
+		}
+	}
+	return ref, nil
+}
+
+// copied is the outcome of a copy.
+type copied struct {
+	made, src                  index.Version
+	dstVersioned, srcVersioned bool
+}
+
+// copyObject copies a source version to the destination, on the backend
+// server when both buckets share a location, and records the copy.
+func (g *Gateway) copyObject(ctx context.Context, c copyRequest) (copied, error) {
+	dst, err := g.target(c.dst.bucket)
+	if err != nil {
+		return copied{}, err
+	}
+	st, err := g.target(c.src.bucket)
+	if err != nil {
+		return copied{}, err
+	}
+	sv, err := g.find(ctx, st, c.src.key, c.src.version, c.src.version != "")
+	if err != nil {
+		return copied{}, err
+	}
+	if sv.IsDeleteMarker {
+		if c.src.version != "" {
+			return copied{}, s3Err("InvalidRequest", http.StatusBadRequest,
+				"The source of a copy request may not specifically refer to a delete marker by version id.")
+		}
+		return copied{}, noSuchKey()
+	}
+	if err := checkConditions(c.header, copySourceConditions, sv, errPrecondition); err != nil {
+		return copied{}, err
+	}
+	meta := sv.Metadata
+	if c.meta != nil {
+		meta = c.meta
+	}
+	var res backend.PutResult
+	if st.loc.Name == dst.loc.Name {
+		res, err = g.copyOnServer(ctx, st, sv, dst, c)
+	} else {
+		res, err = g.copyThrough(ctx, st, sv, dst, c, meta)
+	}
+	if err != nil {
+		return copied{}, err
+	}
+	v, err := g.record(dst, c.dst.key, res, sv.Size, meta)
+	return copied{made: v, src: sv, dstVersioned: dst.versioned(), srcVersioned: st.versioned()}, err
+}
+
+// copyOnServer copies inside one backend bucket.
+func (g *Gateway) copyOnServer(ctx context.Context, st target, sv index.Version, dst target, c copyRequest) (backend.PutResult, error) {
+	res, err := dst.client.CopyObject(ctx, st.key(sv.Key), st.pin(sv), dst.key(c.dst.key), c.meta, backend.Conditions{})
+	if err != nil {
+		return res, fmt.Errorf("copy %s/%s to %s/%s on the backend: %w", st.bucket.Name, sv.Key, dst.bucket.Name, c.dst.key, err)
+	}
+	if !c.replaceTags {
+		return res, nil
+	}
+	tags, _ := parseTags(c.tagging)
+	pin := dst.pin(index.Version{VersionID: orNull(res.VersionID)})
+	if len(tags) == 0 {
+		err = dst.client.DeleteTagging(ctx, dst.key(c.dst.key), pin)
+	} else {
+		err = dst.client.PutTagging(ctx, dst.key(c.dst.key), pin, tags)
+	}
+	if err != nil {
+		return res, fmt.Errorf("tag the copy %s/%s: %w", dst.bucket.Name, c.dst.key, err)
+	}
+	return res, nil
+}
+
+// copyThrough streams a copy between locations.
+func (g *Gateway) copyThrough(ctx context.Context, st target, sv index.Version, dst target, c copyRequest, meta map[string]string) (backend.PutResult, error) {
+	tagging := c.tagging
+	if !c.replaceTags {
+		tags, err := st.client.GetTagging(ctx, st.key(sv.Key), st.pin(sv))
+		if err != nil {
+			return backend.PutResult{}, fmt.Errorf("read the tags of %s/%s: %w", st.bucket.Name, sv.Key, err)
+		}
+		tagging = encodeTags(tags)
+	}
+	rd, err := st.client.GetObject(ctx, st.key(sv.Key), st.pin(sv), "", backend.Conditions{})
+	if err != nil {
+		return backend.PutResult{}, fmt.Errorf("read %s/%s from the backend: %w", st.bucket.Name, sv.Key, err)
+	}
+	defer rd.Body.Close()
+	body := &exactReader{r: rd.Body, left: sv.Size}
+	res, err := dst.client.PutObject(ctx, dst.key(c.dst.key), body, sv.Size, meta, backend.PutOptions{Tagging: tagging})
+	if err != nil {
+		return res, body.cause(fmt.Errorf("write the copy %s/%s to the backend: %w", dst.bucket.Name, c.dst.key, err))
+	}
+	return res, nil
+}
+
+// checkEncryption refuses encryption options the gateway cannot pass on.
+func checkEncryption(h http.Header) error {
+	switch sse := h.Get("X-Amz-Server-Side-Encryption"); sse {
+	case "", "AES256":
+	default:
+		return s3Err("NotImplemented", http.StatusNotImplemented, "Server-side encryption %q is not supported.", sse)
+	}
+	for k := range h {
+		if strings.Contains(k, "-Server-Side-Encryption-Customer-") || strings.HasPrefix(k, "X-Amz-Object-Lock-") {
+			return s3Err("NotImplemented", http.StatusNotImplemented, "%s is not supported.", k)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,13 @@
+// Package gateway owns ringside's S3 front end: the chain of request checks
+// in front of the gofakes3 router (authentication, body decoding,
+// subresources, CreateBucket's location constraint), the write-through and
+// read paths that speak only to the backend and the index, the rules that
+// bind buckets to locations, and the admin API.
+//
+// A request passes metrics, then authentication, then ringside's own
+// handlers (front.go), which answer what gofakes3 v0.0.12 gets wrong for a
+// gateway (reads with exact ETags and versions, copies, multi-deletes,
+// CreateBucket with its location constraint, unsupported subresources), and
+// hand the rest to gofakes3 over an implementation of its Backend
+// interfaces (s3backend.go and the files it names).
+package gateway

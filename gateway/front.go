@@ -1,0 +1,209 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+)
+
+// request is what the front handlers learn of a request and pass on to the
+// gofakes3 backend methods through the request context, for what gofakes3
+// drops on the way.
+type request struct {
+	// version is the versionId the request names, taken out of the query
+	// so that gofakes3 routes the request as a plain object request.
+	version    string
+	hasVersion bool
+	// copySource is the source of an UploadPartCopy, with its version.
+	copySource *objectRef
+	// contentMD5 is passed on to the backend to check.
+	contentMD5 string
+	// errStatus is the real HTTP status of an error handed to gofakes3
+	// with a code it does not know (see forRouter).
+	errStatus int
+}
+
+// objectRef names one object, or one version of it.
+type objectRef struct {
+	bucket, key, version string
+}
+
+type requestKey struct{}
+
+// requestOf returns the request state of ctx, or an empty one.
+func requestOf(ctx context.Context) *request {
+	if req, ok := ctx.Value(requestKey{}).(*request); ok {
+		return req
+	}
+	return &request{}
+}
+
+// handlerFunc answers a request itself; a returned error is sent as the
+// S3 error document.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, bucket, key string) error
+
+// front answers the requests gofakes3 gets wrong for a gateway and hands
+// the others to router.
+func (g *Gateway) front(router http.Handler) http.Handler {
+	var seq atomic.Uint64
+	var seed [8]byte
+	_, _ = rand.Read(seed[:])
+	seq.Store(binary.BigEndian.Uint64(seed[:]) >> 16)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req := &request{}
+		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, req))
+		w = &statusWriter{ResponseWriter: w, req: req}
+		// gofakes3 replaces this ID with its own on the requests it serves.
+		w.Header().Set("x-amz-request-id", fmt.Sprintf("%016X", seq.Add(1)))
+
+		bucket, key := splitPath(r.URL.Path)
+		h, err := g.route(r, req, bucket, key)
+		if err == nil && h == nil {
+			router.ServeHTTP(w, r)
+			return
+		}
+		if err == nil {
+			err = h(w, r, bucket, key)
+		}
+		if err != nil {
+			g.writeError(w, r, err)
+		}
+	})
+}
+
+// splitPath splits a path-style URL path into bucket and object key.
+func splitPath(p string) (bucket, key string) {
+	bucket, key, _ = strings.Cut(strings.TrimLeft(p, "/"), "/")
+	return bucket, key
+}
+
+// route picks the gateway's own handler for r, or nil to let gofakes3
+// answer it, after fixing up what gofakes3 would get wrong.
+func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (handlerFunc, error) {
+	q := r.URL.Query()
+	switch {
+	case bucket == "":
+		return nil, nil
+	case key == "":
+		return g.routeBucket(r, q)
+	}
+	if err := takeVersion(r, req, q); err != nil {
+		return nil, err
+	}
+	req.contentMD5 = r.Header.Get("Content-Md5")
+	copySource := r.Header.Get("X-Amz-Copy-Source")
+	switch {
+	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && onlyParams(q, isReadParam):
+		return g.serveRead, nil
+	case r.Method == http.MethodPut && copySource != "" && onlyParams(q, nil):
+		return g.serveCopy, nil
+	case r.Method == http.MethodGet && q.Has("tagging") && onlyParams(q, isParam("tagging")):
+		return g.serveGetTagging, nil
+	case r.Method == http.MethodGet && q.Has("attributes") && onlyParams(q, isParam("attributes")):
+		return g.serveAttributes, nil
+	}
+	if r.Method == http.MethodPut && q.Has("uploadId") && copySource != "" {
+		if err := g.takeCopySource(r, req, copySource); err != nil {
+			return nil, err
+		}
+	}
+	return nil, g.checkWrite(r, req, bucket, key, q)
+}
+
+// routeBucket picks the handler of a bucket request.
+func (g *Gateway) routeBucket(r *http.Request, q url.Values) (handlerFunc, error) {
+	switch {
+	case r.Method == http.MethodPut && onlyParams(q, nil):
+		return g.serveCreateBucket, nil
+	case r.Method == http.MethodPost && q.Has("delete"):
+		return g.serveDeleteObjects, nil
+	case r.Method == http.MethodDelete && unsupportedSubresource(q) != "":
+		return g.refuseSubresource, nil
+	}
+	return nil, nil
+}
+
+// takeVersion moves the versionId of a read, delete or subresource request
+// from the query to req: gofakes3 ignores it on HEAD and on subresources,
+// and reads "null" as no version at all.
+func takeVersion(r *http.Request, req *request, q url.Values) error {
+	if !q.Has("versionId") {
+		return nil
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodDelete:
+	default:
+		if !q.Has("tagging") && !q.Has("acl") {
+			// gofakes3 refuses these (a PUT ?versionId is no write).
+			return nil
+		}
+	}
+	v := q.Get("versionId")
+	if v == "" {
+		return s3Err("InvalidArgument", http.StatusBadRequest, "Version id cannot be the empty string.")
+	}
+	req.version, req.hasVersion = v, true
+	q.Del("versionId")
+	u := *r.URL
+	u.RawQuery = q.Encode()
+	r.URL = &u
+	return nil
+}
+
+// onlyParams reports whether every query parameter of q is allowed (nil
+// allows none), ignoring the SDKs' operation marker x-id.
+func onlyParams(q url.Values, allowed func(string) bool) bool {
+	for k := range q {
+		if k != "x-id" && (allowed == nil || !allowed(k)) {
+			return false
+		}
+	}
+	return true
+}
+
+// isReadParam reports whether k is a parameter of a plain GET or HEAD.
+func isReadParam(k string) bool {
+	return k == "partNumber" || strings.HasPrefix(k, "response-")
+}
+
+func isParam(name string) func(string) bool {
+	return func(k string) bool { return k == name }
+}
+
+// takeCopySource passes the source of an UploadPartCopy, with its
+// version, to the backend methods gofakes3 reads it with, and checks the
+// x-amz-copy-source-if-* conditions itself: gofakes3 ignores the version
+// and compares a hex ETag.
+func (g *Gateway) takeCopySource(r *http.Request, req *request, copySource string) error {
+	src, err := parseCopySource(copySource)
+	if err != nil {
+		return err
+	}
+	t, err := g.target(src.bucket)
+	if err != nil {
+		return err
+	}
+	v, err := g.find(r.Context(), t, src.key, src.version, src.version != "")
+	if err == nil && v.IsDeleteMarker {
+		err = noSuchKey()
+	}
+	if err != nil {
+		return err
+	}
+	if err := checkConditions(r.Header, copySourceConditions, v, errPrecondition); err != nil {
+		return err
+	}
+	r.Header = r.Header.Clone()
+	for _, h := range []string{copySourceConditions.ifMatch, copySourceConditions.ifNoneMatch,
+		copySourceConditions.ifModifiedSince, copySourceConditions.ifUnmodifiedSince} {
+		r.Header.Del(h)
+	}
+	src.version = v.VersionID
+	req.copySource = &src
+	return nil
+}

@@ -1,0 +1,262 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/ringside/ringside/embedded"
+	"github.com/ringside/ringside/index"
+)
+
+// Test keys: the gateway's client key pair and the backend's.
+const (
+	clientAccess  = "client-access"
+	clientSecret  = "client-secret-key-0123456789"
+	backendAccess = "backend-access"
+	backendSecret = "backend-secret-key-0123456789"
+)
+
+// s3Env is a gateway over a real listener, with an embedded backend holding
+// the versioned buckets "ring" and "shared", and two locations: "ring"
+// (no prefix, target bucket ring) and "shared" (prefix mode, target bucket
+// shared).
+type s3Env struct {
+	t       *testing.T
+	g       *Gateway
+	db      *index.DB
+	backend *embedded.Server
+	url     string
+	s3      *s3.Client // through the gateway
+	direct  *s3.Client // straight to the backend
+}
+
+func newS3Env(t *testing.T) *s3Env {
+	t.Helper()
+	be, err := embedded.Start("127.0.0.1:0", backendAccess, backendSecret, "ring", "shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { be.Close() })
+	db, err := index.OpenInMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	g, err := New(Config{DB: db, Credentials: map[string]string{clientAccess: clientSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	srv := httptest.NewServer(g.Handler())
+	t.Cleanup(srv.Close)
+	e := &s3Env{t: t, g: g, db: db, backend: be, url: srv.URL,
+		s3:     newS3Client(srv.URL, clientAccess, clientSecret),
+		direct: newS3Client(be.URL(), backendAccess, backendSecret),
+	}
+	e.addLocation("ring", "ring", true)
+	e.addLocation("shared", "shared", false)
+	return e
+}
+
+func newS3Client(endpoint, access, secret string) *s3.Client {
+	return s3.New(s3.Options{
+		BaseEndpoint: aws.String(endpoint),
+		Region:       "us-east-1",
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider(access, secret, ""),
+		Retryer:      aws.NopRetryer{},
+		// The tests read what they wrote; a response checksum would
+		// only slow them down.
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	})
+}
+
+// location is a location on the test backend.
+func (e *s3Env) location(name, bucket string, noPrefix bool) index.Location {
+	return index.Location{
+		Name: name, Endpoint: e.backend.URL(), AccessKey: backendAccess, SecretKey: backendSecret,
+		TargetBucket: bucket, NoPrefix: noPrefix,
+	}
+}
+
+func (e *s3Env) addLocation(name, bucket string, noPrefix bool) {
+	e.t.Helper()
+	if _, err := e.g.AddLocation(context.Background(), e.location(name, bucket, noPrefix)); err != nil {
+		e.t.Fatalf("add location %s: %v", name, err)
+	}
+}
+
+// createBucket creates a gateway bucket over S3 with a location constraint.
+func (e *s3Env) createBucket(name, constraint string) {
+	e.t.Helper()
+	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
+	if constraint != "" {
+		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{
+			LocationConstraint: s3types.BucketLocationConstraint(constraint)}
+	}
+	if _, err := e.s3.CreateBucket(context.Background(), in); err != nil {
+		e.t.Fatalf("create bucket %s at %q: %v", name, constraint, err)
+	}
+}
+
+// put writes an object through the gateway and returns its version ID.
+func (e *s3Env) put(bucket, key, body string, opts ...func(*s3.PutObjectInput)) *s3.PutObjectOutput {
+	e.t.Helper()
+	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)}
+	for _, o := range opts {
+		o(in)
+	}
+	out, err := e.s3.PutObject(context.Background(), in)
+	if err != nil {
+		e.t.Fatalf("put %s/%s: %v", bucket, key, err)
+	}
+	return out
+}
+
+// get reads an object through the gateway.
+func (e *s3Env) get(bucket, key string, opts ...func(*s3.GetObjectInput)) (*s3.GetObjectOutput, string) {
+	e.t.Helper()
+	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	for _, o := range opts {
+		o(in)
+	}
+	out, err := e.s3.GetObject(context.Background(), in)
+	if err != nil {
+		e.t.Fatalf("get %s/%s: %v", bucket, key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		e.t.Fatalf("read %s/%s: %v", bucket, key, err)
+	}
+	return out, string(b)
+}
+
+// directGet reads an object straight from the backend.
+func (e *s3Env) directGet(bucket, key string) (*s3.GetObjectOutput, string, error) {
+	out, err := e.direct.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, "", err
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	return out, string(b), err
+}
+
+// raw sends a request signed with the client's key, for what the SDK
+// cannot send.
+func (e *s3Env) raw(method, path string, body []byte, header http.Header) *http.Response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	sum := sha256.Sum256(body)
+	hash := hex.EncodeToString(sum[:])
+	req.Header.Set("X-Amz-Content-Sha256", hash)
+	creds := aws.Credentials{AccessKeyID: clientAccess, SecretAccessKey: clientSecret}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hash, "s3", "us-east-1", time.Now()); err != nil {
+		e.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// rawChunked sends a body with chunked transfer encoding and no length.
+func (e *s3Env) rawChunked(method, path, body string) *http.Response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, io.NopCloser(strings.NewReader(body)))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.ContentLength = -1
+	req.TransferEncoding = []string{"chunked"}
+	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+	creds := aws.Credentials{AccessKeyID: clientAccess, SecretAccessKey: clientSecret}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now()); err != nil {
+		e.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// apiErrorCode is the S3 error code of err, or "" if it has none.
+func apiErrorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// wantS3Code fails unless err has the S3 error code want.
+func wantS3Code(t *testing.T, err error, want string) {
+	t.Helper()
+	if got := apiErrorCode(err); got != want {
+		t.Fatalf("error code = %q (%v), want %s", got, err, want)
+	}
+}
+
+// httpStatusOf is the HTTP status of an SDK error.
+func httpStatusOf(err error) int {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// backendKeys lists every key in a backend bucket.
+func (e *s3Env) backendKeys(bucket string) []string {
+	e.t.Helper()
+	out, err := e.direct.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	if err != nil {
+		e.t.Fatalf("list backend bucket %s: %v", bucket, err)
+	}
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	return keys
+}
+
+// bucketNames lists the gateway buckets in the index.
+func (e *s3Env) bucketNames() []string {
+	e.t.Helper()
+	bs, err := e.db.ListBuckets()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var names []string
+	for _, b := range bs {
+		names = append(names, b.Name)
+	}
+	return names
+}

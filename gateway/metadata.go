@@ -1,0 +1,165 @@
+package gateway
+
+import (
+	"encoding/hex"
+	"net/http"
+	"net/textproto"
+	"strings"
+	"time"
+
+	"github.com/rclone/gofakes3"
+)
+
+// storedHeaders are the standard headers stored with an object and
+// returned when it is read; X-Amz-Meta-* user metadata is stored too.
+// Transport headers (X-Amz-Date, X-Amz-Content-Sha256, checksums, ...)
+// describe a request, not the object, and are never stored.
+var storedHeaders = map[string]bool{
+	"Cache-Control":       true,
+	"Content-Disposition": true,
+	"Content-Encoding":    true,
+	"Content-Language":    true,
+	"Content-Type":        true,
+	"Expires":             true,
+}
+
+// userMetadataLimit is S3's limit on the size of user metadata (names and
+// values of the X-Amz-Meta-* headers).
+const userMetadataLimit = 2048
+
+// isStoredHeader reports whether the canonical header name k is object
+// metadata.
+func isStoredHeader(k string) bool {
+	return storedHeaders[k] || strings.HasPrefix(k, "X-Amz-Meta-")
+}
+
+// keptMetadata returns the object metadata in meta, with canonical names.
+func keptMetadata(meta map[string]string) map[string]string {
+	out := make(map[string]string, len(meta))
+	for k, v := range meta {
+		k = textproto.CanonicalMIMEHeaderKey(k)
+		if isStoredHeader(k) {
+			out[k] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// headerMetadata returns the object metadata of a request's headers.
+func headerMetadata(h http.Header) (map[string]string, error) {
+	meta := map[string]string{}
+	for k, vs := range h {
+		k = textproto.CanonicalMIMEHeaderKey(k)
+		if len(vs) == 0 || !isStoredHeader(k) {
+			continue
+		}
+		v := vs[0]
+		if k == "Content-Encoding" {
+			// aws-chunked describes how the request body was sent.
+			if v = withoutToken(v, "aws-chunked"); v == "" {
+				continue
+			}
+		}
+		meta[k] = v
+	}
+	if userMetadataSize(meta) > userMetadataLimit {
+		return nil, s3Err("MetadataTooLarge", http.StatusBadRequest,
+			"Your metadata headers exceed the maximum allowed metadata size of %d bytes.", userMetadataLimit)
+	}
+	return meta, nil
+}
+
+// userMetadataSize is the size S3 counts against userMetadataLimit.
+func userMetadataSize(meta map[string]string) int {
+	n := 0
+	for k, v := range meta {
+		if name, ok := strings.CutPrefix(k, "X-Amz-Meta-"); ok {
+			n += len(name) + len(v)
+		}
+	}
+	return n
+}
+
+// withoutToken removes token from a comma-separated header value.
+func withoutToken(v, token string) string {
+	var out []string
+	for _, t := range strings.Split(v, ",") {
+		if t = strings.TrimSpace(t); t != "" && !strings.EqualFold(t, token) {
+			out = append(out, t)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// writeMetadata sets the object metadata headers of a response. User
+// metadata names go out in lower case, as S3 sends them, since clients take
+// their case from the response.
+func writeMetadata(h http.Header, meta map[string]string) {
+	for k, v := range meta {
+		k = textproto.CanonicalMIMEHeaderKey(k)
+		switch {
+		case strings.HasPrefix(k, "X-Amz-Meta-"):
+			h[strings.ToLower(k)] = []string{v}
+		case storedHeaders[k]:
+			h.Set(k, v)
+		}
+	}
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "binary/octet-stream")
+	}
+}
+
+// gofakes3Metadata is the metadata of an object as gofakes3 reads it: the
+// object's headers and Last-Modified in HTTP format.
+func gofakes3Metadata(meta map[string]string, lastModified time.Time) map[string]string {
+	out := make(map[string]string, len(meta)+1)
+	for k, v := range meta {
+		out[k] = v
+	}
+	out["Last-Modified"] = lastModified.UTC().Format(http.TimeFormat)
+	return out
+}
+
+// etagHash is an ETag as the bytes gofakes3 renders in hex. A multipart
+// ETag ("<hex>-<parts>") has no such form: gofakes3 gets its hex part, and
+// the front handlers answer every request that shows or compares an ETag
+// of an existing object.
+func etagHash(etag string) []byte {
+	s := strings.Trim(etag, `"`)
+	s, _, _ = strings.Cut(s, "-")
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// etagMatches reports whether an If-Match or If-None-Match list ("*" or
+// comma-separated entity tags) matches etag.
+func etagMatches(list, etag string) bool {
+	etag = strings.Trim(etag, `"`)
+	for _, tag := range strings.Split(list, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == "*" || strings.Trim(tag, `"`) == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// quoteETag returns etag in quotes, as S3 sends it.
+func quoteETag(etag string) string {
+	if strings.HasPrefix(etag, `"`) {
+		return etag
+	}
+	return `"` + etag + `"`
+}
+
+// putOptionsTagging returns the tag set a write asks for, in the
+// x-amz-tagging form gofakes3 leaves in the metadata.
+func putOptionsTagging(meta map[string]string) string {
+	return meta[gofakes3.TaggingMetadataKey]
+}

@@ -1,0 +1,326 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/rclone/gofakes3"
+
+	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/index"
+)
+
+// s3Backend is the gateway as gofakes3 sees it: Backend, VersionedBackend,
+// MultipartBackend and ObjectTaggingBackend over the index and the backend
+// clients. Its methods are spread over buckets.go, objects.go, list.go,
+// versions.go, multipart.go and tagging.go.
+type s3Backend struct{ g *Gateway }
+
+var (
+	_ gofakes3.Backend              = (*s3Backend)(nil)
+	_ gofakes3.VersionedBackend     = (*s3Backend)(nil)
+	_ gofakes3.MultipartBackend     = (*s3Backend)(nil)
+	_ gofakes3.ObjectTaggingBackend = (*s3Backend)(nil)
+)
+
+// named returns the version of bucket/key a request names: the source of
+// an UploadPartCopy, or the request's versionId.
+func named(ctx context.Context, bucket, key string) (version string, ok bool) {
+	req := requestOf(ctx)
+	if src := req.copySource; src != nil && src.bucket == bucket && src.key == key {
+		return src.version, src.version != ""
+	}
+	return req.version, req.hasVersion
+}
+
+// HeadObject answers from the index; gofakes3 asks it before tagging,
+// conditional writes and UploadPartCopy.
+func (b *s3Backend) HeadObject(ctx context.Context, bucket, key string) (*gofakes3.Object, error) {
+	t, v, err := b.g.findObject(ctx, bucket, key)
+	if err != nil {
+		return nil, b.g.forRouter(ctx, err)
+	}
+	return t.gofakes3Object(v, http.NoBody, nil), nil
+}
+
+// GetObject streams an object; gofakes3 calls it for UploadPartCopy.
+func (b *s3Backend) GetObject(ctx context.Context, bucket, key string, rr *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	t, v, err := b.g.findObject(ctx, bucket, key)
+	if err != nil {
+		return nil, b.g.forRouter(ctx, err)
+	}
+	rng, err := rr.Range(v.Size)
+	if err != nil {
+		return nil, err
+	}
+	var s *span
+	if rng != nil {
+		s = &span{first: rng.Start, last: rng.Start + rng.Length - 1}
+	}
+	rd, err := t.client.GetObject(ctx, t.key(key), t.pin(v), s.header(), backend.Conditions{})
+	if err != nil {
+		return nil, b.g.forRouter(ctx, fmt.Errorf("read %s/%s from the backend: %w", bucket, key, err))
+	}
+	return t.gofakes3Object(v, rd.Body, rng), nil
+}
+
+// findObject finds the version a request names, refusing a delete marker.
+func (g *Gateway) findObject(ctx context.Context, bucket, key string) (target, index.Version, error) {
+	t, err := g.target(bucket)
+	if err != nil {
+		return t, index.Version{}, err
+	}
+	version, ok := named(ctx, bucket, key)
+	v, err := g.find(ctx, t, key, version, ok)
+	if err == nil && v.IsDeleteMarker {
+		err = noSuchKey()
+	}
+	return t, v, err
+}
+
+// gofakes3Object is v as gofakes3 reads it.
+func (t target) gofakes3Object(v index.Version, body io.ReadCloser, rng *gofakes3.ObjectRange) *gofakes3.Object {
+	o := &gofakes3.Object{
+		Name:     v.Key,
+		Metadata: gofakes3Metadata(v.Metadata, v.LastModified),
+		Size:     v.Size,
+		Contents: body,
+		Hash:     etagHash(v.ETag),
+		Range:    rng,
+	}
+	if t.versioned() {
+		o.VersionID = gofakes3.VersionID(v.VersionID)
+	}
+	return o
+}
+
+// PutObject streams the body to the backend, then records the version the
+// backend made.
+func (b *s3Backend) PutObject(ctx context.Context, bucket, key string, meta map[string]string, input io.Reader, size int64) (gofakes3.PutObjectResult, error) {
+	t, v, err := b.g.putObject(ctx, bucket, key, meta, input, size)
+	if err != nil {
+		return gofakes3.PutObjectResult{}, b.g.forRouter(ctx, err)
+	}
+	res := gofakes3.PutObjectResult{ETag: quoteETag(v.ETag)}
+	if t.versioned() {
+		res.VersionID = gofakes3.VersionID(v.VersionID)
+	}
+	return res, nil
+}
+
+func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[string]string, input io.Reader, size int64) (target, index.Version, error) {
+	if size < 0 {
+		return target{}, index.Version{}, s3Err("MissingContentLength", http.StatusLengthRequired,
+			"You must provide the Content-Length HTTP header: ringside streams uploads to the backend and needs their length.")
+	}
+	t, err := g.target(bucket)
+	if err != nil {
+		return t, index.Version{}, err
+	}
+	kept := keptMetadata(meta)
+	body := &exactReader{r: input, left: size}
+	res, err := t.client.PutObject(ctx, t.key(key), body, size, kept, backend.PutOptions{
+		ContentMD5: requestOf(ctx).contentMD5,
+		Tagging:    putOptionsTagging(meta),
+	})
+	if err != nil {
+		return t, index.Version{}, body.cause(fmt.Errorf("write %s/%s to the backend: %w", bucket, key, err))
+	}
+	v, err := g.record(t, key, res, size, kept)
+	return t, v, err
+}
+
+// record indexes a write the backend acknowledged.
+func (g *Gateway) record(t target, key string, res backend.PutResult, size int64, meta map[string]string) (index.Version, error) {
+	v := index.Version{
+		Key:          key,
+		VersionID:    orNull(res.VersionID),
+		Size:         size,
+		ETag:         res.ETag,
+		LastModified: orNow(res.LastModified),
+		Metadata:     meta,
+	}
+	if err := g.db.RecordVersion(t.bucket.Name, v); err != nil {
+		// The object is in the backend: the ingester or a resync
+		// indexes it. The client is told the write failed and retries.
+		return v, fmt.Errorf("index %s/%s version %s: %w", t.bucket.Name, key, v.VersionID, err)
+	}
+	return v, nil
+}
+
+func orNull(versionID string) string {
+	if versionID == "" {
+		return index.NullVersion
+	}
+	return versionID
+}
+
+func orNow(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now().UTC().Truncate(time.Second)
+	}
+	return t.UTC()
+}
+
+// DeleteObject deletes the latest version (or, with a versionId, that
+// version) on the backend, then in the index.
+func (b *s3Backend) DeleteObject(ctx context.Context, bucket, key string) (gofakes3.ObjectDeleteResult, error) {
+	t, err := b.g.target(bucket)
+	if err != nil {
+		return gofakes3.ObjectDeleteResult{}, b.g.forRouter(ctx, err)
+	}
+	req := requestOf(ctx)
+	res, err := b.g.deleteObject(ctx, t, key, req.version, req.hasVersion)
+	if err != nil {
+		return gofakes3.ObjectDeleteResult{}, b.g.forRouter(ctx, err)
+	}
+	return gofakes3.ObjectDeleteResult{IsDeleteMarker: res.IsDeleteMarker, VersionID: gofakes3.VersionID(res.VersionID)}, nil
+}
+
+// deleteObject deletes key, or one version of it, backend first.
+func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID string, hasVersion bool) (backend.DeleteResult, error) {
+	if hasVersion {
+		pin := t.pin(index.Version{VersionID: versionID})
+		res, err := t.client.DeleteObject(ctx, t.key(key), pin)
+		if err != nil && !isNotFound(err) {
+			return res, fmt.Errorf("delete version %s of %s/%s on the backend: %w", versionID, t.bucket.Name, key, err)
+		}
+		if err := g.db.RemoveVersion(t.bucket.Name, key, versionID); err != nil {
+			return res, fmt.Errorf("unindex version %s of %s/%s: %w", versionID, t.bucket.Name, key, err)
+		}
+		res.VersionID = versionID
+		return res, nil
+	}
+	res, err := t.client.DeleteObject(ctx, t.key(key), "")
+	if err != nil {
+		return res, fmt.Errorf("delete %s/%s on the backend: %w", t.bucket.Name, key, err)
+	}
+	if !res.IsDeleteMarker {
+		// An unversioned bucket: the object is gone.
+		if err := g.db.RemoveVersion(t.bucket.Name, key, index.NullVersion); err != nil {
+			return res, fmt.Errorf("unindex %s/%s: %w", t.bucket.Name, key, err)
+		}
+		return backend.DeleteResult{}, nil
+	}
+	res.VersionID = orNull(res.VersionID)
+	marker := index.Version{Key: key, VersionID: res.VersionID, IsDeleteMarker: true, LastModified: orNow(time.Time{})}
+	if err := g.db.RecordVersion(t.bucket.Name, marker); err != nil {
+		return res, fmt.Errorf("index the delete marker of %s/%s: %w", t.bucket.Name, key, err)
+	}
+	return res, nil
+}
+
+// DeleteMulti is not reached: the gateway answers multi-deletes itself
+// (deletemulti.go), since gofakes3 drops their version IDs.
+func (b *s3Backend) DeleteMulti(ctx context.Context, bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
+	var out gofakes3.MultiDeleteResult
+	t, err := b.g.target(bucket)
+	if err != nil {
+		return out, b.g.forRouter(ctx, err)
+	}
+	for _, key := range keys {
+		res, err := b.g.deleteObject(ctx, t, key, "", false)
+		if err != nil {
+			e := b.g.toS3(err)
+			out.Error = append(out.Error, gofakes3.ErrorResult{Key: key, Code: gofakes3.ErrorCode(e.Code), Message: e.Message})
+			continue
+		}
+		out.Deleted = append(out.Deleted, gofakes3.ObjectID{Key: key, VersionID: res.VersionID})
+	}
+	return out, nil
+}
+
+// CopyObject is not reached: the gateway answers copies itself (copy.go),
+// since gofakes3 drops the source version and the metadata directive.
+func (b *s3Backend) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
+	c := copyRequest{
+		src:  objectRef{bucket: srcBucket, key: srcKey},
+		dst:  objectRef{bucket: dstBucket, key: dstKey},
+		meta: keptMetadata(meta),
+	}
+	out, err := b.g.copyObject(ctx, c)
+	if err != nil {
+		return gofakes3.CopyObjectResult{}, b.g.forRouter(ctx, err)
+	}
+	return gofakes3.CopyObjectResult{ETag: quoteETag(out.made.ETag), LastModified: gofakes3.NewContentTime(out.made.LastModified)}, nil
+}
+
+// errIncompleteBody is a body shorter than its Content-Length.
+var errIncompleteBody = s3Err("IncompleteBody", http.StatusBadRequest,
+	"You did not provide the number of bytes specified by the Content-Length HTTP header.")
+
+// exactReader passes on exactly left bytes of a request body and fails if
+// the body is shorter. Before handing out the last bytes it reads on to the
+// end of the body, so that the digest and checksum checks gofakes3 wraps
+// around it run first: a body that fails them never reaches the backend
+// whole.
+type exactReader struct {
+	r    io.Reader
+	left int64
+	done bool
+	err  error
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	if e.left == 0 {
+		return 0, e.finish()
+	}
+	if int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.r.Read(p)
+	e.left -= int64(n)
+	switch {
+	case e.left == 0 && (err == nil || err == io.EOF):
+		err = e.finish()
+	case err == io.EOF:
+		e.err = errIncompleteBody
+	case err != nil:
+		e.err = err
+	}
+	if e.err != nil {
+		return 0, e.err
+	}
+	return n, err
+}
+
+// finish reads the body to its end, once all expected bytes are in.
+func (e *exactReader) finish() error {
+	if e.done {
+		return io.EOF
+	}
+	e.done = true
+	var b [1]byte
+	for range 100 {
+		n, err := e.r.Read(b[:])
+		switch {
+		case n > 0:
+			e.err = errors.New("request body longer than its Content-Length")
+		case err == io.EOF:
+			return io.EOF
+		case err != nil:
+			e.err = err
+		default:
+			continue
+		}
+		return e.err
+	}
+	e.err = io.ErrNoProgress
+	return e.err
+}
+
+// cause prefers the body's own failure (a short body, a bad digest, a
+// client gone) to the backend error it caused.
+func (e *exactReader) cause(err error) error {
+	if e.err != nil {
+		return e.err
+	}
+	return err
+}

@@ -1,0 +1,308 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/index"
+)
+
+// serveRead answers GET and HEAD of an object. HEAD comes from the index
+// alone; GET streams the indexed version from the backend. gofakes3 would
+// render a multipart ETag as hex, ignore versionId on HEAD and read
+// "null" as the latest version.
+func (g *Gateway) serveRead(w http.ResponseWriter, r *http.Request, bucket, key string) error {
+	ctx := r.Context()
+	req := requestOf(ctx)
+	t, err := g.target(bucket)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	wantPart, err := partNumber(q.Get("partNumber"), r.Header.Get("Range"))
+	if err != nil {
+		return err
+	}
+	// A version the backend no longer has is forgotten and the lookup
+	// made again, once.
+	for attempt := 0; ; attempt++ {
+		v, err := g.find(ctx, t, key, req.version, req.hasVersion)
+		if err != nil {
+			return err
+		}
+		if v.IsDeleteMarker {
+			return deleteMarker(w, v, req.hasVersion)
+		}
+		hdr := objectHeaders(t, v)
+		if err := checkConditions(r.Header, readConditions, v, errNotModified); err != nil {
+			if errors.Is(err, errNotModified) {
+				copyHeaders(w.Header(), hdr, "ETag", "Last-Modified", "x-amz-version-id")
+			}
+			return err
+		}
+		if wantPart > 1 {
+			return s3Err("InvalidPart", http.StatusBadRequest, "The requested partnumber is not satisfiable.")
+		}
+		span, err := parseRange(r.Header.Get("Range"), v.Size)
+		if err != nil {
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", v.Size))
+			return err
+		}
+		overrideHeaders(hdr, q)
+		if r.Method == http.MethodHead {
+			copyHeaders(w.Header(), hdr)
+			writeSpanHeaders(w, span, v.Size, -1, "")
+			return nil
+		}
+		rd, err := t.client.GetObject(ctx, t.key(key), t.pin(v), span.header(), backend.Conditions{})
+		if isNotFound(err) && attempt == 0 {
+			g.forget(t, v)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read %s/%s from the backend: %w", bucket, key, err)
+		}
+		defer rd.Body.Close()
+		copyHeaders(w.Header(), hdr)
+		if rd.TagCount > 0 {
+			w.Header().Set("x-amz-tagging-count", strconv.Itoa(rd.TagCount))
+		}
+		writeSpanHeaders(w, span, v.Size, rd.ContentLength, rd.ContentRange)
+		if _, err := io.Copy(w, rd.Body); err != nil {
+			// The answer has started: the client sees a short body.
+			g.log.Info("stream an object", "bucket", bucket, "key", key, "err", err)
+		}
+		return nil
+	}
+}
+
+// forget drops an indexed version the backend says is gone.
+func (g *Gateway) forget(t target, v index.Version) {
+	g.log.Warn("indexed version missing on the backend", "bucket", t.bucket.Name, "key", v.Key, "version", v.VersionID)
+	if err := g.db.RemoveVersion(t.bucket.Name, v.Key, v.VersionID); err != nil {
+		g.log.Warn("forget a missing version", "bucket", t.bucket.Name, "key", v.Key, "err", err)
+	}
+}
+
+// deleteMarker answers a read that lands on a delete marker.
+func deleteMarker(w http.ResponseWriter, v index.Version, named bool) error {
+	w.Header().Set("x-amz-delete-marker", "true")
+	w.Header().Set("x-amz-version-id", v.VersionID)
+	if named {
+		return s3Err("MethodNotAllowed", http.StatusMethodNotAllowed,
+			"The specified method is not allowed against this resource.")
+	}
+	return noSuchKey()
+}
+
+// objectHeaders are the headers of a read of version v.
+func objectHeaders(t target, v index.Version) http.Header {
+	h := http.Header{}
+	writeMetadata(h, v.Metadata)
+	h.Set("ETag", quoteETag(v.ETag))
+	h.Set("Last-Modified", v.LastModified.UTC().Format(http.TimeFormat))
+	h.Set("Accept-Ranges", "bytes")
+	if t.versioned() {
+		h.Set("x-amz-version-id", v.VersionID)
+	}
+	return h
+}
+
+// copyHeaders copies the named headers (all if none) of from into to.
+func copyHeaders(to, from http.Header, names ...string) {
+	if len(names) == 0 {
+		for k, vs := range from {
+			to[k] = vs
+		}
+		return
+	}
+	for _, k := range names {
+		if vs := from.Values(k); len(vs) > 0 {
+			to[http.CanonicalHeaderKey(k)] = vs
+		}
+	}
+}
+
+// responseOverrides maps the response-* parameters of a GET to the headers
+// they replace.
+var responseOverrides = map[string]string{
+	"response-content-type":        "Content-Type",
+	"response-content-language":    "Content-Language",
+	"response-expires":             "Expires",
+	"response-cache-control":       "Cache-Control",
+	"response-content-disposition": "Content-Disposition",
+	"response-content-encoding":    "Content-Encoding",
+}
+
+func overrideHeaders(h http.Header, q url.Values) {
+	for param, name := range responseOverrides {
+		if v := q.Get(param); v != "" {
+			h.Set(name, v)
+		}
+	}
+}
+
+// conditionHeaders names the headers of a request's conditions.
+type conditionHeaders struct {
+	ifMatch, ifNoneMatch, ifModifiedSince, ifUnmodifiedSince string
+}
+
+var (
+	readConditions = conditionHeaders{
+		ifMatch:           "If-Match",
+		ifNoneMatch:       "If-None-Match",
+		ifModifiedSince:   "If-Modified-Since",
+		ifUnmodifiedSince: "If-Unmodified-Since",
+	}
+	copySourceConditions = conditionHeaders{
+		ifMatch:           "X-Amz-Copy-Source-If-Match",
+		ifNoneMatch:       "X-Amz-Copy-Source-If-None-Match",
+		ifModifiedSince:   "X-Amz-Copy-Source-If-Modified-Since",
+		ifUnmodifiedSince: "X-Amz-Copy-Source-If-Unmodified-Since",
+	}
+)
+
+var (
+	// errNotModified is the failure of a read's If-None-Match or
+	// If-Modified-Since.
+	errNotModified = &Error{Code: "NotModified", Status: http.StatusNotModified, Message: "Not Modified"}
+	// errPrecondition is the failure of If-Match or If-Unmodified-Since,
+	// and of any condition on a copy source.
+	errPrecondition = &Error{Code: "PreconditionFailed", Status: http.StatusPreconditionFailed,
+		Message: "At least one of the pre-conditions you specified did not hold."}
+)
+
+// checkConditions checks the conditional headers of h against v as S3
+// does: If-Unmodified-Since is ignored when If-Match is given, and
+// If-Modified-Since when If-None-Match is. A failed If-None-Match or
+// If-Modified-Since returns notModified.
+func checkConditions(h http.Header, names conditionHeaders, v index.Version, notModified error) error {
+	if m := h.Get(names.ifMatch); m != "" {
+		if !etagMatches(m, v.ETag) {
+			return errPrecondition
+		}
+	} else if since, ok := httpTime(h.Get(names.ifUnmodifiedSince)); ok && modifiedAfter(v.LastModified, since) {
+		return errPrecondition
+	}
+	if m := h.Get(names.ifNoneMatch); m != "" {
+		if etagMatches(m, v.ETag) {
+			return notModified
+		}
+	} else if since, ok := httpTime(h.Get(names.ifModifiedSince)); ok && !modifiedAfter(v.LastModified, since) {
+		return notModified
+	}
+	return nil
+}
+
+// httpTime parses an HTTP date; ok is false for none or an invalid one,
+// which S3 ignores.
+func httpTime(s string) (t time.Time, ok bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	t, err := http.ParseTime(s)
+	return t, err == nil
+}
+
+// modifiedAfter compares at S3's resolution of a second.
+func modifiedAfter(lastModified, t time.Time) bool {
+	return lastModified.Truncate(time.Second).After(t)
+}
+
+// partNumber parses a GET's partNumber. The gateway does not know part
+// boundaries, so it serves every object as one part: part 1 is the whole
+// object and nothing tells the client of more.
+func partNumber(v, rangeHeader string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 10000 {
+		return 0, s3Err("InvalidArgument", http.StatusBadRequest,
+			"Part number must be an integer between 1 and 10000, inclusive.")
+	}
+	if rangeHeader != "" {
+		return 0, s3Err("InvalidRequest", http.StatusBadRequest,
+			"Cannot specify both Range header and partNumber query parameter.")
+	}
+	return n, nil
+}
+
+// span is a byte range of an object; nil is the whole object.
+type span struct{ first, last int64 }
+
+// header is the Range header that asks for s.
+func (s *span) header() string {
+	if s == nil {
+		return ""
+	}
+	return fmt.Sprintf("bytes=%d-%d", s.first, s.last)
+}
+
+// parseRange resolves a Range header against an object of size bytes. S3
+// serves one range: a header it cannot parse, or with several ranges, is
+// ignored as HTTP allows; a range that starts past the end is refused.
+func parseRange(h string, size int64) (*span, error) {
+	spec, ok := strings.CutPrefix(h, "bytes=")
+	if !ok || strings.Contains(spec, ",") {
+		return nil, nil
+	}
+	first, last, ok := strings.Cut(strings.TrimSpace(spec), "-")
+	if !ok {
+		return nil, nil
+	}
+	unsatisfiable := s3Err("InvalidRange", http.StatusRequestedRangeNotSatisfiable,
+		"The requested range is not satisfiable.")
+	if first == "" {
+		n, err := strconv.ParseInt(last, 10, 64)
+		if err != nil || n < 0 {
+			return nil, nil
+		}
+		if n == 0 || size == 0 {
+			return nil, unsatisfiable
+		}
+		return &span{first: max(size-n, 0), last: size - 1}, nil
+	}
+	a, err := strconv.ParseInt(first, 10, 64)
+	if err != nil || a < 0 {
+		return nil, nil
+	}
+	b := size - 1
+	if last != "" {
+		if b, err = strconv.ParseInt(last, 10, 64); err != nil || b < a {
+			return nil, nil
+		}
+	}
+	if a >= size {
+		return nil, unsatisfiable
+	}
+	return &span{first: a, last: min(b, size-1)}, nil
+}
+
+// writeSpanHeaders writes the length and range of a read's body and its
+// status. length and contentRange are what the backend sent, if known.
+func writeSpanHeaders(w http.ResponseWriter, s *span, size, length int64, contentRange string) {
+	if length < 0 {
+		length = size
+		if s != nil {
+			length = s.last - s.first + 1
+		}
+	}
+	w.Header().Set("Content-Length", strconv.FormatInt(length, 10))
+	if s == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if contentRange == "" {
+		contentRange = fmt.Sprintf("bytes %d-%d/%d", s.first, s.last, size)
+	}
+	w.Header().Set("Content-Range", contentRange)
+	w.WriteHeader(http.StatusPartialContent)
+}

@@ -1,0 +1,104 @@
+package gateway
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+
+	"github.com/ringside/ringside/backend"
+)
+
+// tagging is the document of GetObjectTagging.
+type tagging struct {
+	XMLName xml.Name `xml:"Tagging"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Tags    []tagXML `xml:"TagSet>Tag"`
+}
+
+type tagXML struct {
+	Key   string `xml:"Key"`
+	Value string `xml:"Value"`
+}
+
+// serveGetTagging answers GetObjectTagging from the backend's tags of the
+// version named (gofakes3 would read them from the object's metadata).
+func (g *Gateway) serveGetTagging(w http.ResponseWriter, r *http.Request, bucket, key string) error {
+	ctx := r.Context()
+	req := requestOf(ctx)
+	t, err := g.target(bucket)
+	if err != nil {
+		return err
+	}
+	v, err := g.find(ctx, t, key, req.version, req.hasVersion)
+	if err != nil {
+		return err
+	}
+	if v.IsDeleteMarker {
+		return deleteMarker(w, v, req.hasVersion)
+	}
+	tags, err := t.client.GetTagging(ctx, t.key(key), t.pin(v))
+	if err != nil {
+		return fmt.Errorf("read the tags of %s/%s: %w", bucket, key, err)
+	}
+	if t.versioned() {
+		w.Header().Set("x-amz-version-id", v.VersionID)
+	}
+	doc := tagging{Xmlns: "http://s3.amazonaws.com/doc/2006-03-01/", Tags: []tagXML{}}
+	for _, tag := range tags {
+		doc.Tags = append(doc.Tags, tagXML(tag))
+	}
+	writeXML(w, http.StatusOK, doc)
+	return nil
+}
+
+// SetObjectTagging replaces the backend's tags of the version named (or
+// the latest); gofakes3 has checked the tag set and that the object exists.
+func (b *s3Backend) SetObjectTagging(ctx context.Context, bucket, key, encoded string) error {
+	t, v, err := b.g.findObject(ctx, bucket, key)
+	if err != nil {
+		return b.g.forRouter(ctx, err)
+	}
+	tags, err := parseTags(encoded)
+	if err != nil {
+		return b.g.forRouter(ctx, err)
+	}
+	if len(tags) == 0 {
+		err = t.client.DeleteTagging(ctx, t.key(key), t.pin(v))
+	} else {
+		err = t.client.PutTagging(ctx, t.key(key), t.pin(v), tags)
+	}
+	if err != nil {
+		return b.g.forRouter(ctx, fmt.Errorf("tag %s/%s: %w", bucket, key, err))
+	}
+	return nil
+}
+
+// parseTags reads a URL-encoded tag set (x-amz-tagging), sorted by key.
+func parseTags(encoded string) ([]backend.Tag, error) {
+	values, err := url.ParseQuery(encoded)
+	if err != nil {
+		return nil, s3Err("InvalidArgument", http.StatusBadRequest,
+			"The tag set must be URL-encoded query parameters: key1=value1&key2=value2.")
+	}
+	tags := make([]backend.Tag, 0, len(values))
+	for k, vs := range values {
+		if len(vs) > 1 {
+			return nil, s3Err("InvalidTag", http.StatusBadRequest, "Cannot provide multiple Tags with the same key.")
+		}
+		tags = append(tags, backend.Tag{Key: k, Value: vs[0]})
+	}
+	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
+	return tags, nil
+}
+
+// encodeTags is the URL-encoded form of a tag set.
+func encodeTags(tags []backend.Tag) string {
+	values := url.Values{}
+	for _, t := range tags {
+		values.Set(t.Key, t.Value)
+	}
+	return values.Encode()
+}

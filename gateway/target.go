@@ -1,0 +1,124 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/index"
+)
+
+// target is where a gateway bucket's objects live.
+type target struct {
+	bucket index.Bucket
+	loc    index.Location
+	client *backend.Client
+	// prefix is prepended to object keys: "" on a no-prefix location,
+	// "<bucket>/" otherwise.
+	prefix string
+}
+
+// key is the backend key of an object key.
+func (t target) key(k string) string { return t.prefix + k }
+
+// versioned reports whether the bucket has ever had versioning, so its
+// writes return version IDs.
+func (t target) versioned() bool { return t.bucket.Versioning != "" }
+
+// target looks up a gateway bucket with its location and backend client.
+func (g *Gateway) target(bucket string) (target, error) {
+	b, err := g.db.GetBucket(bucket)
+	if errors.Is(err, index.ErrNotFound) {
+		return target{}, noSuchBucket(bucket)
+	}
+	if err != nil {
+		return target{}, fmt.Errorf("read bucket %s: %w", bucket, err)
+	}
+	loc, err := g.db.GetLocation(b.Location)
+	if err != nil {
+		return target{}, fmt.Errorf("read location %s of bucket %s: %w", b.Location, bucket, err)
+	}
+	c, err := g.clients.get(loc)
+	if err != nil {
+		return target{}, err
+	}
+	t := target{bucket: b, loc: loc, client: c}
+	if !loc.NoPrefix {
+		t.prefix = bucket + "/"
+	}
+	return t, nil
+}
+
+func noSuchBucket(bucket string) *Error {
+	return &Error{Code: "NoSuchBucket", Status: http.StatusNotFound,
+		Message: fmt.Sprintf("The specified bucket %q does not exist.", bucket)}
+}
+
+// clientCache keeps one backend client per location, rebuilt when the
+// location's stored target changes.
+type clientCache struct {
+	observe func(op string, status int, d time.Duration)
+	mu      sync.Mutex
+	byName  map[string]cachedClient
+}
+
+type cachedClient struct {
+	loc    index.Location
+	client *backend.Client
+}
+
+func newClientCache(observe func(op string, status int, d time.Duration)) *clientCache {
+	return &clientCache{observe: observe, byName: map[string]cachedClient{}}
+}
+
+// get returns the client of loc.
+func (c *clientCache) get(loc index.Location) (*backend.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cc, ok := c.byName[loc.Name]; ok && sameTarget(cc.loc, loc) {
+		return cc.client, nil
+	}
+	client, err := newClient(loc, c.observe)
+	if err != nil {
+		return nil, err
+	}
+	c.byName[loc.Name] = cachedClient{loc: loc, client: client}
+	return client, nil
+}
+
+// forget drops the client of a removed location.
+func (c *clientCache) forget(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.byName, name)
+}
+
+// newClient builds the backend client of a location.
+func newClient(loc index.Location, observe func(string, int, time.Duration)) (*backend.Client, error) {
+	c, err := backend.New(backend.Config{
+		Endpoint:           loc.Endpoint,
+		Region:             loc.Region,
+		AccessKey:          loc.AccessKey,
+		SecretKey:          loc.SecretKey,
+		Bucket:             loc.TargetBucket,
+		CAFile:             loc.CAFile,
+		InsecureSkipVerify: loc.Insecure,
+		Observe:            observe,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build the backend client of location %s: %w", loc.Name, err)
+	}
+	return c, nil
+}
+
+// sameTarget reports whether two versions of a location reach the same
+// backend bucket the same way.
+func sameTarget(a, b index.Location) bool {
+	return a.Endpoint == b.Endpoint && a.Region == b.Region &&
+		a.AccessKey == b.AccessKey && a.SecretKey == b.SecretKey &&
+		a.TargetBucket == b.TargetBucket && a.CAFile == b.CAFile &&
+		a.Insecure == b.Insecure
+}
