@@ -17,6 +17,8 @@
 //	                                   it without decoding the value)
 //	V<bucket>\x00<key>\x00<^seq BE8> → Version: every version, newest first
 //	S<bucket>                        → IngestState
+//	T<bucket>\x00<key>\x00<version> → removal time of a version removed
+//	                                   through the gateway (expires in minutes)
 //
 // Every call that changes a key's versions is one Badger transaction that
 // reads the key's O entry, so concurrent changes to one key conflict and are

@@ -11,11 +11,12 @@ import (
 
 // Key prefixes; see the package comment for the layout.
 const (
-	prefixLocation = 'L'
-	prefixBucket   = 'B'
-	prefixObject   = 'O'
-	prefixVersion  = 'V'
-	prefixIngest   = 'S'
+	prefixLocation  = 'L'
+	prefixBucket    = 'B'
+	prefixObject    = 'O'
+	prefixVersion   = 'V'
+	prefixIngest    = 'S'
+	prefixTombstone = 'T'
 )
 
 // metaDeleteMarker is the user meta byte of an O or V entry holding a

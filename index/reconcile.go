@@ -40,7 +40,11 @@ func (d *DB) SetKeyVersions(bucket, key string, versions []Version, listedAt tim
 		if err != nil {
 			return err
 		}
-		final := merge(key, vs, versions, listedAt, time.Now())
+		removed, err := removedSince(txn, bucket, key, listedAt)
+		if err != nil {
+			return err
+		}
+		final := merge(key, vs, withoutRemoved(versions, removed), listedAt, time.Now())
 		if sameVersions(final, vs) {
 			return nil
 		}

@@ -168,6 +168,9 @@ func (d *DB) RemoveVersion(bucket, key, versionID string) error {
 		if err != nil {
 			return err
 		}
+		if err := putTombstone(txn, bucket, key, versionID, time.Now()); err != nil {
+			return err
+		}
 		i := indexOf(vs, versionID)
 		if i < 0 {
 			return nil

@@ -1,0 +1,68 @@
+package index
+
+import (
+	"encoding/binary"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// tombstoneTTL is how long the index remembers a version removed through
+// the gateway. A pass whose listing began before the removal may still list
+// the version; the tombstone keeps it from coming back. Passes take seconds,
+// so minutes of memory is ample, and Badger drops the entry by itself.
+const tombstoneTTL = 10 * time.Minute
+
+// tombstonePrefix is the prefix of every tombstone of one object key.
+func tombstonePrefix(bucket, key string) []byte {
+	return append(append(nameKey(prefixTombstone, bucket), 0), append([]byte(key), 0)...)
+}
+
+// putTombstone records that versionID of key was removed at removedAt.
+func putTombstone(txn *badger.Txn, bucket, key, versionID string, removedAt time.Time) error {
+	k := append(tombstonePrefix(bucket, key), versionID...)
+	v := binary.BigEndian.AppendUint64(nil, uint64(removedAt.UnixNano()))
+	return txn.SetEntry(badger.NewEntry(k, v).WithTTL(tombstoneTTL))
+}
+
+// removedSince returns the versions of key removed through the gateway
+// after t.
+func removedSince(txn *badger.Txn, bucket, key string, t time.Time) (map[string]bool, error) {
+	prefix := tombstonePrefix(bucket, key)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
+	defer it.Close()
+	var out map[string]bool
+	for it.Rewind(); it.Valid(); it.Next() {
+		item := it.Item()
+		var at int64
+		if err := item.Value(func(v []byte) error {
+			if len(v) == 8 {
+				at = int64(binary.BigEndian.Uint64(v))
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		if time.Unix(0, at).After(t) {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[string(item.Key()[len(prefix):])] = true
+		}
+	}
+	return out, nil
+}
+
+// withoutRemoved drops from listed the versions in removed.
+func withoutRemoved(listed []Version, removed map[string]bool) []Version {
+	if len(removed) == 0 {
+		return listed
+	}
+	out := make([]Version, 0, len(listed))
+	for _, v := range listed {
+		if !removed[v.VersionID] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
