@@ -1,0 +1,33 @@
+# ringside: build, test and try the S3 sidecar gateway.
+
+GO            ?= go
+VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS       := -s -w -X main.version=$(VERSION)
+# staticcheck 2026.2.2 is the first release that knows Go 1.26.
+STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: build test demo lint bench clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ringside ./cmd/ringside
+
+# test/deps.sh installs the clients and the MinIO server the end-to-end
+# tests use, when they are missing.
+test:
+	./test/deps.sh
+	$(GO) test ./... -count=1 -timeout 40m
+
+demo:
+	$(GO) run ./cmd/ringside demo
+
+lint:
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+bench:
+	$(GO) run ./test/bench
+
+clean:
+	rm -rf bin

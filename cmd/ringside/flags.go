@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// envPrefix starts the environment variable every flag also reads.
+const envPrefix = "RINGSIDE_"
+
+// envName is the environment variable of a flag: RINGSIDE_ADMIN_LISTEN for
+// --admin-listen.
+func envName(flag string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// applyEnvVars gives every flag of every command its RINGSIDE_<FLAG_NAME>
+// variable, in one place so that no flag is forgotten. A flag that already
+// names its variables keeps them: location add's backend keys do, so that
+// the gateway's own RINGSIDE_ACCESS_KEY is never taken for a backend key.
+func applyEnvVars(app *cli.App) error {
+	if err := setEnvVars(app.Flags); err != nil {
+		return err
+	}
+	return walkCommands(app.Commands, func(c *cli.Command) error {
+		if err := setEnvVars(c.Flags); err != nil {
+			return fmt.Errorf("command %s: %w", c.Name, err)
+		}
+		return nil
+	})
+}
+
+func walkCommands(cmds []*cli.Command, fn func(*cli.Command) error) error {
+	for _, c := range cmds {
+		if err := fn(c); err != nil {
+			return err
+		}
+		if err := walkCommands(c.Subcommands, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setEnvVars(flags []cli.Flag) error {
+	for _, f := range flags {
+		vars, err := envVarsOf(f)
+		if err != nil {
+			return err
+		}
+		if len(*vars) == 0 {
+			*vars = []string{envName(f.Names()[0])}
+		}
+	}
+	return nil
+}
+
+// envVarsOf points at a flag's EnvVars; the flag kinds ringside uses are
+// listed, and a new kind fails loudly rather than silently reading no
+// variable.
+func envVarsOf(f cli.Flag) (*[]string, error) {
+	switch f := f.(type) {
+	case *cli.StringFlag:
+		return &f.EnvVars, nil
+	case *cli.BoolFlag:
+		return &f.EnvVars, nil
+	case *cli.DurationFlag:
+		return &f.EnvVars, nil
+	case *cli.IntFlag:
+		return &f.EnvVars, nil
+	case *cli.PathFlag:
+		return &f.EnvVars, nil
+	default:
+		return nil, fmt.Errorf("flag %s: kind %T has no environment variable support", f.Names()[0], f)
+	}
+}
+
+// adminFlags are the flags of every command that talks to a running
+// gateway's admin API.
+func adminFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "admin", Value: "http://127.0.0.1:7481", Usage: "admin API `URL` of the running gateway"},
+		&cli.StringFlag{Name: "admin-token", Usage: "admin API `TOKEN` (default: read from <data-dir>/admin-token)"},
+		&cli.StringFlag{Name: "data-dir", Value: defaultDataDir, Usage: "the gateway's data `DIR`, where its generated admin token is read"},
+	}
+}
+
+// jsonFlag makes a command print JSON instead of a table.
+func jsonFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "json", Usage: "print JSON instead of text"}
+}
+
+// withFlags joins flag lists.
+func withFlags(lists ...[]cli.Flag) []cli.Flag {
+	var out []cli.Flag
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// oneArg returns the single positional argument a command needs.
+func oneArg(c *cli.Context, what string) (string, error) {
+	if c.NArg() != 1 || c.Args().First() == "" {
+		return "", fmt.Errorf("%s takes exactly one %s (see ringside %s --help)", c.Command.FullName(), what, c.Command.FullName())
+	}
+	return c.Args().First(), nil
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ringside/ringside/gateway"
+	"github.com/ringside/ringside/index"
+)
+
+// noPrefixWarning is Zenko's warning for its "write objects without
+// prefix" option; ringside goes further and refuses the second bucket.
+const noPrefixWarning = "Storing multiple buckets in a location with this option enabled can lead to data loss"
+
+func locationCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "location",
+		Usage: "manage locations, the backend buckets that gateway buckets store into",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "add",
+				Usage:     "add a location after checking that its target bucket answers",
+				ArgsUsage: "NAME",
+				Flags: withFlags([]cli.Flag{
+					&cli.StringFlag{Name: "endpoint", Required: true, Usage: "backend `URL` or host[:port] (http without a port means 80, https 443)"},
+					// Their own variables: RINGSIDE_ACCESS_KEY is the
+					// gateway's client key, never a backend's.
+					&cli.StringFlag{Name: "access-key", Required: true, EnvVars: []string{"RINGSIDE_LOCATION_ACCESS_KEY"}, Usage: "backend access `KEY`"},
+					&cli.StringFlag{Name: "secret-key", Required: true, EnvVars: []string{"RINGSIDE_LOCATION_SECRET_KEY"}, Usage: "backend secret `KEY` (never shown back)"},
+					&cli.StringFlag{Name: "bucket", Required: true, Usage: "target `BUCKET` on the backend"},
+					&cli.BoolFlag{Name: "no-prefix", Usage: "store objects under their own key in the target bucket (one gateway bucket only; needed for mirror mode)"},
+					&cli.StringFlag{Name: "region", Usage: "backend `REGION` (default us-east-1)"},
+					&cli.StringFlag{Name: "ca-file", Usage: "PEM `FILE` of a private CA the backend's certificate chains to"},
+					&cli.BoolFlag{Name: "insecure-skip-verify", Usage: "do not verify the backend's TLS certificate (test rigs only)"},
+					jsonFlag(),
+				}, adminFlags()),
+				Action: locationAdd,
+			},
+			{
+				Name:   "list",
+				Usage:  "list locations with their versioning state and mirroring indicator",
+				Flags:  withFlags([]cli.Flag{jsonFlag()}, adminFlags()),
+				Action: locationList,
+			},
+			{
+				Name:      "show",
+				Usage:     "show one location (secret masked)",
+				ArgsUsage: "NAME",
+				Flags:     withFlags([]cli.Flag{jsonFlag()}, adminFlags()),
+				Action:    locationShow,
+			},
+			{
+				Name:      "remove",
+				Usage:     "remove a location that no bucket uses",
+				ArgsUsage: "NAME",
+				Flags:     adminFlags(),
+				Action:    locationRemove,
+			},
+		},
+	}
+}
+
+func locationAdd(c *cli.Context) error {
+	name, err := oneArg(c, "location name")
+	if err != nil {
+		return err
+	}
+	client, err := adminClient(c)
+	if err != nil {
+		return err
+	}
+	info, err := client.AddLocation(c.Context, index.Location{
+		Name:         name,
+		Endpoint:     c.String("endpoint"),
+		Region:       c.String("region"),
+		AccessKey:    c.String("access-key"),
+		SecretKey:    c.String("secret-key"),
+		TargetBucket: c.String("bucket"),
+		NoPrefix:     c.Bool("no-prefix"),
+		CAFile:       c.String("ca-file"),
+		Insecure:     c.Bool("insecure-skip-verify"),
+	})
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return printJSON(c.App.Writer, info)
+	}
+	w := c.App.Writer
+	fmt.Fprintf(w, "location %s added\n", info.Name)
+	showLocation(w, info, time.Now())
+	if info.NoPrefix {
+		fmt.Fprintf(w, "WARNING: --no-prefix: %s. ringside refuses a second bucket on this location.\n", noPrefixWarning)
+	}
+	if info.Warning != "" && !strings.Contains(info.Warning, noPrefixWarning) {
+		fmt.Fprintf(w, "WARNING: %s\n", info.Warning)
+	}
+	if info.NoPrefix && info.Versioning != "Enabled" {
+		fmt.Fprintf(w, "note: mirror buckets need versioning Enabled on %s (it is %s)\n", info.TargetBucket, orDash(info.Versioning))
+	}
+	return nil
+}
+
+func locationList(c *cli.Context) error {
+	client, err := adminClient(c)
+	if err != nil {
+		return err
+	}
+	locs, err := client.Locations(c.Context)
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return printJSON(c.App.Writer, locs)
+	}
+	tw := table(c.App.Writer, "NAME", "ENDPOINT", "TARGET", "NO-PREFIX", "VERSIONING", "MIRRORING", "BUCKETS")
+	for _, l := range locs {
+		row(tw, l.Name, l.Endpoint, l.TargetBucket, yesNo(l.NoPrefix), orDash(l.Versioning), orDash(l.Mirroring), orDash(strings.Join(l.Buckets, ",")))
+	}
+	return tw.Flush()
+}
+
+func locationShow(c *cli.Context) error {
+	name, err := oneArg(c, "location name")
+	if err != nil {
+		return err
+	}
+	client, err := adminClient(c)
+	if err != nil {
+		return err
+	}
+	info, err := client.Location(c.Context, name)
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return printJSON(c.App.Writer, info)
+	}
+	fmt.Fprintf(c.App.Writer, "location %s\n", info.Name)
+	showLocation(c.App.Writer, info, time.Now())
+	return nil
+}
+
+func locationRemove(c *cli.Context) error {
+	name, err := oneArg(c, "location name")
+	if err != nil {
+		return err
+	}
+	client, err := adminClient(c)
+	if err != nil {
+		return err
+	}
+	if err := client.RemoveLocation(c.Context, name); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "location %s removed\n", name)
+	return nil
+}
+
+// showLocation prints a location's fields; the secret is masked whatever
+// the server sent.
+func showLocation(w io.Writer, l gateway.LocationInfo, now time.Time) {
+	target := l.TargetBucket + " (keys under <bucket>/)"
+	if l.NoPrefix {
+		target = l.TargetBucket + " (no prefix)"
+	}
+	kv := []string{
+		"  endpoint", l.Endpoint,
+		"  region", orDash(l.Region),
+		"  target", target,
+		"  access key", l.AccessKey,
+		"  secret key", "********",
+		"  versioning", orDash(l.Versioning),
+		"  mirroring", orDash(l.Mirroring),
+		"  buckets", orDash(strings.Join(l.Buckets, ", ")),
+	}
+	if l.CAFile != "" {
+		kv = append(kv, "  ca file", l.CAFile)
+	}
+	if l.Insecure {
+		kv = append(kv, "  tls", "certificate NOT verified (--insecure-skip-verify)")
+	}
+	if !l.Created.IsZero() {
+		kv = append(kv, "  created", l.Created.Local().Format(time.RFC3339)+" ("+ago(l.Created, now)+")")
+	}
+	fields(w, kv...)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

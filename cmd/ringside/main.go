@@ -1,0 +1,51 @@
+// Command ringside is an S3 sidecar gateway for versioned backend buckets
+// (a Scality RING's S3 Connector, MinIO, or any S3 server): it writes
+// uploads straight through to the backend, answers HEAD and LIST from a
+// local index, and mirrors changes other writers make to the backend.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+func main() {
+	app, err := newApp()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ringside:", err)
+		os.Exit(2)
+	}
+	if err := app.RunContext(context.Background(), reorderArgs(app, os.Args)); err != nil {
+		// A refusal from the gateway prints as "CODE: message".
+		fmt.Fprintln(os.Stderr, "ringside:", err)
+		os.Exit(1)
+	}
+}
+
+func newApp() (*cli.App, error) {
+	app := &cli.App{
+		Name:    "ringside",
+		Usage:   "an S3 sidecar gateway with a local index and out-of-band change mirroring",
+		Version: version,
+		Description: "Every flag can also be set with RINGSIDE_<FLAG_NAME>, e.g. RINGSIDE_ADMIN_LISTEN for\n" +
+			"--admin-listen (location add's backend keys use RINGSIDE_LOCATION_ACCESS_KEY and\n" +
+			"RINGSIDE_LOCATION_SECRET_KEY).",
+		HideVersion:          true,
+		EnableBashCompletion: true,
+		Commands: []*cli.Command{
+			serveCommand(),
+			demoCommand(),
+			locationCommand(),
+			bucketCommand(),
+			mirrorCommand(),
+			versionCommand(),
+		},
+	}
+	if err := applyEnvVars(app); err != nil {
+		return nil, err
+	}
+	return app, nil
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ringside/ringside/gateway"
+)
+
+// adminClient builds the admin API client of a command from --admin and
+// --admin-token, falling back to the token file under --data-dir.
+func adminClient(c *cli.Context) (*gateway.AdminClient, error) {
+	base, err := adminURL(c.String("admin"))
+	if err != nil {
+		return nil, err
+	}
+	token := c.String("admin-token")
+	if token == "" {
+		if token, err = readToken(c.String("data-dir")); err != nil {
+			return nil, fmt.Errorf("no admin token: give --admin-token (or RINGSIDE_ADMIN_TOKEN), or the gateway's --data-dir: %w", err)
+		}
+	}
+	return gateway.NewAdminClient(base, token, nil), nil
+}
+
+// adminURL accepts a URL or a bare host:port, which means http.
+func adminURL(raw string) (string, error) {
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("--admin %q is not an http(s) URL like http://127.0.0.1:7481", raw)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// table writes aligned columns; flush it when done.
+func table(w io.Writer, header ...string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	return tw
+}
+
+func row(tw *tabwriter.Writer, cols ...any) {
+	s := make([]string, len(cols))
+	for i, c := range cols {
+		s[i] = fmt.Sprint(c)
+	}
+	fmt.Fprintln(tw, strings.Join(s, "\t"))
+}
+
+// fields prints "name  value" lines, aligned.
+func fields(w io.Writer, kv ...string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for i := 0; i+1 < len(kv); i += 2 {
+		fmt.Fprintf(tw, "%s\t%s\n", kv[i], kv[i+1])
+	}
+	tw.Flush()
+}
+
+// ago is how long before now t was, for humans; "never" for a zero time.
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return roundDuration(now.Sub(t)) + " ago"
+}
+
+func roundDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	default:
+		return d.Round(time.Second).String()
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

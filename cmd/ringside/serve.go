@@ -1,0 +1,391 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/urfave/cli/v2"
+
+	"github.com/ringside/ringside/certs"
+	"github.com/ringside/ringside/gateway"
+	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/mirror"
+)
+
+const (
+	defaultDataDir = "./ringside-data"
+	// shutdownGrace is how long in-flight S3 requests get to finish once a
+	// stop is asked for.
+	shutdownGrace = 20 * time.Second
+)
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "run the gateway: S3 API, admin API and the mirror ingester",
+		Description: "Serves S3 on --listen and the admin API (with /healthz, /readyz and /metrics) on\n" +
+			"--admin-listen. The index lives under --data-dir. With no --admin-token, a token is\n" +
+			"generated on first start and kept in <data-dir>/admin-token (mode 0600), where the\n" +
+			"admin commands find it.",
+		Flags: serveFlags(defaultDataDir),
+		Action: func(c *cli.Context) error {
+			cfg, err := serveConfigFrom(c)
+			if err != nil {
+				return err
+			}
+			if len(cfg.credentials) == 0 && cfg.credentialsFile == "" {
+				return errors.New("no client credentials: give --access-key and --secret-key, or --credentials-file")
+			}
+			log := newLogger(cfg.logLevel)
+			n, err := openNode(c.Context, cfg, log)
+			if err != nil {
+				return err
+			}
+			return n.run(c.Context, nil)
+		},
+	}
+}
+
+// serveFlags are serve's flags; demo has them too, with its own data dir
+// default.
+func serveFlags(dataDirDefault string) []cli.Flag {
+	dataDirUsage := "`DIR` for the index, the admin token and generated TLS files"
+	if dataDirDefault == "" {
+		dataDirUsage += " (default: a temporary dir, removed on exit)"
+	}
+	return []cli.Flag{
+		&cli.StringFlag{Name: "listen", Value: "127.0.0.1:7480", Usage: "S3 API `ADDRESS`"},
+		&cli.StringFlag{Name: "admin-listen", Value: "127.0.0.1:7481", Usage: "admin API, /healthz, /readyz and /metrics `ADDRESS`"},
+		&cli.StringFlag{Name: "data-dir", Value: dataDirDefault, Usage: dataDirUsage},
+		&cli.StringFlag{Name: "access-key", Usage: "client access `KEY`"},
+		&cli.StringFlag{Name: "secret-key", Usage: "client secret `KEY`"},
+		&cli.StringFlag{Name: "credentials-file", Usage: "`FILE` of \"ACCESS_KEY SECRET_KEY\" lines, reloaded when it changes"},
+		&cli.StringFlag{Name: "admin-token", Usage: "admin API `TOKEN` (default: generated into <data-dir>/admin-token)"},
+		&cli.StringFlag{Name: "default-location", Usage: "`LOCATION` for buckets created without a location constraint"},
+		&cli.DurationFlag{Name: "mirror-interval", Value: 2 * time.Second, Usage: "pause between mirror passes that find no change"},
+		&cli.StringFlag{Name: "tls-cert", Usage: "serve S3 over TLS with this certificate `FILE` (PEM), reloaded when it changes"},
+		&cli.StringFlag{Name: "tls-key", Usage: "the TLS private key `FILE` (PEM)"},
+		&cli.BoolFlag{Name: "tls-self-signed", Usage: "serve S3 over TLS with a self-signed certificate generated under the data dir"},
+		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+	}
+}
+
+// serveConfig is what serve and demo run with.
+type serveConfig struct {
+	listen          string
+	adminListen     string
+	dataDir         string
+	credentials     map[string]string
+	credentialsFile string
+	adminToken      string
+	defaultLocation string
+	mirrorInterval  time.Duration
+	tlsCert         string
+	tlsKey          string
+	tlsSelfSigned   bool
+	logLevel        slog.Level
+}
+
+func serveConfigFrom(c *cli.Context) (serveConfig, error) {
+	cfg := serveConfig{
+		listen:          c.String("listen"),
+		adminListen:     c.String("admin-listen"),
+		dataDir:         c.String("data-dir"),
+		credentials:     map[string]string{},
+		credentialsFile: c.String("credentials-file"),
+		adminToken:      c.String("admin-token"),
+		defaultLocation: c.String("default-location"),
+		mirrorInterval:  c.Duration("mirror-interval"),
+		tlsCert:         c.String("tls-cert"),
+		tlsKey:          c.String("tls-key"),
+		tlsSelfSigned:   c.Bool("tls-self-signed"),
+	}
+	ak, sk := c.String("access-key"), c.String("secret-key")
+	switch {
+	case ak != "" && sk != "":
+		cfg.credentials[ak] = sk
+	case ak != "" || sk != "":
+		return cfg, errors.New("give both --access-key and --secret-key, or neither")
+	}
+	if err := cfg.logLevel.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		return cfg, fmt.Errorf("--log-level: %q is not debug, info, warn or error", c.String("log-level"))
+	}
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return cfg, errors.New("give both --tls-cert and --tls-key, or neither")
+	}
+	if cfg.tlsSelfSigned && cfg.tlsCert != "" {
+		return cfg, errors.New("--tls-self-signed and --tls-cert exclude each other: pick one")
+	}
+	if cfg.mirrorInterval <= 0 {
+		return cfg, fmt.Errorf("--mirror-interval must be positive, not %s", cfg.mirrorInterval)
+	}
+	return cfg, nil
+}
+
+func newLogger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// node is one running gateway: index, gateway, ingester and the two HTTP
+// servers.
+type node struct {
+	cfg    serveConfig
+	log    *slog.Logger
+	db     *index.DB
+	gw     *gateway.Gateway
+	mirror *mirror.Manager
+	admin  *gateway.Admin
+	tls    *certs.Source
+	// workCtx is the context of the ingester and of admin requests;
+	// stopWork ends it at shutdown.
+	workCtx  context.Context
+	stopWork context.CancelFunc
+
+	s3Srv, adminSrv   *http.Server
+	s3URL, adminURL   string
+	errc              chan error // a server that stopped on its own
+	s3Scheme          string
+	tlsFingerprint    string
+	tokenWasGenerated bool
+}
+
+// openNode opens the index and builds the gateway and the ingester; it
+// serves nothing yet. On failure everything opened is closed again.
+func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, err error) {
+	n := &node{cfg: cfg, log: log, errc: make(chan error, 2), s3Scheme: "http"}
+	defer func() {
+		if err != nil {
+			n.close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create the data dir: %w", err)
+	}
+	token := cfg.adminToken
+	if token == "" {
+		if token, n.tokenWasGenerated, err = loadOrCreateToken(cfg.dataDir); err != nil {
+			return nil, err
+		}
+	}
+	if err := n.loadTLS(); err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	if n.db, err = index.Open(filepath.Join(cfg.dataDir, "index")); err != nil {
+		return nil, err
+	}
+	if err := gateway.RegisterIndexMetrics(reg, n.db); err != nil {
+		return nil, err
+	}
+	n.gw, err = gateway.New(gateway.Config{
+		DB:              n.db,
+		Credentials:     cfg.credentials,
+		CredentialsFile: cfg.credentialsFile,
+		DefaultLocation: cfg.defaultLocation,
+		Registerer:      reg,
+		Logger:          log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build the gateway: %w", err)
+	}
+	n.mirror = mirror.New(n.db, n.gw.Resolve, mirror.Options{Interval: cfg.mirrorInterval, Registerer: reg})
+	n.gw.SetMirror(n.mirror)
+	n.workCtx, n.stopWork = context.WithCancel(context.WithoutCancel(ctx))
+	if err := n.mirror.Start(n.workCtx); err != nil {
+		return nil, fmt.Errorf("start the mirror ingester: %w", err)
+	}
+	n.admin = gateway.NewAdmin(n.gw, n.mirror, token, reg)
+	return n, nil
+}
+
+// loadTLS reads or generates the S3 listener's certificate, if asked.
+func (n *node) loadTLS() error {
+	var err error
+	switch {
+	case n.cfg.tlsCert != "":
+		if n.tls, err = certs.Load(n.cfg.tlsCert, n.cfg.tlsKey); err != nil {
+			return fmt.Errorf("load the TLS certificate: %w", err)
+		}
+	case n.cfg.tlsSelfSigned:
+		n.tls, n.tlsFingerprint, err = certs.SelfSigned(n.cfg.dataDir, certHosts(n.cfg.listen))
+		if err != nil {
+			return fmt.Errorf("set up the self-signed certificate: %w", err)
+		}
+	default:
+		return nil
+	}
+	n.s3Scheme = "https"
+	return nil
+}
+
+// certHosts are the names a self-signed certificate covers: loopback, and
+// the listen host when it is a specific one.
+func certHosts(listen string) []string {
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	host, _, err := net.SplitHostPort(listen)
+	if err == nil && host != "" && host != "0.0.0.0" && host != "::" && host != "localhost" && host != "127.0.0.1" && host != "::1" {
+		hosts = append(hosts, host)
+	}
+	return hosts
+}
+
+// start serves, runs ready (if set: the demo prints its banner there),
+// and only then reports ready on /readyz, so that whoever waits for
+// readiness finds everything in place.
+func (n *node) start(ready func() error) error {
+	if err := n.listen(); err != nil {
+		return err
+	}
+	if ready != nil {
+		if err := ready(); err != nil {
+			return err
+		}
+	}
+	n.admin.SetReady(true)
+	return nil
+}
+
+// listen binds both listeners and serves.
+func (n *node) listen() error {
+	adminLn, err := net.Listen("tcp", n.cfg.adminListen)
+	if err != nil {
+		return fmt.Errorf("listen for the admin API on %s: %w", n.cfg.adminListen, err)
+	}
+	n.adminURL = "http://" + adminLn.Addr().String()
+	n.adminSrv = &http.Server{
+		Handler:           n.admin,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Rescans with --wait and resyncs end when the node stops.
+		BaseContext: func(net.Listener) context.Context { return n.workCtx },
+		ErrorLog:    slog.NewLogLogger(n.log.Handler(), slog.LevelDebug),
+	}
+	go n.serve("admin API", func() error { return n.adminSrv.Serve(adminLn) })
+	if !isLoopback(adminLn.Addr()) {
+		n.log.Warn("the admin API listens beyond loopback over plain HTTP; keep it on a trusted network", "addr", adminLn.Addr().String())
+	}
+
+	s3Ln, err := net.Listen("tcp", n.cfg.listen)
+	if err != nil {
+		return fmt.Errorf("listen for S3 on %s: %w", n.cfg.listen, err)
+	}
+	n.s3URL = n.s3Scheme + "://" + s3Ln.Addr().String()
+	n.s3Srv = &http.Server{
+		Handler:           n.gw.Handler(),
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelDebug),
+	}
+	if n.tls != nil {
+		n.s3Srv.TLSConfig = n.tls.TLSConfig()
+		go n.serve("S3 API", func() error { return n.s3Srv.ServeTLS(s3Ln, "", "") })
+	} else {
+		go n.serve("S3 API", func() error { return n.s3Srv.Serve(s3Ln) })
+	}
+	n.announce()
+	return nil
+}
+
+func (n *node) serve(what string, serve func() error) {
+	if err := serve(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		n.errc <- fmt.Errorf("%s server: %w", what, err)
+	}
+}
+
+// announce logs where the node serves; the admin token itself is never
+// logged, only where it is kept.
+func (n *node) announce() {
+	n.log.Info("serving S3", "url", n.s3URL)
+	n.log.Info("serving the admin API", "url", n.adminURL)
+	switch {
+	case n.cfg.adminToken != "":
+		n.log.Info("admin token taken from --admin-token")
+	case n.tokenWasGenerated:
+		n.log.Info("admin token generated", "file", tokenFile(n.cfg.dataDir))
+	default:
+		n.log.Info("admin token read", "file", tokenFile(n.cfg.dataDir))
+	}
+	if n.tlsFingerprint != "" {
+		n.log.Info("self-signed TLS certificate", "sha256", n.tlsFingerprint)
+	}
+}
+
+// run serves until SIGINT or SIGTERM (or a server failure), then stops
+// gracefully. ready, if set, runs once the node serves.
+func (n *node) run(ctx context.Context, ready func() error) error {
+	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	defer n.close()
+	if err := n.start(ready); err != nil {
+		return err
+	}
+	var err error
+	select {
+	case <-sigCtx.Done():
+		n.log.Info("stopping")
+	case err = <-n.errc:
+		n.log.Error("stopping after a server failed", "err", err)
+	}
+	// A second signal now kills the process at once.
+	stop()
+	return err
+}
+
+// close stops serving, lets in-flight requests finish within the grace
+// period, then closes the ingester, the gateway and the index, in that
+// order, since each uses the next.
+func (n *node) close() {
+	if n.admin != nil {
+		n.admin.SetReady(false)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if n.s3Srv != nil {
+		if err := n.s3Srv.Shutdown(ctx); err != nil {
+			n.log.Warn("S3 requests still running at shutdown were cut", "err", err)
+			n.s3Srv.Close()
+		}
+	}
+	if n.stopWork != nil {
+		n.stopWork()
+	}
+	if n.adminSrv != nil {
+		if err := n.adminSrv.Shutdown(ctx); err != nil {
+			n.adminSrv.Close()
+		}
+	}
+	if n.mirror != nil {
+		n.mirror.Close()
+	}
+	if n.gw != nil {
+		if err := n.gw.Close(); err != nil {
+			n.log.Warn("close the gateway", "err", err)
+		}
+	}
+	if n.db != nil {
+		if err := n.db.Close(); err != nil {
+			n.log.Error("close the index", "err", err)
+		}
+	}
+	if n.tls != nil {
+		n.tls.Close()
+	}
+	n.admin, n.s3Srv, n.adminSrv, n.mirror, n.gw, n.db, n.tls = nil, nil, nil, nil, nil, nil, nil
+}
+
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
