@@ -172,16 +172,37 @@ func (g *Gateway) copyObject(ctx context.Context, c copyRequest) (copied, error)
 		meta = c.meta
 	}
 	var res backend.PutResult
-	if st.loc.Name == dst.loc.Name {
-		res, err = g.copyOnServer(ctx, st, sv, dst, c)
-	} else {
-		res, err = g.copyThrough(ctx, st, sv, dst, c, meta)
+	res, err = g.copyVersion(ctx, st, sv, dst, c, meta)
+	if isNotFound(err) && c.src.version == "" {
+		// The source was changed out of band: read it again, once.
+		if sv, err = g.refreshKey(ctx, st, c.src.key); err != nil {
+			return copied{}, err
+		}
+		if sv.IsDeleteMarker {
+			return copied{}, noSuchKey()
+		}
+		if err := checkConditions(c.header, copySourceConditions, sv, errPrecondition); err != nil {
+			return copied{}, err
+		}
+		if c.meta == nil {
+			meta = sv.Metadata
+		}
+		res, err = g.copyVersion(ctx, st, sv, dst, c, meta)
 	}
 	if err != nil {
 		return copied{}, err
 	}
 	v, err := g.record(dst, c.dst.key, res, sv.Size, meta)
 	return copied{made: v, src: sv, dstVersioned: dst.versioned(), srcVersioned: st.versioned()}, err
+}
+
+// copyVersion copies sv on the server when both buckets share a location,
+// and streams it between locations otherwise.
+func (g *Gateway) copyVersion(ctx context.Context, st target, sv index.Version, dst target, c copyRequest, meta map[string]string) (backend.PutResult, error) {
+	if st.loc.Name == dst.loc.Name {
+		return g.copyOnServer(ctx, st, sv, dst, c)
+	}
+	return g.copyThrough(ctx, st, sv, dst, c, meta)
 }
 
 // copyOnServer copies inside one backend bucket.

@@ -64,6 +64,10 @@ func (g *Gateway) front(router http.Handler) http.Handler {
 		bucket, key := splitPath(r.URL.Path)
 		h, err := g.route(r, req, bucket, key)
 		if err == nil && h == nil {
+			if isListUploads(r, r.URL.Query(), key) {
+				listUploads(router, w, r, bucket)
+				return
+			}
 			router.ServeHTTP(w, r)
 			return
 		}

@@ -48,6 +48,24 @@ func keptMetadata(meta map[string]string) map[string]string {
 	return out
 }
 
+// defaultContentType is what S3 gives an object uploaded without a
+// Content-Type. ringside sends it to the backend explicitly, so that the
+// backend (MinIO says application/octet-stream) and the index agree.
+const defaultContentType = "binary/octet-stream"
+
+// uploadMetadata is the metadata a new object is written with: the kept
+// headers, with the default Content-Type when the client gave none.
+func uploadMetadata(meta map[string]string) map[string]string {
+	kept := keptMetadata(meta)
+	if kept["Content-Type"] == "" {
+		if kept == nil {
+			kept = map[string]string{}
+		}
+		kept["Content-Type"] = defaultContentType
+	}
+	return kept
+}
+
 // headerMetadata returns the object metadata of a request's headers.
 func headerMetadata(h http.Header) (map[string]string, error) {
 	meta := map[string]string{}
@@ -108,7 +126,7 @@ func writeMetadata(h http.Header, meta map[string]string) {
 		}
 	}
 	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", "binary/octet-stream")
+		h.Set("Content-Type", defaultContentType)
 	}
 }
 

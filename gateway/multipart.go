@@ -22,7 +22,7 @@ func (b *s3Backend) CreateMultipartUpload(ctx context.Context, bucket, key strin
 	if err != nil {
 		return "", b.g.forRouter(ctx, err)
 	}
-	id, err := t.client.CreateMultipartUpload(ctx, t.key(key), keptMetadata(meta), backend.PutOptions{
+	id, err := t.client.CreateMultipartUpload(ctx, t.key(key), uploadMetadata(meta), backend.PutOptions{
 		Tagging: putOptionsTagging(meta),
 	})
 	if err != nil {

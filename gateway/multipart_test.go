@@ -202,3 +202,17 @@ func TestUploadPartCopy(t *testing.T) {
 		t.Errorf("copied part = %q, want 2345 from the first version", body)
 	}
 }
+
+// A bucket with no upload in progress lists none, rather than answering
+// NoSuchUpload as gofakes3 does.
+func TestListUploadsEmpty(t *testing.T) {
+	e := newS3Env(t)
+	e.createBucket("data", "ring")
+	out, err := e.s3.ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: aws.String("data")})
+	if err != nil {
+		t.Fatalf("list uploads of a bucket with none: %v", err)
+	}
+	if len(out.Uploads) != 0 {
+		t.Fatalf("uploads = %+v, want none", out.Uploads)
+	}
+}

@@ -121,7 +121,7 @@ func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[st
 	if err != nil {
 		return t, index.Version{}, err
 	}
-	kept := keptMetadata(meta)
+	kept := uploadMetadata(meta)
 	body := &exactReader{r: input, left: size}
 	res, err := t.client.PutObject(ctx, t.key(key), body, size, kept, backend.PutOptions{
 		ContentMD5: requestOf(ctx).contentMD5,

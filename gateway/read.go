@@ -30,10 +30,10 @@ func (g *Gateway) serveRead(w http.ResponseWriter, r *http.Request, bucket, key 
 	if err != nil {
 		return err
 	}
-	// A version the backend no longer has is forgotten and the lookup
-	// made again, once.
+	// A latest version the backend no longer has was changed out of band:
+	// the key is read again from the backend, once.
+	v, err := g.find(ctx, t, key, req.version, req.hasVersion)
 	for attempt := 0; ; attempt++ {
-		v, err := g.find(ctx, t, key, req.version, req.hasVersion)
 		if err != nil {
 			return err
 		}
@@ -62,9 +62,13 @@ func (g *Gateway) serveRead(w http.ResponseWriter, r *http.Request, bucket, key 
 			return nil
 		}
 		rd, err := t.client.GetObject(ctx, t.key(key), t.pin(v), span.header(), backend.Conditions{})
-		if isNotFound(err) && attempt == 0 {
-			g.forget(t, v)
+		if isNotFound(err) && attempt == 0 && !req.hasVersion {
+			v, err = g.refreshKey(ctx, t, key)
 			continue
+		}
+		if isNotFound(err) {
+			g.forget(t, v)
+			return noSuchVersion()
 		}
 		if err != nil {
 			return fmt.Errorf("read %s/%s from the backend: %w", bucket, key, err)
