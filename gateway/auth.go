@@ -75,7 +75,6 @@ func (a *authenticator) middleware(next http.Handler) http.Handler {
 			return
 		}
 		ctx := context.WithValue(r.Context(), bodyGuardKey{}, guard)
-		ctx = context.WithValue(ctx, accessKeyKey{}, signed.accessKey)
 		gw := newGuardedWriter(w, r, guard)
 		next.ServeHTTP(gw, r.WithContext(ctx))
 		gw.finish()
@@ -95,14 +94,6 @@ func (a *authenticator) refuse(w http.ResponseWriter, r *http.Request, e *Error)
 
 func (a *authenticator) logRefusal(r *http.Request, e *Error) {
 	a.log.Info("s3 request refused", "code", e.Code, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
-}
-
-type accessKeyKey struct{}
-
-// signedAccessKey returns the access key that signed the request.
-func signedAccessKey(ctx context.Context) string {
-	k, _ := ctx.Value(accessKeyKey{}).(string)
-	return k
 }
 
 // isPreflight reports whether r is a CORS preflight request.

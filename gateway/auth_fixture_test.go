@@ -129,6 +129,7 @@ type testClock struct{ offset atomic.Int64 }
 
 func (c *testClock) now() time.Time        { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *testClock) shift(d time.Duration) { c.offset.Add(int64(d)) }
+func (c *testClock) set(t time.Time)       { c.offset.Store(int64(time.Until(t))) }
 
 // fixedClock is a clock stopped at t.
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }

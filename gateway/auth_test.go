@@ -169,6 +169,16 @@ func TestAuthNegativeMatrix(t *testing.T) {
 			u, h := f.presign("PUT", key, time.Hour)
 			return presignedRequest(t, "PUT", strings.Replace(u, "X-Amz-Expires=3600", "X-Amz-Expires=7200", 1), h, data)
 		}, 403, "SignatureDoesNotMatch"},
+		{"expired presigned URL", "presigned-expired", func(key string) *http.Request {
+			req, _ := http.NewRequest("PUT", f.url(key)+"?X-Amz-Expires=3600", nil)
+			signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+			u, h, err := signer.PresignHTTP(context.Background(), aws.Credentials{AccessKeyID: testAccessKey, SecretAccessKey: testSecretKey},
+				req, unsignedPayload, "s3", testRegion, now.Add(-61*time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return presignedRequest(t, "PUT", u, h, data)
+		}, 403, "AccessDenied"},
 		{"presigned PUT with an unsigned x-amz header", "presigned-copy", func(key string) *http.Request {
 			u, h := f.presign("PUT", key, time.Hour)
 			r := presignedRequest(t, "PUT", u, h, nil)

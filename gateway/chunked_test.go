@@ -171,7 +171,7 @@ func TestChunkedAWSDocumentedExamples(t *testing.T) {
 
 // decodeWith runs a body through the decoder for a request signed with
 // the test key, and returns what it handed on and how reading ended.
-func decodeWith(t *testing.T, mode string, header http.Header, body []byte, seed string, at time.Time) ([]byte, error, *bodyGuard) {
+func decodeWith(t *testing.T, mode string, header http.Header, body []byte, seed string, at time.Time) ([]byte, *bodyGuard, error) {
 	t.Helper()
 	r := httptest.NewRequest("PUT", "http://127.0.0.1/bucket/key", bytes.NewReader(body))
 	for k, v := range header {
@@ -187,11 +187,11 @@ func decodeWith(t *testing.T, mode string, header http.Header, body []byte, seed
 	guard := &bodyGuard{}
 	r2, e := decodeChunked(r, signed, guard)
 	if e != nil {
-		return nil, e, guard
+		return nil, guard, e
 	}
 	var out bytes.Buffer
 	_, err := io.Copy(&out, r2.Body)
-	return out.Bytes(), err, guard
+	return out.Bytes(), guard, err
 }
 
 func TestChunkedDecoder(t *testing.T) {
@@ -295,7 +295,7 @@ func TestChunkedDecoder(t *testing.T) {
 			[]byte("3;" + strings.Repeat("x", 10000) + "\r\nabc\r\n0\r\n\r\n"), "InvalidRequest"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err, guard := decodeWith(t, tc.mode, tc.header, tc.body, seed, at)
+			got, guard, err := decodeWith(t, tc.mode, tc.header, tc.body, seed, at)
 			if tc.code == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -350,11 +350,11 @@ func TestChunkedHexPayloadHashCoversFraming(t *testing.T) {
 	data := payload(50_000, 9)
 	body := chunkedEncoder{chunkSize: 10_000}.encode(data)
 	h := http.Header{"Content-Encoding": {"aws-chunked"}, "X-Amz-Decoded-Content-Length": {strconv.Itoa(len(data))}}
-	got, err, _ := decodeWith(t, sha256Hex(body), h, body, "", at)
+	got, _, err := decodeWith(t, sha256Hex(body), h, body, "", at)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("decoded %d bytes, error %v", len(got), err)
 	}
-	got, err, _ = decodeWith(t, sha256Hex(append(body, 'x')), h, body, "", at)
+	got, _, err = decodeWith(t, sha256Hex(append(body, 'x')), h, body, "", at)
 	var e *Error
 	if !errors.As(err, &e) || e.Code != "XAmzContentSHA256Mismatch" || len(got) >= len(data) {
 		t.Fatalf("decoded %d bytes, error %v; want XAmzContentSHA256Mismatch before the end", len(got), err)
@@ -374,5 +374,41 @@ func TestChunkedContentEncodingRewrite(t *testing.T) {
 		if got := withoutAWSChunked(tc.in); got != tc.want {
 			t.Errorf("withoutAWSChunked(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestChunkedTrailerChecksumReachesHandler checks that the handler behind
+// learns the verified trailing checksum once it has read the body, and
+// that the response echoes it as S3's does.
+func TestChunkedTrailerChecksumReachesHandler(t *testing.T) {
+	auth, err := newAuthenticatorWith(Config{Credentials: map[string]string{testAccessKey: testSecretKey}}, time.Hour, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer auth.Close()
+	var before, after string
+	var got []byte
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		before, _ = bodyChecksum(r.Context())
+		got, _ = io.ReadAll(r.Body)
+		name, value := bodyChecksum(r.Context())
+		after = name + ":" + value
+	})
+	srv := httptest.NewServer(auth.middleware(handler))
+	defer srv.Close()
+	f := &authFixture{t: t, srv: srv}
+	data := payload(100_000, 3)
+	resp := f.do(f.streamingRequest("k", data, streamingUnsignedTrailer, chunkedEncoder{chunkSize: 65536, trailerAlg: "crc32c"}, false, time.Now()))
+	h := checksumAlgorithms["crc32c"]()
+	h.Write(data)
+	want := base64.StdEncoding.EncodeToString(h.Sum(nil))
+	if resp.StatusCode != 200 || !bytes.Equal(got, data) {
+		t.Fatalf("status %d, handler read %d bytes of %d", resp.StatusCode, len(got), len(data))
+	}
+	if before != "" || after != "x-amz-checksum-crc32c:"+want {
+		t.Fatalf("checksum before the body %q, after %q; want none, then %s", before, after, want)
+	}
+	if echoed := resp.Header.Get("X-Amz-Checksum-Crc32c"); echoed != want {
+		t.Fatalf("response echoes %q, want %q", echoed, want)
 	}
 }

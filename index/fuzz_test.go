@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -38,6 +39,14 @@ func fuzzKeys(lines string) (live, deleted []string) {
 		}
 	}
 	return live, deleted
+}
+
+func fuzzVersion(key, id string, deleteMarker bool) Version {
+	v := Version{Key: key, VersionID: id, IsDeleteMarker: deleteMarker, LastModified: time.Unix(1e9, 0).UTC()}
+	if !deleteMarker {
+		v.Size, v.ETag = 1, `"`+id+`"`
+	}
+	return v
 }
 
 func validFuzzString(s string) bool {
@@ -109,15 +118,15 @@ func FuzzListMarkers(f *testing.F) {
 		defer fuzzDB.ClearBucketObjects(bucket)
 		live, deleted := fuzzKeys(lines)
 		for _, k := range live {
-			if err := fuzzDB.RecordVersion(bucket, ver(k, "v1")); err != nil {
+			if err := fuzzDB.RecordVersion(bucket, fuzzVersion(k, "v1", false)); err != nil {
 				t.Fatal(err)
 			}
 		}
 		for _, k := range deleted {
-			if err := fuzzDB.RecordVersion(bucket, ver(k, "v1")); err != nil {
+			if err := fuzzDB.RecordVersion(bucket, fuzzVersion(k, "v1", false)); err != nil {
 				t.Fatal(err)
 			}
-			if err := fuzzDB.RecordVersion(bucket, marker(k, "dm")); err != nil {
+			if err := fuzzDB.RecordVersion(bucket, fuzzVersion(k, "dm", true)); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -20,7 +20,7 @@ export AWS_CONFIG_FILE="$work/config"
 $PYTHON - "$work" <<'PY'
 import random, sys
 r = random.Random(7)
-for name, n in [("small.bin", 150000), ("part1.bin", 200000), ("part2.bin", 100001)]:
+for name, n in [("small.bin", 40000), ("part1.bin", 70000), ("part2.bin", 30001)]:
     open(sys.argv[1] + "/" + name, "wb").write(bytes(r.getrandbits(8) for _ in range(n)))
 PY
 
@@ -76,7 +76,7 @@ verify = sys.argv[3] if len(sys.argv) > 3 else None
 s3 = boto3.client("s3", endpoint_url=endpoint, verify=verify, config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
 small = open(work + "/small.bin", "rb").read()
 s3.put_object(Bucket="bucket", Key="boto3/put sha256 ключ.bin", Body=small, ChecksumAlgorithm="SHA256")
-s3.put_object(Bucket="bucket", Key="boto3/put crc32c.bin", Body=small, ChecksumAlgorithm="CRC32C")
+s3.put_object(Bucket="bucket", Key="boto3/put sha1.bin", Body=small, ChecksumAlgorithm="SHA1")
 with open(work + "/small.bin", "rb") as f:
     s3.upload_fileobj(f, "bucket", "boto3/upload_fileobj.bin")
 assert s3.get_object(Bucket="bucket", Key="boto3/upload_fileobj.bin")["Body"].read() == small
@@ -87,7 +87,7 @@ url = s3.generate_presigned_url("get_object", Params={"Bucket": "bucket", "Key":
 assert urllib.request.urlopen(url, context=ctx).read() == small
 s3.list_objects_v2(Bucket="bucket", Prefix="boto3/", Delimiter="/")
 PY
-	manifest "boto3/put sha256 ключ.bin" small.bin "boto3/put crc32c.bin" small.bin "boto3/upload_fileobj.bin" small.bin "boto3/presigned put.bin" small.bin
+	manifest "boto3/put sha256 ключ.bin" small.bin "boto3/put sha1.bin" small.bin "boto3/upload_fileobj.bin" small.bin "boto3/presigned put.bin" small.bin
 }
 
 # manifest KEY FILE ...: the expected content of the objects, as
