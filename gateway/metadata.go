@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"encoding/hex"
 	"net/http"
 	"net/textproto"
@@ -64,6 +65,47 @@ func uploadMetadata(meta map[string]string) map[string]string {
 		kept["Content-Type"] = defaultContentType
 	}
 	return kept
+}
+
+// checksumPrefix starts the names of the x-amz-checksum-* headers.
+const checksumPrefix = "X-Amz-Checksum-"
+
+// withChecksum adds to kept the object checksum the upload was verified
+// against, from a request header (which gofakes3 puts in meta) or from an
+// aws-chunked trailer, so that reads with x-amz-checksum-mode return it.
+// The index alone keeps it: the backend never saw the trailer.
+func withChecksum(ctx context.Context, kept, meta map[string]string) map[string]string {
+	name, value := bodyChecksum(ctx)
+	if name == "" {
+		for k, v := range meta {
+			if ck := textproto.CanonicalMIMEHeaderKey(k); strings.HasPrefix(ck, checksumPrefix) && ck != "X-Amz-Checksum-Type" && ck != "X-Amz-Checksum-Mode" && ck != "X-Amz-Checksum-Algorithm" {
+				name, value = ck, v
+			}
+		}
+	}
+	if name == "" {
+		return kept
+	}
+	out := make(map[string]string, len(kept)+1)
+	for k, v := range kept {
+		out[k] = v
+	}
+	out[textproto.CanonicalMIMEHeaderKey(name)] = value
+	return out
+}
+
+// writeChecksum sets the stored checksum headers of a whole-object read
+// that asked for them.
+func writeChecksum(h http.Header, r *http.Request, meta map[string]string) {
+	if !strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") ||
+		r.Header.Get("Range") != "" || r.URL.Query().Get("partNumber") != "" {
+		return
+	}
+	for k, v := range meta {
+		if strings.HasPrefix(k, checksumPrefix) {
+			h.Set(k, v)
+		}
+	}
 }
 
 // headerMetadata returns the object metadata of a request's headers.

@@ -130,7 +130,7 @@ func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[st
 	if err != nil {
 		return t, index.Version{}, body.cause(fmt.Errorf("write %s/%s to the backend: %w", bucket, key, err))
 	}
-	v, err := g.record(t, key, res, size, kept)
+	v, err := g.record(t, key, res, size, withChecksum(ctx, kept, meta))
 	return t, v, err
 }
 

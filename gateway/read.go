@@ -41,6 +41,7 @@ func (g *Gateway) serveRead(w http.ResponseWriter, r *http.Request, bucket, key 
 			return deleteMarker(w, v, req.hasVersion)
 		}
 		hdr := objectHeaders(t, v)
+		writeChecksum(hdr, r, v.Metadata)
 		if err := checkConditions(r.Header, readConditions, v, errNotModified); err != nil {
 			if errors.Is(err, errNotModified) {
 				copyHeaders(w.Header(), hdr, "ETag", "Last-Modified", "x-amz-version-id")
