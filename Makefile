@@ -6,7 +6,7 @@ LDFLAGS       := -s -w -X main.version=$(VERSION)
 # staticcheck 2026.2.2 is the first release that knows Go 1.26.
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test demo lint bench clean
+.PHONY: build test demo lint bench fuzz-short clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ringside ./cmd/ringside
@@ -28,6 +28,14 @@ lint:
 
 bench:
 	$(GO) run ./test/bench
+
+# A short run of every fuzz target, from the corpus kept in testdata/fuzz.
+FUZZTIME ?= 10s
+fuzz-short:
+	$(GO) test ./gateway -run '^$$' -fuzz '^FuzzChunkedDecoder$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./gateway -run '^$$' -fuzz '^FuzzSigV4ParseAuthorization$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./gateway -run '^$$' -fuzz '^FuzzSigV4Verify$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./index -run '^$$' -fuzz '^FuzzListMarkers$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 
 clean:
 	rm -rf bin

@@ -49,7 +49,7 @@ fi
 for tool in /usr/bin/aws /usr/bin/s3cmd /usr/bin/rclone; do
 	[ -x "$tool" ] || { echo "deps: $tool is missing after installing its package" >&2; exit 1; }
 done
-python3 -c 'import boto3' || { echo "deps: python3 cannot import boto3" >&2; exit 1; }
+/usr/bin/python3 -c 'import boto3' || { echo "deps: /usr/bin/python3 cannot import boto3" >&2; exit 1; }
 
 if [ ! -x "$repo/.tools/minio" ]; then
 	echo "deps: building MinIO $MINIO_VERSION into $repo/.tools (takes a few minutes the first time)"
