@@ -1,10 +1,7 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -157,32 +154,6 @@ func (e *s3Env) directGet(bucket, key string) (*s3.GetObjectOutput, string, erro
 	defer out.Body.Close()
 	b, err := io.ReadAll(out.Body)
 	return out, string(b), err
-}
-
-// raw sends a request signed with the client's key, for what the SDK
-// cannot send.
-func (e *s3Env) raw(method, path string, body []byte, header http.Header) *http.Response {
-	e.t.Helper()
-	req, err := http.NewRequest(method, e.url+path, bytes.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for k, vs := range header {
-		req.Header[k] = vs
-	}
-	sum := sha256.Sum256(body)
-	hash := hex.EncodeToString(sum[:])
-	req.Header.Set("X-Amz-Content-Sha256", hash)
-	creds := aws.Credentials{AccessKeyID: clientAccess, SecretAccessKey: clientSecret}
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hash, "s3", "us-east-1", time.Now()); err != nil {
-		e.t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { resp.Body.Close() })
-	return resp
 }
 
 // rawChunked sends a body with chunked transfer encoding and no length.

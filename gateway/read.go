@@ -33,59 +33,73 @@ func (g *Gateway) serveRead(w http.ResponseWriter, r *http.Request, bucket, key 
 	// A latest version the backend no longer has was changed out of band:
 	// the key is read again from the backend, once.
 	v, err := g.find(ctx, t, key, req.version, req.hasVersion)
-	for attempt := 0; ; attempt++ {
-		if err != nil {
-			return err
-		}
-		if v.IsDeleteMarker {
-			return deleteMarker(w, v, req.hasVersion)
-		}
-		hdr := objectHeaders(t, v)
-		writeChecksum(hdr, r, v.Metadata)
-		if err := checkConditions(r.Header, readConditions, v, errNotModified); err != nil {
-			if errors.Is(err, errNotModified) {
-				copyHeaders(w.Header(), hdr, "ETag", "Last-Modified", "x-amz-version-id")
-			}
-			return err
-		}
-		if wantPart > 1 {
-			return s3Err("InvalidPart", http.StatusBadRequest, "The requested partnumber is not satisfiable.")
-		}
-		span, err := parseRange(r.Header.Get("Range"), v.Size)
-		if err != nil {
-			w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", v.Size))
-			return err
-		}
-		overrideHeaders(hdr, q)
-		if r.Method == http.MethodHead {
-			copyHeaders(w.Header(), hdr)
-			writeSpanHeaders(w, span, v.Size, -1, "")
-			return nil
-		}
-		rd, err := t.client.GetObject(ctx, t.key(key), t.pin(v), span.header(), backend.Conditions{})
-		if isNotFound(err) && attempt == 0 && !req.hasVersion {
-			v, err = g.refreshKey(ctx, t, key)
-			continue
-		}
-		if isNotFound(err) {
-			g.forget(t, v)
-			return noSuchVersion()
-		}
-		if err != nil {
-			return fmt.Errorf("read %s/%s from the backend: %w", bucket, key, err)
-		}
-		defer rd.Body.Close()
-		copyHeaders(w.Header(), hdr)
-		if rd.TagCount > 0 {
-			w.Header().Set("x-amz-tagging-count", strconv.Itoa(rd.TagCount))
-		}
-		writeSpanHeaders(w, span, v.Size, rd.ContentLength, rd.ContentRange)
-		if _, err := io.Copy(w, rd.Body); err != nil {
-			// The answer has started: the client sees a short body.
-			g.log.Info("stream an object", "bucket", bucket, "key", key, "err", err)
-		}
-		return nil
+	if err != nil {
+		return err
 	}
+	stale, err := g.readVersion(w, r, t, v, wantPart)
+	if !stale {
+		return err
+	}
+	if req.hasVersion {
+		g.forget(t, v)
+		return noSuchVersion()
+	}
+	if v, err = g.refreshKey(ctx, t, key); err != nil {
+		return err
+	}
+	if stale, err = g.readVersion(w, r, t, v, wantPart); stale {
+		return noSuchKey()
+	}
+	return err
+}
+
+// readVersion answers a GET or HEAD of version v of an object; stale
+// reports that the backend no longer has v, before anything was written.
+func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, v index.Version, wantPart int) (stale bool, err error) {
+	req := requestOf(r.Context())
+	if v.IsDeleteMarker {
+		return false, deleteMarker(w, v, req.hasVersion)
+	}
+	hdr := objectHeaders(t, v)
+	writeChecksum(hdr, r, v.Metadata)
+	if err := checkConditions(r.Header, readConditions, v, errNotModified); err != nil {
+		if errors.Is(err, errNotModified) {
+			copyHeaders(w.Header(), hdr, "ETag", "Last-Modified", "x-amz-version-id")
+		}
+		return false, err
+	}
+	if wantPart > 1 {
+		return false, s3Err("InvalidPart", http.StatusBadRequest, "The requested partnumber is not satisfiable.")
+	}
+	span, err := parseRange(r.Header.Get("Range"), v.Size)
+	if err != nil {
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", v.Size))
+		return false, err
+	}
+	overrideHeaders(hdr, r.URL.Query())
+	if r.Method == http.MethodHead {
+		copyHeaders(w.Header(), hdr)
+		writeSpanHeaders(w, span, v.Size, -1, "")
+		return false, nil
+	}
+	rd, err := t.client.GetObject(r.Context(), t.key(v.Key), t.pin(v), span.header(), backend.Conditions{})
+	if isNotFound(err) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read %s/%s from the backend: %w", t.bucket.Name, v.Key, err)
+	}
+	defer rd.Body.Close()
+	copyHeaders(w.Header(), hdr)
+	if rd.TagCount > 0 {
+		w.Header().Set("x-amz-tagging-count", strconv.Itoa(rd.TagCount))
+	}
+	writeSpanHeaders(w, span, v.Size, rd.ContentLength, rd.ContentRange)
+	if _, err := io.Copy(w, rd.Body); err != nil {
+		// The answer has started: the client sees a short body.
+		g.log.Info("stream an object", "bucket", t.bucket.Name, "key", v.Key, "err", err)
+	}
+	return false, nil
 }
 
 // forget drops an indexed version the backend says is gone.
