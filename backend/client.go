@@ -1,0 +1,131 @@
+package backend
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+const (
+	defaultRegion = "us-east-1"
+	// maxAttempts is how often a call whose request can be replayed is
+	// tried.
+	maxAttempts = 3
+	// maxBackoff bounds the wait between attempts: the caller is usually an
+	// S3 client waiting for its answer.
+	maxBackoff = time.Second
+)
+
+// Client talks to one backend bucket. It is safe for concurrent use.
+type Client struct {
+	bucket   string
+	endpoint *url.URL
+	region   string
+	creds    aws.Credentials
+	secret   string // kept only to scrub it from messages
+	s3       *s3.Client
+	http     *http.Client
+	signer   *v4.Signer
+}
+
+// New builds a client; it does not contact the backend.
+func New(cfg Config) (*Client, error) {
+	ep, err := url.Parse(strings.TrimRight(cfg.Endpoint, "/"))
+	if err != nil || (ep.Scheme != "http" && ep.Scheme != "https") || ep.Host == "" {
+		return nil, errors.New("backend endpoint: want scheme://host[:port] with scheme http or https")
+	}
+	if ep.User != nil {
+		return nil, errors.New("backend endpoint: credentials belong in the access and secret keys, not in the URL")
+	}
+	if cfg.Bucket == "" {
+		return nil, errors.New("backend bucket: none given")
+	}
+	if cfg.Region == "" {
+		cfg.Region = defaultRegion
+	}
+	transport, err := newTransport(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("backend %s: %w", ep, err)
+	}
+	var rt http.RoundTripper = transport
+	if cfg.Observe != nil {
+		rt = observed{next: transport, observe: cfg.Observe}
+	}
+	// No client-wide timeout: a large GET may stream for as long as it needs.
+	httpClient := &http.Client{Transport: rt}
+	creds := aws.Credentials{AccessKeyID: cfg.AccessKey, SecretAccessKey: cfg.SecretKey, Source: "ringside location"}
+	c := &Client{
+		bucket:   cfg.Bucket,
+		endpoint: ep,
+		region:   cfg.Region,
+		creds:    creds,
+		secret:   cfg.SecretKey,
+		http:     httpClient,
+		signer:   v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }),
+	}
+	// The configuration is built by hand: config.LoadDefaultConfig reads
+	// the user's profiles, and fails outright on a custom HTTP client when
+	// AWS_CA_BUNDLE is set.
+	awsCfg := aws.Config{
+		Region:                     cfg.Region,
+		Credentials:                credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, ""),
+		HTTPClient:                 httpClient,
+		BaseEndpoint:               aws.String(ep.String()),
+		RetryMaxAttempts:           maxAttempts,
+		Retryer:                    newRetryer,
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	}
+	c.s3 = s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		o.UsePathStyle = true
+		o.DisableLogOutputChecksumValidationSkipped = true
+		// Expect: 100-continue costs a round trip per large upload.
+		o.ContinueHeaderThresholdBytes = -1
+	})
+	return c, nil
+}
+
+// newRetryer retries what can be replayed, without the retry quota of
+// the SDK's default: a sidecar to one backend should not start failing
+// calls outright after a burst of errors.
+func newRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		o.MaxBackoff = maxBackoff
+		o.RateLimiter = ratelimit.None
+		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(untrusted)}, o.Retryables...)
+	})
+}
+
+// untrusted says not to retry a failed certificate check: the same
+// certificate would fail it again.
+func untrusted(err error) aws.Ternary {
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &verify) {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
+}
+
+// streaming is the per-call option of writes whose body is a stream: it is
+// signed UNSIGNED-PAYLOAD instead of being read to hash it, and not
+// retried, since a consumed stream cannot be sent again.
+func streaming(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
+	o.Retryer = aws.NopRetryer{}
+	o.RetryMaxAttempts = 1
+}
+
+// Bucket is the backend bucket this client targets.
+func (c *Client) Bucket() string { return c.bucket }

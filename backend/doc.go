@@ -1,0 +1,6 @@
+// Package backend owns ringside's conversation with the S3 server that
+// really stores the data (an S3 Connector on a RING, MinIO, or the embedded
+// fake): one Client per location, streaming bodies, the backend's own
+// VersionIds and ETags passed back, and version listings read in the order
+// the server sends them.
+package backend

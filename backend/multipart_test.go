@@ -1,0 +1,164 @@
+package backend
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+)
+
+// gatedReader gives its first chunk, then waits for open before giving the
+// rest: if the client read the whole body before sending the request, the
+// request would never be seen and the read fails at the deadline.
+type gatedReader struct {
+	first, rest io.Reader
+	open        <-chan struct{}
+	opened      bool
+	reads       int
+}
+
+func (g *gatedReader) Read(p []byte) (int, error) {
+	g.reads++
+	if n, err := g.first.Read(p); n > 0 || err != io.EOF {
+		return n, err
+	}
+	if !g.opened {
+		select {
+		case <-g.open:
+			g.opened = true
+		case <-time.After(10 * time.Second):
+			return 0, errors.New("the request was not sent before its body was read to the end")
+		}
+	}
+	return g.rest.Read(p)
+}
+
+// streamedBody is body as a gatedReader that opens on open.
+func streamedBody(body []byte, open <-chan struct{}) *gatedReader {
+	return &gatedReader{first: bytes.NewReader(body[:len(body)/4]), rest: bytes.NewReader(body[len(body)/4:]), open: open}
+}
+
+// gatedProxy forwards to target and closes the channel it returns when it
+// sees the first request that is a PUT of a part, if part, or else of an
+// object.
+func gatedProxy(t *testing.T, target string, part bool) (string, <-chan struct{}) {
+	seen := make(chan struct{})
+	var once sync.Once
+	p := httptest.NewServer(proxy(target, func(r *http.Request) {
+		if r.Method == http.MethodPut && r.URL.Query().Has("uploadId") == part {
+			once.Do(func() { close(seen) })
+		}
+	}))
+	t.Cleanup(p.Close)
+	return p.URL, seen
+}
+
+func TestPutObjectStreams(t *testing.T) {
+	srv := startBackend(t)
+	endpoint, seen := gatedProxy(t, srv.URL(), false)
+	c := clientFor(t, endpoint)
+	body := randomBytes(t, 1<<20)
+	r := streamedBody(body, seen)
+	res, err := c.PutObject(ctxT(t), "streamed", r, int64(len(body)), nil, PutOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.reads < 2 {
+		t.Fatalf("the body was read %d times", r.reads)
+	}
+	if got, _ := get(t, c, "streamed", res.VersionID); !bytes.Equal(got, body) {
+		t.Fatal("the streamed object differs")
+	}
+}
+
+func TestMultipartUpload(t *testing.T) {
+	srv := startBackend(t)
+	endpoint, seen := gatedProxy(t, srv.URL(), true)
+	c := clientFor(t, endpoint)
+	ctx := ctxT(t)
+	src := put(t, c, "src", []byte("0123456789"), nil)
+	put(t, c, "src", []byte("later"), nil)
+
+	id, err := c.CreateMultipartUpload(ctx, "big", map[string]string{"Content-Type": "application/x-big", "X-Amz-Meta-Part": "yes"}, PutOptions{Tagging: "t=1"})
+	if err != nil || id == "" {
+		t.Fatalf("create: %q, %v", id, err)
+	}
+	p1, p2 := randomBytes(t, 700_000), randomBytes(t, 300_000)
+	r1 := streamedBody(p1, seen)
+	e1, err := c.UploadPart(ctx, "big", id, 1, r1, int64(len(p1)), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2, err := c.UploadPart(ctx, "big", id, 2, bytes.NewReader(p2), int64(len(p2)), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// From the older version of src, bytes 2 to 5.
+	e3, lm, err := c.UploadPartCopy(ctx, "big", id, 3, "src", src.VersionID, "bytes=2-5", Conditions{IfMatch: src.ETag})
+	if err != nil || e3 == "" || lm.IsZero() {
+		t.Fatalf("part copy: %q %v %v", e3, lm, err)
+	}
+	res, err := c.CompleteMultipartUpload(ctx, "big", id, []Part{{1, e1}, {2, e2}, {3, e3}})
+	if err != nil || res.VersionID == "" || res.ETag == "" {
+		t.Fatalf("complete: %+v, %v", res, err)
+	}
+	got, r := get(t, c, "big", "")
+	want := append(append(append([]byte{}, p1...), p2...), "2345"...)
+	if !bytes.Equal(got, want) || r.VersionID != res.VersionID {
+		t.Fatalf("assembled %d bytes as %s, want %d as %s", len(got), r.VersionID, len(want), res.VersionID)
+	}
+	if r.Metadata["Content-Type"] != "application/x-big" || r.Metadata["X-Amz-Meta-Part"] != "yes" || r.TagCount != 1 {
+		t.Fatalf("assembled object: %+v", r.Object)
+	}
+}
+
+func TestAbortMultipartUpload(t *testing.T) {
+	c := newTestClient(t)
+	ctx := ctxT(t)
+	id, err := c.CreateMultipartUpload(ctx, "k", nil, PutOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e1, err := c.UploadPart(ctx, "k", id, 1, bytes.NewReader([]byte("x")), 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AbortMultipartUpload(ctx, "k", id); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CompleteMultipartUpload(ctx, "k", id, []Part{{1, e1}})
+	wantCode(t, err, "NoSuchUpload", 404)
+	_, err = c.HeadObject(ctx, "k", "")
+	wantCode(t, err, "NoSuchKey", 404)
+}
+
+func TestStreamedWritesAreNotRetried(t *testing.T) {
+	var (
+		mu  sync.Mutex
+		ops []string
+	)
+	c := newTestClient(t, func(cfg *Config) {
+		cfg.Observe = func(op string, status int, d time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			ops = append(ops, op)
+		}
+	})
+	broken := io.MultiReader(bytes.NewReader(make([]byte, 1000)), iotestErrReader{})
+	if _, err := c.PutObject(ctxT(t), "k", broken, 5000, nil, PutOptions{}); err == nil {
+		t.Fatal("a put whose body fails succeeded")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ops) != 1 || ops[0] != "PutObject" {
+		t.Fatalf("attempts: %v, want one PutObject", ops)
+	}
+}
+
+type iotestErrReader struct{}
+
+func (iotestErrReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }

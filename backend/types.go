@@ -1,0 +1,95 @@
+package backend
+
+import (
+	"io"
+	"time"
+)
+
+// Config says how to reach one backend bucket.
+type Config struct {
+	Endpoint           string // scheme://host[:port]
+	Region             string // default us-east-1
+	AccessKey          string
+	SecretKey          string
+	Bucket             string
+	CAFile             string // extra trusted CA (PEM); AWS_CA_BUNDLE is honoured too
+	InsecureSkipVerify bool
+	// Observe, if set, is told of every backend request: the operation
+	// name (e.g. "PutObject"), the HTTP status (0 when none) and latency.
+	// Each HTTP attempt counts, so a retried call is told of more than
+	// once; the latency runs until the response headers arrive.
+	Observe func(op string, status int, d time.Duration)
+}
+
+// Object describes one object version (or delete marker) on the backend.
+type Object struct {
+	Key            string
+	VersionID      string // "null" when the backend is unversioned
+	IsDeleteMarker bool
+	IsLatest       bool // from listings
+	Size           int64
+	ETag           string // quoted
+	LastModified   time.Time
+	// Metadata: Content-Type, Cache-Control, Content-Disposition,
+	// Content-Encoding, Content-Language, Expires, X-Amz-Meta-*, with
+	// canonical header names. Filled by HeadObject and GetObject only.
+	Metadata  map[string]string
+	TagCount  int
+	PartCount int // from HeadObject when the backend says
+}
+
+// Reader is an object body being streamed from the backend; the caller
+// closes Body.
+type Reader struct {
+	Object
+	Body          io.ReadCloser
+	ContentLength int64
+	ContentRange  string // set for ranged reads: "bytes a-b/size"
+}
+
+// PutResult is what the backend acknowledged for a write.
+type PutResult struct {
+	VersionID    string // "null" when the backend is unversioned
+	ETag         string
+	LastModified time.Time
+}
+
+// DeleteResult is what the backend answered to a delete.
+type DeleteResult struct {
+	VersionID      string // of the delete marker made, or of the version removed
+	IsDeleteMarker bool
+}
+
+// VersionPage is one page of a version listing, in the server's order:
+// keys ascending and, within a key, newest first, delete markers
+// interleaved where they stand.
+type VersionPage struct {
+	Versions            []Object
+	IsTruncated         bool
+	NextKeyMarker       string
+	NextVersionIDMarker string
+}
+
+// PutOptions are the optional parts of a write.
+type PutOptions struct {
+	ContentMD5 string // base64, passed to the backend to check
+	Tagging    string // URL-encoded tag set, as in x-amz-tagging
+}
+
+// Conditions are preconditions on a read or copy source (If-Match and
+// friends); empty fields are not sent.
+type Conditions struct {
+	IfMatch           string
+	IfNoneMatch       string
+	IfModifiedSince   *time.Time
+	IfUnmodifiedSince *time.Time
+}
+
+// Part is one completed part of a multipart upload.
+type Part struct {
+	Number int
+	ETag   string
+}
+
+// Tag is an object tag.
+type Tag struct{ Key, Value string }
