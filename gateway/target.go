@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -84,6 +85,12 @@ func (c *clientCache) get(loc index.Location) (*backend.Client, error) {
 	client, err := newClient(loc, c.observe)
 	if err != nil {
 		return nil, err
+	}
+	if loc.Insecure {
+		// Said every time the client is built, so it cannot be missed
+		// in the logs of a deployment that kept a test rig's setting.
+		slog.Warn("TLS certificate verification is OFF for this location: anyone on the path can read and change its data",
+			"location", loc.Name, "endpoint", loc.Endpoint)
 	}
 	c.byName[loc.Name] = cachedClient{loc: loc, client: client}
 	return client, nil
