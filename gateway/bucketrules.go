@@ -163,7 +163,7 @@ func (g *Gateway) DeleteBucket(ctx context.Context, name string) error {
 	}
 	if !empty {
 		return s3Err("BucketNotEmpty", http.StatusConflict,
-			"The bucket you tried to delete is not empty: delete the objects of %s first.", name)
+			"The bucket you tried to delete is not empty: delete every object version and delete marker of %s first.", name)
 	}
 	if m := g.mirror.Load(); b.Mirror && m != nil {
 		m.Remove(name)

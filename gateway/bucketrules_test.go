@@ -116,6 +116,10 @@ func TestDeleteBucket(t *testing.T) {
 	if _, err := e.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("plain"), Key: aws.String("k")}); err != nil {
 		t.Fatal(err)
 	}
+	// A version and a delete marker are left: S3 still refuses.
+	_, err = e.s3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("plain")})
+	wantS3Code(t, err, "BucketNotEmpty")
+	e.deleteAllVersions("plain")
 	if _, err := e.s3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("plain")}); err != nil {
 		t.Fatal(err)
 	}

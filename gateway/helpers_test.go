@@ -231,3 +231,27 @@ func (e *s3Env) bucketNames() []string {
 	}
 	return names
 }
+
+// deleteAllVersions removes every version and delete marker of bucket
+// through the gateway.
+func (e *s3Env) deleteAllVersions(bucket string) {
+	e.t.Helper()
+	ctx := context.Background()
+	out, err := e.s3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	type ref struct{ key, id *string }
+	var refs []ref
+	for _, v := range out.Versions {
+		refs = append(refs, ref{v.Key, v.VersionId})
+	}
+	for _, m := range out.DeleteMarkers {
+		refs = append(refs, ref{m.Key, m.VersionId})
+	}
+	for _, r := range refs {
+		if _, err := e.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: r.key, VersionId: r.id}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}

@@ -49,11 +49,7 @@ func TestMirrorBucketIngests(t *testing.T) {
 	if _, err := m.Status("mirrored"); err != nil {
 		t.Fatalf("status of the mirror bucket: %v", err)
 	}
-	for _, k := range []string{"before", "after"} {
-		if _, err := e.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("mirrored"), Key: aws.String(k)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.deleteAllVersions("mirrored")
 	if _, err := e.s3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("mirrored")}); err != nil {
 		t.Fatal(err)
 	}

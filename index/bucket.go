@@ -106,19 +106,18 @@ func (d *DB) DeleteBucket(name string) error {
 	return nil
 }
 
-// BucketIsEmpty reports whether the bucket has no current object.
+// BucketIsEmpty reports whether the bucket has no version and no delete
+// marker at all: S3 refuses to delete a versioned bucket that still holds
+// noncurrent versions or delete markers, and so does the gateway, or they
+// would be out of its clients' reach.
 func (d *DB) BucketIsEmpty(name string) (bool, error) {
 	empty := true
 	err := d.db.View(func(txn *badger.Txn) error {
-		base := objectBase(name)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: base})
+		base := versionBase(name)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: base, PrefetchValues: false})
 		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			if !isDeleteMarker(it.Item()) {
-				empty = false
-				return nil
-			}
-		}
+		it.Rewind()
+		empty = !it.Valid()
 		return nil
 	})
 	if err != nil {

@@ -130,7 +130,7 @@ func TestBucketIsEmpty(t *testing.T) {
 		want   bool
 	}{
 		{"no versions", nil, true},
-		{"only delete markers", []Version{ver("a", "v1"), marker("a", "dm"), marker("b", "dm")}, true},
+		{"only delete markers and noncurrent versions", []Version{ver("a", "v1"), marker("a", "dm"), marker("b", "dm")}, false},
 		{"one object", []Version{marker("a", "dm"), ver("b", "v1")}, false},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,6 +40,9 @@ type DB struct {
 // Open opens (creating if needed) the index under dir, with memory settings
 // fit for a sidecar.
 func Open(dir string) (*DB, error) {
+	if err := removeTornMemtables(dir); err != nil {
+		return nil, fmt.Errorf("open index in %s: %w", dir, err)
+	}
 	d, err := open(options(dir))
 	if err != nil {
 		return nil, fmt.Errorf("open index in %s: %w", dir, err)
@@ -46,6 +51,29 @@ func Open(dir string) (*DB, error) {
 	d.gcDone = make(chan struct{})
 	go d.collectGarbage()
 	return d, nil
+}
+
+// removeTornMemtables deletes empty memtable files. A process killed
+// between Badger creating a memtable file and writing its first entry
+// leaves one behind, and Badger then refuses to open the directory
+// (dgraph-io/badger#2207). An empty memtable holds no entry, so nothing is
+// lost by removing it.
+func removeTornMemtables(dir string) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.mem"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil || st.Size() != 0 {
+			continue
+		}
+		if err := os.Remove(f); err != nil {
+			return fmt.Errorf("remove the empty memtable %s: %w", f, err)
+		}
+		slog.Warn("index: removed an empty memtable file left by a crash", "file", f)
+	}
+	return nil
 }
 
 // OpenInMemory opens an index that lives in memory only, for tests.

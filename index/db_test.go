@@ -3,6 +3,8 @@ package index
 import (
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -56,5 +58,32 @@ func TestPersistence(t *testing.T) {
 	}
 	if s, err := d.GetIngestState("bkt"); err != nil || !s.InitialSyncDone {
 		t.Errorf("ingest state after reopen = %+v, %v", s, err)
+	}
+}
+
+// A memtable file left empty by a process killed at the wrong moment must
+// not keep the index from opening, and must lose nothing that was written.
+func TestOpenAfterTornMemtable(t *testing.T) {
+	dir := t.TempDir()
+	d, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.RecordVersion("b", ver("k", "v1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "00099.mem"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err = Open(dir)
+	if err != nil {
+		t.Fatalf("open after a torn memtable: %v", err)
+	}
+	defer d.Close()
+	if v, err := d.Latest("b", "k"); err != nil || v.VersionID != "v1" {
+		t.Fatalf("Latest = %+v, %v; want v1", v, err)
 	}
 }

@@ -105,7 +105,7 @@ func TestRemoveVersion(t *testing.T) {
 				t.Errorf("listed %q, want %q", got, tt.listed)
 			}
 			empty, err := d.BucketIsEmpty("bkt")
-			if err != nil || empty != (len(tt.listed) == 0) {
+			if err != nil || empty != (tt.stats.Versions == 0) {
 				t.Errorf("BucketIsEmpty = %v %v", empty, err)
 			}
 			checkStats(t, d, tt.stats)
