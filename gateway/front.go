@@ -93,6 +93,8 @@ func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (hand
 	switch {
 	case bucket == "":
 		return nil, nil
+	case isObjectLockRequest(q):
+		return g.refuseSubresource, nil
 	case key == "":
 		return g.routeBucket(r, q)
 	}

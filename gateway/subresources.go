@@ -30,16 +30,32 @@ func unsupportedSubresource(q url.Values) string {
 	return ""
 }
 
-// refuseSubresource answers a DELETE of a bucket configuration ringside
-// does not manage. A 204 would tell the client that a policy or CORS rule
-// the backend bucket may well have is gone.
+// objectLockSubresources are answered NotImplemented whatever the method:
+// gofakes3 answers as if object lock were not configured, which the
+// backend bucket may well contradict.
+var objectLockSubresources = []string{"object-lock", "retention", "legal-hold"}
+
+// isObjectLockRequest reports whether q names an object lock subresource.
+func isObjectLockRequest(q url.Values) bool {
+	for _, sub := range objectLockSubresources {
+		if q.Has(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// refuseSubresource answers a request for a configuration ringside does
+// not manage: a DELETE of a bucket configuration (a 204 would tell the
+// client that a policy or CORS rule the backend bucket may well have is
+// gone) and any object lock request.
 func (g *Gateway) refuseSubresource(w http.ResponseWriter, r *http.Request, bucket, _ string) error {
 	if _, err := g.target(bucket); err != nil {
 		return err
 	}
 	sub := unsupportedSubresource(r.URL.Query())
 	return s3Err("NotImplemented", http.StatusNotImplemented,
-		"ringside does not manage the %s configuration of buckets.", sub)
+		"ringside does not manage the %s configuration of buckets or objects.", sub)
 }
 
 // checkWrite refuses, before gofakes3 sees them, writes it would get

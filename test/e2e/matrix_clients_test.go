@@ -6,7 +6,10 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -237,6 +240,15 @@ func matrixGoSDK(t *testing.T, m *matrixEnv) {
 		}
 		m.checkStored(t, key, data)
 	}
+	// The checksum the SDK sent is kept and returned, as S3 does.
+	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: aws.String("sdk/small.bin"), ChecksumMode: types.ChecksumModeEnabled})
+	if err != nil {
+		t.Fatalf("GetObject sdk/small.bin with its checksum: %v", err)
+	}
+	got.Body.Close()
+	if want := crc32Base64(objects["sdk/small.bin"]); aws.ToString(got.ChecksumCRC32) != want {
+		t.Errorf("GetObject sdk/small.bin: x-amz-checksum-crc32 %q, want %q", aws.ToString(got.ChecksumCRC32), want)
+	}
 	h, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: b, Key: aws.String("sdk/small.bin")})
 	if err != nil || aws.ToInt64(h.ContentLength) != int64(len(objects["sdk/small.bin"])) || h.Metadata["client"] != "go-sdk" {
 		t.Errorf("HeadObject sdk/small.bin: %+v, err %v; want %d bytes and client=go-sdk", h, err, len(objects["sdk/small.bin"]))
@@ -258,6 +270,13 @@ func matrixGoSDK(t *testing.T, m *matrixEnv) {
 			}
 		}
 	}
+}
+
+// crc32Base64 is S3's form of a CRC32 checksum.
+func crc32Base64(b []byte) string {
+	var sum [4]byte
+	binary.BigEndian.PutUint32(sum[:], crc32.ChecksumIEEE(b))
+	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // wireRecorder notes how each upload's body was sent.

@@ -11,9 +11,11 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/url"
@@ -29,6 +31,7 @@ import (
 const (
 	sigRegion        = "us-east-1"
 	streamingPayload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	unsignedTrailer  = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 	unsignedPayload  = "UNSIGNED-PAYLOAD"
 	// streamChunkSize is the data size of each aws-chunked chunk but the
 	// last, as the SDKs send them.
@@ -160,6 +163,35 @@ func streamingRequest(t *testing.T, r rawRoute, endpoint string, c creds, at tim
 	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	return req
+}
+
+// trailerRequest is the route's request with its body sent as a
+// STREAMING-UNSIGNED-PAYLOAD-TRAILER body (what aws-sdk-go-v2 sends by
+// default over HTTPS): unsigned chunks, then a CRC32 trailer, computed over
+// other bytes if wrongChecksum.
+func trailerRequest(t *testing.T, r rawRoute, endpoint string, c creds, at time.Time, wrongChecksum bool) *http.Request {
+	t.Helper()
+	summed := r.body
+	if wrongChecksum {
+		summed = append([]byte("not the body:"), r.body...)
+	}
+	crc := make([]byte, 4)
+	binary.BigEndian.PutUint32(crc, crc32.ChecksumIEEE(summed))
+	var b bytes.Buffer
+	for off := 0; off < len(r.body); off += streamChunkSize {
+		chunk := r.body[off:min(off+streamChunkSize, len(r.body))]
+		fmt.Fprintf(&b, "%x\r\n", len(chunk))
+		b.Write(chunk)
+		b.WriteString("\r\n")
+	}
+	fmt.Fprintf(&b, "0\r\nx-amz-checksum-crc32:%s\r\n\r\n", base64.StdEncoding.EncodeToString(crc))
+	body := b.Bytes()
+	req := r.requestTo(t, r.url(endpoint), body)
+	req.Header.Set("Content-Encoding", "aws-chunked")
+	req.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(len(r.body)))
+	req.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
+	sign(t, req, c, unsignedTrailer, at)
 	return req
 }
 

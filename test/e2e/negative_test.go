@@ -24,17 +24,20 @@ type attack struct {
 	name   string
 	code   string
 	status int
-	// streaming attacks apply to aws-chunked uploads only.
-	streaming bool
-	build     func(t *testing.T, n *negEnv, r rawRoute) *http.Request
+	// applies picks the routes the attack applies to; nil for all.
+	applies func(rawRoute) bool
+	build   func(t *testing.T, n *negEnv, r rawRoute) *http.Request
 }
+
+func isStreaming(r rawRoute) bool { return r.streaming }
+func hasBody(r rawRoute) bool     { return len(r.body) > 0 }
 
 var attacks = []attack{
 	{name: "anonymous", code: "AccessDenied", status: 403,
 		build: func(t *testing.T, n *negEnv, r rawRoute) *http.Request { return r.request(t, n.endpoint()) }},
 	{name: "wrong secret", code: "SignatureDoesNotMatch", status: 403,
 		build: func(t *testing.T, n *negEnv, r rawRoute) *http.Request {
-			return signedRequest(t, r, n.endpoint(), creds{gwAccessKey, "not-the-" + "secret"}, time.Now())
+			return signedRequest(t, r, n.endpoint(), creds{gwAccessKey, "not-the-secret"}, time.Now())
 		}},
 	{name: "unknown access key", code: "InvalidAccessKeyId", status: 403,
 		build: func(t *testing.T, n *negEnv, r rawRoute) *http.Request {
@@ -72,13 +75,24 @@ var attacks = []attack{
 		build: func(t *testing.T, n *negEnv, r rawRoute) *http.Request {
 			return r.requestTo(t, presign(t, r, n.endpoint(), n.good, time.Now().Add(-10*time.Minute), time.Minute), r.body)
 		}},
-	{name: "aws-chunked, tampered chunk signature", code: "SignatureDoesNotMatch", status: 403, streaming: true,
+	{name: "wrong Content-MD5", code: "BadDigest", status: 400, applies: hasBody,
+		build: func(t *testing.T, n *negEnv, r rawRoute) *http.Request {
+			req := r.request(t, n.endpoint())
+			req.Header.Set("Content-Md5", contentMD5(append([]byte("not the body:"), r.body...)))
+			sign(t, req, n.good, sha256Hex(r.body), time.Now())
+			return req
+		}},
+	{name: "aws-chunked, tampered chunk signature", code: "SignatureDoesNotMatch", status: 403, applies: isStreaming,
 		build: func(t *testing.T, n *negEnv, r rawRoute) *http.Request {
 			return streamingRequest(t, r, n.endpoint(), n.good, time.Now(), chunkBadSignature)
 		}},
-	{name: "aws-chunked, tampered chunk data", code: "SignatureDoesNotMatch", status: 403, streaming: true,
+	{name: "aws-chunked, tampered chunk data", code: "SignatureDoesNotMatch", status: 403, applies: isStreaming,
 		build: func(t *testing.T, n *negEnv, r rawRoute) *http.Request {
 			return streamingRequest(t, r, n.endpoint(), n.good, time.Now(), chunkBadData)
+		}},
+	{name: "aws-chunked unsigned, wrong trailing checksum", code: "BadDigest", status: 400, applies: isStreaming,
+		build: func(t *testing.T, n *negEnv, r rawRoute) *http.Request {
+			return trailerRequest(t, r, n.endpoint(), n.good, time.Now(), true)
 		}},
 }
 
@@ -105,15 +119,15 @@ type negEnv struct {
 	good  creds
 	watch stateWatch
 
-	bucket     string // on a no-prefix location
-	spareLoc   string // a prefix location, free for new buckets
-	emptyB     string // an empty bucket on spareLoc
-	v1         string // the first version of "k"
-	uploadID   string // an upload of "mpu" with part 1
-	part1ETag  string
-	upload2ID  string // an upload of "mpu2" without parts
-	newBucket  string
-	objectBody []byte
+	bucket      string // on a no-prefix location
+	spareLoc    string // a prefix location, free for new buckets
+	emptyBucket string // an empty bucket on spareLoc
+	v1          string // the first version of "k"
+	uploadID    string // an upload of "mpu" with part 1
+	part1ETag   string
+	upload2ID   string // an upload of "mpu2" without parts
+	newBucket   string
+	objectBody  []byte
 }
 
 func (n *negEnv) endpoint() string { return n.gw.S3URL }
@@ -127,7 +141,7 @@ func TestNegativeMatrix(t *testing.T) {
 		routes := n.routes()
 		for _, r := range routes {
 			for _, a := range attacks {
-				if a.streaming && !r.streaming {
+				if a.applies != nil && !a.applies(r) {
 					continue
 				}
 				t.Run(r.name+"/"+a.name, func(t *testing.T) {
@@ -172,15 +186,28 @@ func newNegEnv(t *testing.T, be *Backend) *negEnv {
 	t.Helper()
 	ctx := context.Background()
 	n := &negEnv{gw: startGateway(t, GatewayOptions{}), be: be, good: creds{gwAccessKey, gwSecretKey},
-		bucket: "neg", spareLoc: "spare", emptyB: "neg-empty", newBucket: "neg-new"}
+		bucket: "neg", spareLoc: "spare", emptyBucket: "neg-empty", newBucket: "neg-new"}
 	beBucket := be.NewBucket(t, "negative", true)
 	n.gw.AddLocation("ring", be, beBucket, true)
 	n.gw.AddLocation(n.spareLoc, be, be.NewBucket(t, "negative-spare", true), false)
-	for b, loc := range map[string]string{n.bucket: "ring", n.emptyB: n.spareLoc} {
+	for b, loc := range map[string]string{n.bucket: "ring", n.emptyBucket: n.spareLoc} {
 		if _, err := n.gw.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b), CreateBucketConfiguration: locationConfig(loc)}); err != nil {
 			t.Fatalf("create bucket %s: %v", b, err)
 		}
 	}
+	n.seed(t)
+	n.objectBody = payload(901, 3*streamChunkSize+1234)
+	n.watch = stateWatch{gw: n.gw, be: be, gwBucket: n.bucket, beBucket: beBucket,
+		uploads:    map[string]string{"mpu": n.uploadID, "mpu2": n.upload2ID},
+		uploadKeys: []string{"k", "mpu", "mpu2"}}
+	return n
+}
+
+// seed writes, through the gateway: two versions of "k", a tagged object,
+// an upload of "mpu" with one part, and an upload of "mpu2" with none.
+func (n *negEnv) seed(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
 	c, b := n.gw.S3, n.bucket
 	v1, err := put(ctx, c, b, "k", []byte("first version of k"), "text/plain", map[string]string{"rev": "1"})
 	if err != nil {
@@ -210,15 +237,11 @@ func newNegEnv(t *testing.T, be *Backend) *negEnv {
 		t.Fatalf("start a second upload: %v", err)
 	}
 	n.upload2ID = aws.ToString(up2.UploadId)
-	n.objectBody = payload(901, 3*streamChunkSize+1234)
-	n.watch = stateWatch{gw: n.gw, be: be, gwBucket: b, beBucket: beBucket,
-		uploads:    map[string]string{"mpu": n.uploadID, "mpu2": n.upload2ID},
-		uploadKeys: []string{"k", "mpu", "mpu2"}}
-	return n
 }
 
 // positiveControls checks that the request builders are right: a signed
-// GET, a presigned GET and PUT, and an aws-chunked upload all succeed.
+// GET, a presigned GET and PUT, and aws-chunked uploads (signed chunks,
+// unsigned with a trailing checksum) all succeed.
 func (n *negEnv) positiveControls(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
@@ -229,18 +252,20 @@ func (n *negEnv) positiveControls(t *testing.T) {
 	if got := send(t, rawClient, get.requestTo(t, presign(t, get, n.endpoint(), n.good, time.Now(), time.Minute), nil)); got.Status != 200 {
 		t.Fatalf("control: presigned GET: %s\n%s", got, got.Body)
 	}
-	for _, c := range []struct {
-		key       string
-		streaming bool
-	}{{"ctl/presigned", false}, {"ctl/streaming", true}} {
-		key, data := c.key, payload(902, 2*streamChunkSize+77)
+	for key, build := range map[string]func(rawRoute) *http.Request{
+		"ctl/presigned": func(r rawRoute) *http.Request {
+			return r.requestTo(t, presign(t, r, n.endpoint(), n.good, time.Now(), time.Minute), r.body)
+		},
+		"ctl/streaming": func(r rawRoute) *http.Request {
+			return streamingRequest(t, r, n.endpoint(), n.good, time.Now(), chunkIntact)
+		},
+		"ctl/trailer": func(r rawRoute) *http.Request {
+			return trailerRequest(t, r, n.endpoint(), n.good, time.Now(), false)
+		},
+	} {
+		data := payload(902, 2*streamChunkSize+77)
 		r := rawRoute{name: "PutObject", method: http.MethodPut, path: "/" + n.bucket + "/" + key, body: data}
-		var req *http.Request
-		if c.streaming {
-			req = streamingRequest(t, r, n.endpoint(), n.good, time.Now(), chunkIntact)
-		} else {
-			req = r.requestTo(t, presign(t, r, n.endpoint(), n.good, time.Now(), time.Minute), data)
-		}
+		req := build(r)
 		if got := send(t, rawClient, req); got.Status != 200 {
 			t.Fatalf("control: PUT %s: %s\n%s", key, got, got.Body)
 		}
@@ -288,7 +313,7 @@ func (n *negEnv) routes() []rawRoute {
 		{name: "DeleteObject", method: "DELETE", path: b + "/k", okStatus: 204},
 		{name: "DeleteObjects", method: "POST", path: b, query: q("delete", ""), header: md5(del), body: del, okStatus: 200},
 		{name: "CreateBucket", method: "PUT", path: "/" + n.newBucket, body: create, okStatus: 200},
-		{name: "DeleteBucket", method: "DELETE", path: "/" + n.emptyB, okStatus: 204},
+		{name: "DeleteBucket", method: "DELETE", path: "/" + n.emptyBucket, okStatus: 204},
 	}
 }
 

@@ -65,7 +65,7 @@ func TestUnsupportedSubresources(t *testing.T) {
 				err := c.call(ctx, s)
 				code, status := sdkAnswer(err)
 				if code != c.code || (c.code != "" && status != c.status) {
-					t.Errorf("%s: %d %s (%v), want %d %s", c.name, status, code, err, c.status, c.code)
+					t.Errorf("%s: %d %s (%s), want %d %s", c.name, status, code, errMessage(err), c.status, c.code)
 				}
 				if after := s.watch.snapshot(t); after != before {
 					t.Errorf("%s changed the state:\n%s", c.name, diffLines(before, after))
@@ -103,14 +103,45 @@ func newSubresEnv(t *testing.T, be *Backend) *subresEnv {
 		t.Fatalf("seed: %v", err)
 	}
 	s.version = aws.ToString(out.VersionId)
-	// Configuration of the backend bucket's own, where the backend has
-	// it, that a DELETE through the gateway must leave in place.
-	if _, err := be.S3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(s.beBucket),
-		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("owner"), Value: aws.String("ring-team")}}}}); err != nil && errCode(err) != notImplemented {
-		t.Fatalf("tag the backend bucket: %v", err)
-	}
+	configureBackendBucket(t, be, s.beBucket)
 	s.watch = stateWatch{gw: s.gw, be: be, gwBucket: s.bucket, beBucket: s.beBucket}
 	return s
+}
+
+// configureBackendBucket gives the backend bucket tags, a policy and a
+// lifecycle rule of its own, where the backend has them: configuration a
+// DELETE through the gateway must leave in place.
+func configureBackendBucket(t *testing.T, be *Backend, bucket string) {
+	t.Helper()
+	ctx := context.Background()
+	bb := aws.String(bucket)
+	configure := []struct {
+		what string
+		call func() error
+	}{
+		{"tags", func() error {
+			_, err := be.S3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: bb,
+				Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("owner"), Value: aws.String("ring-team")}}}})
+			return err
+		}},
+		{"policy", func() error {
+			_, err := be.S3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: bb, Policy: aws.String(fmt.Sprintf(
+				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::%s/published/*"]}]}`, bucket))})
+			return err
+		}},
+		{"lifecycle", func() error {
+			_, err := be.S3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: bb,
+				LifecycleConfiguration: &types.BucketLifecycleConfiguration{Rules: []types.LifecycleRule{{
+					ID: aws.String("tmp"), Status: types.ExpirationStatusEnabled, Filter: &types.LifecycleRuleFilter{Prefix: aws.String("tmp/")},
+					Expiration: &types.LifecycleExpiration{Days: aws.Int32(30)}}}}})
+			return err
+		}},
+	}
+	for _, c := range configure {
+		if err := c.call(); err != nil && errCode(err) != notImplemented {
+			t.Fatalf("give the backend bucket %s: %v", c.what, err)
+		}
+	}
 }
 
 // gatewayView is what the gateway answers for the bucket and the object.
@@ -169,6 +200,15 @@ func sdkAnswer(err error) (string, int) {
 		status = re.HTTPStatusCode()
 	}
 	return errCode(err), status
+}
+
+// errMessage is the S3 message of an SDK call's error, or the error.
+func errMessage(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorMessage()
+	}
+	return fmt.Sprint(err)
 }
 
 // rawSubres sends a signed request for a subresource the SDK has no call
@@ -291,7 +331,9 @@ func subresCases() []subresCase {
 			return err
 		}),
 		{name: "DELETE object-lock", probe: "object-lock", status: 501, code: notImplemented,
-			call: func(ctx context.Context, s *subresEnv) error { return rawSubres(s, http.MethodDelete, "object-lock", false) }},
+			call: func(ctx context.Context, s *subresEnv) error {
+				return rawSubres(s, http.MethodDelete, "object-lock", false)
+			}},
 		ni("PUT tagging on the bucket", "tagging", func(ctx context.Context, s *subresEnv) error {
 			_, err := s.c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: s.b(), Tagging: &types.Tagging{
 				TagSet: []types.Tag{{Key: aws.String("owner"), Value: aws.String("intruder")}}}})
