@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ringside/ringside/embedded"
+)
+
+// Keys of the backend and of the gateway's clients. They are the
+// benchmark's own, for servers on loopback that live as long as the run.
+const (
+	backendAccessKey = "benchroot"
+	backendSecretKey = "bench-backend-secret-41"
+	gwAccessKey      = "BENCHGATEWAYKEY"
+	gwSecretKey      = "bench-gateway-secret-77"
+)
+
+// backendServer is the S3 server that really stores the data.
+type backendServer struct {
+	Kind      string // minio or embedded
+	URL       string
+	AccessKey string
+	SecretKey string
+	Version   string
+	proc      *process // nil for the embedded fake
+	stop      func()
+}
+
+func startBackend(ctx context.Context, kind, root, dataDir string) (*backendServer, error) {
+	switch kind {
+	case "minio":
+		return startMinIO(ctx, root, dataDir)
+	case "embedded":
+		return startEmbedded()
+	}
+	return nil, fmt.Errorf("--backend %q: want minio or embedded", kind)
+}
+
+// minioBinary finds MinIO: $RINGSIDE_MINIO, then the repository's pinned
+// install in .tools, then a build left in /tmp/minio-bin.
+func minioBinary(root string) (string, error) {
+	candidates := []string{filepath.Join(root, ".tools", "minio"), "/tmp/minio-bin/minio"}
+	if p := os.Getenv("RINGSIDE_MINIO"); p != "" {
+		candidates = []string{p}
+	}
+	for _, c := range candidates {
+		if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("no MinIO server binary (looked at %s): run test/deps.sh, set RINGSIDE_MINIO, or use --backend embedded",
+		strings.Join(candidates, ", "))
+}
+
+func startMinIO(ctx context.Context, root, dataDir string) (*backendServer, error) {
+	bin, err := minioBinary(root)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	console, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	env := append(envWithout("MINIO_"),
+		"MINIO_ROOT_USER="+backendAccessKey,
+		"MINIO_ROOT_PASSWORD="+backendSecretKey,
+		"MINIO_BROWSER=off",
+		"MINIO_UPDATE=off",
+		// The background scanner walks every object now and then; slowed
+		// down, it does not steal CPU from one side of a comparison.
+		"MINIO_SCANNER_SPEED=slowest",
+	)
+	p, err := startProcess("minio", bin, []string{"server", "--quiet", "--address", addr, "--console-address", console, dataDir}, env)
+	if err != nil {
+		return nil, err
+	}
+	b := &backendServer{
+		Kind: "minio", URL: "http://" + addr, AccessKey: backendAccessKey, SecretKey: backendSecretKey,
+		Version: minioVersion(bin), proc: p,
+		stop: func() { p.stop(10 * time.Second) },
+	}
+	if err := waitHTTP(ctx, p, b.URL+"/minio/health/ready", 60*time.Second); err != nil {
+		b.stop()
+		return nil, err
+	}
+	return b, nil
+}
+
+// minioVersion names the MinIO build: its release tag when it has one,
+// else the module version it was built from.
+func minioVersion(bin string) string {
+	out, err := exec.Command(bin, "--version").Output()
+	if err == nil {
+		first, _, _ := strings.Cut(string(out), "\n")
+		if !strings.Contains(first, "DEVELOPMENT") {
+			return strings.TrimSpace(strings.TrimPrefix(first, "minio version "))
+		}
+	}
+	out, err = exec.Command("go", "version", "-m", bin).Output()
+	if err == nil {
+		for _, line := range strings.Split(string(out), "\n") {
+			f := strings.Fields(line)
+			if len(f) >= 3 && f[0] == "mod" && f[1] == "github.com/minio/minio" {
+				return "github.com/minio/minio " + f[2]
+			}
+		}
+	}
+	return "unknown"
+}
+
+func startEmbedded() (*backendServer, error) {
+	s, err := embedded.Start("127.0.0.1:0", backendAccessKey, backendSecretKey)
+	if err != nil {
+		return nil, fmt.Errorf("start the embedded backend: %w", err)
+	}
+	return &backendServer{
+		Kind: "embedded", URL: s.URL(), AccessKey: backendAccessKey, SecretKey: backendSecretKey,
+		Version: "ringside embedded (rclone/gofakes3 s3mem, in the harness process)",
+		stop:    func() { s.Close() },
+	}, nil
+}

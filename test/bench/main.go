@@ -1,0 +1,172 @@
+// Command bench measures ringside against the backend it fronts: the same
+// aws-sdk-go-v2 client runs the same workloads directly against the
+// backend and through a `ringside serve` process, interleaved in one run,
+// and the gateway/direct ratios of the medians are checked against the
+// targets of the performance issue. It prints a table and writes
+// docs/BENCHMARKS.md and docs/bench.json.
+//
+//	go run ./test/bench [--quick] [--backend minio|embedded] [--out docs/BENCHMARKS.md]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if err := mainErr(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// flags are the command line.
+type flags struct {
+	quick      bool
+	backend    string
+	out        string
+	jsonOut    string
+	only       string
+	directOnly bool
+	rounds     int
+	unsigned   bool
+	keep       bool
+	backendDir string
+	profile    string
+	profileOut string
+}
+
+func parseFlags(root string) flags {
+	var f flags
+	flag.BoolVar(&f.quick, "quick", false, "smaller sizes and fewer rounds: finishes in under two minutes")
+	flag.StringVar(&f.backend, "backend", "minio", "backend to run: minio or embedded")
+	flag.StringVar(&f.out, "out", filepath.Join(root, "docs", "BENCHMARKS.md"), "Markdown report `FILE` (empty: none)")
+	flag.StringVar(&f.jsonOut, "json", filepath.Join(root, "docs", "bench.json"), "JSON report `FILE` (empty: none)")
+	flag.StringVar(&f.only, "only", "", "comma-separated `GROUPS` to run: large, small, head, list, ingest, rss (default all)")
+	flag.BoolVar(&f.directOnly, "direct-only", false, "measure the backend alone, without ringside")
+	flag.IntVar(&f.rounds, "rounds", 0, "rounds of each workload (default 5, 3 with --quick)")
+	flag.BoolVar(&f.unsigned, "unsigned-payload", false, "send UNSIGNED-PAYLOAD instead of hashing bodies for the signature")
+	flag.BoolVar(&f.keep, "keep", false, "keep the work directories (backend data, ringside index) after the run")
+	flag.StringVar(&f.backendDir, "backend-dir", defaultBackendDir(), "`DIR` under which MinIO keeps its data (default: memory, /dev/shm, so that the backend is bound by CPU like the gateway, not by the disk)")
+	flag.StringVar(&f.profile, "profile", "", "instead of a report, run the gateway side of the workload `ID` (e.g. get-32MiB-c2; see bench.json) for 15 s and save ringside's CPU profile")
+	flag.StringVar(&f.profileOut, "profile-out", "", "`FILE` for --profile (default: ringside-<ID>.pprof in the temp dir)")
+	flag.Parse()
+	return f
+}
+
+func mainErr() error {
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	f := parseFlags(root)
+	if flag.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q (see -help)", flag.Args())
+	}
+	p := newPlan(f.quick)
+	if f.rounds > 0 {
+		p.Rounds = f.rounds
+	}
+	groups, err := selectGroups(f.only)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	b, cleanup, err := setup(ctx, root, f, p, groups["ingest"] || groups["list"])
+	if cleanup != nil {
+		defer cleanup()
+	}
+	if err != nil {
+		return err
+	}
+	b.rep.LoadAverage = loadAverage()
+	mon := startLoadMonitor(b.ownPIDs)
+	err = b.runGroups(ctx, groups)
+	if other, merr := mon.result(); merr == nil {
+		b.rep.OtherCores = other
+	} else {
+		logf("measure other load: %v", merr)
+	}
+	if errors.Is(err, errProfiled) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	b.rep.Seconds = time.Since(b.started).Seconds()
+	fmt.Print(b.rep.table())
+	if err := b.rep.write(f.out, f.jsonOut); err != nil {
+		return err
+	}
+	if f.out != "" {
+		logf("wrote %s and %s", f.out, f.jsonOut)
+	}
+	return nil
+}
+
+// defaultBackendDir is /dev/shm when it is there, else the temp dir.
+func defaultBackendDir() string {
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		return "/dev/shm"
+	}
+	return os.TempDir()
+}
+
+var allGroups = []string{"ingest", "large", "small", "head", "list", "rss"}
+
+func selectGroups(only string) (map[string]bool, error) {
+	sel := map[string]bool{}
+	if only == "" {
+		for _, g := range allGroups {
+			sel[g] = true
+		}
+		return sel, nil
+	}
+	for _, g := range strings.Split(only, ",") {
+		g = strings.TrimSpace(g)
+		known := false
+		for _, a := range allGroups {
+			known = known || a == g
+		}
+		if !known {
+			return nil, fmt.Errorf("--only: unknown group %q (groups: %s)", g, strings.Join(allGroups, ", "))
+		}
+		sel[g] = true
+	}
+	return sel, nil
+}
+
+// repoRoot walks up from the working directory to the module's go.mod.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run from inside the ringside repository: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+var logStart = time.Now()
+
+// logf reports progress on stderr, with the time since the start.
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "[%6.1fs] %s\n", time.Since(logStart).Seconds(), fmt.Sprintf(format, args...))
+}

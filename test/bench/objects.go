@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// The targets of the performance issue: minimum gateway/direct ratios.
+const (
+	targetHead4K  = 2.5
+	targetGet4K   = 0.75
+	targetPut4K   = 0.75
+	targetList    = 3
+	targetGet32M  = 0.90
+	targetPut32M  = 0.97
+	targetPeakRSS = 128 * mi
+)
+
+// copyBufSize is the client's read size for GET bodies: large enough that
+// the client's reads are not what limits a stream.
+const copyBufSize = 256 << 10
+
+// readBody drains an object body into nothing with a worker's buffer and
+// returns its length. io.Discard's own ReadFrom would use 8 KiB reads.
+func readBody(body io.ReadCloser, buf []byte) (int64, error) {
+	defer body.Close()
+	return io.CopyBuffer(struct{ io.Writer }{io.Discard}, struct{ io.Reader }{body}, buf)
+}
+
+// getObject reads a whole object and checks its length.
+func getObject(ctx context.Context, c *s3.Client, bucket, key string, want int64, buf []byte) (int64, error) {
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return 0, fmt.Errorf("get %s: %w", key, err)
+	}
+	n, err := readBody(out.Body, buf)
+	if err != nil {
+		return n, fmt.Errorf("read %s: %w", key, err)
+	}
+	if n != want {
+		return n, fmt.Errorf("get %s: %d bytes, want %d", key, n, want)
+	}
+	return n, nil
+}
+
+// workerBuffers gives each of conc workers a read buffer of its own.
+func workerBuffers(conc int) [][]byte {
+	bufs := make([][]byte, conc)
+	for i := range bufs {
+		bufs[i] = make([]byte, copyBufSize)
+	}
+	return bufs
+}
+
+func largeSourceKey(size int64, stream int) string {
+	return fmt.Sprintf("large/src/%s/%d", sizeName(size), stream)
+}
+
+// runLarge: PUT and GET of large objects by 1, 2 and 4 streams (MiB/s).
+func (b *bench) runLarge(ctx context.Context) error {
+	maxStreams := 0
+	for _, s := range b.plan.LargeStreams {
+		maxStreams = max(maxStreams, s)
+	}
+	src := b.writer()
+	logf("large: writing the objects GET reads through %s", src.Name)
+	for _, size := range b.plan.LargeSizes {
+		err := b.putMany(ctx, src.C, dataBucket, maxStreams, 2, size, func(i int) string { return largeSourceKey(size, i) })
+		if err != nil {
+			return err
+		}
+	}
+	var cases []benchCase
+	for _, size := range b.plan.LargeSizes {
+		for _, streams := range b.plan.LargeStreams {
+			perStream := max(1, int((b.plan.LargeMinBytes+int64(streams)*size-1)/(int64(streams)*size)))
+			var putTarget, getTarget float64
+			if size == 32*mi && streams == 2 {
+				putTarget, getTarget = targetPut32M, targetGet32M
+			}
+			name := sizeName(size)
+			cases = append(cases, benchCase{
+				ID: fmt.Sprintf("put-%s-c%d", name, streams), Workload: "PUT " + name, Conc: streams,
+				Unit: "MiB/s", Target: putTarget, Rate: mibPerSecond,
+				Run: func(ctx context.Context, p path, round int) sample {
+					return runCount(ctx, streams, perStream, func(ctx context.Context, w, i int) (int64, error) {
+						key := fmt.Sprintf("large/put/%s/%s/%d", p.Name, name, w)
+						return size, b.putObject(ctx, p.C, dataBucket, key, size)
+					})
+				},
+			}, benchCase{
+				ID: fmt.Sprintf("get-%s-c%d", name, streams), Workload: "GET " + name, Conc: streams,
+				Unit: "MiB/s", Target: getTarget, Rate: mibPerSecond,
+				Run: func(ctx context.Context, p path, round int) sample {
+					bufs := workerBuffers(streams)
+					return runCount(ctx, streams, perStream, func(ctx context.Context, w, i int) (int64, error) {
+						return getObject(ctx, p.C, dataBucket, largeSourceKey(size, w), size, bufs[w])
+					})
+				},
+			})
+		}
+	}
+	b.runCases(ctx, "large", cases)
+	return ctx.Err()
+}
+
+// writer is the path that writes the objects read by both paths: through
+// ringside, so that they are in its index, unless there is no ringside.
+func (b *bench) writer() path {
+	if b.rs != nil {
+		return b.gateway
+	}
+	return b.direct
+}
+
+func smallSourceKey(i int) string { return fmt.Sprintf("small/src/%05d", i) }
+
+// writeSmallSources writes, once, the small objects GET and HEAD read.
+func (b *bench) writeSmallSources(ctx context.Context) error {
+	if b.smallWritten {
+		return nil
+	}
+	src := b.writer()
+	logf("small: writing %d objects of %s through %s", b.plan.SmallObjects, sizeName(b.plan.SmallSize), src.Name)
+	if err := b.putMany(ctx, src.C, dataBucket, b.plan.SmallObjects, 16, b.plan.SmallSize, smallSourceKey); err != nil {
+		return err
+	}
+	b.smallWritten = true
+	return nil
+}
+
+// smallKey spreads the workers over the small objects.
+func (b *bench) smallKey(w, i int) string {
+	return smallSourceKey((w*7919 + i) % b.plan.SmallObjects)
+}
+
+// runSmall: PUT and GET of 4 KiB objects at concurrency 1, 16 and 64
+// (ops/s).
+func (b *bench) runSmall(ctx context.Context) error {
+	if err := b.writeSmallSources(ctx); err != nil {
+		return err
+	}
+	size := b.plan.SmallSize
+	name := sizeName(size)
+	var cases []benchCase
+	for _, conc := range b.plan.SmallConc {
+		var putTarget, getTarget float64
+		if conc == 16 {
+			putTarget, getTarget = targetPut4K, targetGet4K
+		}
+		cases = append(cases, benchCase{
+			ID: fmt.Sprintf("put-%s-c%d", name, conc), Workload: "PUT " + name, Conc: conc,
+			Unit: "ops/s", Target: putTarget, Rate: opsPerSecond,
+			Run: func(ctx context.Context, p path, round int) sample {
+				return runFor(ctx, conc, b.plan.SmallDuration, func(ctx context.Context, w, i int) (int64, error) {
+					key := fmt.Sprintf("small/put/%s/%d/%d", p.Name, w, i%100)
+					return size, b.putObject(ctx, p.C, dataBucket, key, size)
+				})
+			},
+		}, benchCase{
+			ID: fmt.Sprintf("get-%s-c%d", name, conc), Workload: "GET " + name, Conc: conc,
+			Unit: "ops/s", Target: getTarget, Rate: opsPerSecond,
+			Run: func(ctx context.Context, p path, round int) sample {
+				bufs := workerBuffers(conc)
+				return runFor(ctx, conc, b.plan.SmallDuration, func(ctx context.Context, w, i int) (int64, error) {
+					return getObject(ctx, p.C, dataBucket, b.smallKey(w, i), size, bufs[w])
+				})
+			},
+		})
+	}
+	b.runCases(ctx, "small", cases)
+	return ctx.Err()
+}
+
+// runHead: HEAD of 4 KiB objects at concurrency 16 (ops/s).
+func (b *bench) runHead(ctx context.Context) error {
+	if err := b.writeSmallSources(ctx); err != nil {
+		return err
+	}
+	conc := b.plan.HeadConc
+	size := b.plan.SmallSize
+	b.runCases(ctx, "head", []benchCase{{
+		ID: fmt.Sprintf("head-%s-c%d", sizeName(size), conc), Workload: "HEAD " + sizeName(size), Conc: conc,
+		Unit: "ops/s", Target: targetHead4K, Rate: opsPerSecond,
+		Run: func(ctx context.Context, p path, round int) sample {
+			return runFor(ctx, conc, b.plan.SmallDuration, func(ctx context.Context, w, i int) (int64, error) {
+				key := b.smallKey(w, i)
+				out, err := p.C.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(dataBucket), Key: aws.String(key)})
+				if err != nil {
+					return 0, fmt.Errorf("head %s: %w", key, err)
+				}
+				if aws.ToInt64(out.ContentLength) != size {
+					return 0, fmt.Errorf("head %s: length %d, want %d", key, aws.ToInt64(out.ContentLength), size)
+				}
+				return 0, nil
+			})
+		},
+	}})
+	return ctx.Err()
+}
