@@ -108,6 +108,8 @@ func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (hand
 		return g.serveRead, nil
 	case r.Method == http.MethodPut && copySource != "" && onlyParams(q, nil):
 		return g.serveCopy, nil
+	case r.Method == http.MethodPut && onlyParams(q, nil) && isPlainPut(r.Header):
+		return g.servePut, g.checkWrite(r, req, bucket, key, q)
 	case r.Method == http.MethodGet && q.Has("tagging") && onlyParams(q, isParam("tagging")):
 		return g.serveGetTagging, nil
 	case r.Method == http.MethodGet && q.Has("attributes") && onlyParams(q, isParam("attributes")):
