@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ringside/ringside/backend"
@@ -95,12 +96,27 @@ func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, 
 		w.Header().Set("x-amz-tagging-count", strconv.Itoa(rd.TagCount))
 	}
 	writeSpanHeaders(w, span, v.Size, rd.ContentLength, rd.ContentRange)
-	if _, err := io.Copy(w, rd.Body); err != nil {
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	if _, err := io.CopyBuffer(onlyWriter{w}, rd.Body, *buf); err != nil {
 		// The answer has started: the client sees a short body.
 		g.log.Info("stream an object", "bucket", t.bucket.Name, "key", v.Key, "err", err)
 	}
 	return false, nil
 }
+
+// copyBuffers hold the buffers object bodies are streamed through: larger
+// than io.Copy's 32 KiB, so a large GET makes fewer reads and writes.
+var copyBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 256<<10)
+	return &b
+}}
+
+// onlyWriter hides the ReaderFrom of the response writer, which would copy
+// through a buffer of its own instead of the pooled one.
+type onlyWriter struct{ w io.Writer }
+
+func (o onlyWriter) Write(b []byte) (int, error) { return o.w.Write(b) }
 
 // forget drops an indexed version the backend says is gone.
 func (g *Gateway) forget(t target, v index.Version) {
