@@ -57,11 +57,7 @@ func bucketCommand() *cli.Command {
 }
 
 func bucketCreate(c *cli.Context) error {
-	name, err := oneArg(c, "bucket name")
-	if err != nil {
-		return err
-	}
-	client, err := adminClient(c)
+	name, client, err := namedClient(c, "bucket name")
 	if err != nil {
 		return err
 	}
@@ -99,11 +95,7 @@ func bucketList(c *cli.Context) error {
 }
 
 func bucketShow(c *cli.Context) error {
-	name, err := oneArg(c, "bucket name")
-	if err != nil {
-		return err
-	}
-	client, err := adminClient(c)
+	name, client, err := namedClient(c, "bucket name")
 	if err != nil {
 		return err
 	}
@@ -125,11 +117,7 @@ func bucketShow(c *cli.Context) error {
 }
 
 func bucketDelete(c *cli.Context) error {
-	name, err := oneArg(c, "bucket name")
-	if err != nil {
-		return err
-	}
-	client, err := adminClient(c)
+	name, client, err := namedClient(c, "bucket name")
 	if err != nil {
 		return err
 	}
@@ -141,11 +129,7 @@ func bucketDelete(c *cli.Context) error {
 }
 
 func bucketResync(c *cli.Context) error {
-	name, err := oneArg(c, "bucket name")
-	if err != nil {
-		return err
-	}
-	client, err := adminClient(c)
+	name, client, err := namedClient(c, "bucket name")
 	if err != nil {
 		return err
 	}

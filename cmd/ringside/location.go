@@ -65,11 +65,7 @@ func locationCommand() *cli.Command {
 }
 
 func locationAdd(c *cli.Context) error {
-	name, err := oneArg(c, "location name")
-	if err != nil {
-		return err
-	}
-	client, err := adminClient(c)
+	name, client, err := namedClient(c, "location name")
 	if err != nil {
 		return err
 	}
@@ -125,11 +121,7 @@ func locationList(c *cli.Context) error {
 }
 
 func locationShow(c *cli.Context) error {
-	name, err := oneArg(c, "location name")
-	if err != nil {
-		return err
-	}
-	client, err := adminClient(c)
+	name, client, err := namedClient(c, "location name")
 	if err != nil {
 		return err
 	}
@@ -146,11 +138,7 @@ func locationShow(c *cli.Context) error {
 }
 
 func locationRemove(c *cli.Context) error {
-	name, err := oneArg(c, "location name")
-	if err != nil {
-		return err
-	}
-	client, err := adminClient(c)
+	name, client, err := namedClient(c, "location name")
 	if err != nil {
 		return err
 	}

@@ -95,11 +95,7 @@ func mirrorStatus(c *cli.Context) error {
 }
 
 func mirrorControl(c *cli.Context, done string, do func(*gateway.AdminClient, string) (mirror.Status, error)) error {
-	bucket, err := oneArg(c, "bucket name")
-	if err != nil {
-		return err
-	}
-	client, err := adminClient(c)
+	bucket, client, err := namedClient(c, "bucket name")
 	if err != nil {
 		return err
 	}
@@ -112,11 +108,7 @@ func mirrorControl(c *cli.Context, done string, do func(*gateway.AdminClient, st
 }
 
 func mirrorRescan(c *cli.Context) error {
-	bucket, err := oneArg(c, "bucket name")
-	if err != nil {
-		return err
-	}
-	client, err := adminClient(c)
+	bucket, client, err := namedClient(c, "bucket name")
 	if err != nil {
 		return err
 	}

@@ -99,3 +99,14 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// namedClient reads the one NAME argument a command takes, then connects to
+// the admin API: every single-object command starts with both.
+func namedClient(c *cli.Context, what string) (string, *gateway.AdminClient, error) {
+	name, err := oneArg(c, what)
+	if err != nil {
+		return "", nil, err
+	}
+	client, err := adminClient(c)
+	return name, client, err
+}
