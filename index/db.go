@@ -3,12 +3,12 @@ package index
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
@@ -23,27 +23,48 @@ const maxAttempts = 20
 
 // DB is the metadata index.
 type DB struct {
-	db *badger.DB
-
-	// Counters for Stats, counted at open and kept by every write, so that
-	// a metrics scrape never walks the database.
-	buckets  atomic.Int64
-	objects  atomic.Int64
-	versions atomic.Int64
+	db     *badger.DB
+	counts *counters
 
 	stopGC    chan struct{}
 	gcDone    chan struct{}
+	stopCount chan struct{}
+	countDone chan struct{} // nil unless a recount was started
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// Open opens (creating if needed) the index under dir, with memory settings
-// fit for a sidecar.
+// Options size the index's memory. The zero value takes the defaults.
+type Options struct {
+	// BlockCacheSize bounds the cache of decompressed table blocks that
+	// point reads and listings go through (DefaultBlockCacheSize if 0).
+	// Tables are Snappy-compressed, so a read that misses it decompresses
+	// a 4 KiB block.
+	BlockCacheSize int64
+}
+
+// DefaultBlockCacheSize holds the hot part of an index of a few hundred
+// thousand versions; once warm, it is most of the index's heap.
+const DefaultBlockCacheSize = 16 << 20
+
+// Open opens (creating if needed) the index under dir, with the default
+// Options.
 func Open(dir string) (*DB, error) {
+	return OpenWith(dir, Options{})
+}
+
+// OpenWith opens (creating if needed) the index under dir.
+func OpenWith(dir string, o Options) (*DB, error) {
 	if err := removeTornMemtables(dir); err != nil {
 		return nil, fmt.Errorf("open index in %s: %w", dir, err)
 	}
-	d, err := open(options(dir))
+	opts := options(dir, o)
+	if err := flushOversizedMemtables(opts); err != nil {
+		return nil, fmt.Errorf("open index in %s: %w", dir, err)
+	}
+	_, err := os.Stat(filepath.Join(dir, badger.ManifestFilename))
+	fresh := errors.Is(err, fs.ErrNotExist)
+	d, err := open(opts, fresh)
 	if err != nil {
 		return nil, fmt.Errorf("open index in %s: %w", dir, err)
 	}
@@ -76,52 +97,129 @@ func removeTornMemtables(dir string) error {
 	return nil
 }
 
+// flushOversizedMemtables flushes memtables written with a larger
+// MemTableSize than opts' (by an earlier ringside, killed before it could
+// flush them): Badger replays a memtable's log into an arena sized by the
+// current option, and panics when it does not fit. Badger creates a log at
+// twice MemTableSize, so the largest log tells the size it was written
+// with.
+func flushOversizedMemtables(opts badger.Options) error {
+	files, err := filepath.Glob(filepath.Join(opts.Dir, "*.mem"))
+	if err != nil {
+		return err
+	}
+	var largest int64
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil {
+			largest = max(largest, st.Size())
+		}
+	}
+	if largest <= 2*opts.MemTableSize {
+		return nil
+	}
+	bdb, err := badger.Open(opts.WithMemTableSize(largest / 2).WithNumMemtables(len(files)))
+	if err != nil {
+		return fmt.Errorf("open to flush memtables of %d bytes: %w", largest, err)
+	}
+	if err := bdb.Close(); err != nil {
+		return fmt.Errorf("flush memtables of %d bytes: %w", largest, err)
+	}
+	return nil
+}
+
 // OpenInMemory opens an index that lives in memory only, for tests.
 func OpenInMemory() (*DB, error) {
-	d, err := open(options("").WithInMemory(true))
+	d, err := open(options("", Options{}).WithInMemory(true), true)
 	if err != nil {
 		return nil, fmt.Errorf("open in-memory index: %w", err)
 	}
 	return d, nil
 }
 
-// options bounds Badger's memory: its defaults can reach about 600 MB.
-func options(dir string) badger.Options {
+// options sizes Badger for a metadata index beside a gateway, whose
+// records are a few hundred bytes: its defaults (64 MiB memtables, five of
+// them, a 256 MiB block cache) can reach about 600 MiB.
+func options(dir string, o Options) badger.Options {
+	cache := o.BlockCacheSize
+	if cache <= 0 {
+		cache = DefaultBlockCacheSize
+	}
 	return badger.DefaultOptions(dir).
 		WithLogger(quietLogger{}).
 		WithSyncWrites(false). // the ingester repairs what a crash loses
 		WithMetricsEnabled(false).
-		WithMemTableSize(16 << 20).
-		WithNumMemtables(2).
+		// A memtable costs its size once in its skiplist arena (plus 30%
+		// of batch headroom) and once in its mmapped write-ahead log, and
+		// one fills while at most one other is flushed. A transaction may
+		// be 15% of it: 1.2 MiB, some 6,000 versions of one key written at
+		// once.
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(1).
+		// Records stay in the LSM tree, where a read finds them without a
+		// second lookup and compaction reclaims them, so the value log
+		// stays empty: the largest, a version with 2 KiB of user metadata,
+		// is far below this.
+		WithValueThreshold(64 << 10).
+		WithValueLogFileSize(16 << 20).
+		// Compactions build tables of this size in memory, several at a
+		// time, and keep up to eight builders' buffers for reuse.
+		WithBaseTableSize(1 << 20).
+		// Every read looks into each L0 table: keep them few.
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(8).
-		WithBlockCacheSize(32 << 20).
-		WithIndexCacheSize(16 << 20).
+		// Badger's minimum: one for L0, one for the other levels.
 		WithNumCompactors(2).
-		WithValueLogFileSize(64 << 20)
+		WithBlockCacheSize(cache).
+		// Unencrypted tables are read through their mmapped index, never a
+		// copy in this cache, so it would stay empty.
+		WithIndexCacheSize(0)
 }
 
-func open(opts badger.Options) (*DB, error) {
+// open opens Badger and takes back the counters Close stored; fresh is an
+// index just created, which has nothing to count.
+func open(opts badger.Options, fresh bool) (*DB, error) {
 	bdb, err := badger.Open(opts)
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{db: bdb}
-	if err := d.count(); err != nil {
+	d := &DB{db: bdb, counts: newCounters(), stopCount: make(chan struct{})}
+	if fresh {
+		d.counts.markReady()
+		return d, nil
+	}
+	c, found, err := takeCounts(bdb)
+	if err != nil {
 		bdb.Close()
-		return nil, fmt.Errorf("count records: %w", err)
+		return nil, err
+	}
+	if found {
+		d.counts.add(c)
+		d.counts.markReady()
+	} else {
+		d.recountInBackground()
 	}
 	return d, nil
 }
 
-// Close flushes and closes the index.
+// Close stores the counters for the next Open, then flushes and closes
+// the index.
 func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
 		if d.stopGC != nil {
 			close(d.stopGC)
 			<-d.gcDone
 		}
-		d.closeErr = d.db.Close()
+		close(d.stopCount)
+		if d.countDone != nil {
+			<-d.countDone
+		}
+		d.counts.mu.Lock()
+		defer d.counts.mu.Unlock()
+		var storeErr error
+		if d.counts.isReady() && !d.db.Opts().InMemory {
+			storeErr = d.storeCounts()
+		}
+		d.closeErr = errors.Join(storeErr, d.db.Close())
 	})
 	if d.closeErr != nil {
 		return fmt.Errorf("close index: %w", d.closeErr)
@@ -145,73 +243,23 @@ func (d *DB) collectGarbage() {
 	}
 }
 
-// Stats counts buckets, current objects and versions.
-func (d *DB) Stats() (Stats, error) {
-	return Stats{
-		Buckets:  int(d.buckets.Load()),
-		Objects:  d.objects.Load(),
-		Versions: d.versions.Load(),
-	}, nil
-}
-
-// delta is what one transaction changes in the Stats counters.
-type delta struct {
-	buckets, objects, versions int64
-}
-
-// count walks every key once, at open, to start the Stats counters.
-func (d *DB) count() error {
-	c, err := d.countAll()
-	if err != nil {
-		return err
-	}
-	d.buckets.Store(c.buckets)
-	d.objects.Store(c.objects)
-	d.versions.Store(c.versions)
-	return nil
-}
-
-func (d *DB) countAll() (delta, error) {
-	var c delta
-	err := d.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			item := it.Item()
-			switch item.Key()[0] {
-			case prefixBucket:
-				c.buckets++
-			case prefixObject:
-				if !isDeleteMarker(item) {
-					c.objects++
-				}
-			case prefixVersion:
-				c.versions++
-			}
-		}
-		return nil
-	})
-	return c, err
-}
-
 // update runs fn in one read-write transaction, retrying it when it lost a
 // conflict with a concurrent one, and applies its counter changes once it
 // has committed.
 func (d *DB) update(fn func(txn *badger.Txn, c *delta) error) error {
 	for attempt := 1; ; attempt++ {
 		var c delta
+		d.counts.mu.RLock()
 		err := d.db.Update(func(txn *badger.Txn) error { return fn(txn, &c) })
+		if err == nil {
+			d.counts.add(c)
+		}
+		d.counts.mu.RUnlock()
 		if errors.Is(err, badger.ErrConflict) && attempt < maxAttempts {
 			time.Sleep(time.Duration(attempt) * 50 * time.Microsecond)
 			continue
 		}
-		if err != nil {
-			return err
-		}
-		d.buckets.Add(c.buckets)
-		d.objects.Add(c.objects)
-		d.versions.Add(c.versions)
-		return nil
+		return err
 	}
 }
 
@@ -229,3 +277,9 @@ func (quietLogger) Warningf(f string, a ...any) {
 
 func (quietLogger) Infof(string, ...any)  {}
 func (quietLogger) Debugf(string, ...any) {}
+
+// Size is the index's size on disk, LSM tree and value log, as Badger last
+// measured it (it does so once a minute), so a scrape reads no directory.
+func (d *DB) Size() (lsm, vlog int64) {
+	return d.db.Size()
+}

@@ -19,6 +19,8 @@
 //	S<bucket>                        → IngestState
 //	T<bucket>\x00<key>\x00<version> → removal time of a version removed
 //	                                   through the gateway (expires in minutes)
+//	C                                → entry counters of a cleanly closed
+//	                                   index (taken back and deleted at open)
 //
 // Every call that changes a key's versions is one Badger transaction that
 // reads the key's O entry, so concurrent changes to one key conflict and are

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -107,4 +110,39 @@ func oneArg(c *cli.Context, what string) (string, error) {
 		return "", fmt.Errorf("%s takes exactly one %s (see ringside %s --help)", c.Command.FullName(), what, c.Command.FullName())
 	}
 	return c.Args().First(), nil
+}
+
+// sizeUnits are the suffixes parseSize takes: GOMEMLIMIT's.
+var sizeUnits = []struct {
+	suffix string
+	shift  uint
+}{
+	{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0},
+}
+
+// parseSize reads a byte count such as 96MiB, 1GiB or 65536. With
+// offAllowed, "off" means 0, which is otherwise refused.
+func parseSize(s string, offAllowed bool) (int64, error) {
+	s = strings.TrimSpace(s)
+	if offAllowed && strings.EqualFold(s, "off") {
+		return 0, nil
+	}
+	num, shift := s, uint(0)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(s, u.suffix) {
+			num, shift = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a size: want a whole number of bytes, optionally with B, KiB, MiB, GiB or TiB", s)
+	}
+	if n > math.MaxInt64>>shift {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	if n == 0 && !offAllowed {
+		return 0, errors.New("must be more than 0")
+	}
+	return n << shift, nil
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -28,6 +29,11 @@ const (
 	// shutdownGrace is how long in-flight S3 requests get to finish once a
 	// stop is asked for.
 	shutdownGrace = 20 * time.Second
+	// defaultMemoryLimit leaves room, within the 128 MiB of RSS a sidecar
+	// is allowed, for what it does not cover: the index's mmapped files
+	// and the binary's own pages.
+	defaultMemoryLimit    = "96MiB"
+	defaultIndexCacheSize = "16MiB"
 )
 
 func serveCommand() *cli.Command {
@@ -78,6 +84,8 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.StringFlag{Name: "tls-key", Usage: "the TLS private key `FILE` (PEM)"},
 		&cli.BoolFlag{Name: "tls-self-signed", Usage: "serve S3 over TLS with a self-signed certificate generated under the data dir"},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+		&cli.StringFlag{Name: "memory-limit", Value: defaultMemoryLimit, Usage: "soft limit on the Go runtime's memory, `SIZE` like 96MiB or 1GiB, 0 or off for none; when only GOMEMLIMIT is set, it applies instead"},
+		&cli.StringFlag{Name: "index-cache-size", Value: defaultIndexCacheSize, Usage: "`SIZE` of the index's block cache, which HEADs and listings read through"},
 	}
 }
 
@@ -95,6 +103,10 @@ type serveConfig struct {
 	tlsKey          string
 	tlsSelfSigned   bool
 	logLevel        slog.Level
+	// memoryLimit is the Go runtime's soft memory limit; 0 leaves the
+	// runtime's own (GOMEMLIMIT, or none).
+	memoryLimit    int64
+	indexCacheSize int64
 }
 
 func serveConfigFrom(c *cli.Context) (serveConfig, error) {
@@ -129,6 +141,17 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	}
 	if cfg.mirrorInterval <= 0 {
 		return cfg, fmt.Errorf("--mirror-interval must be positive, not %s", cfg.mirrorInterval)
+	}
+	var err error
+	// GOMEMLIMIT is the Go runtime's own knob: an operator who set it and
+	// not the flag meant it to apply.
+	if c.IsSet("memory-limit") || os.Getenv("GOMEMLIMIT") == "" {
+		if cfg.memoryLimit, err = parseSize(c.String("memory-limit"), true); err != nil {
+			return cfg, fmt.Errorf("--memory-limit: %w", err)
+		}
+	}
+	if cfg.indexCacheSize, err = parseSize(c.String("index-cache-size"), false); err != nil {
+		return cfg, fmt.Errorf("--index-cache-size: %w", err)
 	}
 	return cfg, nil
 }
@@ -181,10 +204,18 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 	if err := n.loadTLS(); err != nil {
 		return nil, err
 	}
+	if cfg.memoryLimit > 0 {
+		// Without it the heap may grow to twice what is live before a
+		// collection, and memory freed after a burst (an initial sync, a
+		// compaction) goes back to the system only slowly.
+		debug.SetMemoryLimit(cfg.memoryLimit)
+		log.Debug("memory limit set", "bytes", cfg.memoryLimit)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	if n.db, err = index.Open(filepath.Join(cfg.dataDir, "index")); err != nil {
+	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize})
+	if err != nil {
 		return nil, err
 	}
 	if err := gateway.RegisterIndexMetrics(reg, n.db); err != nil {
