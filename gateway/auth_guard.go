@@ -85,7 +85,13 @@ type guardedWriter struct {
 }
 
 func newGuardedWriter(w http.ResponseWriter, r *http.Request, g *bodyGuard) *guardedWriter {
-	return &guardedWriter{ResponseWriter: w, req: r, guard: g, before: w.Header().Clone()}
+	gw := &guardedWriter{ResponseWriter: w, req: r, guard: g}
+	if h := w.Header(); len(h) > 0 {
+		// Usually there is nothing to keep, and an empty map's clone
+		// still costs a map.
+		gw.before = h.Clone()
+	}
+	return gw
 }
 
 func (w *guardedWriter) WriteHeader(status int) {

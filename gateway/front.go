@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,12 +58,14 @@ func (g *Gateway) front(router http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, req))
 		w = &statusWriter{ResponseWriter: w, req: req}
 		// gofakes3 replaces this ID with its own on the requests it serves.
-		w.Header().Set("x-amz-request-id", fmt.Sprintf("%016X", seq.Add(1)))
+		// The key is written in its canonical form, which Set would work
+		// out on every request.
+		w.Header()[requestIDHeader] = []string{requestID(seq.Add(1))}
 
 		bucket, key := splitPath(r.URL.Path)
 		h, err := g.route(r, req, bucket, key)
 		if err == nil && h == nil {
-			if isListUploads(r, r.URL.Query(), key) {
+			if isListUploads(r, queryOf(r), key) {
 				listUploads(router, w, r, bucket)
 				return
 			}
@@ -80,6 +81,30 @@ func (g *Gateway) front(router http.Handler) http.Handler {
 	})
 }
 
+// requestIDHeader is x-amz-request-id in canonical form.
+const requestIDHeader = "X-Amz-Request-Id"
+
+// requestID formats a request sequence number as sixteen upper-case hex
+// digits, as fmt's %016X would, at the cost of the one string.
+func requestID(n uint64) string {
+	const upperHex = "0123456789ABCDEF"
+	var b [16]byte
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = upperHex[n&15]
+		n >>= 4
+	}
+	return string(b[:])
+}
+
+// queryOf is r's query. A request without one, as most are, gets nil, which
+// reads as empty, instead of a new map.
+func queryOf(r *http.Request) url.Values {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	return r.URL.Query()
+}
+
 // splitPath splits a path-style URL path into bucket and object key.
 func splitPath(p string) (bucket, key string) {
 	bucket, key, _ = strings.Cut(strings.TrimLeft(p, "/"), "/")
@@ -89,7 +114,7 @@ func splitPath(p string) (bucket, key string) {
 // route picks the gateway's own handler for r, or nil to let gofakes3
 // answer it, after fixing up what gofakes3 would get wrong.
 func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (handlerFunc, error) {
-	q := r.URL.Query()
+	q := queryOf(r)
 	switch {
 	case bucket == "":
 		return nil, nil

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -40,16 +41,20 @@ type sigV4Verifier struct {
 	// is unknown.
 	secret func(accessKey string) (string, bool)
 	now    func() time.Time
+	keys   signingKeyCache
 }
 
 // verify checks r's signature and returns what it vouches for, or the
 // refusal S3 gives.
 func (v *sigV4Verifier) verify(r *http.Request) (*signedRequest, *Error) {
-	query, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		// The router reads the same query with the same decoding, so
-		// anything it could not parse is refused here.
-		return nil, invalidArgument("The request's query string is malformed.")
+	var query url.Values // most requests have none, and nil reads as empty
+	if r.URL.RawQuery != "" {
+		var err error
+		if query, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+			// The router reads the same query with the same decoding, so
+			// anything it could not parse is refused here.
+			return nil, invalidArgument("The request's query string is malformed.")
+		}
 	}
 	header := r.Header.Get("Authorization")
 	presigned := query.Has("X-Amz-Signature") || query.Has("X-Amz-Credential") || query.Has("X-Amz-Algorithm")
@@ -80,7 +85,7 @@ func (v *sigV4Verifier) verifyHeader(r *http.Request, header string) (*signedReq
 	if e != nil {
 		return nil, e
 	}
-	if t.Format(scopeDateFormat) != auth.Date {
+	if !isScopeDate(t, auth.Date) {
 		return nil, authHeaderMalformed("Invalid credential date. Date is not the same as X-Amz-Date.")
 	}
 	if skew := v.now().Sub(t); skew > maxClockSkew || skew < -maxClockSkew {
@@ -90,7 +95,7 @@ func (v *sigV4Verifier) verifyHeader(r *http.Request, header string) (*signedReq
 	if e := checkPayloadHashValue(payload); e != nil {
 		return nil, e
 	}
-	return v.check(r, auth, secret, t, payload, "")
+	return v.check(r, auth, secret, t, r.Header.Get("X-Amz-Date"), payload, "")
 }
 
 // verifyPresigned checks a request signed in its query (a presigned URL).
@@ -103,7 +108,7 @@ func (v *sigV4Verifier) verifyPresigned(r *http.Request, query url.Values) (*sig
 	if !ok {
 		return nil, errUnknownAccessKey
 	}
-	if t.Format(scopeDateFormat) != auth.Date {
+	if !isScopeDate(t, auth.Date) {
 		return nil, authQueryMalformed("Invalid credential date. Date is not the same as X-Amz-Date.")
 	}
 	now := v.now()
@@ -123,32 +128,45 @@ func (v *sigV4Verifier) verifyPresigned(r *http.Request, query url.Values) (*sig
 	if e := checkPayloadHashValue(payload); e != nil {
 		return nil, e
 	}
-	return v.check(r, auth, secret, t, payload, "X-Amz-Signature")
+	return v.check(r, auth, secret, t, query.Get("X-Amz-Date"), payload, "X-Amz-Signature")
 }
 
 // check compares the signature the client sent with the one computed for
-// r; skipParam is a query parameter the signature does not cover.
-func (v *sigV4Verifier) check(r *http.Request, auth sigV4Auth, secret string, t time.Time, payload, skipParam string) (*signedRequest, *Error) {
-	headers, e := canonicalHeaders(r, auth.SignedHeaders)
-	if e != nil {
+// r, signed at t (sentDate is the X-Amz-Date t was read from, if any);
+// skipParam is a query parameter the signature does not cover.
+func (v *sigV4Verifier) check(r *http.Request, auth sigV4Auth, secret string, t time.Time, sentDate, payload, skipParam string) (*signedRequest, *Error) {
+	want, ok := decodeSignature(auth.Signature)
+	if !ok {
+		return nil, errSignatureMismatch
+	}
+	if e := checkSignedHeaders(r, auth.SignedHeaders); e != nil {
 		return nil, e
 	}
 	query := canonicalQuery(r.URL.RawQuery, skipParam)
-	key := signingKey(secret, auth.Date, auth.Region)
-	amzDate := t.UTC().Format(amzDateFormat)
-	scope := auth.scope()
-	sign := func(path string) string {
-		canonical := strings.Join([]string{r.Method, path, query, headers, strings.Join(auth.SignedHeaders, ";"), payload}, "\n")
-		return hmacHex(key, stringToSign(amzDate, scope, canonical))
+	key, cached := v.keys.get(secret, auth.Date, auth.Region)
+	if !cached {
+		key = signingKey(secret, auth.Date, auth.Region)
 	}
-	sig := sign(canonicalPath(r.URL.Path))
-	if !hmac.Equal([]byte(sig), []byte(auth.Signature)) {
+	amzDate := amzDateOf(t, sentDate)
+	scope := auth.scope()
+	matches := func(path string) bool {
+		canonical := canonicalRequestHash(r, path, query, auth.SignedHeaders, payload)
+		sig := signature(key, amzDate, scope, canonical)
+		return hmac.Equal(sig[:], want[:])
+	}
+	path := canonicalPath(r.URL.Path)
+	if !matches(path) {
 		// A client may have signed the path as it sent it, percent-encoded
 		// otherwise than S3's canonical form; both decode to the same key.
 		raw := wirePath(r)
-		if raw == canonicalPath(r.URL.Path) || !hmac.Equal([]byte(sign(raw)), []byte(auth.Signature)) {
+		if raw == path || !matches(raw) {
 			return nil, errSignatureMismatch
 		}
+	}
+	if !cached {
+		// Only once the signature holds: a client that cannot sign must
+		// not be able to fill the cache with scopes of its choosing.
+		v.keys.put(secret, auth.Date, auth.Region, key)
 	}
 	return &signedRequest{
 		accessKey:   auth.AccessKey,
@@ -158,6 +176,95 @@ func (v *sigV4Verifier) check(r *http.Request, auth sigV4Auth, secret string, t 
 		signature:   auth.Signature,
 		payloadHash: payload,
 	}, nil
+}
+
+// canonicalRequestHash is the hex SHA-256 of SigV4's canonical request.
+// The request is assembled in a buffer on the stack, as long as its
+// headers are of the usual size.
+func canonicalRequestHash(r *http.Request, path, query string, signedHeaders []string, payload string) [2 * sha256.Size]byte {
+	var buf [1024]byte
+	b := append(buf[:0], r.Method...)
+	b = append(b, '\n')
+	b = append(b, path...)
+	b = append(b, '\n')
+	b = append(b, query...)
+	b = append(b, '\n')
+	b = appendCanonicalHeaders(b, r, signedHeaders)
+	b = append(b, '\n')
+	for i, name := range signedHeaders {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(b, name...)
+	}
+	b = append(b, '\n')
+	b = append(b, payload...)
+	sum := sha256.Sum256(b)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return out
+}
+
+// signature is the SigV4 signature of a canonical request's hash: the
+// HMAC-SHA256 of the string to sign under the signing key, written out
+// over sha256.Sum256 so that it costs no allocation (crypto/hmac costs
+// several per use, and one HMAC is made per request).
+func signature(key []byte, amzDate, scope string, canonicalHash [2 * sha256.Size]byte) [sha256.Size]byte {
+	const blockSize = 64 // SHA-256's, which keys of up to its length pad to
+	var buf [512]byte
+	b := buf[:blockSize]
+	for i := range b {
+		b[i] = 0x36
+	}
+	for i, k := range key {
+		b[i] ^= k
+	}
+	b = append(b, sigV4Algorithm+"\n"...)
+	b = append(b, amzDate...)
+	b = append(b, '\n')
+	b = append(b, scope...)
+	b = append(b, '\n')
+	b = append(b, canonicalHash[:]...)
+	inner := sha256.Sum256(b)
+	var outer [blockSize + sha256.Size]byte
+	for i := range blockSize {
+		outer[i] = 0x5c
+	}
+	for i, k := range key {
+		outer[i] ^= k
+	}
+	copy(outer[blockSize:], inner[:])
+	return sha256.Sum256(outer[:])
+}
+
+// decodeSignature decodes a hex signature in place of hex.Decode, whose
+// []byte argument would cost an allocation per request.
+func decodeSignature(s string) (sig [sha256.Size]byte, ok bool) {
+	if !isHex(s, 2*sha256.Size) {
+		return sig, false
+	}
+	for i := range sig {
+		sig[i] = unhex(s[2*i])<<4 | unhex(s[2*i+1])
+	}
+	return sig, true
+}
+
+// amzDateOf is t in X-Amz-Date's format: sent itself when it already is,
+// as it is on every request that has one, sparing a new string.
+func amzDateOf(t time.Time, sent string) string {
+	var buf [len(amzDateFormat)]byte
+	b := t.UTC().AppendFormat(buf[:0], amzDateFormat)
+	if string(b) == sent {
+		return sent
+	}
+	return string(b)
+}
+
+// isScopeDate reports whether date is t's day as a credential scope
+// writes it, formatted on the stack rather than into a new string.
+func isScopeDate(t time.Time, date string) bool {
+	var buf [len(scopeDateFormat)]byte
+	return string(t.AppendFormat(buf[:0], scopeDateFormat)) == date
 }
 
 // headerTime is the time a header-signed request was signed: X-Amz-Date,
@@ -192,10 +299,45 @@ func checkPayloadHashValue(v string) *Error {
 	return invalidArgument("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
 }
 
-// stringToSign is SigV4's string to sign for a canonical request.
-func stringToSign(amzDate, scope, canonical string) string {
-	sum := sha256.Sum256([]byte(canonical))
-	return sigV4Algorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
+// maxSigningKeys bounds the signing key cache. Each entry is one secret's
+// key for a day and region, so a deployment's working set is its number
+// of credentials (at most twice that around midnight UTC).
+const maxSigningKeys = 256
+
+// signingKeyCache keeps derived signing keys: deriving one takes four
+// HMACs, the same for every request of a credential for a whole day. It is
+// keyed by the secret itself, not the access key, so a secret replaced in
+// the credentials file can never verify a request again.
+type signingKeyCache struct {
+	mu   sync.RWMutex
+	keys map[signingScope][]byte
+}
+
+// signingScope is what a signing key is derived from (the service is
+// always s3).
+type signingScope struct {
+	secret, date, region string
+}
+
+// get returns the cached signing key of a scope. The key is shared: its
+// users only read it.
+func (c *signingKeyCache) get(secret, date, region string) ([]byte, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	k, ok := c.keys[signingScope{secret, date, region}]
+	return k, ok
+}
+
+// put caches a signing key, starting over when the cache is full: old
+// days and replaced secrets go, and the keys in use come back on their
+// next request.
+func (c *signingKeyCache) put(secret, date, region string, key []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.keys == nil || len(c.keys) >= maxSigningKeys {
+		c.keys = make(map[signingScope][]byte)
+	}
+	c.keys[signingScope{secret, date, region}] = key
 }
 
 // signingKey derives the SigV4 signing key for a day and region.

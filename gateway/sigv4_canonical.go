@@ -2,9 +2,10 @@ package gateway
 
 import (
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The parts of SigV4's canonical request that are built from what the
@@ -35,9 +36,14 @@ func wirePath(r *http.Request) string {
 // decoded as the router decodes it and encoded again, sorted by name and
 // then value.
 func canonicalQuery(rawQuery, skip string) string {
+	if rawQuery == "" {
+		return ""
+	}
 	type param struct{ name, value string }
-	var params []param
-	for _, piece := range strings.Split(rawQuery, "&") {
+	params := make([]param, 0, strings.Count(rawQuery, "&")+1)
+	for rest := rawQuery; rest != ""; {
+		var piece string
+		piece, rest, _ = strings.Cut(rest, "&")
 		if piece == "" {
 			continue
 		}
@@ -48,11 +54,11 @@ func canonicalQuery(rawQuery, skip string) string {
 		}
 		params = append(params, param{uriEncode(name, true), uriEncode(value, true)})
 	}
-	sort.Slice(params, func(i, j int) bool {
-		if params[i].name != params[j].name {
-			return params[i].name < params[j].name
+	slices.SortFunc(params, func(a, b param) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
 		}
-		return params[i].value < params[j].value
+		return strings.Compare(a.value, b.value)
 	})
 	var b strings.Builder
 	for i, p := range params {
@@ -101,12 +107,20 @@ func unhex(c byte) byte {
 // (and '/' unless encodeSlash), with upper-case hex, as SigV4 requires.
 func uriEncode(s string, encodeSlash bool) string {
 	const upperHex = "0123456789ABCDEF"
+	first := 0
+	for first < len(s) && unreserved(s[first], encodeSlash) {
+		first++
+	}
+	if first == len(s) {
+		// Most keys need no encoding, and then s is its own encoding.
+		return s
+	}
 	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:first])
+	for i := first; i < len(s); i++ {
 		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !encodeSlash) {
+		if unreserved(c, encodeSlash) {
 			b.WriteByte(c)
 			continue
 		}
@@ -117,59 +131,156 @@ func uriEncode(s string, encodeSlash bool) string {
 	return b.String()
 }
 
-// canonicalHeaders builds the canonical headers block of the signed
-// headers. The host must be signed, and so must every x-amz-* header
-// present: an unsigned one could change what a signed request does (an
-// x-amz-copy-source added to a presigned PUT, say).
-func canonicalHeaders(r *http.Request, signed []string) (string, *Error) {
-	signedSet := make(map[string]bool, len(signed))
-	for _, h := range signed {
-		signedSet[h] = true
-	}
-	if !signedSet["host"] {
-		return "", accessDenied("The host header must be signed.")
-	}
-	for name := range r.Header {
-		lower := strings.ToLower(name)
-		if strings.HasPrefix(lower, "x-amz-") && !signedSet[lower] {
-			return "", accessDenied("There were headers present in the request which were not signed: " + lower + ".")
-		}
-	}
-	var b strings.Builder
-	for _, name := range signed {
-		b.WriteString(name)
-		b.WriteByte(':')
-		b.WriteString(headerValue(r, name))
-		b.WriteByte('\n')
-	}
-	return b.String(), nil
+// unreserved reports whether SigV4 leaves c as it is.
+func unreserved(c byte, encodeSlash bool) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !encodeSlash)
 }
 
-// headerValue is the canonical value of one signed header: its values
-// trimmed, inner runs of spaces folded, and joined with commas. Go's server
-// moves some headers out of Request.Header; they are read back from where
-// it put them.
-func headerValue(r *http.Request, name string) string {
+// checkSignedHeaders checks that the host is signed, and so is every
+// x-amz-* header present: an unsigned one could change what a signed
+// request does (an x-amz-copy-source added to a presigned PUT, say).
+func checkSignedHeaders(r *http.Request, signed []string) *Error {
+	if !slices.Contains(signed, "host") {
+		return accessDenied("The host header must be signed.")
+	}
+	for name := range r.Header {
+		if len(name) >= len("x-amz-") && asciiEqualFold(name[:len("x-amz-")], "x-amz-") && !isSigned(signed, name) {
+			return accessDenied("There were headers present in the request which were not signed: " + strings.ToLower(name) + ".")
+		}
+	}
+	return nil
+}
+
+// isSigned reports whether the header name is among the signed ones,
+// which are lower case.
+func isSigned(signed []string, name string) bool {
+	for _, s := range signed {
+		if asciiEqualFold(s, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiEqualFold is strings.EqualFold for ASCII only. Unicode folding
+// would let a signed name such as "x-amz-ſecurity" (long s) stand for
+// the unsigned header X-Amz-Security.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// appendCanonicalHeaders appends the canonical headers block of the
+// signed headers to b.
+func appendCanonicalHeaders(b []byte, r *http.Request, signed []string) []byte {
+	for _, name := range signed {
+		b = append(b, name...)
+		b = append(b, ':')
+		b = appendHeaderValue(b, r, name)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// appendHeaderValue appends the canonical value of one signed header: its
+// values trimmed, inner runs of spaces folded, and joined with commas. Go's
+// server moves some headers out of Request.Header; they are read back from
+// where it put them.
+func appendHeaderValue(b []byte, r *http.Request, name string) []byte {
 	switch name {
 	case "host":
-		return r.Host
+		return append(b, r.Host...)
 	case "transfer-encoding":
 		if len(r.TransferEncoding) > 0 {
-			return strings.Join(r.TransferEncoding, ",")
+			return append(b, strings.Join(r.TransferEncoding, ",")...)
 		}
 	case "content-length":
 		if _, ok := r.Header["Content-Length"]; !ok && r.ContentLength >= 0 {
-			return strconv.FormatInt(r.ContentLength, 10)
+			return strconv.AppendInt(b, r.ContentLength, 10)
 		}
 	case "expect":
 		if _, ok := r.Header["Expect"]; !ok {
-			return "100-continue"
+			return append(b, "100-continue"...)
 		}
 	}
-	values := r.Header.Values(name)
-	folded := make([]string, len(values))
-	for i, v := range values {
-		folded[i] = strings.Join(strings.Fields(v), " ")
+	for i, v := range headerValues(r.Header, name) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendFolded(b, v)
 	}
-	return strings.Join(folded, ",")
+	return b
+}
+
+// headerValues is h.Values(name) without canonicalising name, which
+// allocates for the lower-case names SigV4 signs: the keys are tried as
+// the usual canonical form first.
+func headerValues(h http.Header, name string) []string {
+	if k, ok := canonicalSigned[name]; ok {
+		return h[k]
+	}
+	return h.Values(name)
+}
+
+// canonicalSigned maps the lower-case headers clients sign on every
+// request to their canonical form.
+var canonicalSigned = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{
+		"X-Amz-Date", "X-Amz-Content-Sha256", "X-Amz-Security-Token", "X-Amz-User-Agent",
+		"X-Amz-Decoded-Content-Length", "X-Amz-Trailer", "X-Amz-Copy-Source",
+		"Amz-Sdk-Invocation-Id", "Amz-Sdk-Request", "Content-Type", "Content-Md5",
+		"Content-Encoding", "Range", "User-Agent", "Date",
+	} {
+		m[strings.ToLower(k)] = http.CanonicalHeaderKey(k)
+	}
+	return m
+}()
+
+// appendFolded appends v trimmed, with each inner run of white space made
+// one space, as strings.Fields and a join would.
+func appendFolded(b []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			// Unicode has white space of its own; Fields knows it.
+			return append(b, strings.Join(strings.Fields(v), " ")...)
+		}
+	}
+	space := false
+	started := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if isFoldSpace(c) {
+			space = started
+			continue
+		}
+		if space {
+			b = append(b, ' ')
+			space = false
+		}
+		b = append(b, c)
+		started = true
+	}
+	return b
+}
+
+// isFoldSpace reports whether c is white space as strings.Fields sees it
+// among ASCII bytes.
+func isFoldSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }

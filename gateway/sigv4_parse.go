@@ -2,8 +2,10 @@ package gateway
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Parsing of the credentials a SigV4 request carries, in its Authorization
@@ -32,6 +34,9 @@ func (a sigV4Auth) scope() string {
 	return a.Date + "/" + a.Region + "/" + scopeService + "/" + scopeTerminator
 }
 
+// authComponents are the components of an Authorization header.
+var authComponents = [...]string{"Credential", "SignedHeaders", "Signature"}
+
 // parseAuthorization parses an Authorization header value:
 //
 //	AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=hex
@@ -46,23 +51,26 @@ func parseAuthorization(value string) (sigV4Auth, *Error) {
 	default:
 		return sigV4Auth{}, authHeaderMalformed("the authorization mechanism is not AWS4-HMAC-SHA256.")
 	}
-	fields := map[string]string{}
-	for _, part := range strings.Split(rest, ",") {
+	// Slots rather than a map: this runs on every request.
+	var values [len(authComponents)]string
+	var seen [len(authComponents)]bool
+	for more := true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
 		name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
 			return sigV4Auth{}, authHeaderMalformed("a component is not of the form name=value.")
 		}
-		switch name {
-		case "Credential", "SignedHeaders", "Signature":
-		default:
+		k := slices.Index(authComponents[:], name)
+		if k < 0 {
 			return sigV4Auth{}, authHeaderMalformed("unknown component " + quoteShort(name) + ".")
 		}
-		if _, dup := fields[name]; dup {
+		if seen[k] {
 			return sigV4Auth{}, authHeaderMalformed("component " + name + " is repeated.")
 		}
-		fields[name] = strings.TrimSpace(val)
+		seen[k], values[k] = true, strings.TrimSpace(val)
 	}
-	return sigV4AuthFrom(fields["Credential"], fields["SignedHeaders"], fields["Signature"], authHeaderMalformed)
+	return sigV4AuthFrom(values[0], values[1], values[2], authHeaderMalformed)
 }
 
 // parsePresigned parses the SigV4 parameters of a presigned URL's query.
@@ -118,8 +126,11 @@ func sigV4AuthFrom(credential, signedHeaders, signature string, malformed func(s
 	if e != nil {
 		return sigV4Auth{}, e
 	}
-	for _, h := range strings.Split(signedHeaders, ";") {
-		if h == "" || h != strings.ToLower(h) || strings.ContainsAny(h, " \t") {
+	auth.SignedHeaders = make([]string, 0, strings.Count(signedHeaders, ";")+1)
+	for more := true; more; {
+		var h string
+		h, signedHeaders, more = strings.Cut(signedHeaders, ";")
+		if h == "" || !isLower(h) || strings.ContainsAny(h, " \t") {
 			return sigV4Auth{}, malformed("SignedHeaders must be lower-case header names separated by ';'.")
 		}
 		auth.SignedHeaders = append(auth.SignedHeaders, h)
@@ -127,22 +138,28 @@ func sigV4AuthFrom(credential, signedHeaders, signature string, malformed func(s
 	if !isHex(signature, 64) {
 		return sigV4Auth{}, malformed("the Signature must be 64 hexadecimal characters.")
 	}
-	auth.Signature = strings.ToLower(signature)
+	if !isLower(signature) {
+		signature = strings.ToLower(signature)
+	}
+	auth.Signature = signature
 	return auth, nil
 }
 
 // parseCredential parses "ACCESSKEY/yyyymmdd/region/s3/aws4_request".
 func parseCredential(s string, malformed func(string) *Error) (sigV4Auth, *Error) {
-	parts := strings.Split(s, "/")
-	if len(parts) < 5 {
-		return sigV4Auth{}, malformed("the Credential must be <access key>/<date>/<region>/s3/aws4_request.")
+	// The access key may itself hold slashes: the four scope fields are
+	// taken from the end.
+	var parts [5]string
+	rest := s
+	for i := len(parts) - 1; i > 0; i-- {
+		j := strings.LastIndexByte(rest, '/')
+		if j < 0 {
+			return sigV4Auth{}, malformed("the Credential must be <access key>/<date>/<region>/s3/aws4_request.")
+		}
+		rest, parts[i] = rest[:j], rest[j+1:]
 	}
-	n := len(parts)
-	auth := sigV4Auth{
-		AccessKey: strings.Join(parts[:n-4], "/"),
-		Date:      parts[n-4],
-		Region:    parts[n-3],
-	}
+	parts[0] = rest
+	auth := sigV4Auth{AccessKey: parts[0], Date: parts[1], Region: parts[2]}
 	if auth.AccessKey == "" {
 		return sigV4Auth{}, malformed("the Credential has no access key.")
 	}
@@ -152,13 +169,28 @@ func parseCredential(s string, malformed func(string) *Error) (sigV4Auth, *Error
 	if auth.Region == "" {
 		return sigV4Auth{}, malformed("the Credential has no region.")
 	}
-	if parts[n-2] != scopeService {
+	if parts[3] != scopeService {
 		return sigV4Auth{}, malformed("the Credential service must be s3.")
 	}
-	if parts[n-1] != scopeTerminator {
+	if parts[4] != scopeTerminator {
 		return sigV4Auth{}, malformed("the Credential must end with aws4_request.")
 	}
 	return auth, nil
+}
+
+// isLower reports whether s is its own strings.ToLower, answering for
+// ASCII without the copy ToLower makes to find out.
+func isLower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return s == strings.ToLower(s)
+		}
+		if 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // isHex reports whether s is n hexadecimal digits.
@@ -167,13 +199,21 @@ func isHex(s string, n int) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+		if !hexDigits[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// hexDigits marks the hexadecimal digits: a lookup costs less than the
+// range tests on the 64-digit hashes and signatures of every request.
+var hexDigits = func() (t [256]bool) {
+	for _, c := range "0123456789abcdefABCDEF" {
+		t[c] = true
+	}
+	return t
+}()
 
 // quoteShort quotes a client-supplied string for an error message,
 // cutting it short so a refusal never echoes much of a request.

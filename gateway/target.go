@@ -30,7 +30,28 @@ func (t target) key(k string) string { return t.prefix + k }
 func (t target) versioned() bool { return t.bucket.Versioning != "" }
 
 // target looks up a gateway bucket with its location and backend client.
+// Every request needs one, so resolutions are cached until the index's
+// catalog generation says a bucket or location record was written.
 func (g *Gateway) target(bucket string) (target, error) {
+	gen := g.db.CatalogGeneration()
+	if t, ok := g.clients.cachedTarget(bucket, gen); ok {
+		return t, nil
+	}
+	t, err := g.resolve(bucket)
+	if err != nil {
+		// The cache holds only buckets that exist; the generation has
+		// already made this entry, if any, unusable.
+		g.clients.targets.Delete(bucket)
+		return t, err
+	}
+	// The generation was read before the records: a write that finished
+	// since has moved it, and the entry is already stale, never wrong.
+	g.clients.targets.Store(bucket, &cachedTarget{gen: gen, t: t})
+	return t, nil
+}
+
+// resolve reads a gateway bucket, its location and the location's client.
+func (g *Gateway) resolve(bucket string) (target, error) {
 	b, err := g.db.GetBucket(bucket)
 	if errors.Is(err, index.ErrNotFound) {
 		return target{}, noSuchBucket(bucket)
@@ -59,16 +80,41 @@ func noSuchBucket(bucket string) *Error {
 }
 
 // clientCache keeps one backend client per location, rebuilt when the
-// location's stored target changes.
+// location's stored target changes, and the targets of the buckets
+// resolved with them.
 type clientCache struct {
 	observe func(op string, status int, d time.Duration)
 	mu      sync.Mutex
 	byName  map[string]cachedClient
+	// targets maps a bucket name to its *cachedTarget. Reads vastly
+	// outnumber writes, and sync.Map reads them without a lock that 16
+	// concurrent HEADs would queue on.
+	targets sync.Map
 }
 
 type cachedClient struct {
 	loc    index.Location
 	client *backend.Client
+}
+
+// cachedTarget is a bucket's target as resolved at catalog generation gen.
+type cachedTarget struct {
+	gen uint64
+	t   target
+}
+
+// cachedTarget returns the target of bucket if it was resolved at
+// generation gen.
+func (c *clientCache) cachedTarget(bucket string, gen uint64) (target, bool) {
+	e, ok := c.targets.Load(bucket)
+	if !ok {
+		return target{}, false
+	}
+	ct := e.(*cachedTarget)
+	if ct.gen != gen {
+		return target{}, false
+	}
+	return ct.t, true
 }
 
 func newClientCache(observe func(op string, status int, d time.Duration)) *clientCache {
@@ -96,7 +142,9 @@ func (c *clientCache) get(loc index.Location) (*backend.Client, error) {
 	return client, nil
 }
 
-// forget drops the client of a removed location.
+// forget drops the client of a removed location. The bucket targets
+// holding it need no purge: the location's removal moved the catalog
+// generation.
 func (c *clientCache) forget(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

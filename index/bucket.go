@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
@@ -10,8 +11,28 @@ import (
 // Badger's transaction limit, so a bucket of any size can be cleared.
 const purgeBatch = 1000
 
+// catalogGeneration counts the writes of bucket and location records.
+// It is one counter for the process rather than a field of DB so that a
+// cache of those records can be told of every writer without DB's layout
+// changing; with several DBs in one process (tests), a write to one costs
+// the caches of the others no more than a miss.
+var catalogGeneration atomic.Uint64
+
+// CatalogGeneration changes after every write of a bucket or location
+// record, committed or not. A cache of those records stays valid while the
+// generation it read before reading the records is the current one: the
+// count moves only once a write has finished, so a read that started after
+// the move sees the write.
+func (d *DB) CatalogGeneration() uint64 { return catalogGeneration.Load() }
+
+// catalogChanged is deferred by every writer of bucket and location
+// records, so that it runs once the transaction is over, whatever its
+// outcome (a failed commit may still have applied).
+func (d *DB) catalogChanged() { catalogGeneration.Add(1) }
+
 // CreateBucket creates a bucket; ErrExists if the name is taken.
 func (d *DB) CreateBucket(b Bucket) error {
+	defer d.catalogChanged()
 	err := d.update(func(txn *badger.Txn, c *delta) error {
 		var old Bucket
 		found, err := getJSON(txn, bucketKey(b.Name), &old)
@@ -32,6 +53,7 @@ func (d *DB) CreateBucket(b Bucket) error {
 
 // PutBucket creates or replaces a bucket record (its objects are untouched).
 func (d *DB) PutBucket(b Bucket) error {
+	defer d.catalogChanged()
 	err := d.update(func(txn *badger.Txn, c *delta) error {
 		var old Bucket
 		found, err := getJSON(txn, bucketKey(b.Name), &old)
@@ -80,6 +102,7 @@ func (d *DB) ListBuckets() ([]Bucket, error) {
 // part way leaves the bucket in place for the delete to be retried, never
 // orphaned versions that a new bucket of the same name would inherit.
 func (d *DB) DeleteBucket(name string) error {
+	defer d.catalogChanged()
 	if _, err := d.GetBucket(name); err != nil {
 		return fmt.Errorf("delete bucket: %w", err)
 	}

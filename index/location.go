@@ -8,6 +8,7 @@ import (
 
 // PutLocation creates or replaces a location.
 func (d *DB) PutLocation(l Location) error {
+	defer d.catalogChanged()
 	err := d.update(func(txn *badger.Txn, _ *delta) error {
 		return putJSON(txn, locationKey(l.Name), l)
 	})
@@ -19,6 +20,7 @@ func (d *DB) PutLocation(l Location) error {
 
 // CreateLocation creates a location; ErrExists if the name is taken.
 func (d *DB) CreateLocation(l Location) error {
+	defer d.catalogChanged()
 	err := d.update(func(txn *badger.Txn, _ *delta) error {
 		var old Location
 		found, err := getJSON(txn, locationKey(l.Name), &old)
@@ -63,6 +65,7 @@ func (d *DB) ListLocations() ([]Location, error) {
 
 // DeleteLocation removes a location or returns ErrNotFound.
 func (d *DB) DeleteLocation(name string) error {
+	defer d.catalogChanged()
 	err := d.update(func(txn *badger.Txn, _ *delta) error {
 		var old Location
 		found, err := getJSON(txn, locationKey(name), &old)
