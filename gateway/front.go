@@ -153,6 +153,8 @@ func (g *Gateway) routeBucket(r *http.Request, q url.Values) (handlerFunc, error
 	switch {
 	case r.Method == http.MethodPut && onlyParams(q, nil):
 		return g.serveCreateBucket, nil
+	case r.Method == http.MethodGet && isListing(q):
+		return g.serveList, nil
 	case r.Method == http.MethodPost && q.Has("delete"):
 		return g.serveDeleteObjects, nil
 	case r.Method == http.MethodDelete && unsupportedSubresource(q) != "":

@@ -2,16 +2,175 @@ package gateway
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/index"
 )
 
-// ListBucket lists current objects from the index (ListObjects v1 and v2;
-// gofakes3 has checked that the bucket exists, and turns NextMarker into
-// v2's continuation token).
+// objectListingParams and versionListingParams are the query parameters
+// of the listings serveList answers. A listing with any other parameter
+// is left to gofakes3, which answered every listing before.
+var (
+	objectListingParams = map[string]bool{
+		"list-type": true, "prefix": true, "delimiter": true, "marker": true,
+		"max-keys": true, "encoding-type": true, "continuation-token": true,
+		"start-after": true, "fetch-owner": true,
+	}
+	versionListingParams = map[string]bool{
+		"versions": true, "prefix": true, "delimiter": true, "key-marker": true,
+		"version-id-marker": true, "max-keys": true, "encoding-type": true,
+	}
+)
+
+// isListing reports whether a GET of a bucket with query q is a listing
+// that serveList answers.
+func isListing(q url.Values) bool {
+	allowed := objectListingParams
+	if q.Has("versions") {
+		allowed = versionListingParams
+	}
+	return onlyParams(q, func(k string) bool { return allowed[k] })
+}
+
+// serveList answers ListObjects (V1 and V2) and ListObjectVersions from
+// the index, writing the documents itself. It follows gofakes3's reading
+// of the query and its errors, in the same order.
+func (g *Gateway) serveList(w http.ResponseWriter, r *http.Request, bucket, _ string) error {
+	if _, err := g.db.GetBucket(bucket); err != nil {
+		if errors.Is(err, index.ErrNotFound) {
+			return noSuchBucket(bucket)
+		}
+		return fmt.Errorf("read bucket %s: %w", bucket, err)
+	}
+	q := r.URL.Query()
+	if q.Has("versions") {
+		return g.serveListVersions(w, bucket, q)
+	}
+	return g.serveListObjects(w, bucket, q)
+}
+
+func (g *Gateway) serveListObjects(w http.ResponseWriter, bucket string, q url.Values) error {
+	l := objectListing{
+		bucket:       bucket,
+		v2:           q.Get("list-type") == "2",
+		prefix:       q.Get("prefix"),
+		delimiter:    q.Get("delimiter"),
+		encodingType: q.Get("encoding-type"),
+	}
+	var err error
+	if l.maxKeys, err = maxKeys(q); err != nil {
+		return err
+	}
+	// The page starts after V1's marker, or V2's continuation token, or
+	// its start-after.
+	switch {
+	case q.Has("marker"):
+		l.marker = q.Get("marker")
+	case q.Has("continuation-token"):
+		tok, err := base64.URLEncoding.DecodeString(q.Get("continuation-token"))
+		if err != nil {
+			return gofakes3.ErrInvalidToken
+		}
+		l.marker = string(tok)
+	case q.Has("start-after"):
+		l.marker = q.Get("start-after")
+	}
+	l.urlEncoding = l.encodingType == "url"
+	if !l.urlEncoding && l.encodingType != "" {
+		return gofakes3.ErrInvalidArgument
+	}
+	// V1 listings always show the owner, V2 only when asked to.
+	l.withOwner = !l.v2 || q.Get("fetch-owner") == "true"
+	if l.v2 {
+		if q.Has("continuation-token") {
+			tok := q.Get("continuation-token")
+			l.continuationToken = &tok
+		}
+		l.startAfter = q.Get("start-after")
+	}
+	d := newListDoc()
+	defer d.release()
+	var end index.ListResult
+	if l.maxKeys > 0 {
+		p := index.ListParams{Prefix: l.prefix, Delimiter: l.delimiter, Marker: l.marker, MaxKeys: int(l.maxKeys)}
+		if end, err = g.db.VisitObjects(bucket, p, l.visitor(d)); err != nil {
+			return fmt.Errorf("list %s: %w", bucket, err)
+		}
+	}
+	l.finish(d, end)
+	d.send(w)
+	return nil
+}
+
+func (g *Gateway) serveListVersions(w http.ResponseWriter, bucket string, q url.Values) error {
+	l := versionListing{
+		bucket:          bucket,
+		prefix:          q.Get("prefix"),
+		delimiter:       q.Get("delimiter"),
+		keyMarker:       q.Get("key-marker"),
+		versionIDMarker: q.Get("version-id-marker"),
+	}
+	var err error
+	if l.maxKeys, err = maxKeys(q); err != nil {
+		return err
+	}
+	switch {
+	case q.Has("version-id-marker") && l.versionIDMarker == "":
+		return gofakes3.ErrorInvalidArgument("version-id-marker", "", "A version-id marker cannot be empty.")
+	case q.Has("version-id-marker") && !q.Has("key-marker"):
+		return gofakes3.ErrorInvalidArgument("version-id-marker", "", "A version-id marker cannot be specified without a key marker.")
+	}
+	// An empty key marker lists from the start, as on S3, and keeps
+	// max-keys (gofakes3 dropped it).
+	d := newListDoc()
+	defer d.release()
+	var end index.VersionListResult
+	if l.maxKeys > 0 {
+		p := index.VersionListParams{
+			Prefix: l.prefix, Delimiter: l.delimiter,
+			KeyMarker: l.keyMarker, VersionIDMarker: l.versionIDMarker,
+			MaxKeys: int(l.maxKeys),
+		}
+		if end, err = g.db.VisitVersions(bucket, p, l.visitor(d)); err != nil {
+			return fmt.Errorf("list the versions of %s: %w", bucket, err)
+		}
+	}
+	l.finish(d, end)
+	d.send(w)
+	return nil
+}
+
+// maxKeys reads a listing's max-keys: 1,000 when absent, clamped to
+// 0..1,000 as gofakes3 did.
+func maxKeys(q url.Values) (int64, error) {
+	s := q.Get("max-keys")
+	if s == "" {
+		return gofakes3.DefaultMaxBucketKeys, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 0)
+	if err != nil {
+		return 0, gofakes3.ErrInvalidArgument
+	}
+	return min(max(n, 0), gofakes3.MaxBucketKeys), nil
+}
+
+// continuationToken is the NextContinuationToken of a V2 page that ends
+// at marker: gofakes3's encoding, which clients hand back as they got it.
+func continuationToken(marker string) string {
+	return base64.URLEncoding.EncodeToString([]byte(marker))
+}
+
+// ListBucket lists current objects from the index for the listings
+// serveList leaves to gofakes3 (ListObjects v1 and v2; gofakes3 has checked
+// that the bucket exists, and turns NextMarker into v2's continuation
+// token).
 func (b *s3Backend) ListBucket(ctx context.Context, bucket string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
 	p := index.ListParams{Marker: page.Marker, MaxKeys: int(page.MaxKeys)}
 	if prefix != nil {
@@ -37,7 +196,8 @@ func (b *s3Backend) ListBucket(ctx context.Context, bucket string, prefix *gofak
 	return out, nil
 }
 
-// ListBucketVersions lists versions and delete markers from the index.
+// ListBucketVersions lists versions and delete markers from the index for
+// the listings serveList leaves to gofakes3.
 func (b *s3Backend) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
 	p := index.VersionListParams{}
 	if prefix != nil {

@@ -76,20 +76,6 @@ func isDeleteMarker(item *badger.Item) bool {
 	return item.UserMeta()&metaDeleteMarker != 0
 }
 
-// encodeVersion returns a version's stored form and its user meta byte.
-func encodeVersion(v Version) ([]byte, byte, error) {
-	v.IsLatest = false
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, 0, fmt.Errorf("encode version %s of %s: %w", v.VersionID, v.Key, err)
-	}
-	var meta byte
-	if v.IsDeleteMarker {
-		meta = metaDeleteMarker
-	}
-	return raw, meta, nil
-}
-
 func setRaw(txn *badger.Txn, k, raw []byte, meta byte) error {
 	return txn.SetEntry(badger.NewEntry(k, raw).WithMeta(meta))
 }

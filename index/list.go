@@ -2,7 +2,6 @@ package index
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -15,6 +14,12 @@ const maxListKeys = 1000
 // pastPrefix ends a seek key that sorts after every key under a common
 // prefix: 0xFF never occurs in UTF-8.
 const pastPrefix = 0xff
+
+// stepsBeforeSeek is how many keys a listing steps over inside a common
+// prefix before it seeks past the rest: a Seek rebuilds the iterator's
+// merge of every table, which costs more than a few steps, and most common
+// prefixes hold only a few keys.
+const stepsBeforeSeek = 8
 
 func pageSize(n int) int {
 	if n <= 0 || n > maxListKeys {
@@ -35,9 +40,36 @@ func commonPrefix(key, prefix, delimiter string) (string, bool) {
 	return key[:len(prefix)+i+len(delimiter)], true
 }
 
+// commonPrefixLen is commonPrefix for a key read from the index, which
+// is under prefix: the length of its common prefix, or 0. It leaves the
+// key in Badger's memory rather than copying it into a string.
+func commonPrefixLen(key []byte, prefix, delimiter string) int {
+	if delimiter == "" {
+		return 0
+	}
+	i := bytes.Index(key[len(prefix):], []byte(delimiter))
+	if i < 0 {
+		return 0
+	}
+	return len(prefix) + i + len(delimiter)
+}
+
 // pastCommonPrefix is the seek key just after every key under cp.
 func pastCommonPrefix(base []byte, cp string) []byte {
 	return concat(append(concat(base), cp...), pastPrefix)
+}
+
+// skipCommonPrefix moves it past every key under cp, the common prefix of
+// the key it is at.
+func skipCommonPrefix(it *badger.Iterator, base []byte, cp string) {
+	under := append(concat(base), cp...)
+	for range stepsBeforeSeek {
+		it.Next()
+		if !it.Valid() || !bytes.HasPrefix(it.Item().Key(), under) {
+			return
+		}
+	}
+	it.Seek(append(under, pastPrefix))
 }
 
 // listStart is where a listing resumes after marker, given after: the seek
@@ -58,8 +90,24 @@ func listStart(base []byte, p ListParams, marker string, after func(string) []by
 	return start
 }
 
-// ListObjects returns a page of current objects.
-func (d *DB) ListObjects(bucket string, p ListParams) (ListResult, error) {
+// visitEntry decodes the listing fields of item, the entry of key, and
+// hands them to visit without copying them out of Badger.
+func visitEntry(item *badger.Item, key []byte, e *ListEntry, visit func(*ListEntry) error) error {
+	return item.Value(func(val []byte) error {
+		var l listing
+		if _, err := l.decode(val); err != nil {
+			return decodeErr(item.Key(), err)
+		}
+		e.Key, e.VersionID, e.ETag = key, l.versionID, l.etag
+		e.Size, e.LastModified, e.IsDeleteMarker = l.size, l.lastModified, l.deleteMarker
+		return visit(e)
+	})
+}
+
+// VisitObjects passes a page of current objects to v, in key order, and
+// returns the page's end: IsTruncated and NextMarker, with no Objects or
+// CommonPrefixes. An error from v ends the visit and is returned.
+func (d *DB) VisitObjects(bucket string, p ListParams, v ListVisitor) (ListResult, error) {
 	var res ListResult
 	err := d.db.View(func(txn *badger.Txn) error {
 		base := objectBase(bucket)
@@ -69,31 +117,34 @@ func (d *DB) ListObjects(bucket string, p ListParams) (ListResult, error) {
 		start := listStart(base, p, p.Marker, func(m string) []byte {
 			return concat(append(concat(base), m...), 0)
 		})
-		limit, last := pageSize(p.MaxKeys), ""
+		limit, n := pageSize(p.MaxKeys), 0
+		var last []byte // the key or common prefix NextMarker names
+		e := ListEntry{IsLatest: true}
 		for it.Seek(start); it.ValidForPrefix(scope); {
 			item := it.Item()
 			if isDeleteMarker(item) {
 				it.Next()
 				continue
 			}
-			if len(res.Objects)+len(res.CommonPrefixes) == limit {
-				res.IsTruncated, res.NextMarker = true, last
+			if n == limit {
+				res.IsTruncated, res.NextMarker = true, string(last)
 				return nil
 			}
-			key := string(item.Key()[len(base):])
-			if cp, ok := commonPrefix(key, p.Prefix, p.Delimiter); ok {
-				res.CommonPrefixes = append(res.CommonPrefixes, cp)
-				last = cp
-				it.Seek(pastCommonPrefix(base, cp))
+			n++
+			key := item.Key()[len(base):]
+			if cpLen := commonPrefixLen(key, p.Prefix, p.Delimiter); cpLen > 0 {
+				cp := string(key[:cpLen])
+				if err := v.CommonPrefix(cp); err != nil {
+					return err
+				}
+				last = append(last[:0], cp...)
+				skipCommonPrefix(it, base, cp)
 				continue
 			}
-			var v Version
-			if err := item.Value(func(val []byte) error { return json.Unmarshal(val, &v) }); err != nil {
-				return fmt.Errorf("decode %q: %w", key, err)
+			if err := visitEntry(item, key, &e, v.Entry); err != nil {
+				return err
 			}
-			v.IsLatest = true
-			res.Objects = append(res.Objects, v)
-			last = key
+			last = append(last[:0], key...)
 			it.Next()
 		}
 		return nil
@@ -104,8 +155,40 @@ func (d *DB) ListObjects(bucket string, p ListParams) (ListResult, error) {
 	return res, nil
 }
 
-// ListVersions returns a page of versions and delete markers.
-func (d *DB) ListVersions(bucket string, p VersionListParams) (VersionListResult, error) {
+// ListObjects returns a page of current objects. The objects carry the
+// fields a listing shows: their Metadata, MetaPending and IndexedAt are
+// not filled in.
+func (d *DB) ListObjects(bucket string, p ListParams) (ListResult, error) {
+	var objects []Version
+	var cps []string
+	res, err := d.VisitObjects(bucket, p, collect(&objects, &cps))
+	res.Objects, res.CommonPrefixes = objects, cps
+	return res, err
+}
+
+// collect is a visitor that copies a page into vs and cps.
+func collect(vs *[]Version, cps *[]string) ListVisitor {
+	return ListVisitor{
+		Entry: func(e *ListEntry) error {
+			*vs = append(*vs, Version{
+				Key: string(e.Key), VersionID: string(e.VersionID), ETag: string(e.ETag),
+				Size: e.Size, LastModified: e.LastModified,
+				IsDeleteMarker: e.IsDeleteMarker, IsLatest: e.IsLatest,
+			})
+			return nil
+		},
+		CommonPrefix: func(cp string) error {
+			*cps = append(*cps, cp)
+			return nil
+		},
+	}
+}
+
+// VisitVersions passes a page of versions and delete markers to v, in key
+// order and newest first within a key, and returns the page's end:
+// IsTruncated, NextKeyMarker and NextVersionIDMarker, with no Versions or
+// CommonPrefixes. An error from v ends the visit and is returned.
+func (d *DB) VisitVersions(bucket string, p VersionListParams, v ListVisitor) (VersionListResult, error) {
 	var res VersionListResult
 	err := d.db.View(func(txn *badger.Txn) error {
 		base := versionBase(bucket)
@@ -116,28 +199,41 @@ func (d *DB) ListVersions(bucket string, p VersionListParams) (VersionListResult
 		}
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: scope})
 		defer it.Close()
-		limit, prevKey := pageSize(p.MaxKeys), midKey
+		limit, n := pageSize(p.MaxKeys), 0
+		// The key and version ID of the last entry, the next markers;
+		// a common prefix has no version ID.
+		lastKey, lastID := []byte(midKey), []byte(nil)
+		var e ListEntry
 		for it.Seek(start); it.ValidForPrefix(scope); {
 			item := it.Item()
-			key, _ := parseVersionKey(base, item.Key())
-			if len(res.Versions)+len(res.CommonPrefixes) == limit {
+			k := item.Key()
+			key := k[len(base) : len(k)-seqLen-1]
+			if n == limit {
 				res.IsTruncated = true
+				res.NextKeyMarker, res.NextVersionIDMarker = string(lastKey), string(lastID)
 				return nil
 			}
-			if cp, ok := commonPrefix(key, p.Prefix, p.Delimiter); ok {
-				res.CommonPrefixes = append(res.CommonPrefixes, cp)
-				res.NextKeyMarker, res.NextVersionIDMarker = cp, ""
-				it.Seek(pastCommonPrefix(base, cp))
+			n++
+			if cpLen := commonPrefixLen(key, p.Prefix, p.Delimiter); cpLen > 0 {
+				cp := string(key[:cpLen])
+				if err := v.CommonPrefix(cp); err != nil {
+					return err
+				}
+				lastKey, lastID = append(lastKey[:0], cp...), lastID[:0]
+				skipCommonPrefix(it, base, cp)
 				continue
 			}
-			s, err := decodeStored(base, item)
+			// Versions sort newest first within a key: the first of a
+			// key is its latest, unless the page resumes inside the key.
+			e.IsLatest = !bytes.Equal(key, lastKey)
+			err := visitEntry(item, key, &e, func(e *ListEntry) error {
+				lastID = append(lastID[:0], e.VersionID...)
+				return v.Entry(e)
+			})
 			if err != nil {
 				return err
 			}
-			s.v.IsLatest = key != prevKey
-			prevKey = key
-			res.Versions = append(res.Versions, s.v)
-			res.NextKeyMarker, res.NextVersionIDMarker = key, s.v.VersionID
+			lastKey = append(lastKey[:0], key...)
 			it.Next()
 		}
 		return nil
@@ -145,10 +241,18 @@ func (d *DB) ListVersions(bucket string, p VersionListParams) (VersionListResult
 	if err != nil {
 		return VersionListResult{}, fmt.Errorf("list versions of %s: %w", bucket, err)
 	}
-	if !res.IsTruncated {
-		res.NextKeyMarker, res.NextVersionIDMarker = "", ""
-	}
 	return res, nil
+}
+
+// ListVersions returns a page of versions and delete markers. The
+// versions carry the fields a listing shows: their Metadata, MetaPending
+// and IndexedAt are not filled in.
+func (d *DB) ListVersions(bucket string, p VersionListParams) (VersionListResult, error) {
+	var versions []Version
+	var cps []string
+	res, err := d.VisitVersions(bucket, p, collect(&versions, &cps))
+	res.Versions, res.CommonPrefixes = versions, cps
+	return res, err
 }
 
 // versionStart is where a version listing begins. With a version-id

@@ -80,6 +80,24 @@ type ListResult struct {
 	NextMarker string
 }
 
+// ListEntry is one object or version of a listing page, as a ListVisitor
+// sees it. Its byte slices are the index's own memory, valid only during
+// the call: a visitor that keeps one copies it.
+type ListEntry struct {
+	Key, VersionID, ETag []byte
+	Size                 int64
+	LastModified         time.Time
+	IsDeleteMarker       bool
+	IsLatest             bool
+}
+
+// ListVisitor receives the entries and common prefixes of a listing page,
+// in key order.
+type ListVisitor struct {
+	Entry        func(e *ListEntry) error
+	CommonPrefix func(prefix string) error
+}
+
 // VersionListParams selects a page of versions (ListObjectVersions).
 type VersionListParams struct {
 	Prefix          string

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -45,11 +44,11 @@ func readCurrent(txn *badger.Txn, bucket, key string) (current, error) {
 	if err != nil {
 		return current{}, err
 	}
-	c := current{found: true, raw: raw}
-	if err := json.Unmarshal(raw, &c.v); err != nil {
+	v, err := decodeVersion(raw)
+	if err != nil {
 		return current{}, fmt.Errorf("decode latest version of %s: %w", key, err)
 	}
-	return c, nil
+	return current{found: true, raw: raw, v: v}, nil
 }
 
 // readVersions reads every version of key, newest first.
@@ -74,11 +73,11 @@ func decodeStored(base []byte, item *badger.Item) (stored, error) {
 	if err != nil {
 		return stored{}, err
 	}
-	s := stored{seq: seq, raw: raw}
-	if err := json.Unmarshal(raw, &s.v); err != nil {
-		return stored{}, fmt.Errorf("decode %q: %w", item.Key(), err)
+	v, err := decodeVersion(raw)
+	if err != nil {
+		return stored{}, decodeErr(item.Key(), err)
 	}
-	return s, nil
+	return stored{seq: seq, raw: raw, v: v}, nil
 }
 
 func indexOf(vs []stored, versionID string) int {
