@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
@@ -36,7 +35,12 @@ type Client struct {
 	secret   string // kept only to scrub it from messages
 	s3       *s3.Client
 	http     *http.Client
-	signer   *v4.Signer
+	sign     *signer
+	// host is the Host the requests made without the SDK are sent and
+	// signed with; bucketPath is the escaped path of the bucket, and
+	// bucketPathRaw the same unescaped.
+	host                      string
+	bucketPath, bucketPathRaw string
 }
 
 // New builds a client; it does not contact the backend.
@@ -72,8 +76,11 @@ func New(cfg Config) (*Client, error) {
 		creds:    creds,
 		secret:   cfg.SecretKey,
 		http:     httpClient,
-		signer:   v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }),
+		sign:     newSigner(cfg.AccessKey, cfg.SecretKey, cfg.Region),
+		host:     hostOf(ep),
 	}
+	base := strings.TrimRight(ep.Path, "/") + "/" + cfg.Bucket
+	c.bucketPathRaw, c.bucketPath = base, escape(base, true)
 	// The configuration is built by hand: config.LoadDefaultConfig reads
 	// the user's profiles, and fails outright on a custom HTTP client when
 	// AWS_CA_BUNDLE is set.
@@ -96,6 +103,16 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// hostOf is the Host header of requests to ep: without the scheme's
+// default port, which the SDK's signer leaves out of the signature too.
+func hostOf(ep *url.URL) string {
+	port := ep.Port()
+	if (ep.Scheme == "http" && port == "80") || (ep.Scheme == "https" && port == "443") {
+		return strings.TrimSuffix(ep.Host, ":"+port)
+	}
+	return ep.Host
+}
+
 // newRetryer retries what can be replayed, without the retry quota of
 // the SDK's default: a sidecar to one backend should not start failing
 // calls outright after a burst of errors.
@@ -116,15 +133,6 @@ func untrusted(err error) aws.Ternary {
 		return aws.FalseTernary
 	}
 	return aws.UnknownTernary
-}
-
-// streaming is the per-call option of writes whose body is a stream: it is
-// signed UNSIGNED-PAYLOAD instead of being read to hash it, and not
-// retried, since a consumed stream cannot be sent again.
-func streaming(o *s3.Options) {
-	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
-	o.Retryer = aws.NopRetryer{}
-	o.RetryMaxAttempts = 1
 }
 
 // Bucket is the backend bucket this client targets.

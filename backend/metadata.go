@@ -52,24 +52,6 @@ func toHeaders(meta map[string]string) headers {
 	return h
 }
 
-// metadata is the metadata map of headers read back from S3.
-func (h headers) metadata() map[string]string {
-	meta := map[string]string{}
-	for name, v := range map[string]*string{
-		"Cache-Control": h.CacheControl, "Content-Disposition": h.ContentDisposition,
-		"Content-Encoding": h.ContentEncoding, "Content-Language": h.ContentLanguage,
-		"Content-Type": h.ContentType, "Expires": h.Expires,
-	} {
-		if v != nil && *v != "" {
-			meta[name] = *v
-		}
-	}
-	for k, v := range h.User {
-		meta[userMetaPrefix+textproto.CanonicalMIMEHeaderKey(k)] = v
-	}
-	return meta
-}
-
 // withExpires sets the raw Expires header on a write, if there is one.
 func (h headers) withExpires(o *s3.Options) {
 	if h.Expires == nil {
@@ -85,4 +67,28 @@ func (h headers) withExpires(o *s3.Options) {
 				return next.HandleBuild(ctx, in)
 			}), middleware.After)
 	})
+}
+
+// setMetadata adds the metadata headers of a write to k (any case of
+// header names in meta); other headers than metadata ones are dropped, and
+// so are empty standard headers, as the SDK drops them.
+func setMetadata(k *objectCall, meta map[string]string) {
+	for name, v := range meta {
+		ck := textproto.CanonicalMIMEHeaderKey(name)
+		if lowerName, ok := standardHeaders[ck]; ok {
+			if v != "" {
+				k.setOnce(lowerName, v)
+			}
+		} else if strings.HasPrefix(ck, userMetaPrefix) && len(ck) > len(userMetaPrefix) {
+			k.setOnce(strings.ToLower(ck), v)
+		}
+	}
+}
+
+// standardHeaders are the standard headers S3 stores with an object, by
+// canonical name, with their lower-case names.
+var standardHeaders = map[string]string{
+	"Cache-Control": "cache-control", "Content-Disposition": "content-disposition",
+	"Content-Encoding": "content-encoding", "Content-Language": "content-language",
+	"Content-Type": "content-type", "Expires": "expires",
 }

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"maps"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -30,17 +31,65 @@ func TestMetadataConversion(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run(tt.name+" (SDK write)", func(t *testing.T) {
 			h := toHeaders(tt.in)
 			for k := range h.User {
 				if k != strings.ToLower(k) {
 					t.Fatalf("user metadata key %q sent in upper case", k)
 				}
 			}
-			if got := h.metadata(); !maps.Equal(got, tt.want) {
+			if got := metadataOf(sdkSent(h)); !maps.Equal(got, tt.want) {
 				t.Fatalf("got %v, want %v", got, tt.want)
 			}
 		})
+		t.Run(tt.name+" (raw write)", func(t *testing.T) {
+			k := &objectCall{}
+			setMetadata(k, tt.in)
+			sent := http.Header{}
+			for _, h := range k.headers {
+				if h.name != strings.ToLower(h.name) {
+					t.Fatalf("header %q not named in lower case", h.name)
+				}
+				// As the backend reads it back.
+				sent.Set(h.name, h.value)
+			}
+			if got := metadataOf(sent); !maps.Equal(got, tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// sdkSent is h as the SDK sends it, and so as a GET reads it back.
+func sdkSent(h headers) http.Header {
+	sent := http.Header{}
+	for name, v := range map[string]*string{
+		"Cache-Control": h.CacheControl, "Content-Disposition": h.ContentDisposition,
+		"Content-Encoding": h.ContentEncoding, "Content-Language": h.ContentLanguage,
+		"Content-Type": h.ContentType, "Expires": h.Expires,
+	} {
+		if v != nil && *v != "" {
+			sent.Set(name, *v)
+		}
+	}
+	for k, v := range h.User {
+		sent.Set(userMetaPrefix+k, v)
+	}
+	return sent
+}
+
+func TestSetMetadataOnce(t *testing.T) {
+	k := &objectCall{}
+	setMetadata(k, map[string]string{"x-amz-meta-a": "1", "X-Amz-Meta-A": "1", "content-type": "", "Content-Type": "t/x"})
+	got := map[string]string{}
+	for _, h := range k.headers {
+		if _, dup := got[h.name]; dup {
+			t.Fatalf("header %q set twice: %v", h.name, k.headers)
+		}
+		got[h.name] = h.value
+	}
+	if want := map[string]string{"x-amz-meta-a": "1", "content-type": "t/x"}; !maps.Equal(got, want) {
+		t.Fatalf("headers %v, want %v", got, want)
 	}
 }
 

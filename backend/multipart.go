@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // CreateMultipartUpload starts a multipart upload on the backend.
@@ -36,19 +41,20 @@ func (c *Client) UploadPart(ctx context.Context, key, uploadID string, part int,
 	if size < 0 {
 		return "", fmt.Errorf("UploadPart %s: the size must be known", c.describe(key))
 	}
-	out, err := c.s3.UploadPart(ctx, &s3.UploadPartInput{
-		Bucket:        aws.String(c.bucket),
-		Key:           aws.String(key),
-		UploadId:      aws.String(uploadID),
-		PartNumber:    aws.Int32(int32(part)),
-		Body:          bodyOf(body, size),
-		ContentLength: aws.Int64(size),
-		ContentMD5:    optional(contentMD5),
-	}, streaming)
-	if err != nil {
-		return "", c.fail("UploadPart", key, "", err)
+	k := &objectCall{
+		op: "UploadPart", method: http.MethodPut, key: key, body: body, size: size,
+		query: "partNumber=" + strconv.Itoa(part) + "&uploadId=" + escape(uploadID, false),
 	}
-	return aws.ToString(out.ETag), nil
+	if body == nil {
+		k.body = http.NoBody
+	}
+	k.setIf("content-md5", contentMD5)
+	resp, err := c.do(ctx, k)
+	if err != nil {
+		return "", err
+	}
+	closeAnswer(resp)
+	return first(resp.Header, "Etag"), nil
 }
 
 // UploadPartCopy copies a range (rng "bytes=a-b" or "") of srcKey into a part.
@@ -89,7 +95,7 @@ func (c *Client) CompleteMultipartUpload(ctx context.Context, key, uploadID stri
 	if err != nil {
 		return PutResult{}, c.fail("CompleteMultipartUpload", key, "", err)
 	}
-	return PutResult{VersionID: versionOf(out.VersionId), ETag: aws.ToString(out.ETag), LastModified: answeredAt(out.ResultMetadata)}, nil
+	return PutResult{VersionID: versionOf(out.VersionId), ETag: aws.ToString(out.ETag), LastModified: answeredAt(rawHeader(out.ResultMetadata))}, nil
 }
 
 // AbortMultipartUpload discards an upload and its parts.
@@ -101,6 +107,14 @@ func (c *Client) AbortMultipartUpload(ctx context.Context, key, uploadID string)
 	})
 	if err != nil {
 		return c.fail("AbortMultipartUpload", key, "", err)
+	}
+	return nil
+}
+
+// rawHeader is the header of the answer an SDK call read, if it kept it.
+func rawHeader(md middleware.Metadata) http.Header {
+	if raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok {
+		return raw.Header
 	}
 	return nil
 }

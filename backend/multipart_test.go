@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -136,29 +138,140 @@ func TestAbortMultipartUpload(t *testing.T) {
 	wantCode(t, err, "NoSuchKey", 404)
 }
 
-func TestStreamedWritesAreNotRetried(t *testing.T) {
-	var (
-		mu  sync.Mutex
-		ops []string
-	)
-	c := newTestClient(t, func(cfg *Config) {
-		cfg.Observe = func(op string, status int, d time.Duration) {
+func TestFailedBodiesAreNotRetried(t *testing.T) {
+	tests := []struct {
+		name string
+		size int64
+		// A body failing after 1000 bytes of a small one is read before
+		// the request is made, so none is; a large one is streamed, so
+		// the request has started, once.
+		wantOps []string
+	}{
+		{"small body", 5000, nil},
+		{"large body", 4 * smallBody, []string{"PutObject"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var (
+				mu  sync.Mutex
+				ops []string
+			)
+			c := newTestClient(t, func(cfg *Config) {
+				cfg.Observe = func(op string, status int, d time.Duration) {
+					mu.Lock()
+					defer mu.Unlock()
+					ops = append(ops, op)
+				}
+			})
+			broken := io.MultiReader(bytes.NewReader(make([]byte, 1000)), iotestErrReader{})
+			_, err := c.PutObject(ctxT(t), "k", broken, tt.size, nil, PutOptions{})
+			if err == nil || !strings.Contains(err.Error(), "disk on fire") {
+				t.Fatalf("a put whose body fails: %v", err)
+			}
 			mu.Lock()
 			defer mu.Unlock()
-			ops = append(ops, op)
-		}
-	})
-	broken := io.MultiReader(bytes.NewReader(make([]byte, 1000)), iotestErrReader{})
-	if _, err := c.PutObject(ctxT(t), "k", broken, 5000, nil, PutOptions{}); err == nil {
-		t.Fatal("a put whose body fails succeeded")
+			if !slices.Equal(ops, tt.wantOps) {
+				t.Fatalf("attempts: %v, want %v", ops, tt.wantOps)
+			}
+		})
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(ops) != 1 || ops[0] != "PutObject" {
-		t.Fatalf("attempts: %v, want one PutObject", ops)
+}
+
+func TestReadSmall(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    io.Reader
+		size    int64
+		want    string
+		wantErr string
+	}{
+		{"exact", strings.NewReader("hello"), 5, "hello", ""},
+		{"in pieces", io.MultiReader(strings.NewReader("he"), strings.NewReader("llo")), 5, "hello", ""},
+		{"short", strings.NewReader("hell"), 5, "", "ends after 4 of its 5 bytes"},
+		{"long", strings.NewReader("hello!"), 5, "", "longer than its 5 bytes"},
+		{"failing", io.MultiReader(strings.NewReader("he"), iotestErrReader{}), 5, "", "disk on fire"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readSmall(tt.body, tt.size)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %q, %v, want an error saying %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || string(got) != tt.want {
+				t.Fatalf("got %q, %v, want %q", got, err, tt.want)
+			}
+		})
 	}
 }
 
 type iotestErrReader struct{}
 
 func (iotestErrReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
+
+func TestReplayableCallsAreRetried(t *testing.T) {
+	srv := startBackend(t)
+	seed := clientFor(t, srv.URL())
+	put(t, seed, "k", []byte("body"), nil)
+	tests := []struct {
+		name         string
+		failures     int // answered 503 before the backend is reached
+		call         func(c *Client) error
+		wantAttempts int
+		wantCode     string // "" for success
+	}{
+		{"GET after two failures", 2, func(c *Client) error {
+			r, err := c.GetObject(ctxT(t), "k", "", "", Conditions{})
+			if err == nil {
+				r.Body.Close()
+			}
+			return err
+		}, 3, ""},
+		{"HEAD after a failure", 1, func(c *Client) error { _, err := c.HeadObject(ctxT(t), "k", ""); return err }, 2, ""},
+		{"GET gives up", 5, func(c *Client) error { _, err := c.GetObject(ctxT(t), "k", "", "", Conditions{}); return err }, maxAttempts, "ServiceUnavailable"},
+		{"missing key is not retried", 0, func(c *Client) error { _, err := c.HeadObject(ctxT(t), "nope", ""); return err }, 1, "NoSuchKey"},
+		{"PUT is not retried", 1, func(c *Client) error {
+			_, err := c.PutObject(ctxT(t), "k", bytes.NewReader([]byte("new")), 3, nil, PutOptions{})
+			return err
+		}, 1, "ServiceUnavailable"},
+		{"UploadPart is not retried", 1, func(c *Client) error {
+			_, err := c.UploadPart(ctxT(t), "k", "upload", 1, bytes.NewReader([]byte("new")), 3, "")
+			return err
+		}, 1, "ServiceUnavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var (
+				mu       sync.Mutex
+				attempts int
+			)
+			forward := proxy(srv.URL(), nil)
+			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				attempts++
+				fail := attempts <= tt.failures
+				mu.Unlock()
+				if fail {
+					w.WriteHeader(http.StatusServiceUnavailable)
+					return
+				}
+				forward.ServeHTTP(w, r)
+			}))
+			t.Cleanup(front.Close)
+			err := tt.call(clientFor(t, front.URL))
+			if tt.wantCode == "" && err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantCode != "" {
+				wantCode(t, err, tt.wantCode, map[string]int{"ServiceUnavailable": 503, "NoSuchKey": 404}[tt.wantCode])
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if attempts != tt.wantAttempts {
+				t.Fatalf("%d attempts, want %d", attempts, tt.wantAttempts)
+			}
+		})
+	}
+}

@@ -10,11 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // PutObject streams size bytes of body to key (size must be known).
@@ -22,102 +19,71 @@ func (c *Client) PutObject(ctx context.Context, key string, body io.Reader, size
 	if size < 0 {
 		return PutResult{}, fmt.Errorf("PutObject %s: the size must be known", c.describe(key))
 	}
-	h := toHeaders(meta)
-	in := &s3.PutObjectInput{
-		Bucket:             aws.String(c.bucket),
-		Key:                aws.String(key),
-		Body:               bodyOf(body, size),
-		ContentLength:      aws.Int64(size),
-		CacheControl:       h.CacheControl,
-		ContentDisposition: h.ContentDisposition,
-		ContentEncoding:    h.ContentEncoding,
-		ContentLanguage:    h.ContentLanguage,
-		ContentType:        h.ContentType,
-		Metadata:           h.User,
-		ContentMD5:         optional(opts.ContentMD5),
-		Tagging:            optional(opts.Tagging),
+	k := &objectCall{op: "PutObject", method: http.MethodPut, key: key, body: body, size: size}
+	if body == nil {
+		k.body = http.NoBody
 	}
-	out, err := c.s3.PutObject(ctx, in, streaming, h.withExpires, s3.WithAPIOptions(noDefaultContentType))
+	setMetadata(k, meta)
+	k.setIf("content-md5", opts.ContentMD5)
+	k.setIf("x-amz-tagging", opts.Tagging)
+	resp, err := c.do(ctx, k)
 	if err != nil {
-		return PutResult{}, c.fail("PutObject", key, "", err)
+		return PutResult{}, err
 	}
-	return PutResult{VersionID: versionOf(out.VersionId), ETag: aws.ToString(out.ETag), LastModified: answeredAt(out.ResultMetadata)}, nil
-}
-
-// noDefaultContentType drops the Content-Type the SDK gives a write that
-// has none, so that the backend applies its own default (S3's is
-// binary/octet-stream) as it does for a multipart upload.
-func noDefaultContentType(stack *middleware.Stack) error {
-	return stack.Build.Add(middleware.BuildMiddlewareFunc("ringsideNoDefaultContentType",
-		func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
-			if req, ok := in.Request.(*smithyhttp.Request); ok && smithyhttp.GetIsContentTypeDefaultValue(ctx) {
-				req.Header.Del("Content-Type")
-			}
-			return next.HandleBuild(ctx, in)
-		}), middleware.After)
-}
-
-// bodyOf is the body to send: the SDK wants one even when it is empty.
-func bodyOf(body io.Reader, size int64) io.Reader {
-	if body == nil || size == 0 {
-		return http.NoBody
-	}
-	return body
+	closeAnswer(resp)
+	return PutResult{
+		VersionID:    orNull(first(resp.Header, "X-Amz-Version-Id")),
+		ETag:         first(resp.Header, "Etag"),
+		LastModified: answeredAt(resp.Header),
+	}, nil
 }
 
 // answeredAt is when the backend acknowledged a write, from its Date
 // header: S3 does not return the Last-Modified of a PUT, and the time it
 // answered is within a second of it. Zero when the answer has no date.
-func answeredAt(md middleware.Metadata) time.Time {
-	raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response)
-	if !ok {
-		return time.Time{}
-	}
-	t, _ := http.ParseTime(raw.Header.Get("Date"))
+func answeredAt(h http.Header) time.Time {
+	t, _ := http.ParseTime(first(h, "Date"))
 	return t
 }
 
 // GetObject streams key (a given version, or the latest when versionID is
 // empty); rng is a raw HTTP Range header value or "".
 func (c *Client) GetObject(ctx context.Context, key, versionID, rng string, cond Conditions) (*Reader, error) {
-	out, err := c.s3.GetObject(ctx, &s3.GetObjectInput{
-		Bucket:            aws.String(c.bucket),
-		Key:               aws.String(key),
-		VersionId:         optional(versionID),
-		Range:             optional(rng),
-		IfMatch:           optional(cond.IfMatch),
-		IfNoneMatch:       optional(cond.IfNoneMatch),
-		IfModifiedSince:   cond.IfModifiedSince,
-		IfUnmodifiedSince: cond.IfUnmodifiedSince,
-	})
-	if err != nil {
-		return nil, c.fail("GetObject", key, versionID, err)
+	k := &objectCall{op: "GetObject", method: http.MethodGet, key: key, versionID: versionID, query: versionQuery(versionID)}
+	k.setIf("range", rng)
+	k.setIf("if-match", cond.IfMatch)
+	k.setIf("if-none-match", cond.IfNoneMatch)
+	if t := cond.IfModifiedSince; t != nil {
+		k.set("if-modified-since", t.UTC().Format(http.TimeFormat))
 	}
-	length := aws.ToInt64(out.ContentLength)
+	if t := cond.IfUnmodifiedSince; t != nil {
+		k.set("if-unmodified-since", t.UTC().Format(http.TimeFormat))
+	}
+	resp, err := c.do(ctx, k)
+	if err != nil {
+		return nil, err
+	}
 	r := &Reader{
-		Object: Object{
-			Key:          key,
-			VersionID:    versionOf(out.VersionId),
-			Size:         length,
-			ETag:         aws.ToString(out.ETag),
-			LastModified: aws.ToTime(out.LastModified),
-			TagCount:     int(aws.ToInt32(out.TagCount)),
-			PartCount:    int(aws.ToInt32(out.PartsCount)),
-			Metadata: headers{
-				CacheControl: out.CacheControl, ContentDisposition: out.ContentDisposition,
-				ContentEncoding: out.ContentEncoding, ContentLanguage: out.ContentLanguage,
-				ContentType: out.ContentType, Expires: out.ExpiresString,
-				User: out.Metadata,
-			}.metadata(),
-		},
-		Body:          out.Body,
-		ContentLength: length,
-		ContentRange:  aws.ToString(out.ContentRange),
+		Object:        objectOf(key, resp.Header),
+		Body:          resp.Body,
+		ContentLength: resp.ContentLength,
+		ContentRange:  first(resp.Header, "Content-Range"),
+	}
+	if resp.ContentLength >= 0 {
+		r.Size = resp.ContentLength
 	}
 	if total, ok := rangeTotal(r.ContentRange); ok {
 		r.Size = total
 	}
 	return r, nil
+}
+
+// versionQuery is the query string naming a version, if one is.
+func versionQuery(versionID string) string {
+	if versionID == "" {
+		return ""
+	}
+	return "versionId=" + escape(versionID, false)
 }
 
 // rangeTotal reads the full size from a Content-Range "bytes a-b/size".
@@ -132,29 +98,13 @@ func rangeTotal(cr string) (int64, bool) {
 
 // HeadObject reads one version's headers.
 func (c *Client) HeadObject(ctx context.Context, key, versionID string) (Object, error) {
-	out, err := c.s3.HeadObject(ctx, &s3.HeadObjectInput{
-		Bucket:    aws.String(c.bucket),
-		Key:       aws.String(key),
-		VersionId: optional(versionID),
-	})
+	k := &objectCall{op: "HeadObject", method: http.MethodHead, key: key, versionID: versionID, query: versionQuery(versionID)}
+	resp, err := c.do(ctx, k)
 	if err != nil {
-		return Object{}, c.fail("HeadObject", key, versionID, err)
+		return Object{}, err
 	}
-	return Object{
-		Key:          key,
-		VersionID:    versionOf(out.VersionId),
-		Size:         aws.ToInt64(out.ContentLength),
-		ETag:         aws.ToString(out.ETag),
-		LastModified: aws.ToTime(out.LastModified),
-		TagCount:     int(aws.ToInt32(out.TagCount)),
-		PartCount:    int(aws.ToInt32(out.PartsCount)),
-		Metadata: headers{
-			CacheControl: out.CacheControl, ContentDisposition: out.ContentDisposition,
-			ContentEncoding: out.ContentEncoding, ContentLanguage: out.ContentLanguage,
-			ContentType: out.ContentType, Expires: out.ExpiresString,
-			User: out.Metadata,
-		}.metadata(),
-	}, nil
+	resp.Body.Close()
+	return objectOf(key, resp.Header), nil
 }
 
 // DeleteObject deletes key (making a delete marker on a versioned bucket) or,
@@ -217,20 +167,36 @@ func (c *Client) copySource(key, versionID string) string {
 // keepSlash, '/'.
 func escape(s string, keepSlash bool) string {
 	const hex = "0123456789ABCDEF"
-	var b strings.Builder
+	n := 0
 	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case 'A' <= ch && ch <= 'Z', 'a' <= ch && ch <= 'z', '0' <= ch && ch <= '9',
-			ch == '-', ch == '_', ch == '.', ch == '~', ch == '/' && keepSlash:
+		if !unreserved(s[i], keepSlash) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 2*n)
+	for i := 0; i < len(s); i++ {
+		if ch := s[i]; unreserved(ch, keepSlash) {
 			b.WriteByte(ch)
-		default:
+		} else {
 			b.WriteByte('%')
 			b.WriteByte(hex[ch>>4])
 			b.WriteByte(hex[ch&15])
 		}
 	}
 	return b.String()
+}
+
+func unreserved(ch byte, keepSlash bool) bool {
+	switch {
+	case 'A' <= ch && ch <= 'Z', 'a' <= ch && ch <= 'z', '0' <= ch && ch <= '9',
+		ch == '-', ch == '_', ch == '.', ch == '~', ch == '/' && keepSlash:
+		return true
+	}
+	return false
 }
 
 // optional is s as an SDK field: nil when empty, so that it is not sent.
@@ -243,9 +209,11 @@ func optional(s string) *string {
 
 // versionOf is the VersionId of a version as the backend named it, "null"
 // when it named none: an unversioned bucket lists its objects so.
-func versionOf(id *string) string {
-	if v := aws.ToString(id); v != "" {
-		return v
+func versionOf(id *string) string { return orNull(aws.ToString(id)) }
+
+func orNull(versionID string) string {
+	if versionID != "" {
+		return versionID
 	}
 	return "null"
 }

@@ -3,11 +3,12 @@ package backend
 import (
 	"context"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,9 +37,10 @@ func (c *Client) ListVersions(ctx context.Context, prefix, keyMarker, versionIDM
 	if maxKeys > 0 {
 		q.Set("max-keys", strconv.Itoa(maxKeys))
 	}
+	query := canonicalQuery(q)
 	ctx = withOperation(ctx, "ListObjectVersions")
 	for attempt := 1; ; attempt++ {
-		page, err := c.listVersionsOnce(ctx, q)
+		page, err := c.listVersionsOnce(ctx, query)
 		if err == nil {
 			return page, nil
 		}
@@ -53,39 +55,17 @@ func (c *Client) ListVersions(ctx context.Context, prefix, keyMarker, versionIDM
 	}
 }
 
-// retryable reports whether a failed listing may succeed if tried again.
-func retryable(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	var be *Error
-	if errors.As(err, &be) {
-		return be.Status >= 500 || be.Status == http.StatusTooManyRequests
-	}
-	return true
-}
-
 // listVersionsOnce makes one signed listing request.
-func (c *Client) listVersionsOnce(ctx context.Context, q url.Values) (VersionPage, error) {
-	u := *c.endpoint
-	u.Path = strings.TrimRight(u.Path, "/") + "/" + c.bucket
-	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+func (c *Client) listVersionsOnce(ctx context.Context, query string) (VersionPage, error) {
+	k := &objectCall{op: "ListObjectVersions", method: http.MethodGet, query: query}
+	resp, err := c.attempt(ctx, k)
 	if err != nil {
 		return VersionPage{}, fmt.Errorf("list versions of %s: %w", c.describe(""), err)
 	}
-	req.Header.Set("X-Amz-Content-Sha256", emptySHA256)
-	if err := c.signer.SignHTTP(ctx, c.creds, req, emptySHA256, "s3", c.region, time.Now().UTC()); err != nil {
-		return VersionPage{}, fmt.Errorf("sign the version listing of %s: %w", c.describe(""), err)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return VersionPage{}, fmt.Errorf("list versions of %s: %w", c.describe(""), err)
+	if resp.StatusCode != http.StatusOK {
+		return VersionPage{}, c.answerError(k.op, "", resp)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return VersionPage{}, c.errorBody("ListObjectVersions", resp)
-	}
 	page, err := decodeVersions(resp.Body)
 	if err != nil {
 		return VersionPage{}, fmt.Errorf("read the version listing of %s: %w", c.describe(""), err)
@@ -93,15 +73,32 @@ func (c *Client) listVersionsOnce(ctx context.Context, q url.Values) (VersionPag
 	return page, nil
 }
 
+// canonicalQuery is q as SigV4 signs it, and as it is sent: sorted by
+// name, each name and value escaped byte by byte (a space as %20, not +).
+func canonicalQuery(q url.Values) string {
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		for _, v := range slices.Sorted(slices.Values(q[name])) {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(escape(name, false))
+			b.WriteByte('=')
+			b.WriteString(escape(v, false))
+		}
+	}
+	return b.String()
+}
+
 // errorBody builds the *Error of a failed answer from its S3 error body.
-func (c *Client) errorBody(op string, resp *http.Response) error {
+func (c *Client) errorBody(op, versionID string, resp *http.Response) *Error {
 	var body struct {
 		Code    string
 		Message string
 	}
 	// An answer without a readable body still has its status.
 	_ = xml.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&body)
-	return c.errorFor(op, resp.StatusCode, body.Code, body.Message, "")
+	return c.errorFor(op, resp.StatusCode, body.Code, body.Message, versionID)
 }
 
 // entryXML is a <Version> or <DeleteMarker> of a listing.

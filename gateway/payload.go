@@ -3,6 +3,7 @@ package gateway
 import (
 	"io"
 	"net/http"
+	"strings"
 )
 
 // Payload integrity: a body is checked against the digests the client sent
@@ -16,11 +17,12 @@ import (
 // verified at once; any other is wrapped so that a mismatch fails its last
 // read, and is reported to guard.
 func checkPayload(r *http.Request, guard *bodyGuard) (*http.Request, *Error) {
-	checks, e := payloadChecks(r)
+	empty := r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody
+	checks, e := payloadChecks(r, empty)
 	if e != nil || len(checks) == 0 {
 		return r, e
 	}
-	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+	if empty {
 		for _, c := range checks {
 			if e := c.verify(); e != nil {
 				return r, e
@@ -30,17 +32,24 @@ func checkPayload(r *http.Request, guard *bodyGuard) (*http.Request, *Error) {
 	}
 	r2 := r.WithContext(r.Context())
 	r2.Body = &verifyingBody{
-		verifyingReader: verifyingReader{src: r.Body, checks: checks, report: guard.fail},
+		verifyingReader: verifyingReader{src: r.Body, checks: checks, report: guard.fail, size: readSize(r.ContentLength)},
 		closer:          r.Body,
 	}
 	return r2, nil
 }
 
-// payloadChecks lists the digests r's body must match.
-func payloadChecks(r *http.Request) ([]*bodyCheck, *Error) {
+// payloadChecks lists the digests r's body must match. The payload hash
+// of an empty body, which every GET signs, is compared as it is, without
+// hashing nothing.
+func payloadChecks(r *http.Request, empty bool) ([]*bodyCheck, *Error) {
 	var checks []*bodyCheck
 	if claimed := r.Header.Get("X-Amz-Content-Sha256"); isHex(claimed, 64) {
-		checks = append(checks, payloadHashCheck(claimed))
+		switch {
+		case !empty:
+			checks = append(checks, payloadHashCheck(claimed))
+		case !strings.EqualFold(claimed, emptyPayloadHash):
+			checks = append(checks, failedPayloadHash)
+		}
 	}
 	md5, e := contentMD5Check(r.Header)
 	if e != nil {
@@ -56,6 +65,10 @@ func payloadChecks(r *http.Request) ([]*bodyCheck, *Error) {
 	return append(checks, sums...), nil
 }
 
+// failedPayloadHash is the check of an empty body whose payload hash is
+// not that of nothing.
+var failedPayloadHash = &bodyCheck{mismatch: errPayloadHashMismatch}
+
 // verifyingReader hands on what src yields while feeding it to checks, and
 // holds back the last byte read until src ends and every check matches:
 // whoever reads it never sees the end of a body that fails.
@@ -63,6 +76,7 @@ type verifyingReader struct {
 	src    io.Reader
 	checks []*bodyCheck
 	report func(*Error)
+	size   int // of buf; 0 for maxReadSize
 
 	buf    []byte // bytes read from src; buf[off:n] are not yet handed on
 	off, n int
@@ -98,13 +112,22 @@ func (v *verifyingReader) Read(p []byte) (int, error) {
 // the checks when src ends.
 func (v *verifyingReader) fill() error {
 	if v.buf == nil {
-		v.buf = make([]byte, 32<<10)
+		switch {
+		case v.size <= 0:
+			v.size = maxReadSize
+		case v.size < 2:
+			// A byte held back and room for one more.
+			v.size = 2
+		}
+		v.buf = make([]byte, v.size)
 	}
 	v.n = copy(v.buf, v.buf[v.off:v.n])
 	v.off = 0
 	k, err := v.src.Read(v.buf[v.n:])
 	for _, c := range v.checks {
-		c.hash.Write(v.buf[v.n : v.n+k])
+		if c.hash != nil {
+			c.hash.Write(v.buf[v.n : v.n+k])
+		}
 	}
 	v.n += k
 	if err == io.EOF {
@@ -120,6 +143,19 @@ func (v *verifyingReader) fill() error {
 		return nil
 	}
 	return err
+}
+
+// maxReadSize bounds the buffer a body is read through.
+const maxReadSize = 32 << 10
+
+// readSize is the buffer size for a body of length bytes (-1 if unknown):
+// a small body fits whole, with a byte to spare to see its end, so that a
+// small PUT does not clear a buffer many times its size.
+func readSize(length int64) int {
+	if length >= 1 && length < maxReadSize {
+		return int(length) + 1
+	}
+	return maxReadSize
 }
 
 // verifyingBody is a request body read through a verifyingReader.

@@ -77,12 +77,18 @@ func TestPayloadChecks(t *testing.T) {
 		{"wrong payload hash", "PUT", "/b/k", http.Header{"X-Amz-Content-Sha256": {sha256Hex(nil)}}, body, "XAmzContentSHA256Mismatch"},
 		{"empty body, empty hash", "GET", "/b/k", http.Header{"X-Amz-Content-Sha256": {emptyPayloadHash}}, nil, ""},
 		{"empty body, other hash", "DELETE", "/b/k", http.Header{"X-Amz-Content-Sha256": {sha256Hex(body)}}, nil, "XAmzContentSHA256Mismatch"},
+		{"empty body, empty hash in upper case", "GET", "/b/k", http.Header{"X-Amz-Content-Sha256": {strings.ToUpper(emptyPayloadHash)}}, nil, ""},
+		{"empty body, other hash and bad Content-MD5", "DELETE", "/b/k",
+			http.Header{"X-Amz-Content-Sha256": {sha256Hex(body)}, "Content-Md5": {"AAAA"}}, nil, "InvalidDigest"},
+		{"empty body, wrong crc32", "PUT", "/b/k", http.Header{"X-Amz-Checksum-Crc32": {crc32B64(body)}}, nil, "BadDigest"},
 		{"unsigned payload", "PUT", "/b/k", http.Header{"X-Amz-Content-Sha256": {unsignedPayload}}, body, ""},
 		{"Content-MD5", "PUT", "/b/k", http.Header{"Content-Md5": {md5B64(body)}}, body, ""},
 		{"wrong Content-MD5", "PUT", "/b/k", http.Header{"Content-Md5": {md5B64(nil)}}, body, "BadDigest"},
 		{"short Content-MD5", "PUT", "/b/k", http.Header{"Content-Md5": {"AAAA"}}, body, "InvalidDigest"},
 		{"crc32 header", "PUT", "/b/k", http.Header{"X-Amz-Checksum-Crc32": {crc32B64(body)}}, body, ""},
 		{"wrong crc32 header", "PUT", "/b/k", http.Header{"X-Amz-Checksum-Crc32": {crc32B64(nil)}}, body, "BadDigest"},
+		{"crc32 header named in lower case", "PUT", "/b/k", http.Header{"x-amz-checksum-crc32": {crc32B64(nil)}}, body, "BadDigest"},
+		{"unknown checksum header", "PUT", "/b/k", http.Header{"X-Amz-Checksum-Crc7": {crc32B64(nil)}}, body, ""},
 		{"crc32 header of the wrong size", "PUT", "/b/k", http.Header{"X-Amz-Checksum-Crc32": {md5B64(body)}}, body, "InvalidRequest"},
 		{"checksum type and mode are not checksums", "GET", "/b/k", http.Header{"X-Amz-Checksum-Mode": {"ENABLED"}, "X-Amz-Checksum-Type": {"FULL_OBJECT"}}, nil, ""},
 		{"CompleteMultipartUpload's header sums the object", "POST", "/b/k?uploadId=1",
@@ -111,5 +117,35 @@ func TestPayloadChecks(t *testing.T) {
 				t.Fatalf("got %v, want %s", err, tc.code)
 			}
 		})
+	}
+}
+
+func TestPayloadReadSize(t *testing.T) {
+	for _, tc := range []struct {
+		length int64
+		want   int
+	}{
+		{-1, maxReadSize},
+		{0, maxReadSize},
+		{1, 2},
+		{4096, 4097},
+		{maxReadSize - 1, maxReadSize},
+		{maxReadSize, maxReadSize},
+		{1 << 30, maxReadSize},
+	} {
+		if got := readSize(tc.length); got != tc.want {
+			t.Errorf("readSize(%d) = %d, want %d", tc.length, got, tc.want)
+		}
+	}
+}
+
+func TestPayloadVerifyingReaderSmallBuffers(t *testing.T) {
+	data := payload(5000, 2)
+	for _, size := range []int{1, 2, 3, 4999, 5000, 5001} {
+		v := &verifyingReader{src: bytes.NewReader(data), checks: []*bodyCheck{payloadHashCheck(sha256Hex(data))}, size: size}
+		got, err := io.ReadAll(v)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("buffer of %d: read %d bytes, error %v", size, len(got), err)
+		}
 	}
 }

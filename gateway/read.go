@@ -26,8 +26,11 @@ func (g *Gateway) serveRead(w http.ResponseWriter, r *http.Request, bucket, key 
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	wantPart, err := partNumber(q.Get("partNumber"), r.Header.Get("Range"))
+	part := ""
+	if r.URL.RawQuery != "" {
+		part = r.URL.Query().Get("partNumber")
+	}
+	wantPart, err := partNumber(part, r.Header.Get("Range"))
 	if err != nil {
 		return err
 	}
@@ -61,11 +64,9 @@ func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, 
 	if v.IsDeleteMarker {
 		return false, deleteMarker(w, v, req.hasVersion)
 	}
-	hdr := objectHeaders(t, v)
-	writeChecksum(hdr, r, v.Metadata)
 	if err := checkConditions(r.Header, readConditions, v, errNotModified); err != nil {
 		if errors.Is(err, errNotModified) {
-			copyHeaders(w.Header(), hdr, "ETag", "Last-Modified", "x-amz-version-id")
+			writeValidators(w.Header(), t, v)
 		}
 		return false, err
 	}
@@ -77,9 +78,8 @@ func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, 
 		w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", v.Size))
 		return false, err
 	}
-	overrideHeaders(hdr, r.URL.Query())
 	if r.Method == http.MethodHead {
-		copyHeaders(w.Header(), hdr)
+		writeObjectHeaders(w.Header(), r, t, v)
 		writeSpanHeaders(w, span, v.Size, -1, "")
 		return false, nil
 	}
@@ -91,7 +91,10 @@ func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, 
 		return false, fmt.Errorf("read %s/%s from the backend: %w", t.bucket.Name, v.Key, err)
 	}
 	defer rd.Body.Close()
-	copyHeaders(w.Header(), hdr)
+	// The headers go straight into the answer: nothing was written for a
+	// version found stale above, and nothing fails from here on but the
+	// stream.
+	writeObjectHeaders(w.Header(), r, t, v)
 	if rd.TagCount > 0 {
 		w.Header().Set("x-amz-tagging-count", strconv.Itoa(rd.TagCount))
 	}
@@ -137,31 +140,29 @@ func deleteMarker(w http.ResponseWriter, v index.Version, named bool) error {
 	return noSuchKey()
 }
 
-// objectHeaders are the headers of a read of version v.
-func objectHeaders(t target, v index.Version) http.Header {
-	h := http.Header{}
+// writeObjectHeaders writes the headers of a read of version v into h,
+// with the response-* overrides the request asks for.
+func writeObjectHeaders(h http.Header, r *http.Request, t target, v index.Version) {
 	writeMetadata(h, v.Metadata)
-	h.Set("ETag", quoteETag(v.ETag))
-	h.Set("Last-Modified", v.LastModified.UTC().Format(http.TimeFormat))
-	h.Set("Accept-Ranges", "bytes")
-	if t.versioned() {
-		h.Set("x-amz-version-id", v.VersionID)
+	writeChecksum(h, r, v.Metadata)
+	writeValidators(h, t, v)
+	h["Accept-Ranges"] = acceptBytes
+	if r.URL.RawQuery != "" {
+		overrideHeaders(h, r.URL.Query())
 	}
-	return h
 }
 
-// copyHeaders copies the named headers (all if none) of from into to.
-func copyHeaders(to, from http.Header, names ...string) {
-	if len(names) == 0 {
-		for k, vs := range from {
-			to[k] = vs
-		}
-		return
-	}
-	for _, k := range names {
-		if vs := from.Values(k); len(vs) > 0 {
-			to[http.CanonicalHeaderKey(k)] = vs
-		}
+// acceptBytes is the Accept-Ranges of every object read; it is shared,
+// and never modified.
+var acceptBytes = []string{"bytes"}
+
+// writeValidators writes the headers that identify version v, which a 304
+// carries too.
+func writeValidators(h http.Header, t target, v index.Version) {
+	h["Etag"] = []string{quoteETag(v.ETag)}
+	h["Last-Modified"] = []string{v.LastModified.UTC().Format(http.TimeFormat)}
+	if t.versioned() {
+		h["X-Amz-Version-Id"] = []string{v.VersionID}
 	}
 }
 
