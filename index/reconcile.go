@@ -2,8 +2,12 @@ package index
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
+	"slices"
+	"sort"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
@@ -31,30 +35,9 @@ const (
 func (d *DB) SetKeyVersions(bucket, key string, versions []Version, listedAt time.Time) (bool, error) {
 	changed := false
 	err := d.update(func(txn *badger.Txn, c *delta) error {
-		changed = false
-		cur, err := readCurrent(txn, bucket, key)
-		if err != nil {
-			return err
-		}
-		vs, err := readVersions(txn, bucket, key)
-		if err != nil {
-			return err
-		}
-		removed, err := removedSince(txn, bucket, key, listedAt)
-		if err != nil {
-			return err
-		}
-		final := merge(key, vs, withoutRemoved(versions, removed), listedAt, time.Now())
-		if sameVersions(final, vs) {
-			return nil
-		}
-		changed = true
-		c.versions += int64(len(final) - len(vs))
-		c.objects -= cur.live()
-		if len(final) > 0 {
-			c.objects += liveVersion(final[0])
-		}
-		return rewrite(txn, bucket, key, cur, vs, final)
+		var err error
+		changed, err = setKey(txn, c, bucket, key, versions, listedAt, time.Now())
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("set versions of %s/%s: %w", bucket, key, err)
@@ -62,10 +45,162 @@ func (d *DB) SetKeyVersions(bucket, key string, versions []Version, listedAt tim
 	return changed, nil
 }
 
+// KeyListing is one key's versions as a backend listing shows them, newest
+// first, and when the listing page that covers the key was asked for.
+type KeyListing struct {
+	Key      string
+	Versions []Version
+	ListedAt time.Time
+}
+
+// SetKeysVersions is SetKeyVersions for several keys at once: a listing
+// page costs one commit instead of one per key, which is what bounds the
+// rate of an initial sync. changed[i] reports whether keys[i] changed. The
+// keys are written together, or, when they are too many for one
+// transaction, in smaller groups that each succeed or fail whole.
+func (d *DB) SetKeysVersions(bucket string, keys []KeyListing) (changed []bool, err error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	changed = make([]bool, len(keys))
+	if err := d.setKeys(bucket, keys, changed); err != nil {
+		return nil, fmt.Errorf("set versions of %d keys of %s from %q: %w", len(keys), bucket, keys[0].Key, err)
+	}
+	return changed, nil
+}
+
+func (d *DB) setKeys(bucket string, keys []KeyListing, changed []bool) error {
+	if !ascending(keys) {
+		// Reading every key before writing any needs distinct keys; a
+		// caller that repeats one gets each applied on its own.
+		for i := range keys {
+			if err := d.setKeys(bucket, keys[i:i+1], changed[i:i+1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := d.update(func(txn *badger.Txn, c *delta) error {
+		// Every key is read before any is written: an iterator of a
+		// read-write transaction sorts the transaction's pending writes
+		// when it is made, so iterators made between writes would cost a
+		// batch the square of its size.
+		states, err := readKeys(txn, bucket, keys)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		for i, k := range keys {
+			if changed[i], err = applyListing(txn, c, bucket, k, states[i], now); err != nil {
+				return fmt.Errorf("%s: %w", k.Key, err)
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, badger.ErrTxnTooBig) && len(keys) > 1 {
+		half := len(keys) / 2
+		if err := d.setKeys(bucket, keys[:half], changed[:half]); err != nil {
+			return err
+		}
+		return d.setKeys(bucket, keys[half:], changed[half:])
+	}
+	return err
+}
+
+func ascending(keys []KeyListing) bool {
+	for i := 1; i < len(keys); i++ {
+		if keys[i-1].Key >= keys[i].Key {
+			return false
+		}
+	}
+	return true
+}
+
+// keyState is what the index holds of one key before a listing is applied.
+type keyState struct {
+	cur     current
+	vs      []stored
+	removed map[string]bool // versions removed through the gateway since the listing
+}
+
+// setKey is SetKeyVersions inside txn; records it writes are indexed at now.
+func setKey(txn *badger.Txn, c *delta, bucket, key string, versions []Version, listedAt, now time.Time) (bool, error) {
+	k := []KeyListing{{Key: key, Versions: versions, ListedAt: listedAt}}
+	states, err := readKeys(txn, bucket, k)
+	if err != nil {
+		return false, err
+	}
+	return applyListing(txn, c, bucket, k[0], states[0], now)
+}
+
+// readKeys reads the state of keys, which are ascending, with one iterator
+// over the bucket's versions and one over its tombstones for them all.
+func readKeys(txn *badger.Txn, bucket string, keys []KeyListing) ([]keyState, error) {
+	out := make([]keyState, len(keys))
+	base := versionBase(bucket)
+	vit := txn.NewIterator(badger.IteratorOptions{Prefix: base})
+	defer vit.Close()
+	tit := txn.NewIterator(badger.IteratorOptions{Prefix: tombstoneBase(bucket)})
+	defer tit.Close()
+	for i, k := range keys {
+		st := &out[i]
+		var err error
+		if st.cur, err = readCurrent(txn, bucket, k.Key); err != nil {
+			return nil, err
+		}
+		prefix := keyVersionsPrefix(bucket, k.Key)
+		for seekForward(vit, prefix, i > 0); vit.ValidForPrefix(prefix); vit.Next() {
+			s, err := decodeStored(base, vit.Item())
+			if err != nil {
+				return nil, err
+			}
+			st.vs = append(st.vs, s)
+		}
+		tp := tombstonePrefix(bucket, k.Key)
+		seekForward(tit, tp, i > 0)
+		if st.removed, err = removedAfter(tit, tp, k.ListedAt); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// seekForward moves it to the first entry at or after prefix, the prefixes
+// of one key's entries it is given being ascending: once positioned
+// (started), it seeks only while it stands before prefix, so that a key
+// with no entries, every key of a range new to the index, costs no seek.
+// Keys hold no NUL, so the entries of a smaller key sort before prefix.
+func seekForward(it *badger.Iterator, prefix []byte, started bool) {
+	if started && (!it.Valid() || bytes.Compare(it.Item().Key(), prefix) >= 0) {
+		return
+	}
+	it.Seek(prefix)
+}
+
+// applyListing writes what k's listing makes of the key in state st, and
+// reports whether anything changed.
+func applyListing(txn *badger.Txn, c *delta, bucket string, k KeyListing, st keyState, now time.Time) (bool, error) {
+	final := merge(k.Key, st.vs, withoutRemoved(k.Versions, st.removed), k.ListedAt, now)
+	if sameVersions(final, st.vs) {
+		return false, nil
+	}
+	c.versions += int64(len(final) - len(st.vs))
+	c.objects -= st.cur.live()
+	if len(final) > 0 {
+		c.objects += liveVersion(final[0])
+	}
+	return true, rewrite(txn, bucket, k.Key, st.cur, st.vs, final)
+}
+
 // merge returns what key's versions become, newest first: stored versions
 // indexed after listedAt that the listing lacks or shows otherwise, then
 // the listed versions, each keeping the stored record when it is the same.
 func merge(key string, vs []stored, listed []Version, listedAt, now time.Time) []Version {
+	if len(vs) == 0 && len(listed) == 1 {
+		// A new key with one version, most of an initial sync: nothing to
+		// look up, so no maps.
+		return []Version{fromListing(key, listed[0], nil, now)}
+	}
 	byID := make(map[string]Version, len(vs))
 	for _, s := range vs {
 		byID[s.v.VersionID] = s.v
@@ -252,4 +387,128 @@ func (d *DB) scanChunk(bucket, after, through string) (chunk []keyVersions, more
 		return nil
 	})
 	return chunk, more, err
+}
+
+// tombstoneBase is the prefix of every tombstone of a bucket.
+func tombstoneBase(bucket string) []byte {
+	return append(nameKey(prefixTombstone, bucket), 0)
+}
+
+// removedAfter returns the versions whose tombstones under prefix (one
+// key's) were written after t, reading them from it, an iterator over the
+// bucket's tombstones that stands at the first of them, if any.
+func removedAfter(it *badger.Iterator, prefix []byte, t time.Time) (map[string]bool, error) {
+	var out map[string]bool
+	for ; it.ValidForPrefix(prefix); it.Next() {
+		item := it.Item()
+		var at int64
+		if err := item.Value(func(v []byte) error {
+			if len(v) == 8 {
+				at = int64(binary.BigEndian.Uint64(v))
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		if time.Unix(0, at).After(t) {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[string(item.Key()[len(prefix):])] = true
+		}
+	}
+	return out, nil
+}
+
+// MetadataRead is the headers read from the backend for one version.
+type MetadataRead struct {
+	Key       string
+	VersionID string
+	// ETag is the content the headers belong to: a version the index holds
+	// with another ETag (a null version replaced since) stays pending.
+	ETag     string
+	Metadata map[string]string
+}
+
+// StoreMetadata is CompleteMetadata for several versions in one
+// transaction: reading the headers of a bucket's new versions would
+// otherwise cost a commit each. stored[i] is false for a version the index
+// no longer holds, or holds with other content.
+func (d *DB) StoreMetadata(bucket string, reads []MetadataRead) (done []bool, err error) {
+	// Versions of one key are read and written together, keys ascending.
+	order := make([]int, len(reads))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return reads[order[a]].Key < reads[order[b]].Key })
+	done = make([]bool, len(reads))
+	if err := d.storeMetadata(bucket, reads, order, done); err != nil {
+		return nil, fmt.Errorf("store metadata of %d versions of %s: %w", len(reads), bucket, err)
+	}
+	return done, nil
+}
+
+// storeMetadata stores reads[i] for each i in order, which sorts them by
+// key, in one transaction, or in halves when they are too many for one.
+func (d *DB) storeMetadata(bucket string, reads []MetadataRead, order []int, done []bool) error {
+	err := d.update(func(txn *badger.Txn, _ *delta) error {
+		for _, i := range order {
+			done[i] = false
+		}
+		type keyRead struct {
+			vs      []stored
+			changed []int // indexes into vs
+		}
+		// Every key is read before any is written, as in setKeys.
+		var keys []keyRead
+		base := versionBase(bucket)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: base})
+		defer it.Close()
+		for n := 0; n < len(order); {
+			key := reads[order[n]].Key
+			// The latest version is read first, as every change to a key
+			// does, so that this write conflicts with a concurrent one.
+			if _, err := readCurrent(txn, bucket, key); err != nil {
+				return err
+			}
+			var kr keyRead
+			prefix := keyVersionsPrefix(bucket, key)
+			for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+				s, err := decodeStored(base, it.Item())
+				if err != nil {
+					return err
+				}
+				kr.vs = append(kr.vs, s)
+			}
+			for ; n < len(order) && reads[order[n]].Key == key; n++ {
+				r := reads[order[n]]
+				i := indexOf(kr.vs, r.VersionID)
+				if i < 0 || r.ETag != "" && kr.vs[i].v.ETag != "" && r.ETag != kr.vs[i].v.ETag {
+					continue
+				}
+				kr.vs[i].v.Metadata, kr.vs[i].v.MetaPending = r.Metadata, false
+				if !slices.Contains(kr.changed, i) {
+					kr.changed = append(kr.changed, i)
+				}
+				done[order[n]] = true
+			}
+			keys = append(keys, kr)
+		}
+		for _, kr := range keys {
+			for _, i := range kr.changed {
+				if err := putVersion(txn, bucket, kr.vs[i].seq, kr.vs[i].v, i == 0); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, badger.ErrTxnTooBig) && len(order) > 1 {
+		half := len(order) / 2
+		if err := d.storeMetadata(bucket, reads, order[:half], done); err != nil {
+			return err
+		}
+		return d.storeMetadata(bucket, reads, order[half:], done)
+	}
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -272,5 +273,249 @@ func TestScanKeysChunks(t *testing.T) {
 	err = d.ScanKeys("bkt", "", "", func(string, []Version) error { calls++; return stop })
 	if err != stop || calls != 1 {
 		t.Errorf("ScanKeys returned %v after %d calls, want fn's error after 1", err, calls)
+	}
+}
+
+// TestSetKeysVersionsMatchesOneKeyAtATime applies a batch of listings and
+// the same listings one key at a time to two indexes holding the same
+// versions: they must end up alike.
+func TestSetKeysVersionsMatchesOneKeyAtATime(t *testing.T) {
+	meta := map[string]string{"Content-Type": "text/plain"}
+	pending := func(v Version) Version { v.MetaPending = true; return v }
+	complete := func(v Version) Version { v.Metadata = meta; return v }
+	type key struct {
+		name          string
+		before, after []Version // recorded before and after the listing began
+		removed       []string  // versions removed through the gateway after it began
+		listed        []Version
+		apart         bool // in the index, not in the batch
+	}
+	tests := []struct {
+		name string
+		keys []key
+	}{
+		{"every kind of key", []key{
+			{name: "a-new", listed: []Version{pending(ver("a-new", "v2")), pending(ver("a-new", "v1"))}},
+			{name: "b-same", before: []Version{complete(ver("b-same", "v1"))}, listed: []Version{pending(ver("b-same", "v1"))}},
+			{name: "c-on-top", before: []Version{complete(ver("c-on-top", "v1"))},
+				listed: []Version{pending(ver("c-on-top", "v2")), pending(ver("c-on-top", "v1"))}},
+			{name: "d-gone", before: []Version{ver("d-gone", "v1"), ver("d-gone", "v2")}},
+			{name: "e-later-write", before: []Version{ver("e-later-write", "v1")}, after: []Version{ver("e-later-write", "v2")},
+				listed: []Version{ver("e-later-write", "v1")}},
+			{name: "f-removed", before: []Version{ver("f-removed", "v1"), ver("f-removed", "v2")}, removed: []string{"v2"},
+				listed: []Version{ver("f-removed", "v2"), ver("f-removed", "v1")}},
+			{name: "g-marker", before: []Version{ver("g-marker", "v1")},
+				listed: []Version{marker("g-marker", "dm"), ver("g-marker", "v1")}},
+			{name: "h-unknown-gone"},
+		}},
+		{"keys between the batch's", []key{
+			{name: "a", before: []Version{ver("a", "v1")}, listed: []Version{ver("a", "v2"), ver("a", "v1")}},
+			{name: "b", before: []Version{ver("b", "v1"), ver("b", "v2")}, removed: []string{"v1"}, apart: true},
+			{name: "c", listed: []Version{ver("c", "v1")}},
+			{name: "d", before: []Version{ver("d", "v1")}, apart: true},
+			{name: "e", before: []Version{ver("e", "v1"), ver("e", "v2")}, removed: []string{"v2"},
+				listed: []Version{ver("e", "v2"), ver("e", "v1")}},
+		}},
+		{"a key twice", []key{
+			{name: "k", listed: []Version{ver("k", "v1")}},
+			{name: "k", listed: []Version{ver("k", "v2"), ver("k", "v1")}},
+		}},
+		{"keys out of order", []key{
+			{name: "z", listed: []Version{ver("z", "v1")}},
+			{name: "a", listed: []Version{ver("a", "v1")}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			one, all := newDB(t), newDB(t)
+			listedAt := map[*DB]time.Time{}
+			for _, d := range []*DB{one, all} {
+				for _, k := range tt.keys {
+					record(t, d, "bkt", k.before...)
+				}
+				listedAt[d] = time.Now()
+				for !time.Now().After(listedAt[d]) {
+					// Later writes must carry a later clock reading.
+				}
+				for _, k := range tt.keys {
+					record(t, d, "bkt", k.after...)
+					for _, id := range k.removed {
+						if err := d.RemoveVersion("bkt", k.name, id); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+			var want []bool
+			var batch []KeyListing
+			for _, k := range tt.keys {
+				if k.apart {
+					continue
+				}
+				changed, err := one.SetKeyVersions("bkt", k.name, k.listed, listedAt[one])
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, changed)
+				batch = append(batch, KeyListing{Key: k.name, Versions: k.listed, ListedAt: listedAt[all]})
+			}
+			got, err := all.SetKeysVersions("bkt", batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("changed = %v, one key at a time %v", got, want)
+			}
+			if g, w := dump(t, all, "bkt"), dump(t, one, "bkt"); g != w {
+				t.Errorf("index after the batch:\n%s\none key at a time:\n%s", g, w)
+			}
+			s1, _ := one.Stats()
+			checkStats(t, all, s1)
+		})
+	}
+}
+
+// dump renders a bucket's versions with what a listing does not show.
+func dump(t *testing.T, d *DB, bucket string) string {
+	t.Helper()
+	var sb strings.Builder
+	err := d.ScanKeys(bucket, "", "", func(key string, vs []Version) error {
+		for _, v := range vs {
+			fmt.Fprintf(&sb, "%s@%s dm=%v etag=%s pending=%v meta=%v\n", key, v.VersionID, v.IsDeleteMarker, v.ETag, v.MetaPending, v.Metadata)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb.String()
+}
+
+func TestSetKeysVersionsSplitsABatchTooBigForATransaction(t *testing.T) {
+	d := newDB(t)
+	const n = 20000
+	batch := make([]KeyListing, n)
+	for i := range batch {
+		k := fmt.Sprintf("k/%07d", i)
+		batch[i] = KeyListing{Key: k, Versions: []Version{ver(k, "v1")}, ListedAt: time.Now()}
+	}
+	changed, err := d.SetKeysVersions("bkt", batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range changed {
+		if !c {
+			t.Fatalf("key %d reported unchanged", i)
+		}
+	}
+	checkStats(t, d, Stats{Objects: n, Versions: n})
+}
+
+func TestStoreMetadata(t *testing.T) {
+	meta := map[string]string{"Content-Type": "text/plain"}
+	pending := func(v Version) Version { v.MetaPending = true; return v }
+	read := func(key, id string) MetadataRead {
+		return MetadataRead{Key: key, VersionID: id, ETag: `"` + id + `"`, Metadata: meta}
+	}
+	tests := []struct {
+		name   string
+		stored []Version
+		reads  []MetadataRead
+		want   []bool
+		after  []string // versions still pending
+	}{
+		{"latest and older versions of one key",
+			[]Version{pending(ver("k", "v1")), pending(ver("k", "v2")), pending(ver("k", "v3"))},
+			[]MetadataRead{read("k", "v3"), read("k", "v1")}, []bool{true, true}, []string{"k@v2"}},
+		{"keys in any order", []Version{pending(ver("a", "v1")), pending(ver("b", "v1"))},
+			[]MetadataRead{read("b", "v1"), read("a", "v1")}, []bool{true, true}, nil},
+		{"unknown version and key", []Version{pending(ver("k", "v1"))},
+			[]MetadataRead{read("k", "v9"), read("x", "v1"), read("k", "v1")}, []bool{false, false, true}, nil},
+		{"other content", []Version{pending(ver("k", "v1"))},
+			[]MetadataRead{{Key: "k", VersionID: "v1", ETag: `"other"`, Metadata: meta}}, []bool{false}, []string{"k@v1"}},
+		{"the same version twice", []Version{pending(ver("k", "v1"))},
+			[]MetadataRead{read("k", "v1"), read("k", "v1")}, []bool{true, true}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDB(t)
+			record(t, d, "bkt", tt.stored...)
+			got, err := d.StoreMetadata("bkt", tt.reads)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("stored = %v, want %v", got, tt.want)
+			}
+			var still []string
+			err = d.ScanKeys("bkt", "", "", func(key string, vs []Version) error {
+				for _, v := range vs {
+					switch {
+					case v.MetaPending:
+						still = append(still, key+"@"+v.VersionID)
+					case !maps.Equal(v.Metadata, meta):
+						t.Errorf("%s@%s: metadata %v", key, v.VersionID, v.Metadata)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(still) != fmt.Sprint(tt.after) {
+				t.Errorf("pending after: %v, want %v", still, tt.after)
+			}
+			// The latest version's copy, which HEAD reads, is stored too.
+			for _, r := range tt.reads {
+				l, err := d.Latest("bkt", r.Key)
+				if err != nil {
+					continue
+				}
+				vs, _ := d.KeyVersions("bkt", r.Key)
+				if l.MetaPending != vs[0].MetaPending || !maps.Equal(l.Metadata, vs[0].Metadata) {
+					t.Errorf("latest of %s = %+v, its version %+v", r.Key, l, vs[0])
+				}
+			}
+			checkStats(t, d, Stats{Objects: int64(len(keysOf(tt.stored))), Versions: int64(len(tt.stored))})
+		})
+	}
+}
+
+func keysOf(vs []Version) map[string]bool {
+	out := map[string]bool{}
+	for _, v := range vs {
+		out[v.Key] = true
+	}
+	return out
+}
+
+func TestStoreMetadataSplitsABatchTooBigForATransaction(t *testing.T) {
+	d := newDB(t)
+	const n = 3000
+	big := map[string]string{"X-Amz-Meta-Pad": strings.Repeat("x", 1024)}
+	var listed []KeyListing
+	var reads []MetadataRead
+	for i := range n {
+		k := fmt.Sprintf("k/%07d", i)
+		v := ver(k, "v1")
+		v.MetaPending = true
+		listed = append(listed, KeyListing{Key: k, Versions: []Version{v}, ListedAt: time.Now()})
+		reads = append(reads, MetadataRead{Key: k, VersionID: "v1", ETag: v.ETag, Metadata: big})
+	}
+	if _, err := d.SetKeysVersions("bkt", listed); err != nil {
+		t.Fatal(err)
+	}
+	done, err := d.StoreMetadata("bkt", reads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ok := range done {
+		if !ok {
+			t.Fatalf("version %d not stored", i)
+		}
+	}
+	l, err := d.Latest("bkt", reads[n-1].Key)
+	if err != nil || l.MetaPending || !maps.Equal(l.Metadata, big) {
+		t.Errorf("latest of the last key: %+v, %v", l, err)
 	}
 }

@@ -9,8 +9,15 @@
 // the next key starts, and the index's keys over the same range are read
 // beside it. Each key that differs is set to the backend's versions; an
 // index key inside a fully listed range that the backend no longer has is
-// removed. Nothing is removed beyond the last page received, so a listing
-// that fails or is cut short never loses an entry. Memory holds one page, the
-// page being fetched ahead, and one key's versions, whatever the bucket's
-// size.
+// removed. A page's changes are written in one transaction, before the
+// position after them is recorded. Nothing is removed beyond the last page
+// received, so a listing that fails or is cut short never loses an entry.
+//
+// New versions are indexed with their headers pending, and HEADs read them
+// with bounded concurrency. An initial sync reads none until its listing is
+// done, so that every version is listable as fast as the backend lists; the
+// pending flag in the index, not a queue in memory, remembers what is left,
+// and a sweep of the index reads it. Memory holds one page, the page being
+// fetched ahead, a bounded queue of header reads and one key's versions,
+// whatever the bucket's size.
 package mirror

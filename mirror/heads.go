@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
@@ -18,12 +19,28 @@ import (
 // its listing is done.
 const headQueue = 4096
 
+// storeBatch bounds the headers stored in one index transaction, and
+// storeWait how long the first of them waits for others. Reads complete one
+// at a time; gathering them for a few milliseconds lets one commit store
+// many, and a few milliseconds are nothing to a version that waited for a
+// listing.
+const (
+	storeBatch = 256
+	storeWait  = 5 * time.Millisecond
+)
+
 // headJob is one version whose headers are read from the backend.
 type headJob struct {
 	key       string // gateway key
 	bkey      string // backend key
 	versionID string
 	etag      string // as listed: headers of other content are not taken
+}
+
+// headRead is a job's headers, read and waiting to be stored.
+type headRead struct {
+	job  headJob
+	meta map[string]string
 }
 
 // headPool reads version headers with bounded concurrency and stores them
@@ -34,19 +51,34 @@ type headPool struct {
 	bucket string
 	target Target
 	block  bool // a resync waits for room rather than dropping a job
+	// later: an initial sync reads no headers while it lists, so that the
+	// reads, which cost the backend more than the listing, do not slow down
+	// the moment every version is listable. Its versions stay MetaPending,
+	// persisted in the index rather than queued in memory, and the sweep at
+	// the end of the pass reads them, the ones an interrupted attempt left
+	// behind included.
+	later bool
 
 	once    sync.Once
 	jobs    chan headJob
-	pending sync.WaitGroup // jobs queued and not finished
+	reads   chan headRead
+	pending sync.WaitGroup // jobs queued and not stored or given up
 	workers sync.WaitGroup
+	writer  sync.WaitGroup
 	dropped atomic.Bool
 }
 
-func newHeadPool(ctx context.Context, m *Manager, bucket string, t Target, block bool) *headPool {
-	return &headPool{ctx: ctx, m: m, bucket: bucket, target: t, block: block, jobs: make(chan headJob, m.headQueue)}
+func newHeadPool(ctx context.Context, m *Manager, bucket string, t Target, block, later bool) *headPool {
+	h := &headPool{
+		ctx: ctx, m: m, bucket: bucket, target: t, block: block, later: later,
+		jobs:  make(chan headJob, m.headQueue),
+		reads: make(chan headRead, storeBatch),
+	}
+	h.dropped.Store(later)
+	return h
 }
 
-// start starts the workers with the first job.
+// start starts the workers and the writer with the first job.
 func (h *headPool) start() {
 	h.once.Do(func() {
 		for range h.m.opts.HeadConcurrency {
@@ -54,17 +86,29 @@ func (h *headPool) start() {
 			go func() {
 				defer h.workers.Done()
 				for j := range h.jobs {
-					h.read(j)
-					h.pending.Done()
+					if r, ok := h.read(j); ok {
+						h.reads <- r
+					} else {
+						h.pending.Done()
+					}
 				}
 			}()
 		}
+		h.writer.Add(1)
+		go func() {
+			defer h.writer.Done()
+			h.write()
+		}()
 	})
 }
 
 // add queues a job; when the queue is full it drops it, or in blocking
-// mode waits for room.
+// mode waits for room. Until the listing is done, an initial sync leaves
+// the job to the sweep.
 func (h *headPool) add(j headJob) error {
+	if h.later {
+		return nil
+	}
 	h.start()
 	h.pending.Add(1)
 	if h.block {
@@ -85,22 +129,24 @@ func (h *headPool) add(j headJob) error {
 	return nil
 }
 
-// finish waits for the queued jobs and, if some were dropped, reads the
-// headers of every version of the bucket still pending.
-func (h *headPool) finish(ctx context.Context) error {
+// finish waits for the queued jobs and, if some were dropped or left for
+// later, reads the headers of every version of the bucket still pending.
+// stop, asked between chunks of the sweep, ends it early with
+// errInterrupted: the versions it has not reached stay pending.
+func (h *headPool) finish(ctx context.Context, stop func() bool) error {
 	h.pending.Wait()
 	if !h.dropped.Load() {
 		return nil
 	}
-	h.block = true
-	err := h.sweep(ctx)
+	h.block, h.later = true, false
+	err := h.sweep(ctx, stop)
 	h.pending.Wait()
 	return err
 }
 
 // sweep queues every version of the bucket whose headers are pending,
 // reading the index a chunk at a time.
-func (h *headPool) sweep(ctx context.Context) error {
+func (h *headPool) sweep(ctx context.Context, stop func() bool) error {
 	after := ""
 	for {
 		var jobs []headJob
@@ -130,44 +176,92 @@ func (h *headPool) sweep(ctx context.Context) error {
 		if !full || ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if stop != nil && stop() {
+			return errInterrupted
+		}
 		after = last
 	}
 }
 
-// close stops the workers once the queue is empty.
+// close stops the workers and the writer once the queue is empty.
 func (h *headPool) close() {
 	close(h.jobs)
 	h.workers.Wait()
+	close(h.reads)
+	h.writer.Wait()
 }
 
-// read reads one version's headers and stores them. A failure leaves the
-// version pending, for the next pass to try again.
-func (h *headPool) read(j headJob) {
+// read reads one version's headers. A failure leaves the version pending,
+// for the next pass to try again.
+func (h *headPool) read(j headJob) (headRead, bool) {
 	o, err := h.target.Source.HeadObject(h.ctx, j.bkey, j.versionID)
 	if err != nil {
 		if !gone(err) && h.ctx.Err() == nil {
 			h.m.met.errors.WithLabelValues(h.bucket).Inc()
 			h.m.log.Warn("mirror: read version headers", "bucket", h.bucket, "key", j.key, "version", j.versionID, "err", err)
 		}
-		return
+		return headRead{}, false
 	}
 	if o.ETag != "" && j.etag != "" && o.ETag != j.etag {
 		// The version changed in place since it was listed (a null
 		// version): the next pass lists the new content and reads again.
-		return
+		return headRead{}, false
 	}
 	meta := o.Metadata
 	if meta == nil {
 		meta = map[string]string{}
 	}
-	err = h.m.db.CompleteMetadata(h.bucket, j.key, j.versionID, meta)
-	switch {
-	case err == nil:
-		h.m.met.changes.WithLabelValues(h.bucket, KindMetadata).Inc()
-	case !errors.Is(err, index.ErrNotFound):
-		h.m.met.errors.WithLabelValues(h.bucket).Inc()
-		h.m.log.Warn("mirror: store version headers", "bucket", h.bucket, "key", j.key, "version", j.versionID, "err", err)
+	return headRead{job: j, meta: meta}, true
+}
+
+// write stores the headers read, gathering for up to storeWait what the
+// workers read meanwhile.
+func (h *headPool) write() {
+	batch := make([]headRead, 0, storeBatch)
+	wait := time.NewTimer(storeWait)
+	defer wait.Stop()
+	for r := range h.reads {
+		batch = append(batch[:0], r)
+		wait.Reset(storeWait)
+	more:
+		for len(batch) < storeBatch {
+			select {
+			case r, ok := <-h.reads:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+			case <-wait.C:
+				break more
+			}
+		}
+		h.store(batch)
+		for range batch {
+			h.pending.Done()
+		}
 	}
+}
+
+// store writes a batch of headers to the index. A failure leaves its
+// versions pending, for the next pass to read again.
+func (h *headPool) store(batch []headRead) {
+	reads := make([]index.MetadataRead, len(batch))
+	for i, r := range batch {
+		reads[i] = index.MetadataRead{Key: r.job.key, VersionID: r.job.versionID, ETag: r.job.etag, Metadata: r.meta}
+	}
+	stored, err := h.m.db.StoreMetadata(h.bucket, reads)
+	if err != nil {
+		h.m.met.errors.WithLabelValues(h.bucket).Inc()
+		h.m.log.Warn("mirror: store version headers", "bucket", h.bucket, "versions", len(batch), "from", batch[0].job.key, "err", err)
+		return
+	}
+	n := 0
+	for _, ok := range stored {
+		if ok {
+			n++
+		}
+	}
+	h.m.met.changes.WithLabelValues(h.bucket, KindMetadata).Add(float64(n))
 }
 
 // gone reports a version that no longer exists (or is a delete marker,

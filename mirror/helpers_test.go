@@ -22,35 +22,43 @@ type countingStore struct {
 	mu          sync.Mutex
 	setCalls    int
 	setChanged  int
+	batches     int // calls of SetKeysVersions
+	maxBatch    int // keys of the largest
 	completes   int
 	statePuts   int
 	failSetKeys func(key string) error
 }
 
-func (s *countingStore) SetKeyVersions(bucket, key string, vs []index.Version, listedAt time.Time) (bool, error) {
+func (s *countingStore) SetKeysVersions(bucket string, keys []index.KeyListing) ([]bool, error) {
 	s.mu.Lock()
 	fail := s.failSetKeys
 	s.mu.Unlock()
 	if fail != nil {
-		if err := fail(key); err != nil {
-			return false, err
+		for _, k := range keys {
+			if err := fail(k.Key); err != nil {
+				return nil, err
+			}
 		}
 	}
-	changed, err := s.DB.SetKeyVersions(bucket, key, vs, listedAt)
+	changed, err := s.DB.SetKeysVersions(bucket, keys)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.setCalls++
-	if changed {
-		s.setChanged++
+	s.setCalls += len(keys)
+	s.batches++
+	s.maxBatch = max(s.maxBatch, len(keys))
+	for _, c := range changed {
+		if c {
+			s.setChanged++
+		}
 	}
 	return changed, err
 }
 
-func (s *countingStore) CompleteMetadata(bucket, key, versionID string, meta map[string]string) error {
+func (s *countingStore) StoreMetadata(bucket string, reads []index.MetadataRead) ([]bool, error) {
 	s.mu.Lock()
-	s.completes++
+	s.completes += len(reads)
 	s.mu.Unlock()
-	return s.DB.CompleteMetadata(bucket, key, versionID, meta)
+	return s.DB.StoreMetadata(bucket, reads)
 }
 
 func (s *countingStore) PutIngestState(bucket string, st index.IngestState) error {

@@ -66,8 +66,8 @@ func (o Options) withDefaults() Options {
 type store interface {
 	GetBucket(name string) (index.Bucket, error)
 	ListBuckets() ([]index.Bucket, error)
-	SetKeyVersions(bucket, key string, versions []index.Version, listedAt time.Time) (bool, error)
-	CompleteMetadata(bucket, key, versionID string, meta map[string]string) error
+	SetKeysVersions(bucket string, keys []index.KeyListing) ([]bool, error)
+	StoreMetadata(bucket string, reads []index.MetadataRead) ([]bool, error)
 	ScanKeys(bucket, after, through string, fn func(key string, versions []index.Version) error) error
 	GetIngestState(bucket string) (index.IngestState, error)
 	PutIngestState(bucket string, s index.IngestState) error

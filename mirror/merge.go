@@ -22,6 +22,27 @@ type indexKey struct {
 	versions []index.Version
 }
 
+// batchSize bounds the versions (and removed keys) a merge gathers before
+// it writes them: a listing page is written in one transaction, and a range
+// holding many keys the backend lost in a few, never in one that grows with
+// the bucket.
+const batchSize = 1000
+
+// batch is a merge's index writes not yet made, and the reads of version
+// headers that wait for them: a header read is queued only once the version
+// it completes is in the index.
+type batch struct {
+	keys  []index.KeyListing
+	kinds []kindCounts
+	heads []headJob
+	size  int
+}
+
+func (b *batch) reset() {
+	clear(b.keys) // let the versions written go
+	b.keys, b.kinds, b.heads, b.size = b.keys[:0], b.kinds[:0], b.heads[:0], 0
+}
+
 // merge brings the index's keys in (after, through] (through "" means to
 // the end) to the backend's groups, which are every backend key of that
 // range, ascending. Index keys of the range missing from groups are gone
@@ -61,7 +82,7 @@ func (p *pass) merge(after, through string, groups []keyGroup, rangeAt time.Time
 			return err
 		}
 	}
-	return nil
+	return p.flush()
 }
 
 // scanIndex reads up to scanChunk index keys in (after, through]; more
@@ -88,16 +109,6 @@ func (p *pass) scanIndex(after, through string) (chunk []indexKey, more bool, er
 func (p *pass) applyKey(g keyGroup, have []index.Version) error {
 	want := toVersions(g)
 	d := diffKey(want, have, g.listedAt)
-	if d.same && !p.ps.force {
-		return p.readHeaders(g, want, d.head)
-	}
-	changed, err := p.m.db.SetKeyVersions(p.bucket, g.key, want, g.listedAt)
-	if err != nil {
-		return fmt.Errorf("set versions of %s/%s: %w", p.bucket, g.key, err)
-	}
-	if changed {
-		p.count(d.kinds)
-	}
 	if p.ps.force {
 		d.head = d.head[:0]
 		for i := range want {
@@ -106,7 +117,21 @@ func (p *pass) applyKey(g keyGroup, have []index.Version) error {
 			}
 		}
 	}
-	return p.readHeaders(g, want, d.head)
+	b := &p.batch
+	for _, i := range d.head {
+		b.heads = append(b.heads, headJob{key: g.key, bkey: g.bkey, versionID: want[i].VersionID, etag: want[i].ETag})
+	}
+	if d.same && !p.ps.force {
+		b.size += len(d.head)
+	} else {
+		b.keys = append(b.keys, index.KeyListing{Key: g.key, Versions: want, ListedAt: g.listedAt})
+		b.kinds = append(b.kinds, d.kinds)
+		b.size += max(len(want), 1)
+	}
+	if b.size >= batchSize {
+		return p.flush()
+	}
+	return nil
 }
 
 // removeKey removes a key the backend no longer has, unless every version
@@ -122,26 +147,39 @@ func (p *pass) removeKey(ik indexKey, listedAt time.Time) error {
 	if removed == 0 {
 		return nil
 	}
-	changed, err := p.m.db.SetKeyVersions(p.bucket, ik.key, nil, listedAt)
-	if err != nil {
-		return fmt.Errorf("remove %s/%s: %w", p.bucket, ik.key, err)
-	}
-	if !changed {
-		return nil
-	}
 	var kinds kindCounts
 	if removed == len(ik.versions) {
 		kinds.add(KindKeyRemoved, 1)
 	} else {
 		kinds.add(KindVersionRemoved, removed)
 	}
-	p.count(kinds)
+	b := &p.batch
+	b.keys = append(b.keys, index.KeyListing{Key: ik.key, ListedAt: listedAt})
+	b.kinds = append(b.kinds, kinds)
+	b.size++
+	if b.size >= batchSize {
+		return p.flush()
+	}
 	return nil
 }
 
-func (p *pass) readHeaders(g keyGroup, want []index.Version, head []int) error {
-	for _, i := range head {
-		j := headJob{key: g.key, bkey: g.bkey, versionID: want[i].VersionID, etag: want[i].ETag}
+// flush writes the batch, counts the keys it changed, then queues its
+// header reads.
+func (p *pass) flush() error {
+	b := &p.batch
+	defer b.reset()
+	if len(b.keys) > 0 {
+		changed, err := p.m.db.SetKeysVersions(p.bucket, b.keys)
+		if err != nil {
+			return fmt.Errorf("apply the listing to the index: %w", err)
+		}
+		for i, c := range changed {
+			if c {
+				p.count(b.kinds[i])
+			}
+		}
+	}
+	for _, j := range b.heads {
 		if err := p.heads.add(j); err != nil {
 			return err
 		}
@@ -236,6 +274,18 @@ func diffKey(want, have []index.Version, listedAt time.Time) keyDiff {
 		return d
 	}
 	var d keyDiff
+	if len(have) == 0 {
+		// A key new to the index, every key of an initial sync.
+		for i := range want {
+			if want[i].IsDeleteMarker {
+				d.kinds.add(KindDeleteMarker, 1)
+			} else {
+				d.kinds.add(KindNewVersion, 1)
+				d.head = append(d.head, i)
+			}
+		}
+		return d
+	}
 	byID := make(map[string]*index.Version, len(have))
 	for i := range have {
 		byID[have[i].VersionID] = &have[i]

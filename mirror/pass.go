@@ -56,6 +56,7 @@ type pass struct {
 	ps     *passState
 	hooks  hooks
 	heads  *headPool
+	batch  batch // index writes of the range being merged
 
 	after   string    // gateway key of the last key applied
 	lastKey string    // last backend key seen, to check the listing's order
@@ -80,13 +81,13 @@ func (m *Manager) runPass(ctx context.Context, bucket string, ps *passState, h h
 	}()
 	p := &pass{
 		m: m, bucket: bucket, target: t, ps: ps, hooks: h,
-		heads:   newHeadPool(ctx, m, bucket, t, ps.force),
+		heads:   newHeadPool(ctx, m, bucket, t, ps.force, ps.initial),
 		after:   strings.TrimPrefix(ps.cursor, t.Prefix),
 		lastKey: ps.cursor,
 	}
 	err = p.consume(ctx, pages)
 	if err == nil {
-		err = p.heads.finish(ctx)
+		err = p.heads.finish(ctx, p.hooks.stop)
 	}
 	p.heads.close()
 	cancel()
