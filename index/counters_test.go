@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -13,42 +14,89 @@ import (
 	badger "github.com/dgraph-io/badger/v4"
 )
 
+// abandon leaves d as a killed ringside would for the counters: Badger's
+// files are closed, so the directory can be opened again, but ringside
+// stores no counters, and the ones it took at open are gone. Copying a live
+// directory instead would race Badger's flushes and compactions.
+func abandon(t *testing.T, d *DB, dir string) string {
+	t.Helper()
+	if d.stopGC != nil {
+		close(d.stopGC)
+		<-d.gcDone
+		d.stopGC = nil
+	}
+	close(d.stopCount)
+	if d.countDone != nil {
+		<-d.countDone
+	}
+	d.closeOnce.Do(func() { d.closeErr = d.db.Close() })
+	if d.closeErr != nil {
+		t.Fatal(d.closeErr)
+	}
+	return dir
+}
+
 // crashImage copies an open index's files as a process killed at this
 // moment would leave them: what Badger wrote through its mmapped logs is
 // in the page cache, and so in the copy, but nothing was flushed or closed.
 func crashImage(t *testing.T, dir string) string {
 	t.Helper()
-	out := t.TempDir()
+	// Badger's background flushes and compactions delete files while we
+	// copy; a killed process would have left a consistent set, so a copy
+	// that lost a file is thrown away and taken again.
+	for range 20 {
+		out := t.TempDir()
+		err := copyDir(dir, out)
+		if err == nil {
+			return out
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	t.Fatalf("could not copy %s: its files kept changing", dir)
+	return ""
+}
+
+// copyDir copies the files of dir, but Badger's lock file, into out. The
+// manifest goes first: Badger lists a table in it only once the table is
+// whole, so every table the copied manifest names is whole on disk, and
+// tables written after it are unknown to it and dropped on open, as after
+// a crash.
+func copyDir(dir, out string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
+	sort.SliceStable(entries, func(i, j int) bool {
+		return entries[i].Name() == "MANIFEST" && entries[j].Name() != "MANIFEST"
+	})
 	for _, e := range entries {
 		if e.IsDir() || e.Name() == "LOCK" {
 			continue
 		}
-		copyFile(t, filepath.Join(dir, e.Name()), filepath.Join(out, e.Name()))
+		if err := copyFile(filepath.Join(dir, e.Name()), filepath.Join(out, e.Name())); err != nil {
+			return err
+		}
 	}
-	return out
+	return nil
 }
 
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
+func copyFile(from, to string) error {
 	src, err := os.Open(from)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer src.Close()
 	dst, err := os.Create(to)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
+		dst.Close()
+		return err
 	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
+	return dst.Close()
 }
 
 func openDir(t *testing.T, dir string) *DB {
@@ -95,15 +143,12 @@ func TestStatsAcrossOpens(t *testing.T) {
 			}
 			return dir
 		}, false},
-		{"killed", func(t *testing.T, d *DB, dir string) string {
-			return crashImage(t, dir)
-		}, true},
+		{"killed", abandon, true},
 		{"killed after a clean close and reopen", func(t *testing.T, d *DB, dir string) string {
 			if err := d.Close(); err != nil {
 				t.Fatal(err)
 			}
-			openDir(t, dir)
-			return crashImage(t, dir)
+			return abandon(t, openDir(t, dir), dir)
 		}, true},
 	}
 	for _, tt := range tests {
@@ -168,7 +213,7 @@ func TestRecountWithConcurrentWrites(t *testing.T) {
 	dir := t.TempDir()
 	d := openDir(t, dir)
 	bulkLoad(t, d, "b", n)
-	d = openDir(t, crashImage(t, dir))
+	d = openDir(t, abandon(t, d, dir))
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	for w := range 4 {
@@ -220,15 +265,22 @@ func TestCloseDuringRecount(t *testing.T) {
 	dir := t.TempDir()
 	d := openDir(t, dir)
 	bulkLoad(t, d, "b", 50000)
-	image := crashImage(t, dir)
-	d = openDir(t, image)
+	d = openDir(t, abandon(t, d, dir))
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, found := storedCountsIn(t, openDir(t, crashImage(t, image))); found && !d.counts.isReady() {
+	bdb, err := badger.Open(options(dir, Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, found := storedCountsIn(t, &DB{db: bdb})
+	if err := bdb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if found && !d.counts.isReady() {
 		t.Error("Close stored counters it had not finished counting")
 	}
-	d = openDir(t, image)
+	d = openDir(t, dir)
 	<-d.counts.ready
 	checkStats(t, d, Stats{Objects: 50000, Versions: 50000})
 }

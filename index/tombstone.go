@@ -25,34 +25,6 @@ func putTombstone(txn *badger.Txn, bucket, key, versionID string, removedAt time
 	return txn.SetEntry(badger.NewEntry(k, v).WithTTL(tombstoneTTL))
 }
 
-// removedSince returns the versions of key removed through the gateway
-// after t.
-func removedSince(txn *badger.Txn, bucket, key string, t time.Time) (map[string]bool, error) {
-	prefix := tombstonePrefix(bucket, key)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
-	defer it.Close()
-	var out map[string]bool
-	for it.Rewind(); it.Valid(); it.Next() {
-		item := it.Item()
-		var at int64
-		if err := item.Value(func(v []byte) error {
-			if len(v) == 8 {
-				at = int64(binary.BigEndian.Uint64(v))
-			}
-			return nil
-		}); err != nil {
-			return nil, err
-		}
-		if time.Unix(0, at).After(t) {
-			if out == nil {
-				out = map[string]bool{}
-			}
-			out[string(item.Key()[len(prefix):])] = true
-		}
-	}
-	return out, nil
-}
-
 // withoutRemoved drops from listed the versions in removed.
 func withoutRemoved(listed []Version, removed map[string]bool) []Version {
 	if len(removed) == 0 {
