@@ -22,6 +22,9 @@
 //	C                                → entry counters of a cleanly closed
 //	                                   index (taken back and deleted at open)
 //
+// Version values are binary records (record.go) whose first byte names
+// their format; JSON values of earlier releases are still decoded.
+//
 // Every call that changes a key's versions is one Badger transaction that
 // reads the key's O entry, so concurrent changes to one key conflict and are
 // retried rather than lost.
