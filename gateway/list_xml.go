@@ -96,6 +96,15 @@ func appendElem(b []byte, name, text string) []byte {
 	return append(append(append(b, "</"...), name...), '>')
 }
 
+// appendElemIf appends the element only when text is not empty: S3 leaves
+// out the optional markers and filters a request did not give.
+func appendElemIf(b []byte, name, text string) []byte {
+	if text == "" {
+		return b
+	}
+	return appendElem(b, name, text)
+}
+
 func appendIntElem(b []byte, name string, n int64) []byte {
 	b = append(append(append(b, '<'), name...), '>')
 	b = strconv.AppendInt(b, n, 10)
@@ -311,9 +320,7 @@ func (l *objectListing) finish(d *listDoc, end index.ListResult) {
 	d.head = b
 
 	b = d.tail
-	if l.encodingType != "" {
-		b = appendElem(b, "EncodingType", l.encodingType)
-	}
+	b = appendElemIf(b, "EncodingType", l.encodingType)
 	if !l.v2 {
 		b = appendKeyElem(b, "Marker", l.marker, l.urlEncoding)
 		// S3 returns NextMarker only to a listing with a delimiter.
@@ -395,28 +402,16 @@ func (l *versionListing) finish(d *listDoc, end index.VersionListResult) {
 	b := append(d.head, xmlHeader...)
 	b = append(b, `<ListBucketVersionsResult xmlns="`+s3Namespace+`">`...)
 	b = appendElem(b, "Name", l.bucket)
-	if l.delimiter != "" {
-		b = appendElem(b, "Delimiter", l.delimiter)
-	}
-	if l.prefix != "" {
-		b = appendElem(b, "Prefix", l.prefix)
-	}
+	b = appendElemIf(b, "Delimiter", l.delimiter)
+	b = appendElemIf(b, "Prefix", l.prefix)
 	d.head = b
 
 	b = appendBoolElem(d.mid, "IsTruncated", end.IsTruncated)
 	b = appendIntElem(b, "MaxKeys", l.maxKeys)
-	if l.keyMarker != "" {
-		b = appendElem(b, "KeyMarker", l.keyMarker)
-	}
-	if end.NextKeyMarker != "" {
-		b = appendElem(b, "NextKeyMarker", end.NextKeyMarker)
-	}
-	if l.versionIDMarker != "" {
-		b = appendElem(b, "VersionIdMarker", l.versionIDMarker)
-	}
-	if end.NextVersionIDMarker != "" {
-		b = appendElem(b, "NextVersionIdMarker", end.NextVersionIDMarker)
-	}
+	b = appendElemIf(b, "KeyMarker", l.keyMarker)
+	b = appendElemIf(b, "NextKeyMarker", end.NextKeyMarker)
+	b = appendElemIf(b, "VersionIdMarker", l.versionIDMarker)
+	b = appendElemIf(b, "NextVersionIdMarker", end.NextVersionIDMarker)
 	d.mid = b
 
 	d.tail = append(d.tail, "</ListBucketVersionsResult>"...)
