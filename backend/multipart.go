@@ -111,6 +111,79 @@ func (c *Client) AbortMultipartUpload(ctx context.Context, key, uploadID string)
 	return nil
 }
 
+// ListMultipartUploads lists one page of the uploads in progress. The
+// backend is the only holder of this list: an upload begun by any client
+// of the bucket, through the gateway or not, is in it until it is
+// completed or aborted.
+func (c *Client) ListMultipartUploads(ctx context.Context, in UploadListing) (UploadPage, error) {
+	q := &s3.ListMultipartUploadsInput{
+		Bucket:         aws.String(c.bucket),
+		Prefix:         optional(in.Prefix),
+		Delimiter:      optional(in.Delimiter),
+		KeyMarker:      optional(in.KeyMarker),
+		UploadIdMarker: optional(in.UploadIDMarker),
+	}
+	if in.MaxUploads > 0 {
+		q.MaxUploads = aws.Int32(int32(in.MaxUploads))
+	}
+	out, err := c.s3.ListMultipartUploads(ctx, q)
+	if err != nil {
+		return UploadPage{}, c.fail("ListMultipartUploads", "", "", err)
+	}
+	page := UploadPage{
+		IsTruncated:        aws.ToBool(out.IsTruncated),
+		NextKeyMarker:      aws.ToString(out.NextKeyMarker),
+		NextUploadIDMarker: aws.ToString(out.NextUploadIdMarker),
+	}
+	for _, u := range out.Uploads {
+		page.Uploads = append(page.Uploads, Upload{
+			Key:          aws.ToString(u.Key),
+			UploadID:     aws.ToString(u.UploadId),
+			Initiated:    aws.ToTime(u.Initiated),
+			StorageClass: string(u.StorageClass),
+		})
+	}
+	for _, p := range out.CommonPrefixes {
+		page.CommonPrefixes = append(page.CommonPrefixes, aws.ToString(p.Prefix))
+	}
+	return page, nil
+}
+
+// ListParts lists one page of the parts stored for an upload, those
+// numbered above marker; maxParts 0 asks for the server's default.
+func (c *Client) ListParts(ctx context.Context, key, uploadID string, marker, maxParts int) (PartPage, error) {
+	q := &s3.ListPartsInput{
+		Bucket:   aws.String(c.bucket),
+		Key:      aws.String(key),
+		UploadId: aws.String(uploadID),
+	}
+	if marker > 0 {
+		q.PartNumberMarker = aws.String(strconv.Itoa(marker))
+	}
+	if maxParts > 0 {
+		q.MaxParts = aws.Int32(int32(maxParts))
+	}
+	out, err := c.s3.ListParts(ctx, q)
+	if err != nil {
+		return PartPage{}, c.fail("ListParts", key, "", err)
+	}
+	page := PartPage{IsTruncated: aws.ToBool(out.IsTruncated), StorageClass: string(out.StorageClass)}
+	if next := aws.ToString(out.NextPartNumberMarker); next != "" {
+		if page.NextPartNumberMarker, err = strconv.Atoi(next); err != nil {
+			return PartPage{}, fmt.Errorf("ListParts %s: the next part number marker %q is no number", c.describe(key), next)
+		}
+	}
+	for _, p := range out.Parts {
+		page.Parts = append(page.Parts, StoredPart{
+			Number:       int(aws.ToInt32(p.PartNumber)),
+			ETag:         aws.ToString(p.ETag),
+			Size:         aws.ToInt64(p.Size),
+			LastModified: aws.ToTime(p.LastModified),
+		})
+	}
+	return page, nil
+}
+
 // rawHeader is the header of the answer an SDK call read, if it kept it.
 func rawHeader(md middleware.Metadata) http.Header {
 	if raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok {

@@ -138,6 +138,79 @@ func TestAbortMultipartUpload(t *testing.T) {
 	wantCode(t, err, "NoSuchKey", 404)
 }
 
+func TestListUploadsAndParts(t *testing.T) {
+	c := newTestClient(t)
+	ctx := ctxT(t)
+	ids := map[string]string{}
+	for _, key := range []string{"p/a", "p/b", "p/q/c", "other"} {
+		id, err := c.CreateMultipartUpload(ctx, key, nil, PutOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[key] = id
+	}
+	keysOf := func(p UploadPage) []string {
+		var keys []string
+		for _, u := range p.Uploads {
+			keys = append(keys, u.Key)
+			if u.UploadID != ids[u.Key] || u.Initiated.IsZero() {
+				t.Errorf("upload %+v, want ID %s and a time", u, ids[u.Key])
+			}
+		}
+		return keys
+	}
+	tests := []struct {
+		name         string
+		in           UploadListing
+		wantKeys     []string
+		wantPrefixes []string
+		wantNext     string
+	}{
+		{"all", UploadListing{}, []string{"other", "p/a", "p/b", "p/q/c"}, nil, ""},
+		{"prefix and delimiter", UploadListing{Prefix: "p/", Delimiter: "/"}, []string{"p/a", "p/b"}, []string{"p/q/"}, ""},
+		{"key marker", UploadListing{Prefix: "p/", KeyMarker: "p/a"}, []string{"p/b", "p/q/c"}, nil, ""},
+		{"one of several", UploadListing{Prefix: "p/", MaxUploads: 1}, []string{"p/a"}, nil, "p/a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page, err := c.ListMultipartUploads(ctx, tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := keysOf(page); !slices.Equal(got, tt.wantKeys) || !slices.Equal(page.CommonPrefixes, tt.wantPrefixes) {
+				t.Errorf("keys %q prefixes %q, want %q and %q", got, page.CommonPrefixes, tt.wantKeys, tt.wantPrefixes)
+			}
+			if page.IsTruncated != (tt.wantNext != "") || page.NextKeyMarker != tt.wantNext {
+				t.Errorf("truncated %v next %q, want next %q", page.IsTruncated, page.NextKeyMarker, tt.wantNext)
+			}
+		})
+	}
+
+	id := ids["p/a"]
+	var etags []string
+	for n := 1; n <= 3; n++ {
+		etag, err := c.UploadPart(ctx, "p/a", id, n, strings.NewReader(strings.Repeat("x", n)), int64(n), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		etags = append(etags, etag)
+	}
+	page, err := c.ListParts(ctx, "p/a", id, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Parts) != 1 || page.Parts[0].Number != 2 || page.Parts[0].ETag != etags[1] || page.Parts[0].Size != 2 ||
+		page.Parts[0].LastModified.IsZero() || !page.IsTruncated || page.NextPartNumberMarker != 2 {
+		t.Errorf("parts after 1, one of them: %+v", page)
+	}
+	page, err = c.ListParts(ctx, "p/a", id, 0, 0)
+	if err != nil || len(page.Parts) != 3 || page.IsTruncated {
+		t.Errorf("all parts: %+v, %v", page, err)
+	}
+	_, err = c.ListParts(ctx, "p/a", "nope", 0, 0)
+	wantCode(t, err, "NoSuchUpload", 404)
+}
+
 func TestFailedBodiesAreNotRetried(t *testing.T) {
 	tests := []struct {
 		name string

@@ -91,5 +91,47 @@ type Part struct {
 	ETag   string
 }
 
+// UploadListing asks for one page of the multipart uploads in progress.
+// Empty fields are not sent.
+type UploadListing struct {
+	Prefix, Delimiter         string
+	KeyMarker, UploadIDMarker string
+	MaxUploads                int // 0 for the server's default
+}
+
+// UploadPage is one page of the multipart uploads in progress, in the
+// server's order: keys ascending and, within a key, oldest first.
+type UploadPage struct {
+	Uploads            []Upload
+	CommonPrefixes     []string
+	IsTruncated        bool
+	NextKeyMarker      string
+	NextUploadIDMarker string
+}
+
+// Upload is a multipart upload in progress.
+type Upload struct {
+	Key          string
+	UploadID     string
+	Initiated    time.Time
+	StorageClass string
+}
+
+// PartPage is one page of the parts stored for an upload in progress.
+type PartPage struct {
+	Parts                []StoredPart
+	IsTruncated          bool
+	NextPartNumberMarker int
+	StorageClass         string
+}
+
+// StoredPart is a part stored for an upload in progress.
+type StoredPart struct {
+	Number       int
+	ETag         string // quoted
+	Size         int64
+	LastModified time.Time
+}
+
 // Tag is an object tag.
 type Tag struct{ Key, Value string }

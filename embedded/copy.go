@@ -196,8 +196,8 @@ func requestMeta(h http.Header) map[string]string {
 var copyRange = regexp.MustCompile(`^bytes=([0-9]+)-([0-9]+)$`)
 
 // uploadPartCopy answers UploadPartCopy from any version of the source. The
-// bytes are handed to gofakes3 as an UploadPart, so that its bookkeeping of
-// the upload stays the only one.
+// bytes are handed to gofakes3 as an UploadPart, so that gofakes3's
+// bookkeeping of the upload and the store's parts stay in step.
 func (f *front) uploadPartCopy(w http.ResponseWriter, r *http.Request, bucket, key string) {
 	_, v, err := f.source(r)
 	if err != nil {

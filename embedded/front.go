@@ -19,7 +19,9 @@ import (
 //     do not report the new VersionId;
 //   - object tagging, which ignores the versionId;
 //   - DeleteObjects, which ignores the VersionIds of the objects;
-//   - versionId=null, which gofakes3 takes for "no version".
+//   - versionId=null, which gofakes3 takes for "no version";
+//   - ListMultipartUploads and ListParts, from the store's uploads
+//     (multipart.go).
 //
 // gofakes3 itself runs without keys: the front end has checked the
 // signature by then, and may rewrite a request, which would break it.
@@ -43,9 +45,13 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if key == "" {
 		_, versions := q["versions"]
 		_, multiDelete := q["delete"]
+		_, uploads := q["uploads"]
 		switch {
 		case bucket != "" && versions && r.Method == http.MethodGet:
 			f.listVersions(w, r, bucket, q)
+			return
+		case bucket != "" && uploads && r.Method == http.MethodGet:
+			f.listUploads(w, r, bucket, q)
 			return
 		case bucket != "" && multiDelete && r.Method == http.MethodPost:
 			f.deleteObjects(w, r, bucket)
@@ -65,6 +71,8 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case tagging:
 		f.tagging(w, r, bucket, key, versionID)
+	case r.Method == http.MethodGet && multipart:
+		f.listParts(w, r, bucket, key, q)
 	case r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "" && multipart:
 		f.uploadPartCopy(w, r, bucket, key)
 	case r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "":

@@ -27,10 +27,11 @@ const nullVersion = "null"
 // to this, which no generated VersionId can equal.
 const nullAlias = "null.version"
 
-// store is a versioned in-memory object store, the gofakes3 Backend and
-// VersionedBackend of the server. It replaces gofakes3's s3mem, whose
-// version handling lists versions oldest first, gives no paging markers and
-// panics once the latest version of a key is deleted by VersionId.
+// store is a versioned in-memory object store, the gofakes3 Backend,
+// VersionedBackend and MultipartBackend of the server. It replaces
+// gofakes3's s3mem, whose version handling lists versions oldest first,
+// gives no paging markers and panics once the latest version of a key is
+// deleted by VersionId.
 //
 // Versions are immutable once stored: a change (such as new tags) replaces
 // the version in its key's history, so readers never need the lock for a
@@ -47,6 +48,7 @@ type bucket struct {
 	versioning gofakes3.VersioningStatus
 	keys       []string              // sorted: keys with at least one version
 	history    map[string][]*version // per key, newest first
+	uploads    map[string]*upload    // multipart uploads in progress, by upload ID
 }
 
 type version struct {
@@ -239,7 +241,7 @@ func (s *store) CreateBucket(ctx context.Context, name string) error {
 	if s.buckets[name] != nil {
 		return gofakes3.ResourceError(gofakes3.ErrBucketAlreadyExists, name)
 	}
-	s.buckets[name] = &bucket{created: s.now(), history: map[string][]*version{}}
+	s.buckets[name] = &bucket{created: s.now(), history: map[string][]*version{}, uploads: map[string]*upload{}}
 	return nil
 }
 
@@ -325,19 +327,28 @@ func (s *store) put(ctx context.Context, bucketName, key string, meta map[string
 	if err != nil {
 		return nil, "", err
 	}
+	if err := s.addChecked(ctx, b, v); err != nil {
+		return nil, "", err
+	}
+	return v, b.reportedID(v), nil
+}
+
+// addChecked stores v as add does, once the write conditions of the
+// request with ctx hold; the caller holds the lock.
+func (s *store) addChecked(ctx context.Context, b *bucket, v *version) error {
 	if gofakes3.HasWriteConditions(ctx) {
-		cur, _ := b.find(key, "")
+		cur, _ := b.find(v.key, "")
 		exists := cur != nil && !cur.deleteMarker
 		etag := ""
 		if exists {
 			etag = cur.etag()
 		}
 		if err := gofakes3.CheckWriteConditions(ctx, exists, etag); err != nil {
-			return nil, "", err
+			return err
 		}
 	}
 	s.add(b, v)
-	return v, b.reportedID(v), nil
+	return nil
 }
 
 // defaultContentType is S3's type for an object written without one.

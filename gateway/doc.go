@@ -7,7 +7,9 @@
 // A request passes metrics, then authentication, then ringside's own
 // handlers (front.go), which answer what gofakes3 v0.0.12 gets wrong for a
 // gateway (reads with exact ETags and versions, copies, multi-deletes,
-// CreateBucket with its location constraint, unsupported subresources), and
-// hand the rest to gofakes3 over an implementation of its Backend
-// interfaces (s3backend.go and the files it names).
+// CreateBucket with its location constraint, unsupported subresources, and
+// every multipart upload operation, passed through to the backend, which
+// alone holds the uploads in progress), and hand the rest to gofakes3 over
+// an implementation of its Backend interfaces (objects.go and the files it
+// names).
 package gateway

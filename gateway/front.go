@@ -18,8 +18,6 @@ type request struct {
 	// so that gofakes3 routes the request as a plain object request.
 	version    string
 	hasVersion bool
-	// copySource is the source of an UploadPartCopy, with its version.
-	copySource *objectRef
 	// contentMD5 is passed on to the backend to check.
 	contentMD5 string
 	// errStatus is the real HTTP status of an error handed to gofakes3
@@ -65,10 +63,6 @@ func (g *Gateway) front(router http.Handler) http.Handler {
 		bucket, key := splitPath(r.URL.Path)
 		h, err := g.route(r, req, bucket, key)
 		if err == nil && h == nil {
-			if isListUploads(r, queryOf(r), key) {
-				listUploads(router, w, r, bucket)
-				return
-			}
 			router.ServeHTTP(w, r)
 			return
 		}
@@ -140,17 +134,20 @@ func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (hand
 	case r.Method == http.MethodGet && q.Has("attributes") && onlyParams(q, isParam("attributes")):
 		return g.serveAttributes, nil
 	}
-	if r.Method == http.MethodPut && q.Has("uploadId") && copySource != "" {
-		if err := g.takeCopySource(r, req, copySource); err != nil {
-			return nil, err
-		}
-	}
-	return nil, g.checkWrite(r, req, bucket, key, q)
+	// Multipart uploads are ringside's whatever the method; routeUpload
+	// leaves any other request to gofakes3.
+	return g.routeUpload(r, q), g.checkWrite(r, req, bucket, key, q)
 }
 
 // routeBucket picks the handler of a bucket request.
 func (g *Gateway) routeBucket(r *http.Request, q url.Values) (handlerFunc, error) {
 	switch {
+	case isUploadRequest(q):
+		// An upload needs a key: a bucket only lists them.
+		if r.Method == http.MethodGet && !q.Has("uploadId") {
+			return g.serveListUploads, nil
+		}
+		return refuseMethod, nil
 	case r.Method == http.MethodPut && onlyParams(q, nil):
 		return g.serveCreateBucket, nil
 	case r.Method == http.MethodGet && isListing(q):
@@ -208,37 +205,4 @@ func isReadParam(k string) bool {
 
 func isParam(name string) func(string) bool {
 	return func(k string) bool { return k == name }
-}
-
-// takeCopySource passes the source of an UploadPartCopy, with its
-// version, to the backend methods gofakes3 reads it with, and checks the
-// x-amz-copy-source-if-* conditions itself: gofakes3 ignores the version
-// and compares a hex ETag.
-func (g *Gateway) takeCopySource(r *http.Request, req *request, copySource string) error {
-	src, err := parseCopySource(copySource)
-	if err != nil {
-		return err
-	}
-	t, err := g.target(src.bucket)
-	if err != nil {
-		return err
-	}
-	v, err := g.find(r.Context(), t, src.key, src.version, src.version != "")
-	if err == nil && v.IsDeleteMarker {
-		err = noSuchKey()
-	}
-	if err != nil {
-		return err
-	}
-	if err := checkConditions(r.Header, copySourceConditions, v, errPrecondition); err != nil {
-		return err
-	}
-	r.Header = r.Header.Clone()
-	for _, h := range []string{copySourceConditions.ifMatch, copySourceConditions.ifNoneMatch,
-		copySourceConditions.ifModifiedSince, copySourceConditions.ifUnmodifiedSince} {
-		r.Header.Del(h)
-	}
-	src.version = v.VersionID
-	req.copySource = &src
-	return nil
 }

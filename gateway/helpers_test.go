@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ringside/ringside/embedded"
 	"github.com/ringside/ringside/index"
@@ -37,38 +38,74 @@ type s3Env struct {
 	t       *testing.T
 	g       *Gateway
 	db      *index.DB
+	dir     string               // the index's directory; "" when it is in memory
+	reg     *prometheus.Registry // the gateway's metrics
+	srv     *httptest.Server
 	backend *embedded.Server
 	url     string
 	s3      *s3.Client // through the gateway
 	direct  *s3.Client // straight to the backend
 }
 
-func newS3Env(t *testing.T) *s3Env {
+func newS3Env(t *testing.T) *s3Env { return newS3EnvIn(t, "") }
+
+// newS3EnvIn is newS3Env with the index in dir ("" for memory); an index
+// in a directory lets the gateway be restarted over it.
+func newS3EnvIn(t *testing.T, dir string) *s3Env {
 	t.Helper()
 	be, err := embedded.Start("127.0.0.1:0", backendAccess, backendSecret, "ring", "shared")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { be.Close() })
-	db, err := index.OpenInMemory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	g, err := New(Config{DB: db, Credentials: map[string]string{clientAccess: clientSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Close() })
-	srv := httptest.NewServer(g.Handler())
-	t.Cleanup(srv.Close)
-	e := &s3Env{t: t, g: g, db: db, backend: be, url: srv.URL,
-		s3:     newS3Client(srv.URL, clientAccess, clientSecret),
-		direct: newS3Client(be.URL(), backendAccess, backendSecret),
-	}
+	e := &s3Env{t: t, dir: dir, backend: be, direct: newS3Client(be.URL(), backendAccess, backendSecret)}
+	e.start()
+	t.Cleanup(e.stop)
 	e.addLocation("ring", "ring", true)
 	e.addLocation("shared", "shared", false)
 	return e
+}
+
+// start opens the index and serves a new gateway over it.
+func (e *s3Env) start() {
+	e.t.Helper()
+	var err error
+	if e.dir == "" {
+		e.db, err = index.OpenInMemory()
+	} else {
+		e.db, err = index.Open(e.dir)
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.reg = prometheus.NewRegistry()
+	e.g, err = New(Config{DB: e.db, Credentials: map[string]string{clientAccess: clientSecret}, Registerer: e.reg})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(e.g.Handler())
+	e.url = e.srv.URL
+	e.s3 = newS3Client(e.srv.URL, clientAccess, clientSecret)
+}
+
+// stop stops the gateway and closes its index.
+func (e *s3Env) stop() {
+	e.srv.Close()
+	e.g.Close()
+	if err := e.db.Close(); err != nil {
+		e.t.Errorf("close the index: %v", err)
+	}
+}
+
+// restart stops the gateway and starts a new one over the same index and
+// backend, as a restart of the process would.
+func (e *s3Env) restart() {
+	e.t.Helper()
+	if e.dir == "" {
+		e.t.Fatal("restart: the index is in memory")
+	}
+	e.stop()
+	e.start()
 }
 
 func newS3Client(endpoint, access, secret string) *s3.Client {

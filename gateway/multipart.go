@@ -2,8 +2,13 @@ package gateway
 
 import (
 	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/rclone/gofakes3"
 
@@ -11,82 +16,289 @@ import (
 	"github.com/ringside/ringside/index"
 )
 
-// Multipart uploads pass straight through to the backend's own: each part
-// is streamed, and only the completed object is indexed. gofakes3 keeps
-// the list of uploads in progress in memory, so an upload begun before a
-// restart of the gateway cannot be continued after it.
+// Multipart uploads pass straight through to the backend's own, and the
+// backend alone holds their state: the uploads in progress, their parts
+// and their metadata. The gateway keeps nothing between requests, so an
+// upload begun before a restart, or by another client of the backend
+// bucket, is listed, continued and completed like any other. Each part is
+// streamed; only the completed object is indexed.
+//
+// Every request naming uploads or uploadId is answered here (this file,
+// multipart_copy.go and uploads.go) and none reaches gofakes3, whose
+// uploader would keep the upload in process memory.
 
-// CreateMultipartUpload starts an upload on the backend.
-func (b *s3Backend) CreateMultipartUpload(ctx context.Context, bucket, key string, meta map[string]string) (gofakes3.UploadID, error) {
-	t, err := b.g.target(bucket)
-	if err != nil {
-		return "", b.g.forRouter(ctx, err)
+var (
+	errMalformedXML = s3Err("MalformedXML", http.StatusBadRequest,
+		"The XML you provided was not well-formed or did not validate against our published schema.")
+	errNoSuchUpload = s3Err("NoSuchUpload", http.StatusNotFound,
+		"The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
+	errMethodNotAllowed = s3Err("MethodNotAllowed", http.StatusMethodNotAllowed,
+		"The specified method is not allowed against this resource.")
+)
+
+// isUploadRequest reports whether q names a multipart upload operation.
+// One that also names a subresource gofakes3 refuses is left to it, which
+// routes the subresource first.
+func isUploadRequest(q url.Values) bool {
+	return (q.Has("uploads") || q.Has("uploadId")) && unsupportedSubresource(q) == ""
+}
+
+// routeUpload picks the handler of a multipart upload request on an
+// object, as gofakes3 routes them (uploadId before uploads); nil if r is
+// none.
+func (g *Gateway) routeUpload(r *http.Request, q url.Values) handlerFunc {
+	if !isUploadRequest(q) {
+		return nil
 	}
-	id, err := t.client.CreateMultipartUpload(ctx, t.key(key), uploadMetadata(meta), backend.PutOptions{
-		Tagging: putOptionsTagging(meta),
+	switch {
+	case q.Has("uploadId"):
+		switch r.Method {
+		case http.MethodGet:
+			return g.serveListParts
+		case http.MethodPut:
+			if r.Header.Get("X-Amz-Copy-Source") != "" {
+				return g.serveUploadPartCopy
+			}
+			return g.serveUploadPart
+		case http.MethodPost:
+			return g.serveCompleteUpload
+		case http.MethodDelete:
+			return g.serveAbortUpload
+		}
+	case r.Method == http.MethodPost:
+		return g.serveCreateUpload
+	case r.Method == http.MethodGet:
+		return g.serveListUploads
+	}
+	return refuseMethod
+}
+
+// refuseMethod answers a method the resource does not take.
+func refuseMethod(http.ResponseWriter, *http.Request, string, string) error {
+	return errMethodNotAllowed
+}
+
+// uploadIDOf is the uploadId of a request, which names an upload of the
+// backend's.
+func uploadIDOf(q url.Values) (string, error) {
+	id := q.Get("uploadId")
+	if id == "" {
+		return "", errNoSuchUpload
+	}
+	return id, nil
+}
+
+// partNumberOf is the partNumber of an UploadPart or UploadPartCopy.
+func partNumberOf(q url.Values) (int, error) {
+	n, err := strconv.Atoi(q.Get("partNumber"))
+	if err != nil || n < 1 || n > gofakes3.MaxUploadPartNumber {
+		return 0, s3Err("InvalidArgument", http.StatusBadRequest,
+			"Part number must be an integer between 1 and %d, inclusive.", gofakes3.MaxUploadPartNumber)
+	}
+	return n, nil
+}
+
+// serveCreateUpload answers CreateMultipartUpload: the upload is begun on
+// the backend with the object's metadata and tags, which the backend keeps
+// until completion, and its ID is the backend's.
+func (g *Gateway) serveCreateUpload(w http.ResponseWriter, r *http.Request, bucket, key string) error {
+	if len(key) > gofakes3.KeySizeLimit {
+		return s3Err("KeyTooLongError", http.StatusBadRequest, "Your key is too long.")
+	}
+	meta, err := headerMetadata(r.Header)
+	if err != nil {
+		return err
+	}
+	tagging, err := taggingHeader(r.Header.Get("X-Amz-Tagging"))
+	if err != nil {
+		return err
+	}
+	if err := checkEncryption(r.Header); err != nil {
+		return err
+	}
+	t, err := g.target(bucket)
+	if err != nil {
+		return err
+	}
+	id, err := t.client.CreateMultipartUpload(r.Context(), t.key(key), uploadMetadata(meta), backend.PutOptions{Tagging: tagging})
+	if err != nil {
+		return fmt.Errorf("start an upload of %s/%s: %w", bucket, key, err)
+	}
+	writeXML(w, http.StatusOK, initiateResult{Xmlns: s3Namespace, Bucket: bucket, Key: key, UploadID: id})
+	return nil
+}
+
+// serveUploadPart streams one part to the backend. The body is the one
+// the authenticator decoded (aws-chunked) and verifies as it streams
+// (payload hash, Content-MD5, x-amz-checksum-*), as PutObject's is: its
+// last byte is held back until it matches, so a corrupted part never
+// reaches the backend whole.
+func (g *Gateway) serveUploadPart(w http.ResponseWriter, r *http.Request, bucket, key string) error {
+	q := r.URL.Query()
+	id, err := uploadIDOf(q)
+	if err != nil {
+		return err
+	}
+	part, err := partNumberOf(q)
+	if err != nil {
+		return err
+	}
+	if r.ContentLength < 0 {
+		return errMissingContentLength
+	}
+	if err := checkEncryption(r.Header); err != nil {
+		return err
+	}
+	t, err := g.target(bucket)
+	if err != nil {
+		return err
+	}
+	body := &exactReader{r: r.Body, left: r.ContentLength}
+	etag, err := t.client.UploadPart(r.Context(), t.key(key), id, part, body, r.ContentLength, requestOf(r.Context()).contentMD5)
+	if err != nil {
+		return body.cause(fmt.Errorf("upload part %d of %s/%s: %w", part, bucket, key, err))
+	}
+	echoChecksums(w.Header(), r.Header)
+	w.Header().Set("ETag", quoteETag(etag))
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// echoChecksums sets on an upload's answer the x-amz-checksum-<algorithm>
+// headers its body was verified against, as S3 echoes them. A checksum
+// sent in an aws-chunked trailer is echoed by the guarded writer.
+func echoChecksums(out, in http.Header) {
+	for name, values := range in {
+		alg, ok := strings.CutPrefix(name, checksumPrefix)
+		if ok && len(values) > 0 && checksumAlgorithms[strings.ToLower(alg)] != nil {
+			out.Set(name, values[0])
+		}
+	}
+}
+
+// serveCompleteUpload answers CompleteMultipartUpload: the backend
+// assembles the parts, and the object it made is indexed.
+func (g *Gateway) serveCompleteUpload(w http.ResponseWriter, r *http.Request, bucket, key string) error {
+	id, err := uploadIDOf(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	t, err := g.target(bucket)
+	if err != nil {
+		return err
+	}
+	parts, err := readCompleteRequest(r)
+	if err != nil {
+		return err
+	}
+	// If-Match was checked with the other writes' (checkWrite).
+	if err := g.checkIfNoneMatch(r.Context(), t, key, r.Header.Get("If-None-Match")); err != nil {
+		return err
+	}
+	v, err := g.completeUpload(r.Context(), t, key, id, parts)
+	if err != nil {
+		return err
+	}
+	if t.versioned() {
+		w.Header().Set("x-amz-version-id", v.VersionID)
+	}
+	writeXML(w, http.StatusOK, completeResult{
+		Xmlns:    s3Namespace,
+		Location: objectURL(r, bucket, key),
+		Bucket:   bucket,
+		Key:      key,
+		ETag:     quoteETag(v.ETag),
 	})
-	if err != nil {
-		return "", b.g.forRouter(ctx, fmt.Errorf("start an upload of %s/%s: %w", bucket, key, err))
-	}
-	return gofakes3.UploadID(id), nil
+	return nil
 }
 
-// UploadPart streams one part to the backend.
-func (b *s3Backend) UploadPart(ctx context.Context, bucket, key string, id gofakes3.UploadID, part int, size int64, body io.Reader) (string, error) {
-	t, err := b.g.target(bucket)
+// readCompleteRequest reads the part list of a CompleteMultipartUpload and
+// checks it as S3 does before the backend is asked, so that a list S3
+// would refuse changes nothing.
+func readCompleteRequest(r *http.Request) ([]backend.Part, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, gofakes3.MaxXMLBodySize+1))
 	if err != nil {
-		return "", b.g.forRouter(ctx, err)
+		return nil, fmt.Errorf("read the part list: %w", err)
 	}
-	exact := &exactReader{r: body, left: size}
-	etag, err := t.client.UploadPart(ctx, t.key(key), string(id), part, exact, size, requestOf(ctx).contentMD5)
-	if err != nil {
-		return "", b.g.forRouter(ctx, exact.cause(fmt.Errorf("upload part %d of %s/%s: %w", part, bucket, key, err)))
+	if len(body) > gofakes3.MaxXMLBodySize {
+		return nil, s3Err("MaxMessageLengthExceeded", http.StatusBadRequest, "Your request was too big.")
 	}
-	return quoteETag(etag), nil
-}
-
-// CompleteMultipartUpload assembles the upload on the backend and records
-// the object it made. The backend's completion answer carries no size, so
-// the new version's headers are read back from the backend.
-func (b *s3Backend) CompleteMultipartUpload(ctx context.Context, bucket, key string, id gofakes3.UploadID, in *gofakes3.CompleteMultipartUploadRequest) (gofakes3.VersionID, string, error) {
-	t, err := b.g.target(bucket)
-	if err != nil {
-		return "", "", b.g.forRouter(ctx, err)
+	var in completeRequest
+	if err := xml.Unmarshal(body, &in); err != nil || len(in.Parts) == 0 {
+		return nil, errMalformedXML
 	}
 	parts := make([]backend.Part, len(in.Parts))
 	for i, p := range in.Parts {
+		if i > 0 && p.PartNumber <= in.Parts[i-1].PartNumber {
+			return nil, s3Err("InvalidPartOrder", http.StatusBadRequest,
+				"The list of parts was not in ascending order. Parts must be ordered by part number.")
+		}
 		parts[i] = backend.Part{Number: p.PartNumber, ETag: p.ETag}
 	}
-	res, err := t.client.CompleteMultipartUpload(ctx, t.key(key), string(id), parts)
+	return parts, nil
+}
+
+// checkIfNoneMatch refuses a completion whose If-None-Match matches the
+// current object (S3 takes only "*": complete only if there is none).
+func (g *Gateway) checkIfNoneMatch(ctx context.Context, t target, key, list string) error {
+	if list == "" {
+		return nil
+	}
+	v, err := g.find(ctx, t, key, "", false)
+	if isNoSuch(err) || err == nil && v.IsDeleteMarker {
+		return nil
+	}
 	if err != nil {
-		return "", "", b.g.forRouter(ctx, fmt.Errorf("complete the upload of %s/%s: %w", bucket, key, err))
+		return err
+	}
+	if etagMatches(list, v.ETag) {
+		return errPrecondition
+	}
+	return nil
+}
+
+// completeUpload assembles an upload on the backend and records the object
+// it made. The backend's completion answer carries no size, so the new
+// version's headers are read back from the backend.
+func (g *Gateway) completeUpload(ctx context.Context, t target, key, id string, parts []backend.Part) (index.Version, error) {
+	res, err := t.client.CompleteMultipartUpload(ctx, t.key(key), id, parts)
+	if err != nil {
+		return index.Version{}, fmt.Errorf("complete the upload of %s/%s: %w", t.bucket.Name, key, err)
 	}
 	o, err := t.client.HeadObject(ctx, t.key(key), t.pin(index.Version{VersionID: orNull(res.VersionID)}))
 	if err != nil {
-		return "", "", b.g.forRouter(ctx, fmt.Errorf("read back the upload of %s/%s: %w", bucket, key, err))
+		return index.Version{}, fmt.Errorf("read back the upload of %s/%s: %w", t.bucket.Name, key, err)
 	}
 	if res.LastModified.IsZero() {
 		res.LastModified = o.LastModified
 	}
-	v, err := b.g.record(t, key, res, o.Size, keptMetadata(o.Metadata))
-	if err != nil {
-		return "", "", b.g.forRouter(ctx, err)
-	}
-	var version gofakes3.VersionID
-	if t.versioned() {
-		version = gofakes3.VersionID(v.VersionID)
-	}
-	return version, quoteETag(v.ETag), nil
+	return g.record(t, key, res, o.Size, keptMetadata(o.Metadata))
 }
 
-// AbortMultipartUpload discards an upload on the backend.
-func (b *s3Backend) AbortMultipartUpload(ctx context.Context, bucket, key string, id gofakes3.UploadID) error {
-	t, err := b.g.target(bucket)
+// objectURL is the path-style URL of an object at the gateway, as the
+// client reached it.
+func objectURL(r *http.Request, bucket, key string) string {
+	u := url.URL{Scheme: "http", Host: r.Host, Path: "/" + bucket + "/" + key}
+	if r.TLS != nil {
+		u.Scheme = "https"
+	}
+	return u.String()
+}
+
+// serveAbortUpload answers AbortMultipartUpload: the backend discards the
+// upload and its parts.
+func (g *Gateway) serveAbortUpload(w http.ResponseWriter, r *http.Request, bucket, key string) error {
+	id, err := uploadIDOf(r.URL.Query())
 	if err != nil {
-		return b.g.forRouter(ctx, err)
+		return err
 	}
-	if err := t.client.AbortMultipartUpload(ctx, t.key(key), string(id)); err != nil {
-		return b.g.forRouter(ctx, fmt.Errorf("abort the upload of %s/%s: %w", bucket, key, err))
+	t, err := g.target(bucket)
+	if err != nil {
+		return err
 	}
+	if err := t.client.AbortMultipartUpload(r.Context(), t.key(key), id); err != nil {
+		return fmt.Errorf("abort the upload of %s/%s: %w", bucket, key, err)
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -14,31 +14,21 @@ import (
 	"github.com/ringside/ringside/index"
 )
 
-// s3Backend is the gateway as gofakes3 sees it: Backend, VersionedBackend,
-// MultipartBackend and ObjectTaggingBackend over the index and the backend
-// clients. Its methods are spread over buckets.go, objects.go, list.go,
-// versions.go, multipart.go and tagging.go.
+// s3Backend is the gateway as gofakes3 sees it: Backend, VersionedBackend
+// and ObjectTaggingBackend over the index and the backend clients. Its
+// methods are spread over buckets.go, objects.go, list.go, versions.go and
+// tagging.go. It is no MultipartBackend: multipart uploads never reach
+// gofakes3 (multipart.go).
 type s3Backend struct{ g *Gateway }
 
 var (
 	_ gofakes3.Backend              = (*s3Backend)(nil)
 	_ gofakes3.VersionedBackend     = (*s3Backend)(nil)
-	_ gofakes3.MultipartBackend     = (*s3Backend)(nil)
 	_ gofakes3.ObjectTaggingBackend = (*s3Backend)(nil)
 )
 
-// named returns the version of bucket/key a request names: the source of
-// an UploadPartCopy, or the request's versionId.
-func named(ctx context.Context, bucket, key string) (version string, ok bool) {
-	req := requestOf(ctx)
-	if src := req.copySource; src != nil && src.bucket == bucket && src.key == key {
-		return src.version, src.version != ""
-	}
-	return req.version, req.hasVersion
-}
-
-// HeadObject answers from the index; gofakes3 asks it before tagging,
-// conditional writes and UploadPartCopy.
+// HeadObject answers from the index; gofakes3 asks it before tagging and
+// conditional writes.
 func (b *s3Backend) HeadObject(ctx context.Context, bucket, key string) (*gofakes3.Object, error) {
 	t, v, err := b.g.findObject(ctx, bucket, key)
 	if err != nil {
@@ -47,7 +37,7 @@ func (b *s3Backend) HeadObject(ctx context.Context, bucket, key string) (*gofake
 	return t.gofakes3Object(v, http.NoBody, nil), nil
 }
 
-// GetObject streams an object; gofakes3 calls it for UploadPartCopy.
+// GetObject streams an object, for the reads gofakes3 answers itself.
 func (b *s3Backend) GetObject(ctx context.Context, bucket, key string, rr *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
 	t, v, err := b.g.findObject(ctx, bucket, key)
 	if err != nil {
@@ -74,8 +64,8 @@ func (g *Gateway) findObject(ctx context.Context, bucket, key string) (target, i
 	if err != nil {
 		return t, index.Version{}, err
 	}
-	version, ok := named(ctx, bucket, key)
-	v, err := g.find(ctx, t, key, version, ok)
+	req := requestOf(ctx)
+	v, err := g.find(ctx, t, key, req.version, req.hasVersion)
 	if err == nil && v.IsDeleteMarker {
 		err = noSuchKey()
 	}
@@ -114,8 +104,7 @@ func (b *s3Backend) PutObject(ctx context.Context, bucket, key string, meta map[
 
 func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[string]string, input io.Reader, size int64) (target, index.Version, error) {
 	if size < 0 {
-		return target{}, index.Version{}, s3Err("MissingContentLength", http.StatusLengthRequired,
-			"You must provide the Content-Length HTTP header: ringside streams uploads to the backend and needs their length.")
+		return target{}, index.Version{}, errMissingContentLength
 	}
 	t, err := g.target(bucket)
 	if err != nil {
@@ -255,9 +244,8 @@ var errIncompleteBody = s3Err("IncompleteBody", http.StatusBadRequest,
 
 // exactReader passes on exactly left bytes of a request body and fails if
 // the body is shorter. Before handing out the last bytes it reads on to the
-// end of the body, so that the digest and checksum checks gofakes3 wraps
-// around it run first: a body that fails them never reaches the backend
-// whole.
+// end of the body, so that the digest and checksum checks wrapped around
+// it run first: a body that fails them never reaches the backend whole.
 type exactReader struct {
 	r    io.Reader
 	left int64

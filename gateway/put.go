@@ -20,8 +20,7 @@ func (g *Gateway) servePut(w http.ResponseWriter, r *http.Request, bucket, key s
 		return s3Err("KeyTooLongError", http.StatusBadRequest, "Your key is too long.")
 	}
 	if r.ContentLength < 0 {
-		return s3Err("MissingContentLength", http.StatusLengthRequired,
-			"You must provide the Content-Length HTTP header: ringside streams uploads to the backend and needs their length.")
+		return errMissingContentLength
 	}
 	meta, err := headerMetadata(r.Header)
 	if err != nil {

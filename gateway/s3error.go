@@ -68,6 +68,9 @@ var (
 
 	errMissingDecodedLength = refusal("MissingContentLength", http.StatusLengthRequired,
 		"You must provide the x-amz-decoded-content-length header with an aws-chunked body.")
+
+	errMissingContentLength = refusal("MissingContentLength", http.StatusLengthRequired,
+		"You must provide the Content-Length HTTP header: ringside streams uploads to the backend and needs their length.")
 )
 
 // refusalBody is S3's error document.

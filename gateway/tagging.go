@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/ringside/ringside/backend"
 )
@@ -92,6 +93,37 @@ func parseTags(encoded string) ([]backend.Tag, error) {
 	}
 	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
 	return tags, nil
+}
+
+// Limits on an object's tags, as S3 sets them.
+const (
+	maxTags           = 10
+	maxTagKeyLength   = 128
+	maxTagValueLength = 256
+)
+
+// taggingHeader checks the tag set of an x-amz-tagging header as S3 does
+// and returns it URL-encoded in canonical order, "" for none.
+func taggingHeader(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	tags, err := parseTags(v)
+	if err != nil {
+		return "", err
+	}
+	if len(tags) > maxTags {
+		return "", s3Err("InvalidTag", http.StatusBadRequest, "Object tags cannot be greater than %d.", maxTags)
+	}
+	for _, tag := range tags {
+		if tag.Key == "" || utf8.RuneCountInString(tag.Key) > maxTagKeyLength {
+			return "", s3Err("InvalidTag", http.StatusBadRequest, "The TagKey you have provided is invalid.")
+		}
+		if utf8.RuneCountInString(tag.Value) > maxTagValueLength {
+			return "", s3Err("InvalidTag", http.StatusBadRequest, "The TagValue you have provided is invalid.")
+		}
+	}
+	return encodeTags(tags), nil
 }
 
 // encodeTags is the URL-encoded form of a tag set.

@@ -1,0 +1,103 @@
+package gateway
+
+import (
+	"encoding/xml"
+	"time"
+)
+
+// The documents of the multipart upload operations, as S3 writes them.
+// Keys are always the gateway's: never the backend's, which carry the
+// "<bucket>/" prefix on a location without --no-prefix.
+
+// initiateResult is the answer to CreateMultipartUpload.
+type initiateResult struct {
+	XMLName  xml.Name `xml:"InitiateMultipartUploadResult"`
+	Xmlns    string   `xml:"xmlns,attr"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	UploadID string   `xml:"UploadId"`
+}
+
+// completeRequest is the body of CompleteMultipartUpload. The parts'
+// checksums, if any, are not read: the backend is not given them.
+type completeRequest struct {
+	XMLName xml.Name       `xml:"CompleteMultipartUpload"`
+	Parts   []completePart `xml:"Part"`
+}
+
+type completePart struct {
+	PartNumber int    `xml:"PartNumber"`
+	ETag       string `xml:"ETag"`
+}
+
+// completeResult is the answer to CompleteMultipartUpload.
+type completeResult struct {
+	XMLName  xml.Name `xml:"CompleteMultipartUploadResult"`
+	Xmlns    string   `xml:"xmlns,attr"`
+	Location string   `xml:"Location"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	ETag     string   `xml:"ETag"`
+}
+
+// copyPartResult is the answer to UploadPartCopy.
+type copyPartResult struct {
+	XMLName      xml.Name `xml:"CopyPartResult"`
+	Xmlns        string   `xml:"xmlns,attr"`
+	ETag         string   `xml:"ETag"`
+	LastModified string   `xml:"LastModified"`
+}
+
+// listPartsResult is the answer to ListParts.
+type listPartsResult struct {
+	XMLName              xml.Name  `xml:"ListPartsResult"`
+	Xmlns                string    `xml:"xmlns,attr"`
+	Bucket               string    `xml:"Bucket"`
+	Key                  string    `xml:"Key"`
+	UploadID             string    `xml:"UploadId"`
+	StorageClass         string    `xml:"StorageClass,omitempty"`
+	PartNumberMarker     int       `xml:"PartNumberMarker"`
+	NextPartNumberMarker int       `xml:"NextPartNumberMarker"`
+	MaxParts             int       `xml:"MaxParts"`
+	IsTruncated          bool      `xml:"IsTruncated"`
+	Parts                []partXML `xml:"Part"`
+}
+
+type partXML struct {
+	PartNumber   int    `xml:"PartNumber"`
+	LastModified string `xml:"LastModified"`
+	ETag         string `xml:"ETag"`
+	Size         int64  `xml:"Size"`
+}
+
+// listUploadsResult is the answer to ListMultipartUploads.
+type listUploadsResult struct {
+	XMLName            xml.Name          `xml:"ListMultipartUploadsResult"`
+	Xmlns              string            `xml:"xmlns,attr"`
+	Bucket             string            `xml:"Bucket"`
+	KeyMarker          string            `xml:"KeyMarker"`
+	UploadIDMarker     string            `xml:"UploadIdMarker"`
+	NextKeyMarker      string            `xml:"NextKeyMarker"`
+	NextUploadIDMarker string            `xml:"NextUploadIdMarker"`
+	Delimiter          string            `xml:"Delimiter,omitempty"`
+	Prefix             string            `xml:"Prefix"`
+	MaxUploads         int               `xml:"MaxUploads"`
+	IsTruncated        bool              `xml:"IsTruncated"`
+	EncodingType       string            `xml:"EncodingType,omitempty"`
+	Uploads            []uploadXML       `xml:"Upload"`
+	CommonPrefixes     []commonPrefixXML `xml:"CommonPrefixes"`
+}
+
+type uploadXML struct {
+	Key          string `xml:"Key"`
+	UploadID     string `xml:"UploadId"`
+	StorageClass string `xml:"StorageClass,omitempty"`
+	Initiated    string `xml:"Initiated"`
+}
+
+type commonPrefixXML struct {
+	Prefix string `xml:"Prefix"`
+}
+
+// isoTime is t as S3's documents write times.
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
