@@ -65,12 +65,7 @@ func (f *front) listUploads(w http.ResponseWriter, r *http.Request, bucket strin
 		writeError(w, r, err)
 		return
 	}
-	// encoding-type=url applies to keys, prefixes, markers and the
-	// delimiter, not to upload IDs.
-	enc := func(s string) string { return s }
-	if encoding == "url" {
-		enc = gofakes3.URLEncode
-	}
+	enc := encoder(encoding)
 	l, err := f.store.listUploads(bucket, query)
 	if err != nil {
 		writeError(w, r, err)

@@ -66,12 +66,7 @@ func (f *front) listVersions(w http.ResponseWriter, r *http.Request, bucket stri
 		writeError(w, r, err)
 		return
 	}
-	// encoding-type=url applies to keys, prefixes, markers and the
-	// delimiter, not to VersionIds.
-	enc := func(s string) string { return s }
-	if encoding == "url" {
-		enc = gofakes3.URLEncode
-	}
+	enc := encoder(encoding)
 	res := versionsResult{Name: bucket, Prefix: enc(query.prefix), KeyMarker: enc(query.keyMarker),
 		VersionIDMarker: query.versionIDMarker, MaxKeys: query.maxKeys, Delimiter: enc(query.delimiter), EncodingType: encoding}
 	if query.maxKeys == 0 {
@@ -133,4 +128,13 @@ func parseVersionQuery(q url.Values) (versionQuery, string, error) {
 		return vq, "", gofakes3.ErrorInvalidArgument("encoding-type", encoding, "Invalid Encoding Method specified in Request")
 	}
 	return vq, encoding, nil
+}
+
+// encoder is what encoding-type makes of the keys, prefixes, markers and
+// delimiter of a listing; it never applies to version or upload IDs.
+func encoder(encoding string) func(string) string {
+	if encoding == "url" {
+		return gofakes3.URLEncode
+	}
+	return func(s string) string { return s }
 }
