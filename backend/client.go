@@ -36,6 +36,10 @@ type Client struct {
 	s3       *s3.Client
 	http     *http.Client
 	sign     *signer
+	// raw reads GetObject answers off connections of its own (see
+	// rawget.go); nil when they go through http.
+	raw     *rawPool
+	observe func(op string, status int, d time.Duration)
 	// host is the Host the requests made without the SDK are sent and
 	// signed with; bucketPath is the escaped path of the bucket, and
 	// bucketPathRaw the same unescaped.
@@ -78,6 +82,8 @@ func New(cfg Config) (*Client, error) {
 		http:     httpClient,
 		sign:     newSigner(cfg.AccessKey, cfg.SecretKey, cfg.Region),
 		host:     hostOf(ep),
+		raw:      newRawPool(ep),
+		observe:  cfg.Observe,
 	}
 	base := strings.TrimRight(ep.Path, "/") + "/" + cfg.Bucket
 	c.bucketPathRaw, c.bucketPath = base, escape(base, true)

@@ -49,7 +49,7 @@ func answeredAt(h http.Header) time.Time {
 // GetObject streams key (a given version, or the latest when versionID is
 // empty); rng is a raw HTTP Range header value or "".
 func (c *Client) GetObject(ctx context.Context, key, versionID, rng string, cond Conditions) (*Reader, error) {
-	k := &objectCall{op: "GetObject", method: http.MethodGet, key: key, versionID: versionID, query: versionQuery(versionID)}
+	k := &objectCall{op: "GetObject", method: http.MethodGet, key: key, versionID: versionID, query: versionQuery(versionID), raw: true}
 	k.setIf("range", rng)
 	k.setIf("if-match", cond.IfMatch)
 	k.setIf("if-none-match", cond.IfNoneMatch)

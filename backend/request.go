@@ -38,6 +38,9 @@ type objectCall struct {
 	// twice. Nil for a call without a body, which may be replayed.
 	body io.Reader
 	size int64
+	// raw says the answer may be read over a connection of the raw
+	// pool, when the client has one.
+	raw bool
 }
 
 // set adds a header to the call; name is in lower case.
@@ -121,7 +124,11 @@ func readSmall(body io.Reader, size int64) ([]byte, error) {
 
 // attempt sends the call once.
 func (c *Client) attempt(ctx context.Context, k *objectCall) (*http.Response, error) {
-	return c.http.Do(c.request(ctx, k, time.Now()))
+	req := c.request(ctx, k, time.Now())
+	if k.raw && k.body == nil && c.raw != nil {
+		return c.rawAttempt(req, k.op)
+	}
+	return c.http.Do(req)
 }
 
 // request is the signed HTTP request of the call, made at now.

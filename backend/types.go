@@ -39,7 +39,10 @@ type Object struct {
 }
 
 // Reader is an object body being streamed from the backend; the caller
-// closes Body.
+// closes Body. From a plain-HTTP backend, a body of known length is read
+// straight off its connection and is an io.WriterTo: copied with io.Copy
+// to a writer whose ReadFrom reaches a net/http server's response, it is
+// spliced from socket to socket.
 type Reader struct {
 	Object
 	Body          io.ReadCloser

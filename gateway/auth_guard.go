@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"sync"
 )
@@ -126,6 +127,19 @@ func (w *guardedWriter) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// ReadFrom passes a body on to the ReadFrom of the writer it wraps, if it
+// has one, as Write passes on its bytes: the server can then splice it
+// from a backend connection.
+func (w *guardedWriter) ReadFrom(src io.Reader) (int64, error) {
+	if !w.started {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.refused {
+		return io.Copy(io.Discard, src)
+	}
+	return io.Copy(w.ResponseWriter, src)
 }
 
 // Flush passes on flushes of a response that is not refused.

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/rclone/gofakes3"
@@ -145,6 +146,12 @@ func (w *statusWriter) WriteHeader(status int) {
 		status = w.req.errStatus
 	}
 	w.ResponseWriter.WriteHeader(status)
+}
+
+// ReadFrom passes a body on to the ReadFrom of the writer it wraps, if it
+// has one, so that the server can splice it from a backend connection.
+func (w *statusWriter) ReadFrom(src io.Reader) (int64, error) {
+	return io.Copy(w.ResponseWriter, src)
 }
 
 // Unwrap lets http.ResponseController reach the connection.

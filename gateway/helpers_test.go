@@ -39,6 +39,7 @@ type s3Env struct {
 	g       *Gateway
 	db      *index.DB
 	dir     string               // the index's directory; "" when it is in memory
+	edit    func(*Config)        // changes the gateway's configuration at each start, if set
 	reg     *prometheus.Registry // the gateway's metrics
 	srv     *httptest.Server
 	backend *embedded.Server
@@ -53,12 +54,19 @@ func newS3Env(t *testing.T) *s3Env { return newS3EnvIn(t, "") }
 // in a directory lets the gateway be restarted over it.
 func newS3EnvIn(t *testing.T, dir string) *s3Env {
 	t.Helper()
+	return newS3EnvWith(t, dir, nil)
+}
+
+// newS3EnvWith is newS3EnvIn with edit changing the gateway's
+// configuration first.
+func newS3EnvWith(t *testing.T, dir string, edit func(*Config)) *s3Env {
+	t.Helper()
 	be, err := embedded.Start("127.0.0.1:0", backendAccess, backendSecret, "ring", "shared")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { be.Close() })
-	e := &s3Env{t: t, dir: dir, backend: be, direct: newS3Client(be.URL(), backendAccess, backendSecret)}
+	e := &s3Env{t: t, dir: dir, edit: edit, backend: be, direct: newS3Client(be.URL(), backendAccess, backendSecret)}
 	e.start()
 	t.Cleanup(e.stop)
 	e.addLocation("ring", "ring", true)
@@ -79,7 +87,11 @@ func (e *s3Env) start() {
 		e.t.Fatal(err)
 	}
 	e.reg = prometheus.NewRegistry()
-	e.g, err = New(Config{DB: e.db, Credentials: map[string]string{clientAccess: clientSecret}, Registerer: e.reg})
+	cfg := Config{DB: e.db, Credentials: map[string]string{clientAccess: clientSecret}, Registerer: e.reg}
+	if e.edit != nil {
+		e.edit(&cfg)
+	}
+	e.g, err = New(cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -99,13 +99,29 @@ func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, 
 		w.Header().Set("x-amz-tagging-count", strconv.Itoa(rd.TagCount))
 	}
 	writeSpanHeaders(w, span, v.Size, rd.ContentLength, rd.ContentRange)
-	buf := copyBuffers.Get().(*[]byte)
-	defer copyBuffers.Put(buf)
-	if _, err := io.CopyBuffer(onlyWriter{w}, rd.Body, *buf); err != nil {
+	if err := copyBody(w, rd.Body, r.TLS == nil); err != nil {
 		// The answer has started: the client sees a short body.
 		g.log.Info("stream an object", "bucket", t.bucket.Name, "key", v.Key, "err", err)
 	}
 	return false, nil
+}
+
+// copyBody streams a backend body to the answer, whose Content-Length is
+// set. On a plain connection (spliceable), a body read straight off its
+// backend connection writes itself: through the ReadFrom of the writers
+// on the way, the server splices it from that connection to the
+// client's. Otherwise it is copied through a pooled buffer, which over
+// TLS makes fewer and larger reads and writes than the server's own
+// ReadFrom would.
+func copyBody(w http.ResponseWriter, body io.Reader, spliceable bool) error {
+	if wt, ok := body.(io.WriterTo); ok && spliceable {
+		_, err := wt.WriteTo(w)
+		return err
+	}
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	_, err := io.CopyBuffer(onlyWriter{w}, body, *buf)
+	return err
 }
 
 // copyBuffers hold the buffers object bodies are streamed through: larger
