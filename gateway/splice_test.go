@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"fmt"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -130,16 +127,7 @@ func TestGetOverTLS(t *testing.T) {
 	e.put("data", "big", string(body))
 	srv := httptest.NewTLSServer(e.g.Handler())
 	t.Cleanup(srv.Close)
-	client := s3.New(s3.Options{
-		BaseEndpoint: aws.String(srv.URL),
-		Region:       "us-east-1",
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider(clientAccess, clientSecret, ""),
-		Retryer:      aws.NopRetryer{},
-		HTTPClient: &http.Client{Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // the test server's own certificate
-		}},
-	})
+	client := newTLSClient(srv.URL)
 	before := backend.ZeroCopyBytes()
 	out, err := client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("data"), Key: aws.String("big")})
 	if err != nil {

@@ -24,16 +24,7 @@ func TestTLSChunkedUploads(t *testing.T) {
 	e.createBucket("data", "ring")
 	srv := httptest.NewTLSServer(e.g.Handler())
 	t.Cleanup(srv.Close)
-	client := s3.New(s3.Options{
-		BaseEndpoint: aws.String(srv.URL),
-		Region:       "us-east-1",
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider(clientAccess, clientSecret, ""),
-		Retryer:      aws.NopRetryer{},
-		HTTPClient: &http.Client{Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // the test server's own certificate
-		}},
-	})
+	client := newTLSClient(srv.URL)
 	payload := bytes.Repeat([]byte("0123456789abcdef"), 80_000) // 1.28 MB
 	// A reader that is not seekable makes the SDK stream aws-chunked.
 	if _, err := client.PutObject(ctx, &s3.PutObjectInput{
@@ -67,4 +58,19 @@ func TestTLSChunkedUploads(t *testing.T) {
 	if _, body, err := e.directGet("ring", "parts"); err != nil || body != string(payload) {
 		t.Fatalf("backend object from a multipart upload: %d bytes (want %d), %v", len(body), len(payload), err)
 	}
+}
+
+// newTLSClient is a client of the gateway served over HTTPS at endpoint by
+// an httptest TLS server, whose own certificate it trusts blindly.
+func newTLSClient(endpoint string) *s3.Client {
+	return s3.New(s3.Options{
+		BaseEndpoint: aws.String(endpoint),
+		Region:       "us-east-1",
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider(clientAccess, clientSecret, ""),
+		Retryer:      aws.NopRetryer{},
+		HTTPClient: &http.Client{Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+		}},
+	})
 }
