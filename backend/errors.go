@@ -95,3 +95,9 @@ func (c *Client) scrub(s string) string {
 	}
 	return strings.ReplaceAll(s, c.secret, "[secret]")
 }
+
+// ErrUnavailable marks a failure that says nothing about the request and
+// everything about the backend: it did not answer in time, refused the
+// connection, or its location's breaker is open. The gateway answers such
+// a failure with 503 and Retry-After; errors.Is finds it under any wrapping.
+var ErrUnavailable = errors.New("backend unavailable")

@@ -13,6 +13,7 @@ import (
 	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 	"github.com/ringside/ringside/mirror"
 )
 
@@ -32,13 +33,7 @@ type Config struct {
 
 // Error is a refusal with the S3 error code, message and HTTP status a
 // client expects; the admin API relays it as JSON.
-type Error struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Status  int    `json:"-"`
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+type Error = s3err.Error
 
 // LocationInfo is a location as the admin API shows it: the secret masked,
 // the target bucket's versioning state, the buckets bound to it, and its
