@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rclone/gofakes3"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
 	"github.com/ringside/ringside/mirror"
@@ -29,6 +30,9 @@ type Config struct {
 	DefaultLocation string
 	Registerer      prometheus.Registerer
 	Logger          *slog.Logger
+	// Backend bounds the calls to every location's backend and sets
+	// their breakers; its Monitor publishes their health.
+	Backend backend.Options
 }
 
 // Error is a refusal with the S3 error code, message and HTTP status a
@@ -83,7 +87,7 @@ func New(cfg Config) (*Gateway, error) {
 		log:             log,
 		defaultLocation: cfg.DefaultLocation,
 		auth:            auth,
-		clients:         newClientCache(m.observeBackend),
+		clients:         newClientCache(m.observeBackend, cfg.Backend),
 	}
 	router := gofakes3.New(&s3Backend{g: g},
 		gofakes3.WithLogger(gofakes3Logger{log}),

@@ -54,10 +54,11 @@ func (g *Gateway) AddLocation(ctx context.Context, l index.Location) (LocationIn
 	} else if !errors.Is(err, index.ErrNotFound) {
 		return LocationInfo{}, fmt.Errorf("read location %s: %w", l.Name, err)
 	}
-	client, err := newClient(l, g.clients.observe)
+	client, err := g.clients.newClient(l)
 	if err != nil {
 		return LocationInfo{}, s3Err("InvalidArgument", http.StatusBadRequest, "Location %s: %v.", l.Name, err)
 	}
+	defer client.Close()
 	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	state, err := client.Versioning(pctx)
