@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/urfave/cli/v2"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/certs"
 	"github.com/ringside/ringside/gateway"
 	"github.com/ringside/ringside/index"
@@ -41,7 +43,8 @@ func serveCommand() *cli.Command {
 		Name:  "serve",
 		Usage: "run the gateway: S3 API, admin API and the mirror ingester",
 		Description: "Serves S3 on --listen and the admin API (with /healthz, /readyz and /metrics) on\n" +
-			"--admin-listen. The index lives under --data-dir. With no --admin-token, a token is\n" +
+			"--admin-listen. /readyz is 200 while the index serves; /readyz?backends=1 also requires\n" +
+			"every location's backend to answer. The index lives under --data-dir. With no --admin-token, a token is\n" +
 			"generated on first start and kept in <data-dir>/admin-token (mode 0600), where the\n" +
 			"admin commands find it.",
 		Flags: serveFlags(defaultDataDir),
@@ -86,6 +89,10 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
 		&cli.StringFlag{Name: "memory-limit", Value: defaultMemoryLimit, Usage: "soft limit on the Go runtime's memory, `SIZE` like 96MiB or 1GiB, 0 or off for none; when only GOMEMLIMIT is set, it applies instead"},
 		&cli.StringFlag{Name: "index-cache-size", Value: defaultIndexCacheSize, Usage: "`SIZE` of the index's block cache, which HEADs and listings read through"},
+		&cli.DurationFlag{Name: "backend-connect-timeout", Value: backend.DefaultConnectTimeout, Usage: "bound on connecting to a backend (TCP and TLS)"},
+		&cli.DurationFlag{Name: "backend-response-timeout", Value: backend.DefaultResponseTimeout, Usage: "bound on the wait for a backend answer's headers (server-side copies and multipart completion get 5m)"},
+		&cli.DurationFlag{Name: "backend-stall-timeout", Value: backend.DefaultStallTimeout, Usage: "bound on a body to or from a backend that stops moving"},
+		&cli.IntFlag{Name: "backend-breaker-failures", Value: 5, Usage: "calls in a row a backend leaves unanswered before its location fails fast (503) until a probe is answered"},
 	}
 }
 
@@ -107,6 +114,9 @@ type serveConfig struct {
 	// runtime's own (GOMEMLIMIT, or none).
 	memoryLimit    int64
 	indexCacheSize int64
+	// backend bounds every location's backend calls; the same for all
+	// locations for now.
+	backend backend.Options
 }
 
 func serveConfigFrom(c *cli.Context) (serveConfig, error) {
@@ -122,6 +132,14 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 		tlsCert:         c.String("tls-cert"),
 		tlsKey:          c.String("tls-key"),
 		tlsSelfSigned:   c.Bool("tls-self-signed"),
+		backend: backend.Options{
+			Timeouts: backend.Timeouts{
+				Connect:  c.Duration("backend-connect-timeout"),
+				Response: c.Duration("backend-response-timeout"),
+				Stall:    c.Duration("backend-stall-timeout"),
+			},
+			BreakerFailures: c.Int("backend-breaker-failures"),
+		},
 	}
 	ak, sk := c.String("access-key"), c.String("secret-key")
 	switch {
@@ -138,6 +156,9 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	}
 	if cfg.tlsSelfSigned && cfg.tlsCert != "" {
 		return cfg, errors.New("--tls-self-signed and --tls-cert exclude each other: pick one")
+	}
+	if err := checkBackendOptions(cfg.backend); err != nil {
+		return cfg, err
 	}
 	if cfg.mirrorInterval <= 0 {
 		return cfg, fmt.Errorf("--mirror-interval must be positive, not %s", cfg.mirrorInterval)
@@ -156,6 +177,27 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	return cfg, nil
 }
 
+// checkBackendOptions refuses a timeout or breaker setting that would
+// disable what it bounds.
+func checkBackendOptions(o backend.Options) error {
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{
+		{"--backend-connect-timeout", o.Timeouts.Connect},
+		{"--backend-response-timeout", o.Timeouts.Response},
+		{"--backend-stall-timeout", o.Timeouts.Stall},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("%s must be positive, not %s", d.flag, d.v)
+		}
+	}
+	if o.BreakerFailures < 1 {
+		return fmt.Errorf("--backend-breaker-failures must be at least 1, not %d", o.BreakerFailures)
+	}
+	return nil
+}
+
 func newLogger(level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
@@ -169,7 +211,9 @@ type node struct {
 	gw     *gateway.Gateway
 	mirror *mirror.Manager
 	admin  *gateway.Admin
-	tls    *certs.Source
+	// backends knows the health of every location's backend.
+	backends *backend.Monitor
+	tls      *certs.Source
 	// workCtx is the context of the ingester and of admin requests;
 	// stopWork ends it at shutdown.
 	workCtx  context.Context
@@ -221,6 +265,11 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 	if err := gateway.RegisterIndexMetrics(reg, n.db); err != nil {
 		return nil, err
 	}
+	if n.backends, err = backend.NewMonitor(reg); err != nil {
+		return nil, fmt.Errorf("register the backend metrics: %w", err)
+	}
+	backendOpts := cfg.backend
+	backendOpts.Monitor, backendOpts.Logger = n.backends, log
 	n.gw, err = gateway.New(gateway.Config{
 		DB:              n.db,
 		Credentials:     cfg.credentials,
@@ -228,6 +277,7 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 		DefaultLocation: cfg.defaultLocation,
 		Registerer:      reg,
 		Logger:          log,
+		Backend:         backendOpts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build the gateway: %w", err)
@@ -297,7 +347,7 @@ func (n *node) listen() error {
 	}
 	n.adminURL = "http://" + adminLn.Addr().String()
 	n.adminSrv = &http.Server{
-		Handler:           n.admin,
+		Handler:           n.readyzBackends(n.admin),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Rescans with --wait and resyncs end when the node stops.
 		BaseContext: func(net.Listener) context.Context { return n.workCtx },
@@ -328,6 +378,35 @@ func (n *node) listen() error {
 	n.announce()
 	return nil
 }
+
+// readyzBackends answers /readyz?backends=1, which also requires every
+// location's backend to answer, for deployments that want a pod drained
+// when its backend is gone. Plain /readyz stays ready while the index
+// serves: HEADs and listings are answered from it even then. A location
+// whose client was not used yet counts as up.
+func (n *node) readyzBackends(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" || r.Method != http.MethodGet || !truthy(r.URL.Query().Get("backends")) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		down := map[string]backend.Health{}
+		for name, h := range n.backends.All() {
+			if !h.Up {
+				down[name] = h
+			}
+		}
+		if len(down) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": "backend unavailable", "backends": down})
+	})
+}
+
+func truthy(s string) bool { return s == "1" || s == "true" || s == "yes" }
 
 func (n *node) serve(what string, serve func() error) {
 	if err := serve(); err != nil && !errors.Is(err, http.ErrServerClosed) {
