@@ -6,7 +6,7 @@ LDFLAGS       := -s -w -X main.version=$(VERSION)
 # staticcheck 2026.2.2 is the first release that knows Go 1.26.
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test demo lint bench fuzz-short clean
+.PHONY: build test fault demo lint bench fuzz-short clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ringside ./cmd/ringside
@@ -15,7 +15,15 @@ build:
 # tests use, when they are missing.
 test:
 	./test/deps.sh
-	$(GO) test ./... -count=1 -timeout 40m
+	$(GO) test $$($(GO) list ./... | grep -v /test/fault) -count=1 -timeout 40m
+
+# The fault suite: the binary against a MinIO that the tests freeze and
+# kill, kill -9 under load, slowloris. Short by default (a few minutes);
+# `make fault FAULT=long` runs the long version. The FIGURES lines of its
+# output are the measures.
+fault:
+	./test/deps.sh
+	RINGSIDE_FAULT_LONG=$(if $(filter long,$(FAULT)),1,) $(GO) test ./test/fault -count=1 -v -timeout 60m
 
 demo:
 	$(GO) run ./cmd/ringside demo

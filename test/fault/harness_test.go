@@ -282,11 +282,19 @@ func (g *gateway) CreateBucket(name, constraint string) {
 // Metric reads one unlabelled sample (or the sum of a labelled family's
 // samples matching labels) from /metrics.
 func (g *gateway) Metric(name, labels string) (float64, error) {
-	resp, err := http.Get(g.AdminURL + "/metrics")
+	req, err := http.NewRequest(http.MethodGet, g.AdminURL+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("/metrics: %s", resp.Status)
+	}
 	sum, found := 0.0, false
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
