@@ -210,6 +210,18 @@ func (g guarded) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.WithContext(ctx)
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = &sentBody{ReadCloser: r.Body, w: w, stall: g.timeouts.Stall, wait: wait}
+		// A body the transport sends again (on a connection found
+		// closed) must keep telling the watchdog, or the clock it last
+		// set would run through the whole resend.
+		if getBody := r.GetBody; getBody != nil {
+			r.GetBody = func() (io.ReadCloser, error) {
+				b, err := getBody()
+				if err != nil || b == http.NoBody {
+					return b, err
+				}
+				return &sentBody{ReadCloser: b, w: w, stall: g.timeouts.Stall, wait: wait}, nil
+			}
+		}
 	}
 	w.arm(wait, waitHeaders)
 	resp, err := g.next.RoundTrip(r)
@@ -230,15 +242,14 @@ func (g guarded) RoundTrip(r *http.Request) (*http.Response, error) {
 // TimeoutError when it cut the call, the caller's own cancellation as it
 // is, and anything else (refused, reset, DNS, TLS) marked ErrUnavailable.
 func unanswered(parent, ctx context.Context, err error) error {
-	if parent.Err() != nil {
+	if parent.Err() != nil || errors.Is(err, ErrUnavailable) {
+		// Go's transport may return the cause of the cancellation,
+		// the watchdog's TimeoutError, itself.
 		return err
 	}
 	var te *TimeoutError
 	if errors.As(context.Cause(ctx), &te) {
 		return fmt.Errorf("%w (%v)", te, err)
-	}
-	if errors.Is(err, ErrUnavailable) {
-		return err
 	}
 	return fmt.Errorf("%w: %w", ErrUnavailable, err)
 }
