@@ -8,9 +8,11 @@ package fault
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,6 +46,10 @@ func startHurtable(t *testing.T) (*minio, *gateway) {
 		"--backend-breaker-failures", "3")
 	g.AddLocation("ring", m, "store")
 	g.CreateBucket("data", "ring")
+	// A mirror bucket, whose ingester must say the backend is gone.
+	m.NewBucket("mstore")
+	g.AddLocation("ring-m", m, "mstore")
+	g.CreateBucket("mirrored", "ring-m:ingest")
 	for i := range objects {
 		if _, err := put(context.Background(), g.S3, "data", fmt.Sprintf("obj/%02d", i), payload(uint64(i), 64<<10)); err != nil {
 			t.Fatal(err)
@@ -211,6 +217,7 @@ func TestBackendFrozen(t *testing.T) {
 	results := hammer(ctx, g, 8)
 	cancel()
 	<-w.done
+	mirrorErr := mirrorState(t, g, true)
 	m.Thaw()
 	thawed := time.Now()
 	recovered := firstSuccess(t, g, thawed)
@@ -223,6 +230,7 @@ func TestBackendFrozen(t *testing.T) {
 	if msg, ok := w.readyErrs.Load().(string); ok {
 		t.Error(msg)
 	}
+	mirrorState(t, g, false)
 	opened := time.Unix(0, w.openedAt.Load())
 	if w.openedAt.Load() == 0 {
 		t.Error("ringside_backend_up never fell to 0 while the backend was frozen")
@@ -230,11 +238,33 @@ func TestBackendFrozen(t *testing.T) {
 	}
 	longest, failFast, n := figures(t, results, opened)
 	after := backToBaseline(t, g, baseline)
-	t.Logf("FIGURES backend frozen (SIGSTOP) %v with deadlines connect %v, response %v, stall %v: %d requests, all 503 with Retry-After; longest %v (bound %v); breaker open %v after the freeze; longest request once open %v; first success %v after SIGCONT; goroutines baseline %d, peak %d, after %d",
+	t.Logf("FIGURES backend frozen (SIGSTOP) %v with deadlines connect %v, response %v, stall %v: %d requests, all 503 with Retry-After; longest %v (bound %v); breaker open %v after the freeze; longest request once open %v; first success %v after SIGCONT; goroutines baseline %d, peak %d, after %d; mirror status while frozen: %q",
 		down, connectTimeout, responseTimeout, stallTimeout, n, longest.Round(time.Millisecond), requestBound,
 		opened.Sub(thawed.Add(-down)).Round(time.Millisecond), failFast.Round(time.Millisecond), recovered.Round(time.Millisecond),
-		baseline, w.peak.Load(), after)
+		baseline, w.peak.Load(), after, mirrorErr)
 	logSpread(t, results)
+}
+
+// mirrorState waits until the mirror bucket's ingester is in error with
+// the backend's unavailability as its cause (down), or out of error (not
+// down); it returns the error shown.
+func mirrorState(t *testing.T, g *gateway, down bool) string {
+	t.Helper()
+	var st struct {
+		State     string `json:"state"`
+		LastError string `json:"lastError"`
+	}
+	eventually(t, time.Minute, fmt.Sprintf("mirror status in error: %v", down), func() error {
+		if err := json.Unmarshal([]byte(g.CLI("mirror", "status", "mirrored", "--json")), &st); err != nil {
+			return err
+		}
+		inError := st.State == "error" && strings.Contains(st.LastError, "backend unavailable")
+		if inError != down {
+			return fmt.Errorf("state %s, last error %q", st.State, st.LastError)
+		}
+		return nil
+	})
+	return st.LastError
 }
 
 func TestBackendKilled(t *testing.T) {
