@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -106,6 +107,9 @@ type watchdog struct {
 	running  bool // the timer is scheduled
 	answered bool // the headers came: the request body no longer counts
 	done     bool
+	// bodyFailed is set when the request body's own Read failed: the
+	// call then failed on the caller's side, not the backend's.
+	bodyFailed atomic.Bool
 }
 
 func newWatchdog(cancel context.CancelCauseFunc) *watchdog {
@@ -227,8 +231,13 @@ func (g guarded) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := g.next.RoundTrip(r)
 	if err != nil {
 		w.stop()
-		err = unanswered(parent, ctx, err)
 		cancel(nil)
+		if w.bodyFailed.Load() {
+			// The S3 client's body failed (a bad digest, a client
+			// gone): the backend is not to blame.
+			return nil, err
+		}
+		err = unanswered(parent, ctx, err)
 		g.health.failed(parent, err)
 		return nil, err
 	}
@@ -267,9 +276,12 @@ type sentBody struct {
 func (b *sentBody) Read(p []byte) (int, error) {
 	b.w.pause(true)
 	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF {
+	switch {
+	case err == io.EOF:
 		b.w.armSend(b.wait, waitHeaders)
-	} else {
+	case err != nil:
+		b.w.bodyFailed.Store(true)
+	default:
 		b.w.armSend(b.stall, waitSend)
 	}
 	return n, err

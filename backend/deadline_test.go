@@ -382,3 +382,37 @@ func TestTimeoutsDefaults(t *testing.T) {
 		}
 	}
 }
+
+// failingReader gives n bytes, then err.
+type failingReader struct {
+	n   int
+	err error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.n == 0 {
+		return 0, f.err
+	}
+	k := min(len(p), f.n)
+	f.n -= k
+	return k, nil
+}
+
+// TestCallerBodyFailureIsNotTheBackends: an upload whose own body fails
+// (a bad digest, a client gone) is the caller's failure; however often it
+// happens, the breaker stays closed.
+func TestCallerBodyFailureIsNotTheBackends(t *testing.T) {
+	c := newTestClient(t, func(cfg *Config) { cfg.BreakerFailures = 2 })
+	bad := errors.New("the client's body does not match its digest")
+	for range 4 {
+		body := &failingReader{n: 100 << 10, err: bad}
+		_, err := c.PutObject(ctxT(t), "k", body, 1<<20, nil, PutOptions{})
+		if !errors.Is(err, bad) || errors.Is(err, ErrUnavailable) {
+			t.Fatalf("PUT with a failing body: %v, want the body's error alone", err)
+		}
+	}
+	if h := c.Health(); !h.Up || h.ConsecutiveFailures != 0 {
+		t.Fatalf("health after the caller's failures: %+v", h)
+	}
+	put(t, c, "k", []byte("fine"), nil)
+}
