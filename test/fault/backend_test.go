@@ -103,36 +103,52 @@ func hammer(ctx context.Context, g *gateway, workers int) []result {
 	return all
 }
 
+// usage is what the gateway holds: goroutines and open files (sockets
+// included).
+type usage struct{ goroutines, fds int }
+
+func (u usage) String() string { return fmt.Sprintf("%d goroutines, %d fds", u.goroutines, u.fds) }
+
+func usageOf(t *testing.T, g *gateway) usage {
+	t.Helper()
+	fds, err := g.Metric("process_open_fds", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return usage{goroutines: g.Goroutines(), fds: int(fds)}
+}
+
 // settle closes the test client's idle connections and returns the
-// gateway's goroutines once their count stops falling.
-func settle(t *testing.T, g *gateway) int {
+// gateway's usage once it stops falling.
+func settle(t *testing.T, g *gateway) usage {
 	t.Helper()
 	g.HTTP.CloseIdleConnections()
-	n := g.Goroutines()
+	u := usageOf(t, g)
 	for range 10 {
 		time.Sleep(100 * time.Millisecond)
-		n = min(n, g.Goroutines())
+		v := usageOf(t, g)
+		u = usage{min(u.goroutines, v.goroutines), min(u.fds, v.fds)}
 	}
-	return n
+	return u
 }
 
 // backToBaseline warms the gateway up as before the baseline was taken,
-// then waits until its goroutines are back to baseline (plus a little for
-// the runtime's own); it returns the count.
-func backToBaseline(t *testing.T, g *gateway, baseline int) int {
+// then waits until its goroutines and open files are back to baseline
+// (plus a little for the runtime's own); it returns the usage.
+func backToBaseline(t *testing.T, g *gateway, baseline usage) usage {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	hammer(ctx, g, 8)
 	cancel()
-	var n int
-	eventually(t, time.Minute, "the gateway's goroutines back to the baseline", func() error {
+	var u usage
+	eventually(t, time.Minute, "the gateway's goroutines and files back to the baseline", func() error {
 		g.HTTP.CloseIdleConnections()
-		if n = g.Goroutines(); n > baseline+10 {
-			return fmt.Errorf("%d goroutines, baseline %d", n, baseline)
+		if u = usageOf(t, g); u.goroutines > baseline.goroutines+10 || u.fds > baseline.fds+10 {
+			return fmt.Errorf("%v, baseline %v", u, baseline)
 		}
 		return nil
 	})
-	return n
+	return u
 }
 
 // watchDown polls the gateway while the backend is hurt: it records when
@@ -238,7 +254,7 @@ func TestBackendFrozen(t *testing.T) {
 	}
 	longest, failFast, n := figures(t, results, opened)
 	after := backToBaseline(t, g, baseline)
-	t.Logf("FIGURES backend frozen (SIGSTOP) %v with deadlines connect %v, response %v, stall %v: %d requests, all 503 with Retry-After; longest %v (bound %v); breaker open %v after the freeze; longest request once open %v; first success %v after SIGCONT; goroutines baseline %d, peak %d, after %d; mirror status while frozen: %q",
+	t.Logf("FIGURES backend frozen (SIGSTOP) %v with deadlines connect %v, response %v, stall %v: %d requests, all 503 with Retry-After; longest %v (bound %v); breaker open %v after the freeze; longest request once open %v; first success %v after SIGCONT; baseline %v, peak %d goroutines, after %v; mirror status while frozen: %q",
 		down, connectTimeout, responseTimeout, stallTimeout, n, longest.Round(time.Millisecond), requestBound,
 		opened.Sub(thawed.Add(-down)).Round(time.Millisecond), failFast.Round(time.Millisecond), recovered.Round(time.Millisecond),
 		baseline, w.peak.Load(), after, mirrorErr)
@@ -295,7 +311,7 @@ func TestBackendKilled(t *testing.T) {
 	}
 	longest, failFast, n := figures(t, results, opened)
 	after := backToBaseline(t, g, baseline)
-	t.Logf("FIGURES backend killed (SIGKILL) %v, then restarted: %d requests, all 503 with Retry-After; longest %v; breaker open %v after the kill; longest request once open %v; first success %v after MinIO was ready again; goroutines baseline %d, peak %d, after %d",
+	t.Logf("FIGURES backend killed (SIGKILL) %v, then restarted: %d requests, all 503 with Retry-After; longest %v; breaker open %v after the kill; longest request once open %v; first success %v after MinIO was ready again; baseline %v, peak %d goroutines, after %v",
 		down, n, longest.Round(time.Millisecond), opened.Sub(killed).Round(time.Millisecond), failFast.Round(time.Millisecond),
 		recovered.Round(time.Millisecond), baseline, w.peak.Load(), after)
 	logSpread(t, results)
