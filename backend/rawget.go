@@ -388,9 +388,10 @@ func (b *rawBody) WriteTo(dst io.Writer) (int64, error) {
 
 // spliceChunk is how much of a body one ReadFrom moves before the stall
 // deadline is set again: a splice cannot report progress as it goes, so
-// the backend must bring each chunk (and the client take it) within the
-// stall timeout.
-const spliceChunk = 1 << 20
+// the backend must bring each chunk, and the S3 client take it, within the
+// stall timeout. A client slower than 256 KiB per stall timeout (17 KB/s
+// with the default) is cut as a stalled backend would be.
+const spliceChunk = 256 << 10
 
 // splice hands the rest of the body to rf, chunk by chunk.
 func (b *rawBody) splice(rf io.ReaderFrom) (int64, error) {
