@@ -32,9 +32,9 @@ bench:
 # A short run of every fuzz target, from the corpus kept in testdata/fuzz.
 FUZZTIME ?= 10s
 fuzz-short:
-	$(GO) test ./gateway -run '^$$' -fuzz '^FuzzChunkedDecoder$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
-	$(GO) test ./gateway -run '^$$' -fuzz '^FuzzSigV4ParseAuthorization$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
-	$(GO) test ./gateway -run '^$$' -fuzz '^FuzzSigV4Verify$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./gateway/s3auth -run '^$$' -fuzz '^FuzzChunkedDecoder$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./gateway/s3auth -run '^$$' -fuzz '^FuzzSigV4ParseAuthorization$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./gateway/s3auth -run '^$$' -fuzz '^FuzzSigV4Verify$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 	$(GO) test ./index -run '^$$' -fuzz '^FuzzListMarkers$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 
 clean:

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rclone/gofakes3"
 
+	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
 	"github.com/ringside/ringside/mirror"
@@ -54,7 +55,7 @@ type Gateway struct {
 	db              *index.DB
 	log             *slog.Logger
 	defaultLocation string
-	auth            *authenticator
+	auth            *s3auth.Authenticator
 	clients         *clientCache
 	handler         http.Handler
 	mirror          atomic.Pointer[mirror.Manager]
@@ -73,7 +74,11 @@ func New(cfg Config) (*Gateway, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	auth, err := newAuthenticator(cfg)
+	auth, err := s3auth.New(s3auth.Config{
+		Credentials:     cfg.Credentials,
+		CredentialsFile: cfg.CredentialsFile,
+		Logger:          log,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("set up authentication: %w", err)
 	}
@@ -91,7 +96,7 @@ func New(cfg Config) (*Gateway, error) {
 		// signature they belong to.
 		gofakes3.WithTimeSkewLimit(0),
 	)
-	g.handler = m.middleware(auth.middleware(g.front(router.Server())))
+	g.handler = m.middleware(auth.Middleware(g.front(router.Server())))
 	return g, nil
 }
 

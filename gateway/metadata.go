@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/rclone/gofakes3"
+
+	"github.com/ringside/ringside/gateway/s3auth"
 )
 
 // storedHeaders are the standard headers stored with an object and
@@ -75,7 +77,7 @@ const checksumPrefix = "X-Amz-Checksum-"
 // aws-chunked trailer, so that reads with x-amz-checksum-mode return it.
 // The index alone keeps it: the backend never saw the trailer.
 func withChecksum(ctx context.Context, kept, meta map[string]string) map[string]string {
-	name, value := bodyChecksum(ctx)
+	name, value := s3auth.BodyChecksum(ctx)
 	if name == "" {
 		for k, v := range meta {
 			if ck := textproto.CanonicalMIMEHeaderKey(k); strings.HasPrefix(ck, checksumPrefix) && ck != "X-Amz-Checksum-Type" && ck != "X-Amz-Checksum-Mode" && ck != "X-Amz-Checksum-Algorithm" {

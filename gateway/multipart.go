@@ -13,6 +13,7 @@ import (
 	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/index"
 )
 
@@ -170,7 +171,7 @@ func (g *Gateway) serveUploadPart(w http.ResponseWriter, r *http.Request, bucket
 func echoChecksums(out, in http.Header) {
 	for name, values := range in {
 		alg, ok := strings.CutPrefix(name, checksumPrefix)
-		if ok && len(values) > 0 && checksumAlgorithms[strings.ToLower(alg)] != nil {
+		if ok && len(values) > 0 && s3auth.IsChecksumAlgorithm(strings.ToLower(alg)) {
 			out.Set(name, values[0])
 		}
 	}

@@ -1,9 +1,12 @@
-package gateway
+package s3auth
 
 import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // aws-chunked bodies (PutObject and UploadPart from current SDKs) are
@@ -31,7 +34,7 @@ func isAWSChunked(r *http.Request, signed *signedRequest) bool {
 // returns a request whose body is the decoded, verified data, with the
 // transport headers of the encoding rewritten or removed. Failures found
 // while the body streams are reported to guard.
-func decodeChunked(r *http.Request, signed *signedRequest, guard *bodyGuard) (*http.Request, *Error) {
+func decodeChunked(r *http.Request, signed *signedRequest, guard *bodyGuard) (*http.Request, *s3err.Error) {
 	if !isAWSChunked(r, signed) {
 		return r, nil
 	}
@@ -51,7 +54,7 @@ func decodeChunked(r *http.Request, signed *signedRequest, guard *bodyGuard) (*h
 	r2.TransferEncoding = nil
 	h := r2.Header
 	h.Set("Content-Length", strconv.FormatInt(decodedLen, 10))
-	h.Set("X-Amz-Content-Sha256", unsignedPayload)
+	h.Set("X-Amz-Content-Sha256", sigv4.UnsignedPayload)
 	h.Del("X-Amz-Decoded-Content-Length")
 	h.Del("X-Amz-Trailer")
 	if enc := withoutAWSChunked(h.Values("Content-Encoding")); enc != "" {
@@ -71,7 +74,7 @@ func decodeChunked(r *http.Request, signed *signedRequest, guard *bodyGuard) (*h
 
 // decodedLength parses X-Amz-Decoded-Content-Length, which an aws-chunked
 // body must have.
-func decodedLength(h http.Header) (int64, *Error) {
+func decodedLength(h http.Header) (int64, *s3err.Error) {
 	v := h.Get("X-Amz-Decoded-Content-Length")
 	if v == "" {
 		return 0, errMissingDecodedLength
@@ -100,8 +103,8 @@ func withoutAWSChunked(values []string) string {
 
 // asRefusal is the refusal for an error found while decoding a body
 // before the handler runs.
-func asRefusal(err error) *Error {
-	if e, ok := err.(*Error); ok {
+func asRefusal(err error) *s3err.Error {
+	if e, ok := err.(*s3err.Error); ok {
 		return e
 	}
 	return incompleteBody()

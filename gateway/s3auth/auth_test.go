@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"bytes"
@@ -19,6 +19,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // streamingRequest makes an aws-chunked PUT of data signed at the given
@@ -39,7 +41,7 @@ func (f *authFixture) streamingRequest(key string, data []byte, mode string, enc
 	}
 	if mode == streamingSigned || mode == streamingSignedTrailer {
 		enc.key = testKey(testSecretKey, at, testRegion)
-		enc.amzDate = at.UTC().Format(amzDateFormat)
+		enc.amzDate = at.UTC().Format(sigv4.AmzDateFormat)
 		enc.scope = at.UTC().Format("20060102") + "/" + testRegion + "/s3/aws4_request"
 		enc.prev = strings.Repeat("0", 64)
 	}
@@ -173,7 +175,7 @@ func TestAuthNegativeMatrix(t *testing.T) {
 			req, _ := http.NewRequest("PUT", f.url(key)+"?X-Amz-Expires=3600", nil)
 			signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
 			u, h, err := signer.PresignHTTP(context.Background(), aws.Credentials{AccessKeyID: testAccessKey, SecretAccessKey: testSecretKey},
-				req, unsignedPayload, "s3", testRegion, now.Add(-61*time.Minute))
+				req, sigv4.UnsignedPayload, "s3", testRegion, now.Add(-61*time.Minute))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -215,13 +217,13 @@ func TestAuthNegativeMatrix(t *testing.T) {
 				chunkedEncoder{chunkSize: 65536, trailerAlg: "crc32c", trailerValue: "AAAAAA==", signTrailer: true}, true, now)
 		}, 400, "BadDigest"},
 		{"wrong Content-MD5", "content-md5", func(key string) *http.Request {
-			return f.signedRequest("PUT", f.url(key), data, unsignedPayload, now, http.Header{"Content-Md5": {md5B64(other)}})
+			return f.signedRequest("PUT", f.url(key), data, sigv4.UnsignedPayload, now, http.Header{"Content-Md5": {md5B64(other)}})
 		}, 400, "BadDigest"},
 		{"malformed Content-MD5", "content-md5-malformed", func(key string) *http.Request {
-			return f.signedRequest("PUT", f.url(key), data, unsignedPayload, now, http.Header{"Content-Md5": {"not base64"}})
+			return f.signedRequest("PUT", f.url(key), data, sigv4.UnsignedPayload, now, http.Header{"Content-Md5": {"not base64"}})
 		}, 400, "InvalidDigest"},
 		{"wrong x-amz-checksum-crc32", "checksum-header", func(key string) *http.Request {
-			return f.signedRequest("PUT", f.url(key), data, unsignedPayload, now, http.Header{"X-Amz-Checksum-Crc32": {crc32B64(other)}})
+			return f.signedRequest("PUT", f.url(key), data, sigv4.UnsignedPayload, now, http.Header{"X-Amz-Checksum-Crc32": {crc32B64(other)}})
 		}, 400, "BadDigest"},
 		{"truncated aws-chunked body", "truncated", func(key string) *http.Request {
 			r := f.streamingRequest(key, data, streamingUnsignedTrailer, chunkedEncoder{chunkSize: 65536}, false, now)
@@ -278,8 +280,8 @@ func TestAuthRefusedXMLBodyChangesNothing(t *testing.T) {
 		code   string
 	}{
 		{"payload hash", nil, sha256Hex(signedBody), "XAmzContentSHA256Mismatch"},
-		{"Content-MD5", http.Header{"Content-Md5": {md5B64(signedBody)}}, unsignedPayload, "BadDigest"},
-		{"x-amz-checksum-crc32", http.Header{"X-Amz-Checksum-Crc32": {crc32B64(signedBody)}}, unsignedPayload, "BadDigest"},
+		{"Content-MD5", http.Header{"Content-Md5": {md5B64(signedBody)}}, sigv4.UnsignedPayload, "BadDigest"},
+		{"x-amz-checksum-crc32", http.Header{"X-Amz-Checksum-Crc32": {crc32B64(signedBody)}}, sigv4.UnsignedPayload, "BadDigest"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := f.signedRequest("POST", f.srv.URL+"/"+testBucket+"?delete", signedBody, tc.hash, time.Now(), tc.header)
@@ -428,7 +430,7 @@ func TestAuthPositiveMatrix(t *testing.T) {
 						t.Errorf("the handler got %s: %q", h, v)
 					}
 				}
-				if rd.header.Get("Content-Length") != strconv.Itoa(len(data)) || rd.header.Get("X-Amz-Content-Sha256") != unsignedPayload {
+				if rd.header.Get("Content-Length") != strconv.Itoa(len(data)) || rd.header.Get("X-Amz-Content-Sha256") != sigv4.UnsignedPayload {
 					t.Errorf("the handler got Content-Length %q, X-Amz-Content-Sha256 %q",
 						rd.header.Get("Content-Length"), rd.header.Get("X-Amz-Content-Sha256"))
 				}

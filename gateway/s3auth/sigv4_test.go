@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 func TestSigV4ParseAuthorization(t *testing.T) {
@@ -82,7 +84,7 @@ func TestSigV4AWSDocumentedExamples(t *testing.T) {
 		{"GET object with a range", func() *http.Request {
 			r := httptest.NewRequest("GET", "https://examplebucket.s3.amazonaws.com/test.txt", nil)
 			r.Header.Set("Range", "bytes=0-9")
-			r.Header.Set("X-Amz-Content-Sha256", emptyPayloadHash)
+			r.Header.Set("X-Amz-Content-Sha256", sigv4.EmptyPayloadHash)
 			r.Header.Set("X-Amz-Date", "20130524T000000Z")
 			r.Header.Set("Authorization", awsAuthorization("host;range;x-amz-content-sha256;x-amz-date",
 				"f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"))
@@ -100,7 +102,7 @@ func TestSigV4AWSDocumentedExamples(t *testing.T) {
 		}},
 		{"GET bucket lifecycle, a parameter without value", func() *http.Request {
 			r := httptest.NewRequest("GET", "https://examplebucket.s3.amazonaws.com/?lifecycle", nil)
-			r.Header.Set("X-Amz-Content-Sha256", emptyPayloadHash)
+			r.Header.Set("X-Amz-Content-Sha256", sigv4.EmptyPayloadHash)
 			r.Header.Set("X-Amz-Date", "20130524T000000Z")
 			r.Header.Set("Authorization", awsAuthorization("host;x-amz-content-sha256;x-amz-date",
 				"fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"))
@@ -108,7 +110,7 @@ func TestSigV4AWSDocumentedExamples(t *testing.T) {
 		}},
 		{"list objects, parameters sorted", func() *http.Request {
 			r := httptest.NewRequest("GET", "https://examplebucket.s3.amazonaws.com/?prefix=J&max-keys=2", nil)
-			r.Header.Set("X-Amz-Content-Sha256", emptyPayloadHash)
+			r.Header.Set("X-Amz-Content-Sha256", sigv4.EmptyPayloadHash)
 			r.Header.Set("X-Amz-Date", "20130524T000000Z")
 			r.Header.Set("Authorization", awsAuthorization("host;x-amz-content-sha256;x-amz-date",
 				"34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"))
@@ -147,7 +149,7 @@ func TestSigV4Refusals(t *testing.T) {
 	}
 	f := &authFixture{t: t}
 	sign := func(at time.Time, mutate func(*http.Request)) *http.Request {
-		r := f.signedRequest("GET", "http://127.0.0.1/bucket/key?list-type=2", nil, emptyPayloadHash, at,
+		r := f.signedRequest("GET", "http://127.0.0.1/bucket/key?list-type=2", nil, sigv4.EmptyPayloadHash, at,
 			http.Header{"X-Amz-Meta-Color": {"blue"}})
 		if mutate != nil {
 			mutate(r)
@@ -173,7 +175,7 @@ func TestSigV4Refusals(t *testing.T) {
 			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), testAccessKey, "AKIDUNKNOWN", 1))
 		}), "InvalidAccessKeyId"},
 		{"date differs from scope", sign(now, func(r *http.Request) {
-			r.Header.Set("X-Amz-Date", now.Add(-48*time.Hour).Format(amzDateFormat))
+			r.Header.Set("X-Amz-Date", now.Add(-48*time.Hour).Format(sigv4.AmzDateFormat))
 		}), "AuthorizationHeaderMalformed"},
 		{"bad payload hash value", sign(now, func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", "nothex") }), "InvalidArgument"},
 		{"no payload hash", sign(now, func(r *http.Request) { r.Header.Del("X-Amz-Content-Sha256") }), "InvalidRequest"},
@@ -247,7 +249,7 @@ func TestSigV4SDKClientSpecialCharacters(t *testing.T) {
 				copied := key + " copy"
 				if _, err := cli.CopyObject(ctx, &s3.CopyObjectInput{
 					Bucket: aws.String(testBucket), Key: aws.String(copied),
-					CopySource: aws.String(testBucket + "/" + uriEncode(key, false)),
+					CopySource: aws.String(testBucket + "/" + sigv4.URIEncode(key, false)),
 				}); err != nil {
 					t.Fatalf("copy %q: %v", key, err)
 				}

@@ -1,10 +1,12 @@
-package gateway
+package s3auth
 
 import (
 	"context"
 	"io"
 	"net/http"
 	"sync"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // A body is verified while the handler behind reads it, so a mismatch
@@ -18,12 +20,12 @@ import (
 // writer), hence the lock.
 type bodyGuard struct {
 	mu       sync.Mutex
-	failure  *Error
+	failure  *s3err.Error
 	checksum trailerChecksum
 }
 
 // fail records e unless a failure is already recorded.
-func (g *bodyGuard) fail(e *Error) {
+func (g *bodyGuard) fail(e *s3err.Error) {
 	if g == nil {
 		return
 	}
@@ -35,7 +37,7 @@ func (g *bodyGuard) fail(e *Error) {
 }
 
 // failed returns the body's failure, nil if none so far.
-func (g *bodyGuard) failed() *Error {
+func (g *bodyGuard) failed() *s3err.Error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.failure
@@ -59,13 +61,13 @@ func (g *bodyGuard) verifiedChecksum() trailerChecksum {
 
 type bodyGuardKey struct{}
 
-// bodyChecksum returns the checksum an aws-chunked body carried in its
+// BodyChecksum returns the checksum an aws-chunked body carried in its
 // trailer, as the x-amz-checksum-<algorithm> header it stands for, once
 // the body has been read to its end and the checksum verified; "" before
 // that or when there is none. A trailer arrives after the data, so unlike
 // a checksum header it cannot be among the request headers the handler
 // starts with: code that stores checksums asks here after the body.
-func bodyChecksum(ctx context.Context) (name, value string) {
+func BodyChecksum(ctx context.Context) (name, value string) {
 	g, _ := ctx.Value(bodyGuardKey{}).(*bodyGuard)
 	if g == nil {
 		return "", ""
@@ -165,7 +167,7 @@ func (w *guardedWriter) finish() {
 }
 
 // refuse replaces the response with e, dropping the headers the handler set.
-func (w *guardedWriter) refuse(e *Error) {
+func (w *guardedWriter) refuse(e *s3err.Error) {
 	w.started, w.refused = true, true
 	h := w.ResponseWriter.Header()
 	for k := range h {
@@ -174,5 +176,5 @@ func (w *guardedWriter) refuse(e *Error) {
 	for k, v := range w.before {
 		h[k] = v
 	}
-	writeRefusal(w.ResponseWriter, w.req, e)
+	s3err.Write(w.ResponseWriter, w.req, e)
 }

@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"hash"
 	"sort"
 	"strings"
+
+	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // The chunk signature chain and the trailers of an aws-chunked body.
@@ -31,7 +34,7 @@ type trailerChecksum struct {
 
 // parseTrailerSpec reads X-Amz-Trailer: at most one x-amz-checksum-*
 // trailer, which S3 requires to be declared.
-func parseTrailerSpec(declared, payloadHash string) (trailerSpec, *Error) {
+func parseTrailerSpec(declared, payloadHash string) (trailerSpec, *s3err.Error) {
 	spec := trailerSpec{signed: payloadHash == streamingSignedTrailer}
 	for _, name := range strings.Split(declared, ",") {
 		name = strings.ToLower(strings.TrimSpace(name))
@@ -57,7 +60,7 @@ func parseTrailerSpec(declared, payloadHash string) (trailerSpec, *Error) {
 // verify checks the trailers that followed the final chunk: their
 // signature when they are signed, and the declared checksum against the
 // decoded data. signer holds the final chunk's signature.
-func (s trailerSpec) verify(trailers map[string]string, signature string, signer *chunkSigner) (trailerChecksum, *Error) {
+func (s trailerSpec) verify(trailers map[string]string, signature string, signer *chunkSigner) (trailerChecksum, *s3err.Error) {
 	for name := range trailers {
 		alg, ok := strings.CutPrefix(name, checksumHeaderPrefix)
 		if ok && alg != s.algorithm {
@@ -99,7 +102,7 @@ type chunkSigner struct {
 func (s *chunkSigner) verifyChunk(data []byte, signature string) bool {
 	sum := sha256.Sum256(data)
 	want := hmacHex(s.key, "AWS4-HMAC-SHA256-PAYLOAD\n"+s.amzDate+"\n"+s.scope+"\n"+s.prev+"\n"+
-		emptyPayloadHash+"\n"+hex.EncodeToString(sum[:]))
+		sigv4.EmptyPayloadHash+"\n"+hex.EncodeToString(sum[:]))
 	if !hmac.Equal([]byte(want), []byte(signature)) {
 		return false
 	}

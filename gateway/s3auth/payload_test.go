@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 func TestPayloadVerifyingReaderHoldsBackTheEnd(t *testing.T) {
@@ -29,11 +32,11 @@ func TestPayloadVerifyingReaderHoldsBackTheEnd(t *testing.T) {
 				t.Fatalf("read %d bytes, error %v", len(got), err)
 			}
 
-			var reported *Error
+			var reported *s3err.Error
 			bad := &verifyingReader{
 				src:    tc.src(),
 				checks: []*bodyCheck{payloadHashCheck(sha256Hex(data[1:]))},
-				report: func(e *Error) { reported = e },
+				report: func(e *s3err.Error) { reported = e },
 			}
 			// As a backend PUT of known length reads it.
 			got, err = io.ReadAll(io.LimitReader(bad, int64(len(data))))
@@ -75,13 +78,13 @@ func TestPayloadChecks(t *testing.T) {
 		{"matching payload hash", "PUT", "/b/k?tagging", http.Header{"X-Amz-Content-Sha256": {sha256Hex(body)}}, body, ""},
 		{"payload hash in upper case", "PUT", "/b/k", http.Header{"X-Amz-Content-Sha256": {strings.ToUpper(sha256Hex(body))}}, body, ""},
 		{"wrong payload hash", "PUT", "/b/k", http.Header{"X-Amz-Content-Sha256": {sha256Hex(nil)}}, body, "XAmzContentSHA256Mismatch"},
-		{"empty body, empty hash", "GET", "/b/k", http.Header{"X-Amz-Content-Sha256": {emptyPayloadHash}}, nil, ""},
+		{"empty body, empty hash", "GET", "/b/k", http.Header{"X-Amz-Content-Sha256": {sigv4.EmptyPayloadHash}}, nil, ""},
 		{"empty body, other hash", "DELETE", "/b/k", http.Header{"X-Amz-Content-Sha256": {sha256Hex(body)}}, nil, "XAmzContentSHA256Mismatch"},
-		{"empty body, empty hash in upper case", "GET", "/b/k", http.Header{"X-Amz-Content-Sha256": {strings.ToUpper(emptyPayloadHash)}}, nil, ""},
+		{"empty body, empty hash in upper case", "GET", "/b/k", http.Header{"X-Amz-Content-Sha256": {strings.ToUpper(sigv4.EmptyPayloadHash)}}, nil, ""},
 		{"empty body, other hash and bad Content-MD5", "DELETE", "/b/k",
 			http.Header{"X-Amz-Content-Sha256": {sha256Hex(body)}, "Content-Md5": {"AAAA"}}, nil, "InvalidDigest"},
 		{"empty body, wrong crc32", "PUT", "/b/k", http.Header{"X-Amz-Checksum-Crc32": {crc32B64(body)}}, nil, "BadDigest"},
-		{"unsigned payload", "PUT", "/b/k", http.Header{"X-Amz-Content-Sha256": {unsignedPayload}}, body, ""},
+		{"unsigned payload", "PUT", "/b/k", http.Header{"X-Amz-Content-Sha256": {sigv4.UnsignedPayload}}, body, ""},
 		{"Content-MD5", "PUT", "/b/k", http.Header{"Content-Md5": {md5B64(body)}}, body, ""},
 		{"wrong Content-MD5", "PUT", "/b/k", http.Header{"Content-Md5": {md5B64(nil)}}, body, "BadDigest"},
 		{"short Content-MD5", "PUT", "/b/k", http.Header{"Content-Md5": {"AAAA"}}, body, "InvalidDigest"},
@@ -109,7 +112,7 @@ func TestPayloadChecks(t *testing.T) {
 			} else {
 				_, err = io.ReadAll(r2.Body)
 			}
-			var got *Error
+			var got *s3err.Error
 			switch {
 			case tc.code == "" && err != nil:
 				t.Fatalf("refused: %v", err)

@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"net/http/httptest"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // FuzzSigV4ParseAuthorization checks that the Authorization parser never
@@ -35,7 +37,7 @@ func FuzzSigV4ParseAuthorization(f *testing.F) {
 		if auth.AccessKey == "" || !isHex(auth.Signature, 64) || len(auth.SignedHeaders) == 0 {
 			t.Fatalf("accepted an incomplete header: %+v", auth)
 		}
-		again := sigV4Algorithm + " Credential=" + auth.AccessKey + "/" + auth.scope() +
+		again := sigv4.Algorithm + " Credential=" + auth.AccessKey + "/" + auth.scope() +
 			", SignedHeaders=" + strings.Join(auth.SignedHeaders, ";") + ", Signature=" + auth.Signature
 		back, e := parseAuthorization(again)
 		if e != nil {
@@ -66,7 +68,7 @@ func FuzzSigV4Verify(f *testing.F) {
 		r.URL = u
 		r.RequestURI = u.RequestURI()
 		r.Header.Set("X-Amz-Date", "20130524T000000Z")
-		r.Header.Set("X-Amz-Content-Sha256", emptyPayloadHash)
+		r.Header.Set("X-Amz-Content-Sha256", sigv4.EmptyPayloadHash)
 		if authorization != "" {
 			r.Header.Set("Authorization", authorization)
 		}

@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"bytes"
@@ -15,6 +15,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // chunkedEncoder frames data as aws-chunked, as a client would. It signs
@@ -159,7 +162,7 @@ func TestChunkedAWSDocumentedExamples(t *testing.T) {
 					t.Errorf("%s still set: %q", h, v)
 				}
 			}
-			if got := r2.Header.Get("X-Amz-Content-Sha256"); got != unsignedPayload {
+			if got := r2.Header.Get("X-Amz-Content-Sha256"); got != sigv4.UnsignedPayload {
 				t.Errorf("X-Amz-Content-Sha256 %q", got)
 			}
 			if c := guard.verifiedChecksum(); trailer && (c.name != "x-amz-checksum-crc32c" || c.value != "sOO8/Q==") {
@@ -179,7 +182,7 @@ func decodeWith(t *testing.T, mode string, header http.Header, body []byte, seed
 	}
 	signed := &signedRequest{
 		signingKey:  testKey(testSecretKey, at, testRegion),
-		amzDate:     at.UTC().Format(amzDateFormat),
+		amzDate:     at.UTC().Format(sigv4.AmzDateFormat),
 		scope:       at.UTC().Format("20060102") + "/" + testRegion + "/s3/aws4_request",
 		signature:   seed,
 		payloadHash: mode,
@@ -202,7 +205,7 @@ func TestChunkedDecoder(t *testing.T) {
 		return chunkedEncoder{
 			chunkSize: 65536,
 			key:       testKey(testSecretKey, at, testRegion),
-			amzDate:   at.UTC().Format(amzDateFormat),
+			amzDate:   at.UTC().Format(sigv4.AmzDateFormat),
 			scope:     at.UTC().Format("20060102") + "/" + testRegion + "/s3/aws4_request",
 			prev:      seed,
 		}
@@ -233,7 +236,7 @@ func TestChunkedDecoder(t *testing.T) {
 			chunkedEncoder{chunkSize: 1 << 20, trailerAlg: "sha256"}.encode(data), ""},
 		{"unsigned without trailer", streamingUnsignedTrailer, headers(len(data), ""),
 			chunkedEncoder{chunkSize: 65536}.encode(data), ""},
-		{"aws-chunked with UNSIGNED-PAYLOAD", unsignedPayload, headers(len(data), ""),
+		{"aws-chunked with UNSIGNED-PAYLOAD", sigv4.UnsignedPayload, headers(len(data), ""),
 			chunkedEncoder{chunkSize: 65536}.encode(data), ""},
 		{"empty body with trailer", streamingUnsignedTrailer, headers(0, "x-amz-checksum-crc32"),
 			chunkedEncoder{chunkSize: 65536, trailerAlg: "crc32"}.encode(nil), ""},
@@ -309,7 +312,7 @@ func TestChunkedDecoder(t *testing.T) {
 				}
 				return
 			}
-			var e *Error
+			var e *s3err.Error
 			if !errors.As(err, &e) || e.Code != tc.code {
 				t.Fatalf("got %v, want %s", err, tc.code)
 			}
@@ -355,7 +358,7 @@ func TestChunkedHexPayloadHashCoversFraming(t *testing.T) {
 		t.Fatalf("decoded %d bytes, error %v", len(got), err)
 	}
 	got, _, err = decodeWith(t, sha256Hex(append(body, 'x')), h, body, "", at)
-	var e *Error
+	var e *s3err.Error
 	if !errors.As(err, &e) || e.Code != "XAmzContentSHA256Mismatch" || len(got) >= len(data) {
 		t.Fatalf("decoded %d bytes, error %v; want XAmzContentSHA256Mismatch before the end", len(got), err)
 	}
@@ -381,7 +384,7 @@ func TestChunkedContentEncodingRewrite(t *testing.T) {
 // learns the verified trailing checksum once it has read the body, and
 // that the response echoes it as S3's does.
 func TestChunkedTrailerChecksumReachesHandler(t *testing.T) {
-	auth, err := newAuthenticatorWith(Config{Credentials: map[string]string{testAccessKey: testSecretKey}}, time.Hour, time.Now)
+	auth, err := newWith(Config{Credentials: map[string]string{testAccessKey: testSecretKey}}, time.Hour, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,12 +392,12 @@ func TestChunkedTrailerChecksumReachesHandler(t *testing.T) {
 	var before, after string
 	var got []byte
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		before, _ = bodyChecksum(r.Context())
+		before, _ = BodyChecksum(r.Context())
 		got, _ = io.ReadAll(r.Body)
-		name, value := bodyChecksum(r.Context())
+		name, value := BodyChecksum(r.Context())
 		after = name + ":" + value
 	})
-	srv := httptest.NewServer(auth.middleware(handler))
+	srv := httptest.NewServer(auth.Middleware(handler))
 	defer srv.Close()
 	f := &authFixture{t: t, srv: srv}
 	data := payload(100_000, 3)

@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // The fuzzed aws-chunked bodies are signed with the test key at a fixed
@@ -20,7 +23,7 @@ var (
 )
 
 func mustTime(s string) time.Time {
-	t, err := time.Parse(amzDateFormat, s)
+	t, err := time.Parse(sigv4.AmzDateFormat, s)
 	if err != nil {
 		panic(err)
 	}
@@ -28,13 +31,13 @@ func mustTime(s string) time.Time {
 }
 
 // fuzzModes are the body encodings the fuzz target picks from.
-var fuzzModes = []string{streamingUnsignedTrailer, streamingSigned, streamingSignedTrailer, unsignedPayload}
+var fuzzModes = []string{streamingUnsignedTrailer, streamingSigned, streamingSignedTrailer, sigv4.UnsignedPayload}
 
 func fuzzEncoder(mode string, chunkSize int, trailer string) chunkedEncoder {
 	e := chunkedEncoder{chunkSize: chunkSize, trailerAlg: trailer}
 	if mode == streamingSigned || mode == streamingSignedTrailer {
 		e.key = testKey(testSecretKey, fuzzChunkTime, testRegion)
-		e.amzDate = fuzzChunkTime.Format(amzDateFormat)
+		e.amzDate = fuzzChunkTime.Format(sigv4.AmzDateFormat)
 		e.scope = fuzzChunkTime.Format("20060102") + "/" + testRegion + "/s3/aws4_request"
 		e.prev = fuzzChunkSeed
 		e.signTrailer = mode == streamingSignedTrailer
@@ -51,7 +54,7 @@ func FuzzChunkedDecoder(f *testing.F) {
 	trailers := []string{"", "crc32", "crc32c", "crc64nvme", "sha1", "sha256"}
 	for m, mode := range fuzzModes {
 		for ti, tr := range trailers {
-			if tr != "" && (mode == streamingSigned || mode == unsignedPayload) {
+			if tr != "" && (mode == streamingSigned || mode == sigv4.UnsignedPayload) {
 				continue
 			}
 			for _, size := range []int{1000, 4096} {
@@ -73,7 +76,7 @@ func FuzzChunkedDecoder(f *testing.F) {
 		}
 		signed := &signedRequest{
 			signingKey:  testKey(testSecretKey, fuzzChunkTime, testRegion),
-			amzDate:     fuzzChunkTime.Format(amzDateFormat),
+			amzDate:     fuzzChunkTime.Format(sigv4.AmzDateFormat),
 			scope:       fuzzChunkTime.Format("20060102") + "/" + testRegion + "/s3/aws4_request",
 			signature:   fuzzChunkSeed,
 			payloadHash: fuzzModes[int(mode)%len(fuzzModes)],
@@ -93,7 +96,7 @@ func FuzzChunkedDecoder(f *testing.F) {
 			}
 			return
 		}
-		var refused *Error
+		var refused *s3err.Error
 		if !errors.As(err, &refused) || refused.Status < 400 || refused.Status > 599 {
 			t.Fatalf("failed without an S3 error: %v", err)
 		}

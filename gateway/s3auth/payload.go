@@ -1,9 +1,12 @@
-package gateway
+package s3auth
 
 import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // Payload integrity: a body is checked against the digests the client sent
@@ -16,7 +19,7 @@ import (
 // hex hash), Content-MD5 and x-amz-checksum-* headers. An empty body is
 // verified at once; any other is wrapped so that a mismatch fails its last
 // read, and is reported to guard.
-func checkPayload(r *http.Request, guard *bodyGuard) (*http.Request, *Error) {
+func checkPayload(r *http.Request, guard *bodyGuard) (*http.Request, *s3err.Error) {
 	empty := r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody
 	checks, e := payloadChecks(r, empty)
 	if e != nil || len(checks) == 0 {
@@ -41,13 +44,13 @@ func checkPayload(r *http.Request, guard *bodyGuard) (*http.Request, *Error) {
 // payloadChecks lists the digests r's body must match. The payload hash
 // of an empty body, which every GET signs, is compared as it is, without
 // hashing nothing.
-func payloadChecks(r *http.Request, empty bool) ([]*bodyCheck, *Error) {
+func payloadChecks(r *http.Request, empty bool) ([]*bodyCheck, *s3err.Error) {
 	var checks []*bodyCheck
 	if claimed := r.Header.Get("X-Amz-Content-Sha256"); isHex(claimed, 64) {
 		switch {
 		case !empty:
 			checks = append(checks, payloadHashCheck(claimed))
-		case !strings.EqualFold(claimed, emptyPayloadHash):
+		case !strings.EqualFold(claimed, sigv4.EmptyPayloadHash):
 			checks = append(checks, failedPayloadHash)
 		}
 	}
@@ -75,7 +78,7 @@ var failedPayloadHash = &bodyCheck{mismatch: errPayloadHashMismatch}
 type verifyingReader struct {
 	src    io.Reader
 	checks []*bodyCheck
-	report func(*Error)
+	report func(*s3err.Error)
 	size   int // of buf; 0 for maxReadSize
 
 	buf    []byte // bytes read from src; buf[off:n] are not yet handed on

@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // s3ErrorDoc is S3's error document as clients read it.
@@ -25,7 +27,7 @@ func TestAuthS3ErrorDocument(t *testing.T) {
 			w := httptest.NewRecorder()
 			w.Header().Set("x-amz-request-id", "REQ123")
 			r := httptest.NewRequest(method, "http://127.0.0.1/bucket/some%20key", nil)
-			writeRefusal(w, r, errSignatureMismatch)
+			s3err.Write(w, r, errSignatureMismatch)
 			if w.Code != http.StatusForbidden {
 				t.Fatalf("status %d", w.Code)
 			}
@@ -74,7 +76,7 @@ func TestAuthGuardReplacesHandlerAnswer(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			now := time.Now()
-			auth, err := newAuthenticatorWith(Config{Credentials: map[string]string{testAccessKey: testSecretKey}}, time.Hour, fixedClock(now))
+			auth, err := newWith(Config{Credentials: map[string]string{testAccessKey: testSecretKey}}, time.Hour, fixedClock(now))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +87,7 @@ func TestAuthGuardReplacesHandlerAnswer(t *testing.T) {
 			r.Body = io.NopCloser(bytes.NewReader([]byte("the bytes that were sent!!")))
 			r.RequestURI = r.URL.RequestURI()
 			w := httptest.NewRecorder()
-			auth.middleware(tc.handler).ServeHTTP(w, r)
+			auth.Middleware(tc.handler).ServeHTTP(w, r)
 			if w.Code != http.StatusBadRequest || w.Header().Get("ETag") != "" {
 				t.Fatalf("status %d, ETag %q, body %q", w.Code, w.Header().Get("ETag"), w.Body)
 			}

@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"hash/crc64"
 	"net/http"
 	"strings"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // The digests a client may send with a body: x-amz-content-sha256,
@@ -36,10 +38,10 @@ const checksumHeaderPrefix = "x-amz-checksum-"
 type bodyCheck struct {
 	hash     hash.Hash // nil for a check known to fail
 	want     []byte
-	mismatch *Error
+	mismatch *s3err.Error
 }
 
-func (c *bodyCheck) verify() *Error {
+func (c *bodyCheck) verify() *s3err.Error {
 	if c.hash == nil || !bytes.Equal(c.hash.Sum(nil), c.want) {
 		return c.mismatch
 	}
@@ -53,7 +55,7 @@ func payloadHashCheck(hexHash string) *bodyCheck {
 }
 
 // contentMD5Check checks the body against Content-MD5, if sent.
-func contentMD5Check(h http.Header) (*bodyCheck, *Error) {
+func contentMD5Check(h http.Header) (*bodyCheck, *s3err.Error) {
 	values, ok := h["Content-Md5"]
 	if !ok {
 		return nil, nil
@@ -67,7 +69,7 @@ func contentMD5Check(h http.Header) (*bodyCheck, *Error) {
 
 // checksumCheck checks the body against the base64 value of the checksum
 // algorithm (e.g. "crc32"); the caller knows the algorithm exists.
-func checksumCheck(algorithm, value string) (*bodyCheck, *Error) {
+func checksumCheck(algorithm, value string) (*bodyCheck, *s3err.Error) {
 	h := checksumAlgorithms[algorithm]()
 	want, err := base64.StdEncoding.DecodeString(strings.TrimSpace(value))
 	if err != nil || len(want) != h.Size() {
@@ -85,7 +87,7 @@ func checksumCheck(algorithm, value string) (*bodyCheck, *Error) {
 // headers of a request whose body is the data they sum. CompleteMultipart
 // Upload's header sums the object, and a copy's the source: neither is
 // checked here.
-func headerChecksumChecks(r *http.Request) ([]*bodyCheck, *Error) {
+func headerChecksumChecks(r *http.Request) ([]*bodyCheck, *s3err.Error) {
 	if r.Header.Get("X-Amz-Copy-Source") != "" {
 		return nil, nil
 	}
@@ -111,3 +113,7 @@ func headerChecksumChecks(r *http.Request) ([]*bodyCheck, *Error) {
 	}
 	return checks, nil
 }
+
+// IsChecksumAlgorithm reports whether x-amz-checksum-<name> is a checksum
+// S3 knows (name in lower case), which the verifier checked if sent.
+func IsChecksumAlgorithm(name string) bool { return checksumAlgorithms[name] != nil }

@@ -1,16 +1,27 @@
-package gateway
+package s3auth
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
-// authenticator checks each S3 request's SigV4 signature against the
+// Config is what authentication needs from the gateway's configuration.
+type Config struct {
+	// Credentials maps client access keys to secret keys.
+	Credentials map[string]string
+	// CredentialsFile, if set, is a file of "ACCESS_KEY SECRET_KEY" lines,
+	// merged with Credentials and reloaded when it changes.
+	CredentialsFile string
+	Logger          *slog.Logger
+}
+
+// Authenticator checks each S3 request's SigV4 signature against the
 // configured credentials, and verifies and decodes its body: one concern
-// per file, run in this order by middleware.
+// per file, run in this order by Middleware.
 //
 //   - sigv4*.go: the signature (Authorization header or presigned URL),
 //     the credentials and the request time;
@@ -19,38 +30,38 @@ import (
 //   - payload*.go: x-amz-content-sha256, Content-MD5 and x-amz-checksum-*
 //     against the bytes received;
 //   - auth_guard.go: the refusal of a body that fails while it streams.
-type authenticator struct {
+type Authenticator struct {
 	creds    *credentialStore
 	verifier sigV4Verifier
 	log      *slog.Logger
 }
 
-// newAuthenticator builds the authenticator from the gateway's config.
-func newAuthenticator(cfg Config) (*authenticator, error) {
-	return newAuthenticatorWith(cfg, credentialsPollInterval, time.Now)
+// New builds the authenticator and starts watching the credentials file.
+func New(cfg Config) (*Authenticator, error) {
+	return newWith(cfg, credentialsPollInterval, time.Now)
 }
 
-// newAuthenticatorWith is newAuthenticator with the credentials file's
-// poll interval and the clock chosen.
-func newAuthenticatorWith(cfg Config, poll time.Duration, now func() time.Time) (*authenticator, error) {
+// newWith is New with the credentials file's poll interval and the clock
+// chosen.
+func newWith(cfg Config, poll time.Duration, now func() time.Time) (*Authenticator, error) {
 	log := cfg.Logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.Default()
 	}
 	creds, err := newCredentialStore(cfg.Credentials, cfg.CredentialsFile, log, poll)
 	if err != nil {
 		return nil, err
 	}
-	return &authenticator{
+	return &Authenticator{
 		creds:    creds,
 		verifier: sigV4Verifier{secret: creds.secret, now: now},
 		log:      log,
 	}, nil
 }
 
-// middleware refuses unauthenticated requests with S3's errors and hands
+// Middleware refuses unauthenticated requests with S3's errors and hands
 // on requests whose body is decoded and verified.
-func (a *authenticator) middleware(next http.Handler) http.Handler {
+func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isPreflight(r) {
 			// A browser's CORS preflight carries no credentials by design,
@@ -85,14 +96,14 @@ func (a *authenticator) middleware(next http.Handler) http.Handler {
 }
 
 // Close stops watching the credentials file.
-func (a *authenticator) Close() { a.creds.Close() }
+func (a *Authenticator) Close() { a.creds.Close() }
 
-func (a *authenticator) refuse(w http.ResponseWriter, r *http.Request, e *Error) {
+func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, e *s3err.Error) {
 	a.logRefusal(r, e)
-	writeRefusal(w, r, e)
+	s3err.Write(w, r, e)
 }
 
-func (a *authenticator) logRefusal(r *http.Request, e *Error) {
+func (a *Authenticator) logRefusal(r *http.Request, e *s3err.Error) {
 	a.log.Info("s3 request refused", "code", e.Code, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 }
 

@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"crypto/hmac"
@@ -9,6 +9,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // SigV4 verification of a request's Authorization header or presigned
@@ -17,8 +20,6 @@ import (
 const (
 	maxClockSkew = 15 * time.Minute
 
-	emptyPayloadHash         = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-	unsignedPayload          = "UNSIGNED-PAYLOAD"
 	streamingSigned          = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 	streamingSignedTrailer   = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 	streamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
@@ -46,7 +47,7 @@ type sigV4Verifier struct {
 
 // verify checks r's signature and returns what it vouches for, or the
 // refusal S3 gives.
-func (v *sigV4Verifier) verify(r *http.Request) (*signedRequest, *Error) {
+func (v *sigV4Verifier) verify(r *http.Request) (*signedRequest, *s3err.Error) {
 	var query url.Values // most requests have none, and nil reads as empty
 	if r.URL.RawQuery != "" {
 		var err error
@@ -72,7 +73,7 @@ func (v *sigV4Verifier) verify(r *http.Request) (*signedRequest, *Error) {
 }
 
 // verifyHeader checks a request signed in its Authorization header.
-func (v *sigV4Verifier) verifyHeader(r *http.Request, header string) (*signedRequest, *Error) {
+func (v *sigV4Verifier) verifyHeader(r *http.Request, header string) (*signedRequest, *s3err.Error) {
 	auth, e := parseAuthorization(header)
 	if e != nil {
 		return nil, e
@@ -99,7 +100,7 @@ func (v *sigV4Verifier) verifyHeader(r *http.Request, header string) (*signedReq
 }
 
 // verifyPresigned checks a request signed in its query (a presigned URL).
-func (v *sigV4Verifier) verifyPresigned(r *http.Request, query url.Values) (*signedRequest, *Error) {
+func (v *sigV4Verifier) verifyPresigned(r *http.Request, query url.Values) (*signedRequest, *s3err.Error) {
 	auth, t, expires, e := parsePresigned(query)
 	if e != nil {
 		return nil, e
@@ -119,7 +120,7 @@ func (v *sigV4Verifier) verifyPresigned(r *http.Request, query url.Values) (*sig
 		return nil, accessDenied("Request has expired.")
 	}
 	// A presigned URL signs no payload unless the request names a hash.
-	payload := unsignedPayload
+	payload := sigv4.UnsignedPayload
 	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" {
 		payload = h
 	} else if q := query.Get("X-Amz-Content-Sha256"); q != "" {
@@ -134,7 +135,7 @@ func (v *sigV4Verifier) verifyPresigned(r *http.Request, query url.Values) (*sig
 // check compares the signature the client sent with the one computed for
 // r, signed at t (sentDate is the X-Amz-Date t was read from, if any);
 // skipParam is a query parameter the signature does not cover.
-func (v *sigV4Verifier) check(r *http.Request, auth sigV4Auth, secret string, t time.Time, sentDate, payload, skipParam string) (*signedRequest, *Error) {
+func (v *sigV4Verifier) check(r *http.Request, auth sigV4Auth, secret string, t time.Time, sentDate, payload, skipParam string) (*signedRequest, *s3err.Error) {
 	want, ok := decodeSignature(auth.Signature)
 	if !ok {
 		return nil, errSignatureMismatch
@@ -145,13 +146,13 @@ func (v *sigV4Verifier) check(r *http.Request, auth sigV4Auth, secret string, t 
 	query := canonicalQuery(r.URL.RawQuery, skipParam)
 	key, cached := v.keys.get(secret, auth.Date, auth.Region)
 	if !cached {
-		key = signingKey(secret, auth.Date, auth.Region)
+		key = sigv4.SigningKey(secret, auth.Date, auth.Region)
 	}
 	amzDate := amzDateOf(t, sentDate)
 	scope := auth.scope()
 	matches := func(path string) bool {
 		canonical := canonicalRequestHash(r, path, query, auth.SignedHeaders, payload)
-		sig := signature(key, amzDate, scope, canonical)
+		sig := sigv4.Signature(key, amzDate, scope, canonical)
 		return hmac.Equal(sig[:], want[:])
 	}
 	path := canonicalPath(r.URL.Path)
@@ -205,38 +206,6 @@ func canonicalRequestHash(r *http.Request, path, query string, signedHeaders []s
 	return out
 }
 
-// signature is the SigV4 signature of a canonical request's hash: the
-// HMAC-SHA256 of the string to sign under the signing key, written out
-// over sha256.Sum256 so that it costs no allocation (crypto/hmac costs
-// several per use, and one HMAC is made per request).
-func signature(key []byte, amzDate, scope string, canonicalHash [2 * sha256.Size]byte) [sha256.Size]byte {
-	const blockSize = 64 // SHA-256's, which keys of up to its length pad to
-	var buf [512]byte
-	b := buf[:blockSize]
-	for i := range b {
-		b[i] = 0x36
-	}
-	for i, k := range key {
-		b[i] ^= k
-	}
-	b = append(b, sigV4Algorithm+"\n"...)
-	b = append(b, amzDate...)
-	b = append(b, '\n')
-	b = append(b, scope...)
-	b = append(b, '\n')
-	b = append(b, canonicalHash[:]...)
-	inner := sha256.Sum256(b)
-	var outer [blockSize + sha256.Size]byte
-	for i := range blockSize {
-		outer[i] = 0x5c
-	}
-	for i, k := range key {
-		outer[i] ^= k
-	}
-	copy(outer[blockSize:], inner[:])
-	return sha256.Sum256(outer[:])
-}
-
 // decodeSignature decodes a hex signature in place of hex.Decode, whose
 // []byte argument would cost an allocation per request.
 func decodeSignature(s string) (sig [sha256.Size]byte, ok bool) {
@@ -252,8 +221,8 @@ func decodeSignature(s string) (sig [sha256.Size]byte, ok bool) {
 // amzDateOf is t in X-Amz-Date's format: sent itself when it already is,
 // as it is on every request that has one, sparing a new string.
 func amzDateOf(t time.Time, sent string) string {
-	var buf [len(amzDateFormat)]byte
-	b := t.UTC().AppendFormat(buf[:0], amzDateFormat)
+	var buf [len(sigv4.AmzDateFormat)]byte
+	b := t.UTC().AppendFormat(buf[:0], sigv4.AmzDateFormat)
 	if string(b) == sent {
 		return sent
 	}
@@ -263,15 +232,15 @@ func amzDateOf(t time.Time, sent string) string {
 // isScopeDate reports whether date is t's day as a credential scope
 // writes it, formatted on the stack rather than into a new string.
 func isScopeDate(t time.Time, date string) bool {
-	var buf [len(scopeDateFormat)]byte
-	return string(t.AppendFormat(buf[:0], scopeDateFormat)) == date
+	var buf [len(sigv4.ScopeDateFormat)]byte
+	return string(t.AppendFormat(buf[:0], sigv4.ScopeDateFormat)) == date
 }
 
 // headerTime is the time a header-signed request was signed: X-Amz-Date,
 // or the Date header when there is none.
-func headerTime(r *http.Request) (time.Time, *Error) {
+func headerTime(r *http.Request) (time.Time, *s3err.Error) {
 	if d := r.Header.Get("X-Amz-Date"); d != "" {
-		t, err := time.Parse(amzDateFormat, d)
+		t, err := time.Parse(sigv4.AmzDateFormat, d)
 		if err != nil {
 			return time.Time{}, accessDenied("AWS authentication requires a valid Date or x-amz-date header.")
 		}
@@ -285,14 +254,14 @@ func headerTime(r *http.Request) (time.Time, *Error) {
 }
 
 // checkPayloadHashValue checks the form of X-Amz-Content-Sha256.
-func checkPayloadHashValue(v string) *Error {
+func checkPayloadHashValue(v string) *s3err.Error {
 	switch {
 	case v == "":
 		return invalidRequest("Missing required header for this request: x-amz-content-sha256.")
-	case v == unsignedPayload, v == streamingSigned, v == streamingSignedTrailer, v == streamingUnsignedTrailer:
+	case v == sigv4.UnsignedPayload, v == streamingSigned, v == streamingSignedTrailer, v == streamingUnsignedTrailer:
 		return nil
 	case strings.HasPrefix(v, "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"):
-		return refusal("NotImplemented", http.StatusNotImplemented, "Signature Version 4A is not supported. Please use AWS4-HMAC-SHA256.")
+		return s3err.New(s3err.NotImplemented, "Signature Version 4A is not supported. Please use AWS4-HMAC-SHA256.")
 	case isHex(v, 64):
 		return nil
 	}
@@ -340,20 +309,6 @@ func (c *signingKeyCache) put(secret, date, region string, key []byte) {
 	c.keys[signingScope{secret, date, region}] = key
 }
 
-// signingKey derives the SigV4 signing key for a day and region.
-func signingKey(secret, date, region string) []byte {
-	k := hmacSum([]byte("AWS4"+secret), date)
-	k = hmacSum(k, region)
-	k = hmacSum(k, scopeService)
-	return hmacSum(k, scopeTerminator)
-}
-
-func hmacSum(key []byte, data string) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write([]byte(data))
-	return h.Sum(nil)
-}
-
 func hmacHex(key []byte, data string) string {
-	return hex.EncodeToString(hmacSum(key, data))
+	return hex.EncodeToString(sigv4.HMAC(key, data))
 }

@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"bytes"
@@ -24,6 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/rclone/gofakes3"
 	"github.com/rclone/gofakes3/s3mem"
+
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // The authentication tests run the authenticator in front of gofakes3 over
@@ -140,7 +142,7 @@ type authFixture struct {
 	t     *testing.T
 	srv   *httptest.Server
 	sink  *recordingSink
-	auth  *authenticator
+	auth  *Authenticator
 	clock *testClock
 }
 
@@ -158,7 +160,7 @@ func newAuthFixture(t *testing.T, opts fixtureOptions) *authFixture {
 	if poll == 0 {
 		poll = time.Hour
 	}
-	auth, err := newAuthenticatorWith(Config{
+	auth, err := newWith(Config{
 		Credentials:     map[string]string{testAccessKey: testSecretKey},
 		CredentialsFile: opts.credsFile,
 		Logger:          opts.log,
@@ -169,7 +171,7 @@ func newAuthFixture(t *testing.T, opts fixtureOptions) *authFixture {
 	t.Cleanup(auth.Close)
 	fake := gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true), gofakes3.WithTimeSkewLimit(0))
 	sink := &recordingSink{next: fake.Server()}
-	handler := auth.middleware(sink)
+	handler := auth.Middleware(sink)
 	var srv *httptest.Server
 	if opts.tls {
 		srv = httptest.NewTLSServer(handler)
@@ -247,7 +249,7 @@ func (f *authFixture) missing(key string) bool {
 
 // url is the path-style URL of a key.
 func (f *authFixture) url(key string) string {
-	return f.srv.URL + "/" + testBucket + "/" + uriEncode(key, false)
+	return f.srv.URL + "/" + testBucket + "/" + sigv4.URIEncode(key, false)
 }
 
 // signedRequest makes a request signed by the SDK's v4 signer at t with

@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"bufio"
@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 const (
@@ -252,7 +254,7 @@ func (c *chunkedReader) readHeader() (chunkHeader, error) {
 }
 
 // parseChunkHeader parses "<hex size>[;chunk-signature=<hex>][;...]".
-func parseChunkHeader(line string) (chunkHeader, *Error) {
+func parseChunkHeader(line string) (chunkHeader, *s3err.Error) {
 	sizeField, extensions, _ := strings.Cut(line, ";")
 	sizeField = strings.TrimSpace(sizeField)
 	if sizeField == "" || len(sizeField) > 16 {
@@ -314,7 +316,7 @@ func (c *chunkedReader) expectLineEnd() error {
 // that ends early is refused; a verification failure below (the payload
 // hash) is passed on; anything else is the connection's.
 func (c *chunkedReader) sourceError(err error) error {
-	var e *Error
+	var e *s3err.Error
 	switch {
 	case errors.As(err, &e):
 		return e
@@ -325,14 +327,14 @@ func (c *chunkedReader) sourceError(err error) error {
 }
 
 // refuse reports e as the request's refusal and returns it.
-func (c *chunkedReader) refuse(e *Error) error {
+func (c *chunkedReader) refuse(e *s3err.Error) error {
 	c.guard.fail(e)
 	return e
 }
 
 var errTooMuchChunkedData = invalidRequest("The aws-chunked body holds more data than x-amz-decoded-content-length.")
 
-func malformedChunked(detail string) *Error {
+func malformedChunked(detail string) *s3err.Error {
 	return invalidRequest("The aws-chunked body is malformed: " + detail + ".")
 }
 

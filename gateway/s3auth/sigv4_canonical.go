@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"net/http"
@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // The parts of SigV4's canonical request that are built from what the
@@ -17,7 +20,7 @@ func canonicalPath(path string) string {
 	if path == "" {
 		return "/"
 	}
-	return uriEncode(path, false)
+	return sigv4.URIEncode(path, false)
 }
 
 // wirePath is the path exactly as the client sent it.
@@ -52,7 +55,7 @@ func canonicalQuery(rawQuery, skip string) string {
 		if skip != "" && name == skip {
 			continue
 		}
-		params = append(params, param{uriEncode(name, true), uriEncode(value, true)})
+		params = append(params, param{sigv4.URIEncode(name, true), sigv4.URIEncode(value, true)})
 	}
 	slices.SortFunc(params, func(a, b param) int {
 		if c := strings.Compare(a.name, b.name); c != 0 {
@@ -103,44 +106,10 @@ func unhex(c byte) byte {
 	return c - 'A' + 10
 }
 
-// uriEncode percent-encodes every byte of s but the unreserved characters
-// (and '/' unless encodeSlash), with upper-case hex, as SigV4 requires.
-func uriEncode(s string, encodeSlash bool) string {
-	const upperHex = "0123456789ABCDEF"
-	first := 0
-	for first < len(s) && unreserved(s[first], encodeSlash) {
-		first++
-	}
-	if first == len(s) {
-		// Most keys need no encoding, and then s is its own encoding.
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	b.WriteString(s[:first])
-	for i := first; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c, encodeSlash) {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(upperHex[c>>4])
-		b.WriteByte(upperHex[c&15])
-	}
-	return b.String()
-}
-
-// unreserved reports whether SigV4 leaves c as it is.
-func unreserved(c byte, encodeSlash bool) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !encodeSlash)
-}
-
 // checkSignedHeaders checks that the host is signed, and so is every
 // x-amz-* header present: an unsigned one could change what a signed
 // request does (an x-amz-copy-source added to a presigned PUT, say).
-func checkSignedHeaders(r *http.Request, signed []string) *Error {
+func checkSignedHeaders(r *http.Request, signed []string) *s3err.Error {
 	if !slices.Contains(signed, "host") {
 		return accessDenied("The host header must be signed.")
 	}

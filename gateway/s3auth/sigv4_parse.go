@@ -1,4 +1,4 @@
-package gateway
+package s3auth
 
 import (
 	"net/url"
@@ -6,19 +6,15 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // Parsing of the credentials a SigV4 request carries, in its Authorization
 // header or, for a presigned URL, in its query.
 
-const (
-	sigV4Algorithm  = "AWS4-HMAC-SHA256"
-	sigV4aAlgorithm = "AWS4-ECDSA-P256-SHA256"
-	amzDateFormat   = "20060102T150405Z"
-	scopeDateFormat = "20060102"
-	scopeService    = "s3"
-	scopeTerminator = "aws4_request"
-)
+const sigV4aAlgorithm = "AWS4-ECDSA-P256-SHA256"
 
 // sigV4Auth is the credential part of a signed request.
 type sigV4Auth struct {
@@ -31,7 +27,7 @@ type sigV4Auth struct {
 
 // scope is the credential scope the string to sign names.
 func (a sigV4Auth) scope() string {
-	return a.Date + "/" + a.Region + "/" + scopeService + "/" + scopeTerminator
+	return sigv4.Scope(a.Date, a.Region)
 }
 
 // authComponents are the components of an Authorization header.
@@ -40,14 +36,14 @@ var authComponents = [...]string{"Credential", "SignedHeaders", "Signature"}
 // parseAuthorization parses an Authorization header value:
 //
 //	AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=hex
-func parseAuthorization(value string) (sigV4Auth, *Error) {
+func parseAuthorization(value string) (sigV4Auth, *s3err.Error) {
 	algorithm, rest, _ := strings.Cut(strings.TrimSpace(value), " ")
 	switch algorithm {
-	case sigV4Algorithm:
+	case sigv4.Algorithm:
 	case "AWS":
 		return sigV4Auth{}, invalidRequest("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 	case sigV4aAlgorithm:
-		return sigV4Auth{}, refusal("NotImplemented", 501, "Signature Version 4A is not supported. Please use AWS4-HMAC-SHA256.")
+		return sigV4Auth{}, s3err.New(s3err.NotImplemented, "Signature Version 4A is not supported. Please use AWS4-HMAC-SHA256.")
 	default:
 		return sigV4Auth{}, authHeaderMalformed("the authorization mechanism is not AWS4-HMAC-SHA256.")
 	}
@@ -75,15 +71,15 @@ func parseAuthorization(value string) (sigV4Auth, *Error) {
 
 // parsePresigned parses the SigV4 parameters of a presigned URL's query.
 // It returns the request time and how long the URL stays valid.
-func parsePresigned(q url.Values) (sigV4Auth, time.Time, time.Duration, *Error) {
-	if alg := q.Get("X-Amz-Algorithm"); alg != sigV4Algorithm {
+func parsePresigned(q url.Values) (sigV4Auth, time.Time, time.Duration, *s3err.Error) {
+	if alg := q.Get("X-Amz-Algorithm"); alg != sigv4.Algorithm {
 		return sigV4Auth{}, time.Time{}, 0, authQueryMalformed("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\".")
 	}
 	auth, e := sigV4AuthFrom(q.Get("X-Amz-Credential"), q.Get("X-Amz-SignedHeaders"), q.Get("X-Amz-Signature"), authQueryMalformed)
 	if e != nil {
 		return sigV4Auth{}, time.Time{}, 0, e
 	}
-	t, err := time.Parse(amzDateFormat, q.Get("X-Amz-Date"))
+	t, err := time.Parse(sigv4.AmzDateFormat, q.Get("X-Amz-Date"))
 	if err != nil {
 		return sigV4Auth{}, time.Time{}, 0, authQueryMalformed("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\".")
 	}
@@ -95,7 +91,7 @@ func parsePresigned(q url.Values) (sigV4Auth, time.Time, time.Duration, *Error) 
 }
 
 // parseExpires parses X-Amz-Expires: whole seconds, at most seven days.
-func parseExpires(s string) (time.Duration, *Error) {
+func parseExpires(s string) (time.Duration, *s3err.Error) {
 	const maxSeconds = 7 * 24 * 60 * 60
 	if s == "" || len(s) > 7 {
 		return 0, authQueryMalformed("X-Amz-Expires must be a number of seconds from 1 to 604800.")
@@ -118,7 +114,7 @@ func parseExpires(s string) (time.Duration, *Error) {
 
 // sigV4AuthFrom checks and assembles the three SigV4 components; malformed
 // builds the refusal for the place they came from.
-func sigV4AuthFrom(credential, signedHeaders, signature string, malformed func(string) *Error) (sigV4Auth, *Error) {
+func sigV4AuthFrom(credential, signedHeaders, signature string, malformed func(string) *s3err.Error) (sigV4Auth, *s3err.Error) {
 	if credential == "" || signedHeaders == "" || signature == "" {
 		return sigV4Auth{}, malformed("Credential, SignedHeaders and Signature are all required.")
 	}
@@ -146,7 +142,7 @@ func sigV4AuthFrom(credential, signedHeaders, signature string, malformed func(s
 }
 
 // parseCredential parses "ACCESSKEY/yyyymmdd/region/s3/aws4_request".
-func parseCredential(s string, malformed func(string) *Error) (sigV4Auth, *Error) {
+func parseCredential(s string, malformed func(string) *s3err.Error) (sigV4Auth, *s3err.Error) {
 	// The access key may itself hold slashes: the four scope fields are
 	// taken from the end.
 	var parts [5]string
@@ -163,16 +159,16 @@ func parseCredential(s string, malformed func(string) *Error) (sigV4Auth, *Error
 	if auth.AccessKey == "" {
 		return sigV4Auth{}, malformed("the Credential has no access key.")
 	}
-	if _, err := time.Parse(scopeDateFormat, auth.Date); err != nil || len(auth.Date) != 8 {
+	if _, err := time.Parse(sigv4.ScopeDateFormat, auth.Date); err != nil || len(auth.Date) != 8 {
 		return sigV4Auth{}, malformed("the Credential date must be yyyymmdd.")
 	}
 	if auth.Region == "" {
 		return sigV4Auth{}, malformed("the Credential has no region.")
 	}
-	if parts[3] != scopeService {
+	if parts[3] != sigv4.Service {
 		return sigV4Auth{}, malformed("the Credential service must be s3.")
 	}
-	if parts[4] != scopeTerminator {
+	if parts[4] != sigv4.Terminator {
 		return sigV4Auth{}, malformed("the Credential must end with aws4_request.")
 	}
 	return auth, nil
