@@ -2,20 +2,33 @@ package gateway
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 
 	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
-// s3Err builds a refusal.
+// The refusals the S3 handlers raise in more than one place, built once.
+var (
+	errMalformedXML     = s3err.Get(s3err.MalformedXML)
+	errMethodNotAllowed = s3err.Get(s3err.MethodNotAllowed)
+	errKeyTooLong       = s3err.Get(s3err.KeyTooLongError)
+	errRequestTooBig    = s3err.Get(s3err.MaxMessageLengthExceeded)
+	// errIncompleteBody is a body shorter than its Content-Length.
+	errIncompleteBody       = s3err.Get(s3err.IncompleteBody)
+	errMissingContentLength = s3err.New(s3err.MissingContentLength,
+		"You must provide the Content-Length HTTP header: ringside streams uploads to the backend and needs their length.")
+)
+
+// s3Err builds a refusal with the status given. The location and bucket
+// rules (locations.go, bucketrules.go, target.go, lookup.go, validate.go)
+// still raise their refusals through it.
 func s3Err(code string, status int, format string, args ...any) *Error {
-	return &Error{Code: code, Status: status, Message: fmt.Sprintf(format, args...)}
+	return s3err.WithStatus(s3err.Code(code), status, format, args...)
 }
 
 // relayedCodes are backend error codes that describe the client's own
@@ -51,15 +64,14 @@ func (g *Gateway) toS3(err error) *Error {
 		if errors.As(err, &er) && er.Message != "" {
 			msg = er.Message
 		}
-		return &Error{Code: string(code), Status: code.Status(), Message: msg}
+		return s3err.WithStatus(s3err.Code(code), code.Status(), "%s", msg)
 	}
 	if errors.Is(err, context.Canceled) {
 		// The client went away; nobody reads this answer.
-		return s3Err("RequestCanceled", 499, "The request was canceled.")
+		return s3err.Get(s3err.RequestCanceled)
 	}
 	g.log.Error("s3 request failed", "err", err)
-	return s3Err("InternalError", http.StatusInternalServerError,
-		"We encountered an internal error. Please try again.")
+	return s3err.Internal()
 }
 
 // fromBackend maps a backend failure to what the client gets.
@@ -69,14 +81,13 @@ func (g *Gateway) fromBackend(be *backend.Error) *Error {
 		if status == 0 {
 			status = gofakes3.ErrorCode(be.Code).Status()
 		}
-		return &Error{Code: be.Code, Status: status, Message: be.Message}
+		return s3err.WithStatus(s3err.Code(be.Code), status, "%s", be.Message)
 	}
 	g.log.Warn("backend refused a request", "op", be.Op, "code", be.Code, "status", be.Status)
 	if status == http.StatusServiceUnavailable || be.Code == "SlowDown" {
-		return s3Err("SlowDown", http.StatusServiceUnavailable, "The backend asks to slow down. Please reduce your request rate.")
+		return s3err.New(s3err.SlowDown, "The backend asks to slow down. Please reduce your request rate.")
 	}
-	return s3Err("InternalError", http.StatusInternalServerError,
-		"The backend refused the request (%s). Please try again.", be.Code)
+	return s3err.New(s3err.InternalError, "The backend refused the request (%s). Please try again.", be.Code)
 }
 
 // forRouter turns err into an error gofakes3 renders. gofakes3 derives the
@@ -92,46 +103,6 @@ func (g *Gateway) forRouter(ctx context.Context, err error) error {
 		requestOf(ctx).errStatus = e.Status
 	}
 	return &gofakes3.ErrorResponse{Code: code, Message: e.Message}
-}
-
-// errorBody is S3's error document.
-type errorBody struct {
-	XMLName   xml.Name `xml:"Error"`
-	Code      string   `xml:"Code"`
-	Message   string   `xml:"Message"`
-	Resource  string   `xml:"Resource,omitempty"`
-	RequestID string   `xml:"RequestId,omitempty"`
-}
-
-// writeError answers a request handled by the gateway's own handlers.
-func (g *Gateway) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	e := g.toS3(err)
-	if r.Method == http.MethodHead || e.Status == http.StatusNotModified {
-		w.WriteHeader(e.Status)
-		return
-	}
-	writeXML(w, e.Status, errorBody{
-		Code:      e.Code,
-		Message:   e.Message,
-		Resource:  r.URL.Path,
-		RequestID: w.Header().Get("x-amz-request-id"),
-	})
-}
-
-// writeXML sends an XML document with status.
-func writeXML(w http.ResponseWriter, status int, v any) {
-	body, err := xml.Marshal(v)
-	if err != nil {
-		// Only a programming error gets here: every document is a
-		// fixed struct.
-		panic(fmt.Sprintf("encode %T: %v", v, err))
-	}
-	w.Header().Set("Content-Type", "application/xml")
-	w.Header().Set("Content-Length", fmt.Sprint(len(xml.Header)+len(body)))
-	w.WriteHeader(status)
-	// The status is sent; a failed write means the client went away.
-	_, _ = w.Write([]byte(xml.Header))
-	_, _ = w.Write(body)
 }
 
 // statusWriter corrects the status of an error gofakes3 renders with a

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // request is what the front handlers learn of a request and pass on to the
@@ -70,7 +72,7 @@ func (g *Gateway) front(router http.Handler) http.Handler {
 			err = h(w, r, bucket, key)
 		}
 		if err != nil {
-			g.writeError(w, r, err)
+			s3err.Write(w, r, g.toS3(err))
 		}
 	})
 }
@@ -177,7 +179,7 @@ func takeVersion(r *http.Request, req *request, q url.Values) error {
 	}
 	v := q.Get("versionId")
 	if v == "" {
-		return s3Err("InvalidArgument", http.StatusBadRequest, "Version id cannot be the empty string.")
+		return s3err.New(s3err.InvalidArgument, "Version id cannot be the empty string.")
 	}
 	req.version, req.hasVersion = v, true
 	q.Del("versionId")

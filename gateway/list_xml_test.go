@@ -15,6 +15,7 @@ import (
 	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // trickyKeys need XML escaping, URL encoding, or both; some hold
@@ -100,7 +101,7 @@ func TestListingMatchesGofakes3(t *testing.T) {
 			router.ServeHTTP(want, r)
 			got := httptest.NewRecorder()
 			if err := g.serveList(got, r, "data", ""); err != nil {
-				g.writeError(got, r, err)
+				s3err.Write(got, r, g.toS3(err))
 			}
 			if got.Code != want.Code {
 				t.Fatalf("status %d, gofakes3 %d: %s", got.Code, want.Code, got.Body)

@@ -11,6 +11,7 @@ import (
 	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/gateway/s3auth"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // storedHeaders are the standard headers stored with an object and
@@ -128,7 +129,7 @@ func headerMetadata(h http.Header) (map[string]string, error) {
 		meta[k] = v
 	}
 	if userMetadataSize(meta) > userMetadataLimit {
-		return nil, s3Err("MetadataTooLarge", http.StatusBadRequest,
+		return nil, s3err.New(s3err.MetadataTooLarge,
 			"Your metadata headers exceed the maximum allowed metadata size of %d bytes.", userMetadataLimit)
 	}
 	return meta, nil

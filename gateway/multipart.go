@@ -15,6 +15,7 @@ import (
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // Multipart uploads pass straight through to the backend's own, and the
@@ -28,14 +29,8 @@ import (
 // multipart_copy.go and uploads.go) and none reaches gofakes3, whose
 // uploader would keep the upload in process memory.
 
-var (
-	errMalformedXML = s3Err("MalformedXML", http.StatusBadRequest,
-		"The XML you provided was not well-formed or did not validate against our published schema.")
-	errNoSuchUpload = s3Err("NoSuchUpload", http.StatusNotFound,
-		"The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
-	errMethodNotAllowed = s3Err("MethodNotAllowed", http.StatusMethodNotAllowed,
-		"The specified method is not allowed against this resource.")
-)
+var errNoSuchUpload = s3err.New(s3err.NoSuchUpload,
+	"The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
 
 // isUploadRequest reports whether q names a multipart upload operation.
 // One that also names a subresource gofakes3 refuses is left to it, which
@@ -93,7 +88,7 @@ func uploadIDOf(q url.Values) (string, error) {
 func partNumberOf(q url.Values) (int, error) {
 	n, err := strconv.Atoi(q.Get("partNumber"))
 	if err != nil || n < 1 || n > gofakes3.MaxUploadPartNumber {
-		return 0, s3Err("InvalidArgument", http.StatusBadRequest,
+		return 0, s3err.New(s3err.InvalidArgument,
 			"Part number must be an integer between 1 and %d, inclusive.", gofakes3.MaxUploadPartNumber)
 	}
 	return n, nil
@@ -104,7 +99,7 @@ func partNumberOf(q url.Values) (int, error) {
 // until completion, and its ID is the backend's.
 func (g *Gateway) serveCreateUpload(w http.ResponseWriter, r *http.Request, bucket, key string) error {
 	if len(key) > gofakes3.KeySizeLimit {
-		return s3Err("KeyTooLongError", http.StatusBadRequest, "Your key is too long.")
+		return errKeyTooLong
 	}
 	meta, err := headerMetadata(r.Header)
 	if err != nil {
@@ -222,7 +217,7 @@ func readCompleteRequest(r *http.Request) ([]backend.Part, error) {
 		return nil, fmt.Errorf("read the part list: %w", err)
 	}
 	if len(body) > gofakes3.MaxXMLBodySize {
-		return nil, s3Err("MaxMessageLengthExceeded", http.StatusBadRequest, "Your request was too big.")
+		return nil, errRequestTooBig
 	}
 	var in completeRequest
 	if err := xml.Unmarshal(body, &in); err != nil || len(in.Parts) == 0 {
@@ -231,7 +226,7 @@ func readCompleteRequest(r *http.Request) ([]backend.Part, error) {
 	parts := make([]backend.Part, len(in.Parts))
 	for i, p := range in.Parts {
 		if i > 0 && p.PartNumber <= in.Parts[i-1].PartNumber {
-			return nil, s3Err("InvalidPartOrder", http.StatusBadRequest,
+			return nil, s3err.New(s3err.InvalidPartOrder,
 				"The list of parts was not in ascending order. Parts must be ordered by part number.")
 		}
 		parts[i] = backend.Part{Number: p.PartNumber, ETag: p.ETag}

@@ -238,10 +238,6 @@ func (b *s3Backend) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket
 	return gofakes3.CopyObjectResult{ETag: quoteETag(out.made.ETag), LastModified: gofakes3.NewContentTime(out.made.LastModified)}, nil
 }
 
-// errIncompleteBody is a body shorter than its Content-Length.
-var errIncompleteBody = s3Err("IncompleteBody", http.StatusBadRequest,
-	"You did not provide the number of bytes specified by the Content-Length HTTP header.")
-
 // exactReader passes on exactly left bytes of a request body and fails if
 // the body is shorter. Before handing out the last bytes it reads on to the
 // end of the body, so that the digest and checksum checks wrapped around

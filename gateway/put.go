@@ -17,7 +17,7 @@ import (
 // lock, conditions) go through gofakes3 as before.
 func (g *Gateway) servePut(w http.ResponseWriter, r *http.Request, bucket, key string) error {
 	if len(key) > gofakes3.KeySizeLimit {
-		return s3Err("KeyTooLongError", http.StatusBadRequest, "Your key is too long.")
+		return errKeyTooLong
 	}
 	if r.ContentLength < 0 {
 		return errMissingContentLength

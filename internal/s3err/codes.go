@@ -38,6 +38,7 @@ const (
 	InvalidTag                        Code = "InvalidTag"
 	KeyTooLongError                   Code = "KeyTooLongError"
 	MalformedXML                      Code = "MalformedXML"
+	MaxMessageLengthExceeded          Code = "MaxMessageLengthExceeded"
 	MetadataTooLarge                  Code = "MetadataTooLarge"
 	MethodNotAllowed                  Code = "MethodNotAllowed"
 	MissingContentLength              Code = "MissingContentLength"
@@ -94,6 +95,7 @@ var table = map[Code]description{
 	InvalidTag:                        {http.StatusBadRequest, "The tag provided was not a valid tag."},
 	KeyTooLongError:                   {http.StatusBadRequest, "Your key is too long."},
 	MalformedXML:                      {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema."},
+	MaxMessageLengthExceeded:          {http.StatusBadRequest, "Your request was too big."},
 	MetadataTooLarge:                  {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
 	MethodNotAllowed:                  {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
 	MissingContentLength:              {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
