@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/rclone/gofakes3"
@@ -89,41 +88,3 @@ func (g *Gateway) fromBackend(be *backend.Error) *Error {
 	}
 	return s3err.New(s3err.InternalError, "The backend refused the request (%s). Please try again.", be.Code)
 }
-
-// forRouter turns err into an error gofakes3 renders. gofakes3 derives the
-// HTTP status from the code, so a code it does not know has its real
-// status recorded for the statusWriter to apply.
-func (g *Gateway) forRouter(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	e := g.toS3(err)
-	code := gofakes3.ErrorCode(e.Code)
-	if code.Status() != e.Status {
-		requestOf(ctx).errStatus = e.Status
-	}
-	return &gofakes3.ErrorResponse{Code: code, Message: e.Message}
-}
-
-// statusWriter corrects the status of an error gofakes3 renders with a
-// code it does not know (see forRouter).
-type statusWriter struct {
-	http.ResponseWriter
-	req *request
-}
-
-func (w *statusWriter) WriteHeader(status int) {
-	if status >= 400 && w.req.errStatus != 0 {
-		status = w.req.errStatus
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-// ReadFrom passes a body on to the ReadFrom of the writer it wraps, if it
-// has one, so that the server can splice it from a backend connection.
-func (w *statusWriter) ReadFrom(src io.Reader) (int64, error) {
-	return io.Copy(w.ResponseWriter, src)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

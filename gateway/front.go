@@ -42,13 +42,9 @@ func requestOf(ctx context.Context) *request {
 	return &request{}
 }
 
-// handlerFunc answers a request itself; a returned error is sent as the
-// S3 error document.
-type handlerFunc func(w http.ResponseWriter, r *http.Request, bucket, key string) error
-
-// front answers the requests gofakes3 gets wrong for a gateway and hands
-// the others to router.
-func (g *Gateway) front(router http.Handler) http.Handler {
+// front answers each request with the handler its line of the route
+// table names, or hands it to gofakes3 (fallback).
+func (g *Gateway) front(fallback http.Handler) http.Handler {
 	var seq atomic.Uint64
 	var seed [8]byte
 	_, _ = rand.Read(seed[:])
@@ -63,13 +59,13 @@ func (g *Gateway) front(router http.Handler) http.Handler {
 		w.Header()[requestIDHeader] = []string{requestID(seq.Add(1))}
 
 		bucket, key := splitPath(r.URL.Path)
-		h, err := g.route(r, req, bucket, key)
-		if err == nil && h == nil {
-			router.ServeHTTP(w, r)
+		rt, err := g.route(r, req, bucket, key)
+		if err == nil && rt.serve == nil {
+			fallback.ServeHTTP(w, r)
 			return
 		}
 		if err == nil {
-			err = h(w, r, bucket, key)
+			err = rt.serve(g, w, r, bucket, key)
 		}
 		if err != nil {
 			s3err.Write(w, r, g.toS3(err))
@@ -107,59 +103,24 @@ func splitPath(p string) (bucket, key string) {
 	return bucket, key
 }
 
-// route picks the gateway's own handler for r, or nil to let gofakes3
-// answer it, after fixing up what gofakes3 would get wrong.
-func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (handlerFunc, error) {
+// route finds r's line of the route table, after taking out of the
+// query what gofakes3 would get wrong, and runs the checks the line asks
+// for.
+func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (*route, error) {
 	q := queryOf(r)
-	switch {
-	case bucket == "":
-		return nil, nil
-	case isObjectLockRequest(q):
-		return g.refuseSubresource, nil
-	case key == "":
-		return g.routeBucket(r, q)
-	}
-	if err := takeVersion(r, req, q); err != nil {
-		return nil, err
-	}
-	req.contentMD5 = r.Header.Get("Content-Md5")
-	copySource := r.Header.Get("X-Amz-Copy-Source")
-	switch {
-	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && onlyParams(q, isReadParam):
-		return g.serveRead, nil
-	case r.Method == http.MethodPut && copySource != "" && onlyParams(q, nil):
-		return g.serveCopy, nil
-	case r.Method == http.MethodPut && onlyParams(q, nil) && isPlainPut(r.Header):
-		return g.servePut, g.checkWrite(r, req, bucket, key, q)
-	case r.Method == http.MethodGet && q.Has("tagging") && onlyParams(q, isParam("tagging")):
-		return g.serveGetTagging, nil
-	case r.Method == http.MethodGet && q.Has("attributes") && onlyParams(q, isParam("attributes")):
-		return g.serveAttributes, nil
-	}
-	// Multipart uploads are ringside's whatever the method; routeUpload
-	// leaves any other request to gofakes3.
-	return g.routeUpload(r, q), g.checkWrite(r, req, bucket, key, q)
-}
-
-// routeBucket picks the handler of a bucket request.
-func (g *Gateway) routeBucket(r *http.Request, q url.Values) (handlerFunc, error) {
-	switch {
-	case isUploadRequest(q):
-		// An upload needs a key: a bucket only lists them.
-		if r.Method == http.MethodGet && !q.Has("uploadId") {
-			return g.serveListUploads, nil
+	if key != "" && !isObjectLockRequest(q) {
+		if err := takeVersion(r, req, q); err != nil {
+			return nil, err
 		}
-		return refuseMethod, nil
-	case r.Method == http.MethodPut && onlyParams(q, nil):
-		return g.serveCreateBucket, nil
-	case r.Method == http.MethodGet && isListing(q):
-		return g.serveList, nil
-	case r.Method == http.MethodPost && q.Has("delete"):
-		return g.serveDeleteObjects, nil
-	case r.Method == http.MethodDelete && unsupportedSubresource(q) != "":
-		return g.refuseSubresource, nil
+		req.contentMD5 = r.Header.Get("Content-Md5")
 	}
-	return nil, nil
+	rt := lookup(r.Method, bucket, key, r.URL.RawQuery, r.Header.Get("X-Amz-Copy-Source") != "")
+	if rt.checkWrite {
+		if err := g.checkWrite(r, req, bucket, key, q); err != nil {
+			return nil, err
+		}
+	}
+	return rt, nil
 }
 
 // takeVersion moves the versionId of a read, delete or subresource request
@@ -198,13 +159,4 @@ func onlyParams(q url.Values, allowed func(string) bool) bool {
 		}
 	}
 	return true
-}
-
-// isReadParam reports whether k is a parameter of a plain GET or HEAD.
-func isReadParam(k string) bool {
-	return k == "partNumber" || strings.HasPrefix(k, "response-")
-}
-
-func isParam(name string) func(string) bool {
-	return func(k string) bool { return k == name }
 }

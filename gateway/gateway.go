@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/index"
@@ -90,13 +89,7 @@ func New(cfg Config) (*Gateway, error) {
 		auth:            auth,
 		clients:         newClientCache(m.observeBackend),
 	}
-	router := gofakes3.New(&s3Backend{g: g},
-		gofakes3.WithLogger(gofakes3Logger{log}),
-		// Request times are the authenticator's to check, with the
-		// signature they belong to.
-		gofakes3.WithTimeSkewLimit(0),
-	)
-	g.handler = m.middleware(auth.Middleware(g.front(router.Server())))
+	g.handler = m.middleware(auth.Middleware(g.front(g.fallback())))
 	return g, nil
 }
 
@@ -119,17 +112,4 @@ func (g *Gateway) Handler() http.Handler { return g.handler }
 func (g *Gateway) Close() error {
 	g.auth.Close()
 	return nil
-}
-
-// gofakes3Logger passes gofakes3's errors and warnings to the gateway's
-// logger; its per-request information lines are dropped.
-type gofakes3Logger struct{ log *slog.Logger }
-
-func (l gofakes3Logger) Print(level gofakes3.LogLevel, v ...any) {
-	switch level {
-	case gofakes3.LogErr:
-		l.log.Error("s3 router", "detail", fmt.Sprint(v...))
-	case gofakes3.LogWarn:
-		l.log.Warn("s3 router", "detail", fmt.Sprint(v...))
-	}
 }

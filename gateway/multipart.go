@@ -32,45 +32,8 @@ import (
 var errNoSuchUpload = s3err.New(s3err.NoSuchUpload,
 	"The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
 
-// isUploadRequest reports whether q names a multipart upload operation.
-// One that also names a subresource gofakes3 refuses is left to it, which
-// routes the subresource first.
-func isUploadRequest(q url.Values) bool {
-	return (q.Has("uploads") || q.Has("uploadId")) && unsupportedSubresource(q) == ""
-}
-
-// routeUpload picks the handler of a multipart upload request on an
-// object, as gofakes3 routes them (uploadId before uploads); nil if r is
-// none.
-func (g *Gateway) routeUpload(r *http.Request, q url.Values) handlerFunc {
-	if !isUploadRequest(q) {
-		return nil
-	}
-	switch {
-	case q.Has("uploadId"):
-		switch r.Method {
-		case http.MethodGet:
-			return g.serveListParts
-		case http.MethodPut:
-			if r.Header.Get("X-Amz-Copy-Source") != "" {
-				return g.serveUploadPartCopy
-			}
-			return g.serveUploadPart
-		case http.MethodPost:
-			return g.serveCompleteUpload
-		case http.MethodDelete:
-			return g.serveAbortUpload
-		}
-	case r.Method == http.MethodPost:
-		return g.serveCreateUpload
-	case r.Method == http.MethodGet:
-		return g.serveListUploads
-	}
-	return refuseMethod
-}
-
 // refuseMethod answers a method the resource does not take.
-func refuseMethod(http.ResponseWriter, *http.Request, string, string) error {
+func refuseMethod(*Gateway, http.ResponseWriter, *http.Request, string, string) error {
 	return errMethodNotAllowed
 }
 
@@ -234,8 +197,8 @@ func readCompleteRequest(r *http.Request) ([]backend.Part, error) {
 	return parts, nil
 }
 
-// checkIfNoneMatch refuses a completion whose If-None-Match matches the
-// current object (S3 takes only "*": complete only if there is none).
+// checkIfNoneMatch refuses a write or completion whose If-None-Match
+// matches the current object ("*" matches any).
 func (g *Gateway) checkIfNoneMatch(ctx context.Context, t target, key, list string) error {
 	if list == "" {
 		return nil

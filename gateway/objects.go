@@ -14,19 +14,6 @@ import (
 	"github.com/ringside/ringside/index"
 )
 
-// s3Backend is the gateway as gofakes3 sees it: Backend, VersionedBackend
-// and ObjectTaggingBackend over the index and the backend clients. Its
-// methods are spread over buckets.go, objects.go, list.go, versions.go and
-// tagging.go. It is no MultipartBackend: multipart uploads never reach
-// gofakes3 (multipart.go).
-type s3Backend struct{ g *Gateway }
-
-var (
-	_ gofakes3.Backend              = (*s3Backend)(nil)
-	_ gofakes3.VersionedBackend     = (*s3Backend)(nil)
-	_ gofakes3.ObjectTaggingBackend = (*s3Backend)(nil)
-)
-
 // HeadObject answers from the index; gofakes3 asks it before tagging and
 // conditional writes.
 func (b *s3Backend) HeadObject(ctx context.Context, bucket, key string) (*gofakes3.Object, error) {
@@ -35,27 +22,6 @@ func (b *s3Backend) HeadObject(ctx context.Context, bucket, key string) (*gofake
 		return nil, b.g.forRouter(ctx, err)
 	}
 	return t.gofakes3Object(v, http.NoBody, nil), nil
-}
-
-// GetObject streams an object, for the reads gofakes3 answers itself.
-func (b *s3Backend) GetObject(ctx context.Context, bucket, key string, rr *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
-	t, v, err := b.g.findObject(ctx, bucket, key)
-	if err != nil {
-		return nil, b.g.forRouter(ctx, err)
-	}
-	rng, err := rr.Range(v.Size)
-	if err != nil {
-		return nil, err
-	}
-	var s *span
-	if rng != nil {
-		s = &span{first: rng.Start, last: rng.Start + rng.Length - 1}
-	}
-	rd, err := t.client.GetObject(ctx, t.key(key), t.pin(v), s.header(), backend.Conditions{})
-	if err != nil {
-		return nil, b.g.forRouter(ctx, fmt.Errorf("read %s/%s from the backend: %w", bucket, key, err))
-	}
-	return t.gofakes3Object(v, rd.Body, rng), nil
 }
 
 // findObject finds the version a request names, refusing a delete marker.
@@ -201,41 +167,6 @@ func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID str
 		return res, fmt.Errorf("index the delete marker of %s/%s: %w", t.bucket.Name, key, err)
 	}
 	return res, nil
-}
-
-// DeleteMulti is not reached: the gateway answers multi-deletes itself
-// (deletemulti.go), since gofakes3 drops their version IDs.
-func (b *s3Backend) DeleteMulti(ctx context.Context, bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
-	var out gofakes3.MultiDeleteResult
-	t, err := b.g.target(bucket)
-	if err != nil {
-		return out, b.g.forRouter(ctx, err)
-	}
-	for _, key := range keys {
-		res, err := b.g.deleteObject(ctx, t, key, "", false)
-		if err != nil {
-			e := b.g.toS3(err)
-			out.Error = append(out.Error, gofakes3.ErrorResult{Key: key, Code: gofakes3.ErrorCode(e.Code), Message: e.Message})
-			continue
-		}
-		out.Deleted = append(out.Deleted, gofakes3.ObjectID{Key: key, VersionID: res.VersionID})
-	}
-	return out, nil
-}
-
-// CopyObject is not reached: the gateway answers copies itself (copy.go),
-// since gofakes3 drops the source version and the metadata directive.
-func (b *s3Backend) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
-	c := copyRequest{
-		src:  objectRef{bucket: srcBucket, key: srcKey},
-		dst:  objectRef{bucket: dstBucket, key: dstKey},
-		meta: keptMetadata(meta),
-	}
-	out, err := b.g.copyObject(ctx, c)
-	if err != nil {
-		return gofakes3.CopyObjectResult{}, b.g.forRouter(ctx, err)
-	}
-	return gofakes3.CopyObjectResult{ETag: quoteETag(out.made.ETag), LastModified: gofakes3.NewContentTime(out.made.LastModified)}, nil
 }
 
 // exactReader passes on exactly left bytes of a request body and fails if
