@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rclone/gofakes3"
 
@@ -119,6 +120,9 @@ func parseCopySource(s string) (objectRef, error) {
 	bucket, key, _ := strings.Cut(p, "/")
 	if bucket == "" || key == "" {
 		return objectRef{}, bad
+	}
+	if !utf8.ValidString(key) {
+		return objectRef{}, errKeyNotUTF8
 	}
 	ref := objectRef{bucket: bucket, key: key}
 	// Clients send the version ID as it is; a '+' in it is no space.

@@ -17,6 +17,11 @@ var (
 	errMethodNotAllowed = s3err.Get(s3err.MethodNotAllowed)
 	errKeyTooLong       = s3err.Get(s3err.KeyTooLongError)
 	errRequestTooBig    = s3err.Get(s3err.MaxMessageLengthExceeded)
+	errInvalidEncoding  = s3err.New(s3err.InvalidArgument, "Invalid Encoding Method specified in Request.")
+	// errKeyNotUTF8 refuses a key that is not UTF-8 up front, as S3 does
+	// (400 InvalidURI): the backend could not be sent it signed, nor list
+	// it in an XML document.
+	errKeyNotUTF8 = s3err.New(s3err.InvalidURI, "Couldn't parse the specified URI: the object key is not valid UTF-8.")
 	// errIncompleteBody is a body shorter than its Content-Length.
 	errIncompleteBody       = s3err.Get(s3err.IncompleteBody)
 	errMissingContentLength = s3err.New(s3err.MissingContentLength,

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/ringside/ringside/internal/s3err"
 )
@@ -107,6 +108,9 @@ func splitPath(p string) (bucket, key string) {
 // query what gofakes3 would get wrong, and runs the checks the line asks
 // for.
 func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (*route, error) {
+	if !utf8.ValidString(key) {
+		return nil, errKeyNotUTF8
+	}
 	q := queryOf(r)
 	if key != "" && !isObjectLockRequest(q) {
 		if err := takeVersion(r, req, q); err != nil {

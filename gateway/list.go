@@ -11,6 +11,7 @@ import (
 	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // serveList answers ListObjects (V1 and V2) and ListObjectVersions from
@@ -58,7 +59,7 @@ func (g *Gateway) serveListObjects(w http.ResponseWriter, bucket string, q url.V
 	}
 	l.urlEncoding = l.encodingType == "url"
 	if !l.urlEncoding && l.encodingType != "" {
-		return gofakes3.ErrInvalidArgument
+		return errInvalidEncoding
 	}
 	// V1 listings always show the owner, V2 only when asked to.
 	l.withOwner = !l.v2 || q.Get("fetch-owner") == "true"
@@ -90,6 +91,11 @@ func (g *Gateway) serveListVersions(w http.ResponseWriter, bucket string, q url.
 		delimiter:       q.Get("delimiter"),
 		keyMarker:       q.Get("key-marker"),
 		versionIDMarker: q.Get("version-id-marker"),
+		encodingType:    q.Get("encoding-type"),
+	}
+	l.urlEncoding = l.encodingType == "url"
+	if !l.urlEncoding && l.encodingType != "" {
+		return errInvalidEncoding
 	}
 	var err error
 	if l.maxKeys, err = maxKeys(q); err != nil {
@@ -121,18 +127,18 @@ func (g *Gateway) serveListVersions(w http.ResponseWriter, bucket string, q url.
 	return nil
 }
 
-// maxKeys reads a listing's max-keys: 1,000 when absent, clamped to
-// 0..1,000 as gofakes3 did.
+// maxKeys reads a listing's max-keys: 1,000 when absent, at most 1,000; a
+// value that is no integer or is negative is refused, as S3 does.
 func maxKeys(q url.Values) (int64, error) {
 	s := q.Get("max-keys")
 	if s == "" {
 		return gofakes3.DefaultMaxBucketKeys, nil
 	}
 	n, err := strconv.ParseInt(s, 10, 0)
-	if err != nil {
-		return 0, gofakes3.ErrInvalidArgument
+	if err != nil || n < 0 {
+		return 0, s3err.New(s3err.InvalidArgument, "Argument max-keys must be an integer between 0 and 2147483647.")
 	}
-	return min(max(n, 0), gofakes3.MaxBucketKeys), nil
+	return min(n, gofakes3.MaxBucketKeys), nil
 }
 
 // continuationToken is the NextContinuationToken of a V2 page that ends

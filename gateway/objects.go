@@ -195,7 +195,9 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	switch {
 	case e.left == 0 && (err == nil || err == io.EOF):
 		err = e.finish()
-	case err == io.EOF:
+	case err == io.EOF, errors.Is(err, io.ErrUnexpectedEOF):
+		// The server reports a connection that ended before the
+		// Content-Length as an unexpected EOF.
 		e.err = errIncompleteBody
 	case err != nil:
 		e.err = err

@@ -33,7 +33,7 @@ func (g *Gateway) serveListUploads(w http.ResponseWriter, r *http.Request, bucke
 	}
 	encoding := q.Get("encoding-type")
 	if encoding != "" && encoding != "url" {
-		return s3err.New(s3err.InvalidArgument, "Invalid Encoding Method specified in Request.")
+		return errInvalidEncoding
 	}
 	page, err := t.client.ListMultipartUploads(r.Context(), t.uploadListing(in))
 	if err != nil {
