@@ -9,9 +9,10 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ringside/ringside/internal/filewatch"
 )
 
 // credentialsPollInterval is how often the credentials file is checked for
@@ -25,18 +26,8 @@ type credentialStore struct {
 	file   string
 	log    *slog.Logger
 
-	keys atomic.Pointer[map[string]string]
-	seen fileStamp
-
-	stop     chan struct{}
-	stopOnce sync.Once
-	done     chan struct{}
-}
-
-// fileStamp is what tells that a file changed without reading it.
-type fileStamp struct {
-	modTime time.Time
-	size    int64
+	keys  atomic.Pointer[map[string]string]
+	watch *filewatch.Watcher // nil without a file
 }
 
 // newCredentialStore loads the credentials and, if there is a file, starts
@@ -46,8 +37,6 @@ func newCredentialStore(static map[string]string, file string, log *slog.Logger,
 		static: make(map[string]string, len(static)),
 		file:   file,
 		log:    log,
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
 	}
 	for ak, sk := range static {
 		if ak == "" || sk == "" {
@@ -60,13 +49,15 @@ func newCredentialStore(static map[string]string, file string, log *slog.Logger,
 			return nil, errors.New("no client credentials configured")
 		}
 		s.keys.Store(&s.static)
-		close(s.done)
 		return s, nil
 	}
+	// Watched from before the first read, so that a change made while it
+	// reads is seen.
+	s.watch = filewatch.Start(interval, s.changed, file)
 	if err := s.reload(); err != nil {
+		s.watch.Close()
 		return nil, err
 	}
-	go s.watch(interval)
 	return s, nil
 }
 
@@ -78,49 +69,27 @@ func (s *credentialStore) secret(accessKey string) (string, bool) {
 
 // Close stops watching the file.
 func (s *credentialStore) Close() {
-	s.stopOnce.Do(func() { close(s.stop) })
-	<-s.done
+	if s.watch != nil {
+		s.watch.Close()
+	}
 }
 
-// watch reloads the file whenever its size or modification time changes.
-// A file that cannot be read or parsed leaves the credentials as they were:
-// an editor's half-written save must not lock every client out.
-func (s *credentialStore) watch(interval time.Duration) {
-	defer close(s.done)
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-tick.C:
-		}
-		st, err := os.Stat(s.file)
-		if err != nil {
-			if s.seen != (fileStamp{}) {
-				s.log.Warn("credentials file unreadable; keeping the credentials loaded before", "file", s.file, "err", err)
-				s.seen = fileStamp{}
-			}
-			continue
-		}
-		if (fileStamp{st.ModTime(), st.Size()}) == s.seen {
-			continue
-		}
-		if err := s.reload(); err != nil {
-			s.log.Warn("credentials file not reloaded; keeping the credentials loaded before", "err", err)
-		}
+// changed reloads the file. A file that cannot be read or parsed leaves
+// the credentials as they were: an editor's half-written save must not
+// lock every client out.
+func (s *credentialStore) changed() {
+	if err := s.reload(); err != nil {
+		s.log.Warn("credentials file not reloaded; keeping the credentials loaded before", "err", err)
 	}
 }
 
 // reload reads the file and publishes its pairs merged with the static
 // ones.
 func (s *credentialStore) reload() error {
-	data, stamp, err := readStamped(s.file)
+	data, err := readLimited(s.file)
 	if err != nil {
 		return fmt.Errorf("read credentials file: %w", err)
 	}
-	// Even a file that does not parse is not read again until it changes.
-	s.seen = stamp
 	fromFile, err := parseCredentials(data)
 	if err != nil {
 		return fmt.Errorf("parse credentials file %s: %w", s.file, err)
@@ -143,27 +112,22 @@ func (s *credentialStore) reload() error {
 	return nil
 }
 
-// readStamped reads a file with the stamp it had when opened, so a change
-// made while reading is seen on the next check.
-func readStamped(name string) ([]byte, fileStamp, error) {
+// readLimited reads a file of at most 1 MiB.
+func readLimited(name string) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, fileStamp{}, err
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fileStamp{}, err
-	}
 	const maxSize = 1 << 20
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(io.LimitReader(f, maxSize+1)); err != nil {
-		return nil, fileStamp{}, err
+		return nil, err
 	}
 	if buf.Len() > maxSize {
-		return nil, fileStamp{}, fmt.Errorf("%s is larger than 1 MiB", name)
+		return nil, fmt.Errorf("%s is larger than 1 MiB", name)
 	}
-	return buf.Bytes(), fileStamp{st.ModTime(), st.Size()}, nil
+	return buf.Bytes(), nil
 }
 
 // parseCredentials parses "ACCESS_KEY SECRET_KEY" lines; blank lines and
