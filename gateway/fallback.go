@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -115,7 +114,9 @@ func (g *Gateway) forRouter(ctx context.Context, err error) error {
 }
 
 // statusWriter corrects the status of an error gofakes3 renders with a
-// code it does not know (see forRouter).
+// code it does not know (see forRouter). It wraps only what gofakes3
+// answers, none of which is a body worth splicing or flushing, so it
+// needs no ReadFrom, Flush or Unwrap of its own.
 type statusWriter struct {
 	http.ResponseWriter
 	req *request
@@ -127,15 +128,6 @@ func (w *statusWriter) WriteHeader(status int) {
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
-
-// ReadFrom passes a body on to the ReadFrom of the writer it wraps, if it
-// has one, so that the server can splice it from a backend connection.
-func (w *statusWriter) ReadFrom(src io.Reader) (int64, error) {
-	return io.Copy(w.ResponseWriter, src)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // gofakes3Logger passes gofakes3's errors and warnings to the gateway's
 // logger; its per-request information lines are dropped.

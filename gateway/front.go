@@ -53,7 +53,6 @@ func (g *Gateway) front(fallback http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := &request{}
 		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, req))
-		w = &statusWriter{ResponseWriter: w, req: req}
 		// gofakes3 replaces this ID with its own on the requests it serves.
 		// The key is written in its canonical form, which Set would work
 		// out on every request.
@@ -62,7 +61,7 @@ func (g *Gateway) front(fallback http.Handler) http.Handler {
 		bucket, key := splitPath(r.URL.Path)
 		rt, err := g.route(r, req, bucket, key)
 		if err == nil && rt.serve == nil {
-			fallback.ServeHTTP(w, r)
+			fallback.ServeHTTP(&statusWriter{ResponseWriter: w, req: req}, r)
 			return
 		}
 		if err == nil {

@@ -14,8 +14,8 @@ import (
 	"github.com/ringside/ringside/index"
 )
 
-// HeadObject answers from the index; gofakes3 asks it before tagging and
-// conditional writes.
+// HeadObject answers from the index; gofakes3 asks it before the object
+// tagging writes and ACL reads it answers.
 func (b *s3Backend) HeadObject(ctx context.Context, bucket, key string) (*gofakes3.Object, error) {
 	t, v, err := b.g.findObject(ctx, bucket, key)
 	if err != nil {
@@ -54,8 +54,9 @@ func (t target) gofakes3Object(v index.Version, body io.ReadCloser, rng *gofakes
 	return o
 }
 
-// PutObject streams the body to the backend, then records the version the
-// backend made.
+// PutObject streams the body of a browser POST upload (PostObject) to the
+// backend, then records the version the backend made; every PutObject is
+// servePut's.
 func (b *s3Backend) PutObject(ctx context.Context, bucket, key string, meta map[string]string, input io.Reader, size int64) (gofakes3.PutObjectResult, error) {
 	t, v, err := b.g.putObject(ctx, bucket, key, meta, input, size)
 	if err != nil {
