@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"math/bits"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -44,6 +46,9 @@ type route struct {
 	// checkWrite refuses non-private ACLs and checks If-Match before
 	// serve (subresources.go).
 	checkWrite bool
+
+	// has, anyOf and not as sets of parameter bits (see paramBit).
+	hasSet, anySet, notSet params
 }
 
 // routes is the table every S3 request is looked up in, first match
@@ -108,9 +113,69 @@ var misusedSubresources = []string{"attributes", "delete", "location"}
 // unmatched is the route of a request no line of the table matches.
 var unmatched = &route{op: opOther}
 
+// params is a set of the query parameters the table names, one bit each.
+// A request's set is found in one pass over its raw query, without
+// allocating, because the metrics look up every request.
+type params uint64
+
+// paramBit numbers the parameters the table names; "list-type=2" is a
+// parameter of its own, set when list-type has that value.
+var paramBit = map[string]params{}
+
+func init() {
+	set := func(names []string) params {
+		var p params
+		for _, n := range names {
+			bit, ok := paramBit[n]
+			if !ok {
+				if len(paramBit) == 64 {
+					panic("the route table names more than 64 query parameters")
+				}
+				bit = 1 << len(paramBit)
+				paramBit[n] = bit
+			}
+			p |= bit
+		}
+		return p
+	}
+	for i := range routes {
+		rt := &routes[i]
+		rt.hasSet, rt.anySet, rt.notSet = set(rt.has), set(rt.anyOf), set(rt.not)
+	}
+	for l, at := range []level{atService, atBucket, atObject} {
+		for m, method := range plainMethods {
+			for c := range 2 {
+				plainRoutes[l][m][c] = scan(method, at, 0, c == 1)
+			}
+		}
+	}
+}
+
+// plainMethods are the methods of plainRoutes.
+var plainMethods = [...]string{http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPost, http.MethodDelete}
+
+// plainRoutes are the routes of the requests that name no parameter of
+// the table, as most requests do, by level, method (plainMethods) and
+// copy source: found once rather than by a walk of the table each time.
+var plainRoutes [3][len(plainMethods)][2]*route
+
+// queryParams is the set of the table's parameters the raw query q names.
+func queryParams(q string) params {
+	var p params
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		name, value, _ := strings.Cut(pair, "=")
+		p |= paramBit[name]
+		if name == "list-type" && value == "2" {
+			p |= paramBit["list-type=2"]
+		}
+	}
+	return p
+}
+
 // lookup returns the route of a request for bucket and key with the raw
-// query q. It reads the query in place rather than parsing it, because
-// the metrics look up every request.
+// query q.
 func lookup(method, bucket, key, q string, copySrc bool) *route {
 	at := atObject
 	switch {
@@ -119,15 +184,30 @@ func lookup(method, bucket, key, q string, copySrc bool) *route {
 	case key == "":
 		at = atBucket
 	}
+	p := queryParams(q)
+	if p == 0 {
+		if m := slices.Index(plainMethods[:], method); m >= 0 {
+			c := 0
+			if copySrc {
+				c = 1
+			}
+			return plainRoutes[bits.TrailingZeros8(uint8(at))][m][c]
+		}
+	}
+	return scan(method, at, p, copySrc)
+}
+
+// scan walks the table for the first route that matches.
+func scan(method string, at level, p params, copySrc bool) *route {
 	for i := range routes {
-		if rt := &routes[i]; rt.matches(method, at, q, copySrc) {
+		if rt := &routes[i]; rt.matches(method, at, p, copySrc) {
 			return rt
 		}
 	}
 	return unmatched
 }
 
-func (rt *route) matches(method string, at level, q string, copySrc bool) bool {
+func (rt *route) matches(method string, at level, p params, copySrc bool) bool {
 	switch {
 	case rt.level&at == 0,
 		rt.method != "" && rt.method != method,
@@ -135,26 +215,7 @@ func (rt *route) matches(method string, at level, q string, copySrc bool) bool {
 		rt.copy == withoutCopy && copySrc:
 		return false
 	}
-	for _, p := range rt.has {
-		name, want, hasValue := strings.Cut(p, "=")
-		if v, ok := param(q, name); !ok || hasValue && v != want {
-			return false
-		}
-	}
-	for _, p := range rt.not {
-		if hasParam(q, p) {
-			return false
-		}
-	}
-	if rt.anyOf == nil {
-		return true
-	}
-	for _, p := range rt.anyOf {
-		if hasParam(q, p) {
-			return true
-		}
-	}
-	return false
+	return p&rt.hasSet == rt.hasSet && p&rt.notSet == 0 && (rt.anySet == 0 || p&rt.anySet != 0)
 }
 
 // classify names the S3 operation of a path-style request, for the
@@ -162,26 +223,4 @@ func (rt *route) matches(method string, at level, q string, copySrc bool) bool {
 func classify(r *http.Request) op {
 	bucket, key := splitPath(r.URL.Path)
 	return lookup(r.Method, bucket, key, r.URL.RawQuery, r.Header.Get("X-Amz-Copy-Source") != "").op
-}
-
-// hasParam reports whether the raw query names the parameter, with or
-// without a value.
-func hasParam(q, name string) bool {
-	_, ok := param(q, name)
-	return ok
-}
-
-// param finds a parameter in a raw query without allocating; the value is
-// returned still escaped, which is enough for the plain names and values
-// compared here.
-func param(q, name string) (string, bool) {
-	for q != "" {
-		var pair string
-		pair, q, _ = strings.Cut(q, "&")
-		key, value, _ := strings.Cut(pair, "=")
-		if key == name {
-			return value, true
-		}
-	}
-	return "", false
 }
