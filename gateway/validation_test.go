@@ -222,3 +222,32 @@ func TestInvalidUTF8KeyIsRefused(t *testing.T) {
 		t.Errorf("backend keys %q", keys)
 	}
 }
+
+// Conditional writes are servePut's like every other PutObject: the
+// If-None-Match of a write is checked against the current object.
+func TestPutIfNoneMatch(t *testing.T) {
+	e := newS3Env(t)
+	e.createBucket("data", "ring")
+	ctx := context.Background()
+	put := func(key, cond string) error {
+		_, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("data"), Key: aws.String(key),
+			Body: strings.NewReader("body"), IfNoneMatch: aws.String(cond)})
+		return err
+	}
+	if err := put("k", "*"); err != nil {
+		t.Fatalf("first write with If-None-Match *: %v", err)
+	}
+	if err := put("k", "*"); httpStatusOf(err) != http.StatusPreconditionFailed {
+		t.Errorf("second write with If-None-Match *: %v", err)
+	}
+	head, err := e.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("data"), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := put("k", aws.ToString(head.ETag)); httpStatusOf(err) != http.StatusPreconditionFailed {
+		t.Errorf("write with If-None-Match of the current ETag: %v", err)
+	}
+	if err := put("k", `"another"`); err != nil {
+		t.Errorf("write with If-None-Match of another ETag: %v", err)
+	}
+}
