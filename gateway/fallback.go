@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/rclone/gofakes3"
@@ -99,32 +100,32 @@ func (b *s3Backend) CopyObject(context.Context, string, string, string, string, 
 }
 
 // forRouter turns err into an error gofakes3 renders. gofakes3 derives the
-// HTTP status from the code, so a code it does not know has its real
-// status recorded for the statusWriter to apply.
+// HTTP status from the code and knows no Retry-After, so the refusal is
+// also recorded for the statusWriter to apply its status and Retry-After.
 func (g *Gateway) forRouter(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
 	e := g.toS3(err)
-	code := gofakes3.ErrorCode(e.Code)
-	if code.Status() != e.Status {
-		requestOf(ctx).errStatus = e.Status
-	}
-	return &gofakes3.ErrorResponse{Code: code, Message: e.Message}
+	requestOf(ctx).refusal = e
+	return &gofakes3.ErrorResponse{Code: gofakes3.ErrorCode(e.Code), Message: e.Message}
 }
 
-// statusWriter corrects the status of an error gofakes3 renders with a
-// code it does not know (see forRouter). It wraps only what gofakes3
-// answers, none of which is a body worth splicing or flushing, so it
-// needs no ReadFrom, Flush or Unwrap of its own.
+// statusWriter gives an error gofakes3 renders the status and Retry-After
+// of the refusal it stands for (see forRouter). It wraps only what
+// gofakes3 answers, none of which is a body worth splicing or flushing, so
+// it needs no ReadFrom, Flush or Unwrap of its own.
 type statusWriter struct {
 	http.ResponseWriter
 	req *request
 }
 
 func (w *statusWriter) WriteHeader(status int) {
-	if status >= 400 && w.req.errStatus != 0 {
-		status = w.req.errStatus
+	if e := w.req.refusal; status >= 400 && e != nil {
+		status = e.Status
+		if e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+		}
 	}
 	w.ResponseWriter.WriteHeader(status)
 }

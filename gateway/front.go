@@ -23,9 +23,9 @@ type request struct {
 	hasVersion bool
 	// contentMD5 is passed on to the backend to check.
 	contentMD5 string
-	// errStatus is the real HTTP status of an error handed to gofakes3
-	// with a code it does not know (see forRouter).
-	errStatus int
+	// refusal is the error of an s3Backend method, whose status and
+	// Retry-After gofakes3 cannot render (see forRouter).
+	refusal *Error
 }
 
 // objectRef names one object, or one version of it.

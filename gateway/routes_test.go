@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 func TestMain(m *testing.M) {
@@ -121,5 +124,31 @@ func TestREADMEListsTheRouteTable(t *testing.T) {
 	slices.Sort(table)
 	if !slices.Equal(listed, table) {
 		t.Errorf("README lists\n%v\nthe route table has\n%v", listed, table)
+	}
+}
+
+// An error of an operation gofakes3 answers keeps its status and
+// Retry-After, which gofakes3 alone could not render.
+func TestFallbackKeepsStatusAndRetryAfter(t *testing.T) {
+	e := newS3Env(t)
+	fallback := e.g.fallback()
+	h := e.g.front(fallback)
+	r := httptest.NewRequest(http.MethodGet, "/data?versioning", nil)
+	// A refusal gofakes3 knows no status for, with a Retry-After.
+	req := &request{}
+	r = r.WithContext(context.WithValue(r.Context(), requestKey{}, req))
+	w := httptest.NewRecorder()
+	sw := &statusWriter{ResponseWriter: w, req: req}
+	_ = e.g.forRouter(r.Context(), s3err.Unavailable(7, "the backend is down"))
+	sw.WriteHeader(http.StatusInternalServerError)
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != "7" {
+		t.Errorf("status %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	}
+	// And through the router: a versioning read of a bucket that does not
+	// exist is gofakes3's NoSuchBucket.
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/nothere?versioning", nil))
+	if w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "NoSuchBucket") {
+		t.Errorf("%d %s", w.Code, w.Body)
 	}
 }
