@@ -2,10 +2,10 @@ package s3auth
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"sync"
 
+	"github.com/ringside/ringside/internal/passthrough"
 	"github.com/ringside/ringside/internal/s3err"
 )
 
@@ -79,7 +79,7 @@ func BodyChecksum(ctx context.Context) (name, value string) {
 // guardedWriter answers with the body's refusal if the body failed before
 // the handler's response starts, discarding the handler's response.
 type guardedWriter struct {
-	http.ResponseWriter
+	passthrough.Writer
 	req     *http.Request
 	guard   *bodyGuard
 	before  http.Header // the response headers set before the handler ran
@@ -88,7 +88,8 @@ type guardedWriter struct {
 }
 
 func newGuardedWriter(w http.ResponseWriter, r *http.Request, g *bodyGuard) *guardedWriter {
-	gw := &guardedWriter{ResponseWriter: w, req: r, guard: g}
+	gw := &guardedWriter{req: r, guard: g}
+	gw.Writer = passthrough.Writer{ResponseWriter: w, Hooks: gw}
 	if h := w.Header(); len(h) > 0 {
 		// Usually there is nothing to keep, and an empty map's clone
 		// still costs a map.
@@ -120,43 +121,17 @@ func (w *guardedWriter) WriteHeader(status int) {
 	w.ResponseWriter.WriteHeader(status)
 }
 
-func (w *guardedWriter) Write(b []byte) (int, error) {
+// Body starts the response before its first byte or flush, and discards
+// the handler's answer to a body that failed.
+func (w *guardedWriter) Body() bool {
 	if !w.started {
 		w.WriteHeader(http.StatusOK)
 	}
-	if w.refused {
-		// The handler's answer to a body that failed goes nowhere.
-		return len(b), nil
-	}
-	return w.ResponseWriter.Write(b)
+	return !w.refused
 }
 
-// ReadFrom passes a body on to the ReadFrom of the writer it wraps, if it
-// has one, as Write passes on its bytes: the server can then splice it
-// from a backend connection.
-func (w *guardedWriter) ReadFrom(src io.Reader) (int64, error) {
-	if !w.started {
-		w.WriteHeader(http.StatusOK)
-	}
-	if w.refused {
-		return io.Copy(io.Discard, src)
-	}
-	return io.Copy(w.ResponseWriter, src)
-}
-
-// Flush passes on flushes of a response that is not refused.
-func (w *guardedWriter) Flush() {
-	if w.refused {
-		return
-	}
-	if !w.started {
-		w.WriteHeader(http.StatusOK)
-	}
-	_ = http.NewResponseController(w.ResponseWriter).Flush()
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *guardedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+// Sent is nothing to the guard.
+func (w *guardedWriter) Sent(int64) {}
 
 // finish sends the response header if the handler did not, as the server
 // would, so that it too gets the body's refusal or checksum.
