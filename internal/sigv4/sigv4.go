@@ -86,7 +86,7 @@ func Signature(key []byte, amzDate, scope string, canonicalHash [2 * sha256.Size
 func URIEncode(s string, encodeSlash bool) string {
 	const upperHex = "0123456789ABCDEF"
 	first := 0
-	for first < len(s) && Unreserved(s[first], encodeSlash) {
+	for first < len(s) && unreserved(s[first], encodeSlash) {
 		first++
 	}
 	if first == len(s) {
@@ -98,7 +98,7 @@ func URIEncode(s string, encodeSlash bool) string {
 	b.WriteString(s[:first])
 	for i := first; i < len(s); i++ {
 		c := s[i]
-		if Unreserved(c, encodeSlash) {
+		if unreserved(c, encodeSlash) {
 			b.WriteByte(c)
 			continue
 		}
@@ -109,8 +109,8 @@ func URIEncode(s string, encodeSlash bool) string {
 	return b.String()
 }
 
-// Unreserved reports whether SigV4 leaves c as it is in a URI.
-func Unreserved(c byte, encodeSlash bool) bool {
+// unreserved reports whether SigV4 leaves c as it is in a URI.
+func unreserved(c byte, encodeSlash bool) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
 		c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !encodeSlash)
 }
