@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
 )
@@ -26,31 +27,22 @@ import (
 // this.
 const maxAdminBody = 1 << 20
 
-// secretMask replaces every secret the admin API would otherwise show.
-const secretMask = "********"
-
-// CreateBucketRequest is the body of POST /api/v1/buckets.
-type CreateBucketRequest struct {
-	Name     string `json:"name"`
-	Location string `json:"location"`
-	Mirror   bool   `json:"mirror"`
-}
-
-// adminGateway is what the admin API asks of the gateway; *Gateway
-// implements it, tests use fakes.
-type adminGateway interface {
+// adminCatalog is what the admin API asks of the catalog;
+// *catalog.Catalog implements it, tests use fakes.
+type adminCatalog interface {
 	// AddLocation validates, checks and stores a location.
-	AddLocation(ctx context.Context, l index.Location) (LocationInfo, error)
+	AddLocation(ctx context.Context, l index.Location) (catalog.LocationInfo, error)
 	// Locations lists every location.
-	Locations(ctx context.Context) ([]LocationInfo, error)
+	Locations(ctx context.Context) ([]catalog.LocationInfo, error)
 	// Location shows one location.
-	Location(ctx context.Context, name string) (LocationInfo, error)
+	Location(ctx context.Context, name string) (catalog.LocationInfo, error)
 	// RemoveLocation removes a location no bucket uses.
 	RemoveLocation(ctx context.Context, name string) error
-	// CreateBucket binds a new gateway bucket to a location.
-	CreateBucket(ctx context.Context, name, location string, mirrorMode bool) (index.Bucket, error)
-	// DeleteBucket removes an empty gateway bucket.
-	DeleteBucket(ctx context.Context, name string) error
+	// CreateBucket binds a new gateway bucket to a location, handing a
+	// mirror bucket to ing.
+	CreateBucket(ctx context.Context, name, location string, mirrorMode bool, ing catalog.Ingester) (index.Bucket, error)
+	// DeleteBucket removes an empty gateway bucket, taking it from ing.
+	DeleteBucket(ctx context.Context, name string, ing catalog.Ingester) error
 	// Buckets lists the gateway buckets.
 	Buckets(ctx context.Context) ([]index.Bucket, error)
 	// Bucket shows one gateway bucket.
@@ -60,6 +52,7 @@ type adminGateway interface {
 // adminMirror is what the admin API asks of the ingester; *mirror.Manager
 // implements it, tests use fakes.
 type adminMirror interface {
+	catalog.Ingester
 	// Status returns one mirror bucket's status.
 	Status(bucket string) (mirror.Status, error)
 	// StatusAll returns every mirror bucket's status.
@@ -76,8 +69,8 @@ type adminMirror interface {
 
 // Admin is the admin API handler.
 type Admin struct {
-	gw       adminGateway
-	mirror   adminMirror // nil when no ingester runs
+	cat      adminCatalog
+	mirror   adminMirror
 	token    [sha256.Size]byte
 	hasToken bool
 	gatherer prometheus.Gatherer
@@ -85,18 +78,15 @@ type Admin struct {
 	handler  http.Handler
 }
 
-// NewAdmin builds the admin API over a gateway and its ingester. An empty
-// token refuses every protected route. It reports not ready until SetReady.
-func NewAdmin(g *Gateway, m *mirror.Manager, token string, gatherer prometheus.Gatherer) *Admin {
-	var mi adminMirror
-	if m != nil { // a nil *Manager must not become a non-nil interface
-		mi = m
-	}
-	return newAdmin(g, mi, token, gatherer)
+// NewAdmin builds the admin API over the catalog and the ingester. An
+// empty token refuses every protected route. It reports not ready until
+// SetReady.
+func NewAdmin(c *catalog.Catalog, m *mirror.Manager, token string, gatherer prometheus.Gatherer) *Admin {
+	return newAdmin(c, m, token, gatherer)
 }
 
-func newAdmin(g adminGateway, m adminMirror, token string, gatherer prometheus.Gatherer) *Admin {
-	a := &Admin{gw: g, mirror: m, gatherer: gatherer}
+func newAdmin(c adminCatalog, m adminMirror, token string, gatherer prometheus.Gatherer) *Admin {
+	a := &Admin{cat: c, mirror: m, gatherer: gatherer}
 	if token != "" {
 		// Comparing fixed-size digests keeps the comparison constant-time
 		// whatever the length of the presented token.
@@ -181,41 +171,42 @@ func (a *Admin) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *Admin) listLocations(w http.ResponseWriter, r *http.Request) {
-	locs, err := a.gw.Locations(r.Context())
+	locs, err := a.cat.Locations(r.Context())
 	if err != nil {
 		writeFailure(w, err, "NoSuchLocation")
 		return
 	}
-	for i := range locs {
-		locs[i] = maskLocation(locs[i])
+	out := make([]LocationInfo, len(locs))
+	for i, l := range locs {
+		out[i] = showLocation(l)
 	}
-	writeJSON(w, http.StatusOK, nonNil(locs))
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *Admin) addLocation(w http.ResponseWriter, r *http.Request) {
-	var l index.Location
+	var l NewLocation
 	if !readJSON(w, r, &l) {
 		return
 	}
-	info, err := a.gw.AddLocation(r.Context(), l)
+	info, err := a.cat.AddLocation(r.Context(), l.location())
 	if err != nil {
 		writeFailure(w, err, "NoSuchLocation")
 		return
 	}
-	writeJSON(w, http.StatusCreated, maskLocation(info))
+	writeJSON(w, http.StatusCreated, showLocation(info))
 }
 
 func (a *Admin) showLocation(w http.ResponseWriter, r *http.Request) {
-	info, err := a.gw.Location(r.Context(), r.PathValue("name"))
+	info, err := a.cat.Location(r.Context(), r.PathValue("name"))
 	if err != nil {
 		writeFailure(w, err, "NoSuchLocation")
 		return
 	}
-	writeJSON(w, http.StatusOK, maskLocation(info))
+	writeJSON(w, http.StatusOK, showLocation(info))
 }
 
 func (a *Admin) removeLocation(w http.ResponseWriter, r *http.Request) {
-	if err := a.gw.RemoveLocation(r.Context(), r.PathValue("name")); err != nil {
+	if err := a.cat.RemoveLocation(r.Context(), r.PathValue("name")); err != nil {
 		writeFailure(w, err, "NoSuchLocation")
 		return
 	}
@@ -223,7 +214,7 @@ func (a *Admin) removeLocation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *Admin) listBuckets(w http.ResponseWriter, r *http.Request) {
-	bs, err := a.gw.Buckets(r.Context())
+	bs, err := a.cat.Buckets(r.Context())
 	if err != nil {
 		writeFailure(w, err, "NoSuchBucket")
 		return
@@ -236,7 +227,7 @@ func (a *Admin) createBucket(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	b, err := a.gw.CreateBucket(r.Context(), req.Name, req.Location, req.Mirror)
+	b, err := a.cat.CreateBucket(r.Context(), req.Name, req.Location, req.Mirror, a.mirror)
 	if err != nil {
 		writeFailure(w, err, "NoSuchLocation")
 		return
@@ -245,7 +236,7 @@ func (a *Admin) createBucket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *Admin) showBucket(w http.ResponseWriter, r *http.Request) {
-	b, err := a.gw.Bucket(r.Context(), r.PathValue("name"))
+	b, err := a.cat.Bucket(r.Context(), r.PathValue("name"))
 	if err != nil {
 		writeFailure(w, err, "NoSuchBucket")
 		return
@@ -254,7 +245,7 @@ func (a *Admin) showBucket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *Admin) deleteBucket(w http.ResponseWriter, r *http.Request) {
-	if err := a.gw.DeleteBucket(r.Context(), r.PathValue("name")); err != nil {
+	if err := a.cat.DeleteBucket(r.Context(), r.PathValue("name"), a.mirror); err != nil {
 		writeFailure(w, err, "NoSuchBucket")
 		return
 	}
@@ -262,14 +253,11 @@ func (a *Admin) deleteBucket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *Admin) resyncBucket(w http.ResponseWriter, r *http.Request) {
-	m, ok := a.needMirror(w)
-	if !ok {
-		return
-	}
+	m := a.mirror
 	name := r.PathValue("name")
-	// Resync works on any bucket; asking the gateway first gives an unknown
+	// Resync works on any bucket; asking the catalog first gives an unknown
 	// name the same NoSuchBucket as every other bucket route.
-	if _, err := a.gw.Bucket(r.Context(), name); err != nil {
+	if _, err := a.cat.Bucket(r.Context(), name); err != nil {
 		writeFailure(w, err, "NoSuchBucket")
 		return
 	}
@@ -281,18 +269,12 @@ func (a *Admin) resyncBucket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *Admin) mirrorStatusAll(w http.ResponseWriter, r *http.Request) {
-	m, ok := a.needMirror(w)
-	if !ok {
-		return
-	}
+	m := a.mirror
 	writeJSON(w, http.StatusOK, nonNil(m.StatusAll()))
 }
 
 func (a *Admin) mirrorStatus(w http.ResponseWriter, r *http.Request) {
-	m, ok := a.needMirror(w)
-	if !ok {
-		return
-	}
+	m := a.mirror
 	st, err := m.Status(r.PathValue("bucket"))
 	if err != nil {
 		writeFailure(w, err, "NoSuchMirrorBucket")
@@ -317,10 +299,7 @@ func (a *Admin) mirrorRescan(w http.ResponseWriter, r *http.Request) {
 // mirrorControl runs one control on a mirror bucket and answers with the
 // bucket's status after it.
 func (a *Admin) mirrorControl(w http.ResponseWriter, r *http.Request, do func(adminMirror, string) error) {
-	m, ok := a.needMirror(w)
-	if !ok {
-		return
-	}
+	m := a.mirror
 	bucket := r.PathValue("bucket")
 	if err := do(m, bucket); err != nil {
 		writeFailure(w, err, "NoSuchMirrorBucket")
@@ -332,23 +311,6 @@ func (a *Admin) mirrorControl(w http.ResponseWriter, r *http.Request, do func(ad
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
-}
-
-func (a *Admin) needMirror(w http.ResponseWriter) (adminMirror, bool) {
-	if a.mirror == nil {
-		writeError(w, &Error{Code: "MirrorNotRunning", Message: "the ingester is not running", Status: http.StatusServiceUnavailable})
-		return nil, false
-	}
-	return a.mirror, true
-}
-
-// maskLocation hides the secret key whatever the gateway filled in: the
-// admin API never returns a secret.
-func maskLocation(l LocationInfo) LocationInfo {
-	if l.SecretKey != "" {
-		l.SecretKey = secretMask
-	}
-	return l
 }
 
 // nonNil makes empty lists encode as [] rather than null.

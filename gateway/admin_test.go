@@ -15,66 +15,67 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
 )
 
 const adminTestToken = "test-admin-token-0123456789"
 
-// adminFakeGateway records what the admin API asks and answers from its
+// adminFakeCatalog records what the admin API asks and answers from its
 // maps; err, when set, is returned by every call.
-type adminFakeGateway struct {
+type adminFakeCatalog struct {
 	mu        sync.Mutex
 	err       error
-	locations map[string]LocationInfo
+	locations map[string]catalog.LocationInfo
 	buckets   map[string]index.Bucket
 	added     []index.Location
 }
 
-func newAdminFakeGateway() *adminFakeGateway {
-	return &adminFakeGateway{locations: map[string]LocationInfo{}, buckets: map[string]index.Bucket{}}
+func newAdminFakeCatalog() *adminFakeCatalog {
+	return &adminFakeCatalog{locations: map[string]catalog.LocationInfo{}, buckets: map[string]index.Bucket{}}
 }
 
-func (f *adminFakeGateway) AddLocation(_ context.Context, l index.Location) (LocationInfo, error) {
+func (f *adminFakeCatalog) AddLocation(_ context.Context, l index.Location) (catalog.LocationInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
-		return LocationInfo{}, f.err
+		return catalog.LocationInfo{}, f.err
 	}
 	f.added = append(f.added, l)
-	// Deliberately unmasked: the admin API must mask it anyway.
-	info := LocationInfo{Location: l, Versioning: "Enabled", Mirroring: "off", Buckets: []string{}}
+	// Deliberately unmasked: the admin API must not show it anyway.
+	info := catalog.LocationInfo{Location: l, Versioning: "Enabled", Mirroring: "off", Buckets: []string{}}
 	f.locations[l.Name] = info
 	return info, nil
 }
 
-func (f *adminFakeGateway) Locations(context.Context) ([]LocationInfo, error) {
+func (f *adminFakeCatalog) Locations(context.Context) ([]catalog.LocationInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
 		return nil, f.err
 	}
-	var out []LocationInfo
+	var out []catalog.LocationInfo
 	for _, l := range f.locations {
 		out = append(out, l)
 	}
 	return out, nil
 }
 
-func (f *adminFakeGateway) Location(_ context.Context, name string) (LocationInfo, error) {
+func (f *adminFakeCatalog) Location(_ context.Context, name string) (catalog.LocationInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
-		return LocationInfo{}, f.err
+		return catalog.LocationInfo{}, f.err
 	}
 	l, ok := f.locations[name]
 	if !ok {
-		return LocationInfo{}, fmt.Errorf("location %s: %w", name, index.ErrNotFound)
+		return catalog.LocationInfo{}, fmt.Errorf("location %s: %w", name, index.ErrNotFound)
 	}
 	return l, nil
 }
 
-func (f *adminFakeGateway) RemoveLocation(_ context.Context, name string) error {
+func (f *adminFakeCatalog) RemoveLocation(_ context.Context, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
@@ -87,7 +88,7 @@ func (f *adminFakeGateway) RemoveLocation(_ context.Context, name string) error 
 	return nil
 }
 
-func (f *adminFakeGateway) CreateBucket(_ context.Context, name, location string, mirrorMode bool) (index.Bucket, error) {
+func (f *adminFakeCatalog) CreateBucket(_ context.Context, name, location string, mirrorMode bool, _ catalog.Ingester) (index.Bucket, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
@@ -99,7 +100,7 @@ func (f *adminFakeGateway) CreateBucket(_ context.Context, name, location string
 	return b, nil
 }
 
-func (f *adminFakeGateway) DeleteBucket(_ context.Context, name string) error {
+func (f *adminFakeCatalog) DeleteBucket(_ context.Context, name string, _ catalog.Ingester) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
@@ -112,7 +113,7 @@ func (f *adminFakeGateway) DeleteBucket(_ context.Context, name string) error {
 	return nil
 }
 
-func (f *adminFakeGateway) Buckets(context.Context) ([]index.Bucket, error) {
+func (f *adminFakeCatalog) Buckets(context.Context) ([]index.Bucket, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
@@ -125,7 +126,7 @@ func (f *adminFakeGateway) Buckets(context.Context) ([]index.Bucket, error) {
 	return out, nil
 }
 
-func (f *adminFakeGateway) Bucket(_ context.Context, name string) (index.Bucket, error) {
+func (f *adminFakeCatalog) Bucket(_ context.Context, name string) (index.Bucket, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
@@ -180,6 +181,9 @@ func (f *adminFakeMirror) control(call, bucket, state string) error {
 	return nil
 }
 
+func (f *adminFakeMirror) Add(bucket string) error { return f.control("add", bucket, "") }
+func (f *adminFakeMirror) Remove(bucket string)    { _ = f.control("remove", bucket, "") }
+
 func (f *adminFakeMirror) Pause(bucket string) error  { return f.control("pause", bucket, "paused") }
 func (f *adminFakeMirror) Resume(bucket string) error { return f.control("resume", bucket, "idle") }
 
@@ -201,7 +205,7 @@ func (f *adminFakeMirror) recorded() []string {
 }
 
 type adminFixture struct {
-	gw     *adminFakeGateway
+	cat    *adminFakeCatalog
 	mirror *adminFakeMirror
 	admin  *Admin
 	srv    *httptest.Server
@@ -213,14 +217,14 @@ func newAdminFixture(t *testing.T) *adminFixture {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "ringside_admin_test_total", Help: "test"}))
 	f := &adminFixture{
-		gw: newAdminFakeGateway(),
+		cat: newAdminFakeCatalog(),
 		mirror: &adminFakeMirror{statuses: map[string]mirror.Status{
 			"photos": {Bucket: "photos", Location: "ring", State: "idle", Passes: 3,
 				LastPassStart: time.Date(2026, 11, 22, 3, 59, 0, 0, time.UTC), LastPassTook: 1500 * time.Millisecond,
 				LastPassScanned: 1200, LastPassChanges: 4, LastFullPass: time.Date(2026, 11, 22, 3, 59, 1, 0, time.UTC)},
 		}},
 	}
-	f.admin = newAdmin(f.gw, f.mirror, adminTestToken, reg)
+	f.admin = newAdmin(f.cat, f.mirror, adminTestToken, reg)
 	f.srv = httptest.NewServer(f.admin)
 	t.Cleanup(f.srv.Close)
 	f.client = NewAdminClient(f.srv.URL, adminTestToken, f.srv.Client())
@@ -282,13 +286,13 @@ func TestAdminRequiresToken(t *testing.T) {
 		}
 	}
 	// Nothing reached the gateway or the ingester.
-	if len(f.gw.added) != 0 || len(f.gw.buckets) != 0 || len(f.mirror.recorded()) != 0 {
-		t.Fatalf("unauthenticated requests changed state: added %v buckets %v calls %v", f.gw.added, f.gw.buckets, f.mirror.recorded())
+	if len(f.cat.added) != 0 || len(f.cat.buckets) != 0 || len(f.mirror.recorded()) != 0 {
+		t.Fatalf("unauthenticated requests changed state: added %v buckets %v calls %v", f.cat.added, f.cat.buckets, f.mirror.recorded())
 	}
 }
 
 func TestAdminEmptyTokenRefusesEverything(t *testing.T) {
-	a := newAdmin(newAdminFakeGateway(), &adminFakeMirror{}, "", prometheus.NewRegistry())
+	a := newAdmin(newAdminFakeCatalog(), &adminFakeMirror{}, "", prometheus.NewRegistry())
 	srv := httptest.NewServer(a)
 	defer srv.Close()
 	for _, auth := range []string{"", "Bearer ", "Bearer x"} {
@@ -388,7 +392,7 @@ func TestAdminRelaysErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newAdminFixture(t)
-			f.gw.err = tt.gwErr
+			f.cat.err = tt.gwErr
 			err := tt.call(f.client)
 			var ge *Error
 			if !errors.As(err, &ge) {
@@ -400,8 +404,8 @@ func TestAdminRelaysErrors(t *testing.T) {
 			if tt.wantMsg != "" && ge.Message != tt.wantMsg {
 				t.Fatalf("message %q, want %q", ge.Message, tt.wantMsg)
 			}
-			if len(f.gw.buckets) != 0 || len(f.mirror.recorded()) != 0 {
-				t.Fatalf("a refused call changed state: buckets %v calls %v", f.gw.buckets, f.mirror.recorded())
+			if len(f.cat.buckets) != 0 || len(f.mirror.recorded()) != 0 {
+				t.Fatalf("a refused call changed state: buckets %v calls %v", f.cat.buckets, f.mirror.recorded())
 			}
 		})
 	}
@@ -422,8 +426,8 @@ func TestAdminRejectsMalformedBodies(t *testing.T) {
 			t.Fatalf("body %q: %v, want 400 MalformedJSON", body, err)
 		}
 	}
-	if len(f.gw.buckets) != 0 {
-		t.Fatalf("malformed bodies created buckets: %v", f.gw.buckets)
+	if len(f.cat.buckets) != 0 {
+		t.Fatalf("malformed bodies created buckets: %v", f.cat.buckets)
 	}
 }
 
@@ -431,18 +435,19 @@ func TestAdminClientRoundTrip(t *testing.T) {
 	f := newAdminFixture(t)
 	ctx := context.Background()
 
-	loc := index.Location{Name: "ring", Endpoint: "https://s3.ring.example:443", Region: "us-east-1",
+	loc := NewLocation{Name: "ring", Endpoint: "https://s3.ring.example:443", Region: "us-east-1",
 		AccessKey: "AKIDRING", SecretKey: "very-secret-key", TargetBucket: "photos-store", NoPrefix: true,
 		CAFile: "/etc/ring-ca.pem"}
 	info, err := f.client.AddLocation(ctx, loc)
 	if err != nil {
 		t.Fatalf("add location: %v", err)
 	}
-	if got := f.gw.added[0]; got != loc {
-		t.Fatalf("gateway received %+v, want %+v", got, loc)
+	if got, want := f.cat.added[0], loc.location(); got != want {
+		t.Fatalf("the catalog received %+v, want %+v", got, want)
 	}
-	wantInfo := LocationInfo{Location: loc, Versioning: "Enabled", Mirroring: "off", Buckets: []string{}}
-	wantInfo.SecretKey = secretMask
+	wantInfo := LocationInfo{Name: loc.Name, Endpoint: loc.Endpoint, Region: loc.Region, AccessKey: loc.AccessKey,
+		MaskedSecret: secretMask, TargetBucket: loc.TargetBucket, NoPrefix: true, CAFile: loc.CAFile,
+		Versioning: "Enabled", Mirroring: "off", Buckets: []string{}}
 	if !reflect.DeepEqual(info, wantInfo) {
 		t.Fatalf("add location answered %+v, want %+v", info, wantInfo)
 	}
@@ -515,7 +520,7 @@ func TestAdminClientRoundTrip(t *testing.T) {
 func TestAdminNeverReturnsSecrets(t *testing.T) {
 	f := newAdminFixture(t)
 	const secret = "very-secret-key"
-	if _, err := f.client.AddLocation(context.Background(), index.Location{Name: "ring", SecretKey: secret, AccessKey: "AK"}); err != nil {
+	if _, err := f.client.AddLocation(context.Background(), NewLocation{Name: "ring", SecretKey: secret, AccessKey: "AK"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range []string{"/api/v1/locations", "/api/v1/locations/ring"} {
@@ -545,18 +550,6 @@ func TestAdminMetricsWithToken(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "ringside_admin_test_total") {
 		t.Fatalf("metrics: status %d body %.300s", resp.StatusCode, body)
-	}
-}
-
-func TestAdminWithoutMirror(t *testing.T) {
-	a := NewAdmin(nil, nil, adminTestToken, nil)
-	srv := httptest.NewServer(a)
-	defer srv.Close()
-	c := NewAdminClient(srv.URL, adminTestToken, srv.Client())
-	_, err := c.MirrorStatusAll(context.Background())
-	var ge *Error
-	if !errors.As(err, &ge) || ge.Code != "MirrorNotRunning" || ge.Status != 503 {
-		t.Fatalf("mirror status without an ingester: %v, want 503 MirrorNotRunning", err)
 	}
 }
 

@@ -52,7 +52,7 @@ func (c *AdminClient) Locations(ctx context.Context) ([]LocationInfo, error) {
 }
 
 // AddLocation adds a location; the gateway checks its target bucket.
-func (c *AdminClient) AddLocation(ctx context.Context, l index.Location) (LocationInfo, error) {
+func (c *AdminClient) AddLocation(ctx context.Context, l NewLocation) (LocationInfo, error) {
 	var out LocationInfo
 	err := c.do(ctx, http.MethodPost, "/api/v1/locations", l, &out)
 	return out, err

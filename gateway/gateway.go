@@ -3,30 +3,31 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"sync"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rclone/gofakes3"
 
+	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
-	"github.com/ringside/ringside/mirror"
 )
 
 // Config assembles a gateway.
 type Config struct {
 	DB *index.DB
+	// Catalog resolves buckets to their backend targets and keeps the
+	// bucket rules.
+	Catalog *catalog.Catalog
+	// Mirror is the ingester, told of mirror buckets created and deleted
+	// over S3.
+	Mirror Mirror
 	// Credentials maps client access keys to secret keys.
 	Credentials map[string]string
 	// CredentialsFile, if set, is a file of "ACCESS_KEY SECRET_KEY" lines,
 	// merged with Credentials and reloaded when it changes.
 	CredentialsFile string
-	// DefaultLocation binds buckets created with no location constraint.
-	DefaultLocation string
 	Registerer      prometheus.Registerer
 	Logger          *slog.Logger
 }
@@ -35,43 +36,30 @@ type Config struct {
 // client expects; the admin API relays it as JSON.
 type Error = s3err.Error
 
-// LocationInfo is a location as the admin API shows it: the secret masked,
-// the target bucket's versioning state, the buckets bound to it, and its
-// mirroring indicator.
-type LocationInfo struct {
-	index.Location
-	// Versioning is the target bucket's state as the backend reports it:
-	// "Enabled", "Suspended", "Unversioned" (never enabled), or "Unknown"
-	// when the backend did not answer.
-	Versioning string   `json:"versioning"`
-	Mirroring  string   `json:"mirroring"` // off, active, paused
-	Buckets    []string `json:"buckets"`
-	Warning    string   `json:"warning,omitempty"`
+// Mirror is what the gateway asks of the ingester; *mirror.Manager
+// satisfies it.
+type Mirror interface {
+	catalog.Ingester
 }
 
 // Gateway is the S3 front end with its management operations.
 type Gateway struct {
-	db              *index.DB
-	log             *slog.Logger
-	defaultLocation string
-	auth            *authenticator
-	clients         *clientCache
-	handler         http.Handler
-	mirror          atomic.Pointer[mirror.Manager]
-	// manage serialises location and bucket changes, so that the checks
-	// of one (a no-prefix location's single bucket, a location in use)
-	// still hold when it writes.
-	manage sync.Mutex
+	db      *index.DB
+	cat     *catalog.Catalog
+	mirror  Mirror
+	log     *slog.Logger
+	auth    *authenticator
+	handler http.Handler
 }
 
-// New builds a gateway over an open index.
+// New builds a gateway over an open index, its catalog and the ingester.
 func New(cfg Config) (*Gateway, error) {
-	if cfg.DB == nil {
-		return nil, errors.New("gateway: no index")
+	if cfg.DB == nil || cfg.Catalog == nil || cfg.Mirror == nil {
+		return nil, errors.New("gateway: the index, the catalog and the ingester are all needed")
 	}
 	log := cfg.Logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.Default()
 	}
 	auth, err := newAuthenticator(cfg)
 	if err != nil {
@@ -79,11 +67,11 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	m := newMetrics(cfg.Registerer)
 	g := &Gateway{
-		db:              cfg.DB,
-		log:             log,
-		defaultLocation: cfg.DefaultLocation,
-		auth:            auth,
-		clients:         newClientCache(m.observeBackend),
+		db:     cfg.DB,
+		cat:    cfg.Catalog,
+		mirror: cfg.Mirror,
+		log:    log,
+		auth:   auth,
 	}
 	router := gofakes3.New(&s3Backend{g: g},
 		gofakes3.WithLogger(gofakes3Logger{log}),
@@ -93,18 +81,6 @@ func New(cfg Config) (*Gateway, error) {
 	)
 	g.handler = m.middleware(auth.middleware(g.front(router.Server())))
 	return g, nil
-}
-
-// SetMirror connects the ingester, which is built with g.Resolve.
-func (g *Gateway) SetMirror(m *mirror.Manager) { g.mirror.Store(m) }
-
-// Resolve returns the backend target of a gateway bucket (for the ingester).
-func (g *Gateway) Resolve(bucket string) (mirror.Target, error) {
-	t, err := g.target(bucket)
-	if err != nil {
-		return mirror.Target{}, err
-	}
-	return mirror.Target{Source: t.client, Prefix: t.prefix}, nil
 }
 
 // Handler is the S3 API handler.

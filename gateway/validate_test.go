@@ -92,15 +92,3 @@ func TestBucketName(t *testing.T) {
 		}
 	}
 }
-
-func TestMaskSecret(t *testing.T) {
-	for in, want := range map[string]string{
-		"wJalrXUtnFEMI/K7MDENG": "wJ****",
-		"short":                 "****",
-		"":                      "****",
-	} {
-		if got := maskSecret(in); got != want {
-			t.Errorf("maskSecret(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

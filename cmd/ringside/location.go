@@ -9,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ringside/ringside/gateway"
-	"github.com/ringside/ringside/index"
 )
 
 // noPrefixWarning is Zenko's warning for its "write objects without
@@ -69,7 +68,7 @@ func locationAdd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	info, err := client.AddLocation(c.Context, index.Location{
+	info, err := client.AddLocation(c.Context, gateway.NewLocation{
 		Name:         name,
 		Endpoint:     c.String("endpoint"),
 		Region:       c.String("region"),

@@ -223,20 +223,20 @@ func TestSetUpDemoIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	for run := 0; run < 2; run++ {
 		var out bytes.Buffer
-		if err := setUpDemo(ctx, n.gw, be.URL(), testBackendKey, testBackendSecret, &out); err != nil {
+		if err := setUpDemo(ctx, n.cat, n.mirror, be.URL(), testBackendKey, testBackendSecret, &out); err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
 		if out.Len() != 0 {
 			t.Fatalf("run %d printed a note: %s", run, out.String())
 		}
 	}
-	b, err := n.gw.Bucket(ctx, demoBucket)
+	b, err := n.cat.Bucket(ctx, demoBucket)
 	if err != nil || !b.Mirror || b.Location != demoLocation {
 		t.Fatalf("demo bucket %+v, %v", b, err)
 	}
 	// An earlier run's location that points elsewhere is reported.
 	var out bytes.Buffer
-	if err := setUpDemo(ctx, n.gw, "http://127.0.0.1:1", testBackendKey, testBackendSecret, &out); err != nil {
+	if err := setUpDemo(ctx, n.cat, n.mirror, "http://127.0.0.1:1", testBackendKey, testBackendSecret, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "earlier run") {

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/urfave/cli/v2"
 
+	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/certs"
 	"github.com/ringside/ringside/gateway"
 	"github.com/ringside/ringside/index"
@@ -166,6 +167,7 @@ type node struct {
 	cfg    serveConfig
 	log    *slog.Logger
 	db     *index.DB
+	cat    *catalog.Catalog
 	gw     *gateway.Gateway
 	mirror *mirror.Manager
 	admin  *gateway.Admin
@@ -183,7 +185,8 @@ type node struct {
 	tokenWasGenerated bool
 }
 
-// openNode opens the index and builds the gateway and the ingester; it
+// openNode opens the index and builds the components in the order they
+// depend on each other (index, catalog, ingester, gateway, admin API); it
 // serves nothing yet. On failure everything opened is closed again.
 func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, err error) {
 	n := &node{cfg: cfg, log: log, errc: make(chan error, 2), s3Scheme: "http"}
@@ -221,24 +224,33 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 	if err := gateway.RegisterIndexMetrics(reg, n.db); err != nil {
 		return nil, err
 	}
+	n.cat, err = catalog.New(catalog.Config{
+		DB:              n.db,
+		DefaultLocation: cfg.defaultLocation,
+		Observe:         gateway.BackendObserver(reg),
+		Logger:          log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build the catalog: %w", err)
+	}
+	n.mirror = mirror.New(n.db, mirror.FromCatalog(n.cat.Resolve), mirror.Options{Interval: cfg.mirrorInterval, Registerer: reg})
 	n.gw, err = gateway.New(gateway.Config{
 		DB:              n.db,
+		Catalog:         n.cat,
+		Mirror:          n.mirror,
 		Credentials:     cfg.credentials,
 		CredentialsFile: cfg.credentialsFile,
-		DefaultLocation: cfg.defaultLocation,
 		Registerer:      reg,
 		Logger:          log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build the gateway: %w", err)
 	}
-	n.mirror = mirror.New(n.db, n.gw.Resolve, mirror.Options{Interval: cfg.mirrorInterval, Registerer: reg})
-	n.gw.SetMirror(n.mirror)
 	n.workCtx, n.stopWork = context.WithCancel(context.WithoutCancel(ctx))
 	if err := n.mirror.Start(n.workCtx); err != nil {
 		return nil, fmt.Errorf("start the mirror ingester: %w", err)
 	}
-	n.admin = gateway.NewAdmin(n.gw, n.mirror, token, reg)
+	n.admin = gateway.NewAdmin(n.cat, n.mirror, token, reg)
 	return n, nil
 }
 

@@ -37,12 +37,15 @@ const (
 	InvalidRequest                    Code = "InvalidRequest"
 	InvalidTag                        Code = "InvalidTag"
 	KeyTooLongError                   Code = "KeyTooLongError"
+	LocationAlreadyExists             Code = "LocationAlreadyExists"
+	LocationInUse                     Code = "LocationInUse"
 	MalformedXML                      Code = "MalformedXML"
 	MetadataTooLarge                  Code = "MetadataTooLarge"
 	MethodNotAllowed                  Code = "MethodNotAllowed"
 	MissingContentLength              Code = "MissingContentLength"
 	NoSuchBucket                      Code = "NoSuchBucket"
 	NoSuchKey                         Code = "NoSuchKey"
+	NoSuchLocation                    Code = "NoSuchLocation"
 	NoSuchTagSet                      Code = "NoSuchTagSet"
 	NoSuchUpload                      Code = "NoSuchUpload"
 	NoSuchVersion                     Code = "NoSuchVersion"
@@ -93,12 +96,15 @@ var table = map[Code]description{
 	InvalidRequest:                    {http.StatusBadRequest, "Invalid Request."},
 	InvalidTag:                        {http.StatusBadRequest, "The tag provided was not a valid tag."},
 	KeyTooLongError:                   {http.StatusBadRequest, "Your key is too long."},
+	LocationAlreadyExists:             {http.StatusConflict, "The location already exists."},
+	LocationInUse:                     {http.StatusConflict, "The location is used by buckets."},
 	MalformedXML:                      {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema."},
 	MetadataTooLarge:                  {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
 	MethodNotAllowed:                  {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
 	MissingContentLength:              {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
 	NoSuchBucket:                      {http.StatusNotFound, "The specified bucket does not exist."},
 	NoSuchKey:                         {http.StatusNotFound, "The specified key does not exist."},
+	NoSuchLocation:                    {http.StatusNotFound, "The location does not exist."},
 	NoSuchTagSet:                      {http.StatusNotFound, "There is no tag set associated with the bucket."},
 	NoSuchUpload:                      {http.StatusNotFound, "The specified multipart upload does not exist."},
 	NoSuchVersion:                     {http.StatusNotFound, "The specified version does not exist."},

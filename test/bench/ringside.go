@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/ringside/ringside/gateway"
-	"github.com/ringside/ringside/index"
 )
 
 // ringsideServer is a `ringside serve` process on loopback.
@@ -117,7 +116,7 @@ func (r *ringsideServer) bindBucket(ctx context.Context, b *backendServer, bucke
 
 // addLocation adds the no-prefix location loc-<bucket> on a backend bucket.
 func (r *ringsideServer) addLocation(ctx context.Context, b *backendServer, bucket string) error {
-	_, err := r.Admin.AddLocation(ctx, index.Location{
+	_, err := r.Admin.AddLocation(ctx, gateway.NewLocation{
 		Name:         "loc-" + bucket,
 		Endpoint:     b.URL,
 		Region:       "us-east-1",
