@@ -1,8 +1,9 @@
 // Package gateway owns ringside's S3 front end: the chain of request checks
 // in front of the gofakes3 router (authentication, body decoding,
 // subresources, CreateBucket's location constraint), the write-through and
-// read paths that speak only to the backend and the index, the rules that
-// bind buckets to locations, and the admin API.
+// read paths that speak only to the backend and the index. Buckets resolve
+// to their backend targets through the catalog package, which also keeps
+// the rules that bind buckets to locations.
 //
 // A request passes metrics, then authentication, then ringside's own
 // handlers (front.go), which answer what gofakes3 v0.0.12 gets wrong for a

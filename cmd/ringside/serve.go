@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/urfave/cli/v2"
 
+	"github.com/ringside/ringside/admin"
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/certs"
 	"github.com/ringside/ringside/gateway"
@@ -170,7 +171,7 @@ type node struct {
 	cat    *catalog.Catalog
 	gw     *gateway.Gateway
 	mirror *mirror.Manager
-	admin  *gateway.Admin
+	admin  *admin.Server
 	tls    *certs.Source
 	// workCtx is the context of the ingester and of admin requests;
 	// stopWork ends it at shutdown.
@@ -221,7 +222,7 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 	if err != nil {
 		return nil, err
 	}
-	if err := gateway.RegisterIndexMetrics(reg, n.db); err != nil {
+	if err := index.RegisterMetrics(reg, n.db); err != nil {
 		return nil, err
 	}
 	n.cat, err = catalog.New(catalog.Config{
@@ -250,7 +251,7 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 	if err := n.mirror.Start(n.workCtx); err != nil {
 		return nil, fmt.Errorf("start the mirror ingester: %w", err)
 	}
-	n.admin = gateway.NewAdmin(n.cat, n.mirror, token, reg)
+	n.admin = admin.NewServer(n.cat, n.mirror, token, reg)
 	return n, nil
 }
 

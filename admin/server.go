@@ -1,8 +1,7 @@
-package gateway
+package admin
 
-// The admin API: JSON over HTTP on its own listener, for the ringside CLI
-// and for operators. Every route but /healthz and /readyz requires the admin
-// token, because the API can add backend credentials and drop buckets.
+// Every route but /healthz and /readyz requires the admin token, because
+// the API can add backend credentials and drop buckets.
 
 import (
 	"context"
@@ -67,8 +66,8 @@ type adminMirror interface {
 	Resync(ctx context.Context, bucket string) error
 }
 
-// Admin is the admin API handler.
-type Admin struct {
+// Server is the admin API handler.
+type Server struct {
 	cat      adminCatalog
 	mirror   adminMirror
 	token    [sha256.Size]byte
@@ -78,15 +77,15 @@ type Admin struct {
 	handler  http.Handler
 }
 
-// NewAdmin builds the admin API over the catalog and the ingester. An
+// NewServer builds the admin API over the catalog and the ingester. An
 // empty token refuses every protected route. It reports not ready until
 // SetReady.
-func NewAdmin(c *catalog.Catalog, m *mirror.Manager, token string, gatherer prometheus.Gatherer) *Admin {
-	return newAdmin(c, m, token, gatherer)
+func NewServer(c *catalog.Catalog, m *mirror.Manager, token string, gatherer prometheus.Gatherer) *Server {
+	return newServer(c, m, token, gatherer)
 }
 
-func newAdmin(c adminCatalog, m adminMirror, token string, gatherer prometheus.Gatherer) *Admin {
-	a := &Admin{cat: c, mirror: m, gatherer: gatherer}
+func newServer(c adminCatalog, m adminMirror, token string, gatherer prometheus.Gatherer) *Server {
+	a := &Server{cat: c, mirror: m, gatherer: gatherer}
 	if token != "" {
 		// Comparing fixed-size digests keeps the comparison constant-time
 		// whatever the length of the presented token.
@@ -99,12 +98,12 @@ func newAdmin(c adminCatalog, m adminMirror, token string, gatherer prometheus.G
 
 // SetReady switches /readyz: true once the index is open and the S3
 // listener is serving, false again when shutting down.
-func (a *Admin) SetReady(ready bool) { a.ready.Store(ready) }
+func (a *Server) SetReady(ready bool) { a.ready.Store(ready) }
 
 // ServeHTTP serves the admin API.
-func (a *Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
+func (a *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
 
-func (a *Admin) routes() http.Handler {
+func (a *Server) routes() http.Handler {
 	api := http.NewServeMux()
 	api.HandleFunc("GET /api/v1/locations", a.listLocations)
 	api.HandleFunc("POST /api/v1/locations", a.addLocation)
@@ -138,7 +137,7 @@ func (a *Admin) routes() http.Handler {
 
 // requireToken lets through requests that carry the admin token as a
 // bearer token.
-func (a *Admin) requireToken(next http.Handler) http.Handler {
+func (a *Server) requireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !a.tokenOK(r.Header.Get("Authorization")) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ringside-admin"`)
@@ -149,7 +148,7 @@ func (a *Admin) requireToken(next http.Handler) http.Handler {
 	})
 }
 
-func (a *Admin) tokenOK(header string) bool {
+func (a *Server) tokenOK(header string) bool {
 	const prefix = "Bearer "
 	if !a.hasToken || len(header) <= len(prefix) || header[:len(prefix)] != prefix {
 		return false
@@ -158,11 +157,11 @@ func (a *Admin) tokenOK(header string) bool {
 	return subtle.ConstantTimeCompare(got[:], a.token[:]) == 1
 }
 
-func (a *Admin) healthz(w http.ResponseWriter, r *http.Request) {
+func (a *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (a *Admin) readyz(w http.ResponseWriter, r *http.Request) {
+func (a *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if !a.ready.Load() {
 		writeError(w, &Error{Code: "NotReady", Message: "the index or the S3 listener is not up yet", Status: http.StatusServiceUnavailable})
 		return
@@ -170,20 +169,20 @@ func (a *Admin) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-func (a *Admin) listLocations(w http.ResponseWriter, r *http.Request) {
+func (a *Server) listLocations(w http.ResponseWriter, r *http.Request) {
 	locs, err := a.cat.Locations(r.Context())
 	if err != nil {
 		writeFailure(w, err, "NoSuchLocation")
 		return
 	}
-	out := make([]LocationInfo, len(locs))
+	out := make([]Location, len(locs))
 	for i, l := range locs {
 		out[i] = showLocation(l)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (a *Admin) addLocation(w http.ResponseWriter, r *http.Request) {
+func (a *Server) addLocation(w http.ResponseWriter, r *http.Request) {
 	var l NewLocation
 	if !readJSON(w, r, &l) {
 		return
@@ -196,7 +195,7 @@ func (a *Admin) addLocation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, showLocation(info))
 }
 
-func (a *Admin) showLocation(w http.ResponseWriter, r *http.Request) {
+func (a *Server) showLocation(w http.ResponseWriter, r *http.Request) {
 	info, err := a.cat.Location(r.Context(), r.PathValue("name"))
 	if err != nil {
 		writeFailure(w, err, "NoSuchLocation")
@@ -205,7 +204,7 @@ func (a *Admin) showLocation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, showLocation(info))
 }
 
-func (a *Admin) removeLocation(w http.ResponseWriter, r *http.Request) {
+func (a *Server) removeLocation(w http.ResponseWriter, r *http.Request) {
 	if err := a.cat.RemoveLocation(r.Context(), r.PathValue("name")); err != nil {
 		writeFailure(w, err, "NoSuchLocation")
 		return
@@ -213,7 +212,7 @@ func (a *Admin) removeLocation(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (a *Admin) listBuckets(w http.ResponseWriter, r *http.Request) {
+func (a *Server) listBuckets(w http.ResponseWriter, r *http.Request) {
 	bs, err := a.cat.Buckets(r.Context())
 	if err != nil {
 		writeFailure(w, err, "NoSuchBucket")
@@ -222,7 +221,7 @@ func (a *Admin) listBuckets(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, nonNil(bs))
 }
 
-func (a *Admin) createBucket(w http.ResponseWriter, r *http.Request) {
+func (a *Server) createBucket(w http.ResponseWriter, r *http.Request) {
 	var req CreateBucketRequest
 	if !readJSON(w, r, &req) {
 		return
@@ -235,7 +234,7 @@ func (a *Admin) createBucket(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, b)
 }
 
-func (a *Admin) showBucket(w http.ResponseWriter, r *http.Request) {
+func (a *Server) showBucket(w http.ResponseWriter, r *http.Request) {
 	b, err := a.cat.Bucket(r.Context(), r.PathValue("name"))
 	if err != nil {
 		writeFailure(w, err, "NoSuchBucket")
@@ -244,7 +243,7 @@ func (a *Admin) showBucket(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, b)
 }
 
-func (a *Admin) deleteBucket(w http.ResponseWriter, r *http.Request) {
+func (a *Server) deleteBucket(w http.ResponseWriter, r *http.Request) {
 	if err := a.cat.DeleteBucket(r.Context(), r.PathValue("name"), a.mirror); err != nil {
 		writeFailure(w, err, "NoSuchBucket")
 		return
@@ -252,7 +251,7 @@ func (a *Admin) deleteBucket(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (a *Admin) resyncBucket(w http.ResponseWriter, r *http.Request) {
+func (a *Server) resyncBucket(w http.ResponseWriter, r *http.Request) {
 	m := a.mirror
 	name := r.PathValue("name")
 	// Resync works on any bucket; asking the catalog first gives an unknown
@@ -268,12 +267,12 @@ func (a *Admin) resyncBucket(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (a *Admin) mirrorStatusAll(w http.ResponseWriter, r *http.Request) {
+func (a *Server) mirrorStatusAll(w http.ResponseWriter, r *http.Request) {
 	m := a.mirror
 	writeJSON(w, http.StatusOK, nonNil(m.StatusAll()))
 }
 
-func (a *Admin) mirrorStatus(w http.ResponseWriter, r *http.Request) {
+func (a *Server) mirrorStatus(w http.ResponseWriter, r *http.Request) {
 	m := a.mirror
 	st, err := m.Status(r.PathValue("bucket"))
 	if err != nil {
@@ -283,22 +282,22 @@ func (a *Admin) mirrorStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-func (a *Admin) mirrorPause(w http.ResponseWriter, r *http.Request) {
+func (a *Server) mirrorPause(w http.ResponseWriter, r *http.Request) {
 	a.mirrorControl(w, r, func(m adminMirror, bucket string) error { return m.Pause(bucket) })
 }
 
-func (a *Admin) mirrorResume(w http.ResponseWriter, r *http.Request) {
+func (a *Server) mirrorResume(w http.ResponseWriter, r *http.Request) {
 	a.mirrorControl(w, r, func(m adminMirror, bucket string) error { return m.Resume(bucket) })
 }
 
-func (a *Admin) mirrorRescan(w http.ResponseWriter, r *http.Request) {
+func (a *Server) mirrorRescan(w http.ResponseWriter, r *http.Request) {
 	wait := r.URL.Query().Get("wait") == "true"
 	a.mirrorControl(w, r, func(m adminMirror, bucket string) error { return m.Rescan(r.Context(), bucket, wait) })
 }
 
 // mirrorControl runs one control on a mirror bucket and answers with the
 // bucket's status after it.
-func (a *Admin) mirrorControl(w http.ResponseWriter, r *http.Request, do func(adminMirror, string) error) {
+func (a *Server) mirrorControl(w http.ResponseWriter, r *http.Request, do func(adminMirror, string) error) {
 	m := a.mirror
 	bucket := r.PathValue("bucket")
 	if err := do(m, bucket); err != nil {

@@ -1,20 +1,18 @@
-package gateway
+package index
 
 import (
 	"errors"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/ringside/ringside/index"
 )
 
 type fakeStats struct {
-	s   index.Stats
+	s   Stats
 	err error
 }
 
-func (f *fakeStats) Stats() (index.Stats, error) { return f.s, f.err }
+func (f *fakeStats) Stats() (Stats, error) { return f.s, f.err }
 
 type fakeSizedStats struct {
 	fakeStats
@@ -26,17 +24,17 @@ func (f *fakeSizedStats) Size() (int64, int64) { return f.lsm, f.vlog }
 func TestIndexMetrics(t *testing.T) {
 	tests := []struct {
 		name string
-		db   IndexStats
+		db   StatsReader
 		want map[string]float64 // metric (part label folded into the name) -> value; absent means not exposed
 	}{
 		{
 			name: "counts",
-			db:   &fakeStats{s: index.Stats{Buckets: 2, Objects: 10, Versions: 15}},
+			db:   &fakeStats{s: Stats{Buckets: 2, Objects: 10, Versions: 15}},
 			want: map[string]float64{"ringside_index_buckets": 2, "ringside_index_objects": 10, "ringside_index_versions": 15},
 		},
 		{
 			name: "counts and size",
-			db:   &fakeSizedStats{fakeStats: fakeStats{s: index.Stats{Buckets: 1, Objects: 3, Versions: 4}}, lsm: 100, vlog: 2000},
+			db:   &fakeSizedStats{fakeStats: fakeStats{s: Stats{Buckets: 1, Objects: 3, Versions: 4}}, lsm: 100, vlog: 2000},
 			want: map[string]float64{
 				"ringside_index_buckets": 1, "ringside_index_objects": 3, "ringside_index_versions": 4,
 				"ringside_index_size_bytes/lsm": 100, "ringside_index_size_bytes/vlog": 2000,
@@ -51,7 +49,7 @@ func TestIndexMetrics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			reg := prometheus.NewRegistry()
-			if err := RegisterIndexMetrics(reg, tt.db); err != nil {
+			if err := RegisterMetrics(reg, tt.db); err != nil {
 				t.Fatal(err)
 			}
 			got := map[string]float64{}
@@ -80,13 +78,13 @@ func TestIndexMetrics(t *testing.T) {
 	}
 }
 
-func TestRegisterIndexMetricsTwiceFails(t *testing.T) {
+func TestRegisterMetricsTwiceFails(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	db := &fakeStats{}
-	if err := RegisterIndexMetrics(reg, db); err != nil {
+	if err := RegisterMetrics(reg, db); err != nil {
 		t.Fatal(err)
 	}
-	if err := RegisterIndexMetrics(reg, db); err == nil {
+	if err := RegisterMetrics(reg, db); err == nil {
 		t.Error("a second registration on the same registry succeeded")
 	}
 }

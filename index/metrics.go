@@ -1,18 +1,16 @@
-package gateway
+package index
 
 import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/ringside/ringside/index"
 )
 
-// IndexStats is what the index metrics read; *index.DB satisfies it.
-type IndexStats interface {
+// StatsReader is what the index metrics read; *DB satisfies it.
+type StatsReader interface {
 	// Stats counts buckets, current objects and versions without walking
 	// the database.
-	Stats() (index.Stats, error)
+	Stats() (Stats, error)
 }
 
 // indexSizer is an index that also tells its size on disk: Badger's LSM
@@ -21,9 +19,9 @@ type indexSizer interface {
 	Size() (lsm, vlog int64)
 }
 
-// RegisterIndexMetrics exposes the index's entry counts (and its size on
+// RegisterMetrics exposes the index's entry counts (and its size on
 // disk, when the index tells it) as gauges read at each scrape.
-func RegisterIndexMetrics(reg prometheus.Registerer, db IndexStats) error {
+func RegisterMetrics(reg prometheus.Registerer, db StatsReader) error {
 	if err := reg.Register(&indexCollector{db: db}); err != nil {
 		return fmt.Errorf("register index metrics: %w", err)
 	}
@@ -43,7 +41,7 @@ var (
 
 // indexCollector reads the index's counters once per scrape.
 type indexCollector struct {
-	db IndexStats
+	db StatsReader
 }
 
 func (c *indexCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -69,3 +67,5 @@ func (c *indexCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(indexSizeDesc, prometheus.GaugeValue, float64(vlog), "vlog")
 	}
 }
+
+var _ StatsReader = (*DB)(nil)

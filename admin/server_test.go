@@ -1,4 +1,4 @@
-package gateway
+package admin
 
 import (
 	"context"
@@ -207,9 +207,9 @@ func (f *adminFakeMirror) recorded() []string {
 type adminFixture struct {
 	cat    *adminFakeCatalog
 	mirror *adminFakeMirror
-	admin  *Admin
+	admin  *Server
 	srv    *httptest.Server
-	client *AdminClient
+	client *Client
 }
 
 func newAdminFixture(t *testing.T) *adminFixture {
@@ -224,10 +224,10 @@ func newAdminFixture(t *testing.T) *adminFixture {
 				LastPassScanned: 1200, LastPassChanges: 4, LastFullPass: time.Date(2026, 11, 22, 3, 59, 1, 0, time.UTC)},
 		}},
 	}
-	f.admin = newAdmin(f.cat, f.mirror, adminTestToken, reg)
+	f.admin = newServer(f.cat, f.mirror, adminTestToken, reg)
 	f.srv = httptest.NewServer(f.admin)
 	t.Cleanup(f.srv.Close)
-	f.client = NewAdminClient(f.srv.URL, adminTestToken, f.srv.Client())
+	f.client = NewClient(f.srv.URL, adminTestToken, f.srv.Client())
 	return f
 }
 
@@ -292,7 +292,7 @@ func TestAdminRequiresToken(t *testing.T) {
 }
 
 func TestAdminEmptyTokenRefusesEverything(t *testing.T) {
-	a := newAdmin(newAdminFakeCatalog(), &adminFakeMirror{}, "", prometheus.NewRegistry())
+	a := newServer(newAdminFakeCatalog(), &adminFakeMirror{}, "", prometheus.NewRegistry())
 	srv := httptest.NewServer(a)
 	defer srv.Close()
 	for _, auth := range []string{"", "Bearer ", "Bearer x"} {
@@ -313,7 +313,7 @@ func TestAdminEmptyTokenRefusesEverything(t *testing.T) {
 
 func TestAdminHealthAndReadiness(t *testing.T) {
 	f := newAdminFixture(t)
-	anon := NewAdminClient(f.srv.URL, "", f.srv.Client())
+	anon := NewClient(f.srv.URL, "", f.srv.Client())
 	ctx := context.Background()
 	if err := anon.Healthy(ctx); err != nil {
 		t.Fatalf("healthz without token: %v", err)
@@ -337,7 +337,7 @@ func TestAdminRelaysErrors(t *testing.T) {
 	tests := []struct {
 		name       string
 		gwErr      error
-		call       func(c *AdminClient) error
+		call       func(c *Client) error
 		wantCode   string
 		wantStatus int
 		wantMsg    string
@@ -345,7 +345,7 @@ func TestAdminRelaysErrors(t *testing.T) {
 		{
 			name:  "gateway error keeps code, message and status",
 			gwErr: &Error{Code: "InvalidLocationConstraint", Message: "mirror buckets need a no-prefix location", Status: 400},
-			call: func(c *AdminClient) error {
+			call: func(c *Client) error {
 				_, err := c.CreateBucket(ctx, "photos", "ring", true)
 				return err
 			},
@@ -354,38 +354,38 @@ func TestAdminRelaysErrors(t *testing.T) {
 		{
 			name:     "wrapped gateway error",
 			gwErr:    fmt.Errorf("remove: %w", &Error{Code: "LocationInUse", Message: "location ring holds bucket photos", Status: 409}),
-			call:     func(c *AdminClient) error { return c.RemoveLocation(ctx, "ring") },
+			call:     func(c *Client) error { return c.RemoveLocation(ctx, "ring") },
 			wantCode: "LocationInUse", wantStatus: 409, wantMsg: "location ring holds bucket photos",
 		},
 		{
 			name:     "unknown location",
-			call:     func(c *AdminClient) error { _, err := c.Location(ctx, "nowhere"); return err },
+			call:     func(c *Client) error { _, err := c.Location(ctx, "nowhere"); return err },
 			wantCode: "NoSuchLocation", wantStatus: 404,
 		},
 		{
 			name:     "unknown bucket",
-			call:     func(c *AdminClient) error { return c.DeleteBucket(ctx, "nothing") },
+			call:     func(c *Client) error { return c.DeleteBucket(ctx, "nothing") },
 			wantCode: "NoSuchBucket", wantStatus: 404,
 		},
 		{
 			name:     "resync of an unknown bucket",
-			call:     func(c *AdminClient) error { return c.ResyncBucket(ctx, "nothing") },
+			call:     func(c *Client) error { return c.ResyncBucket(ctx, "nothing") },
 			wantCode: "NoSuchBucket", wantStatus: 404,
 		},
 		{
 			name:     "status of an unknown mirror bucket",
-			call:     func(c *AdminClient) error { _, err := c.MirrorStatus(ctx, "nothing"); return err },
+			call:     func(c *Client) error { _, err := c.MirrorStatus(ctx, "nothing"); return err },
 			wantCode: "NoSuchMirrorBucket", wantStatus: 404,
 		},
 		{
 			name:     "pause of an unknown mirror bucket",
-			call:     func(c *AdminClient) error { _, err := c.PauseMirror(ctx, "nothing"); return err },
+			call:     func(c *Client) error { _, err := c.PauseMirror(ctx, "nothing"); return err },
 			wantCode: "NoSuchMirrorBucket", wantStatus: 404,
 		},
 		{
 			name:     "other failures are internal errors",
 			gwErr:    errors.New("index closed"),
-			call:     func(c *AdminClient) error { _, err := c.Buckets(ctx); return err },
+			call:     func(c *Client) error { _, err := c.Buckets(ctx); return err },
 			wantCode: "InternalError", wantStatus: 500, wantMsg: "index closed",
 		},
 	}
@@ -445,7 +445,7 @@ func TestAdminClientRoundTrip(t *testing.T) {
 	if got, want := f.cat.added[0], loc.location(); got != want {
 		t.Fatalf("the catalog received %+v, want %+v", got, want)
 	}
-	wantInfo := LocationInfo{Name: loc.Name, Endpoint: loc.Endpoint, Region: loc.Region, AccessKey: loc.AccessKey,
+	wantInfo := Location{Name: loc.Name, Endpoint: loc.Endpoint, Region: loc.Region, AccessKey: loc.AccessKey,
 		MaskedSecret: secretMask, TargetBucket: loc.TargetBucket, NoPrefix: true, CAFile: loc.CAFile,
 		Versioning: "Enabled", Mirroring: "off", Buckets: []string{}}
 	if !reflect.DeepEqual(info, wantInfo) {
@@ -558,7 +558,7 @@ func TestAdminClientNonJSONErrors(t *testing.T) {
 		http.Error(w, "bad gateway from a proxy", http.StatusBadGateway)
 	}))
 	defer srv.Close()
-	_, err := NewAdminClient(srv.URL, "t", srv.Client()).Buckets(context.Background())
+	_, err := NewClient(srv.URL, "t", srv.Client()).Buckets(context.Background())
 	var ge *Error
 	if !errors.As(err, &ge) || ge.Code != "HTTP502" || ge.Message != "bad gateway from a proxy" {
 		t.Fatalf("got %v, want HTTP502 with the proxy's message", err)

@@ -1,10 +1,11 @@
-package gateway
+package admin
 
 import (
 	"time"
 
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // The admin API's wire types. No type the API answers with has a secret
@@ -12,13 +13,17 @@ import (
 // would be. Only NewLocation, a request body, carries a secret, and only
 // from the client to the server.
 
+// Error is a refusal as the admin API relays it, as JSON: the code,
+// message and status of the catalog's or the ingester's refusal.
+type Error = s3err.Error
+
 // secretMask stands for the secret key of every location the API shows.
 const secretMask = "********"
 
-// LocationInfo is a location as the admin API shows it: the secret
+// Location is a location as the admin API shows it: the secret
 // masked, the target bucket's versioning state, the buckets bound to it,
 // and its mirroring indicator.
-type LocationInfo struct {
+type Location struct {
 	Name         string    `json:"name"`
 	Endpoint     string    `json:"endpoint"` // normalised URL: scheme://host:port
 	Region       string    `json:"region"`
@@ -66,8 +71,8 @@ func (l NewLocation) location() index.Location {
 }
 
 // showLocation is a catalog location as the API shows it.
-func showLocation(l catalog.LocationInfo) LocationInfo {
-	return LocationInfo{
+func showLocation(l catalog.LocationInfo) Location {
+	return Location{
 		Name: l.Name, Endpoint: l.Endpoint, Region: l.Region, AccessKey: l.AccessKey, MaskedSecret: secretMask,
 		TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.Insecure, Created: l.Created,
 		Versioning: l.Versioning, Mirroring: l.Mirroring, Buckets: l.Buckets, Warning: l.Warning,

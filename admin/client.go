@@ -1,4 +1,4 @@
-package gateway
+package admin
 
 // The admin API's client, used by the ringside CLI and by tests.
 
@@ -16,62 +16,62 @@ import (
 	"github.com/ringside/ringside/mirror"
 )
 
-// AdminClient calls a running gateway's admin API.
-type AdminClient struct {
+// Client calls a running ringside's admin API.
+type Client struct {
 	base  string
 	token string
 	http  *http.Client
 }
 
-// NewAdminClient makes a client for the admin API at baseURL
+// NewClient makes a client for the admin API at baseURL
 // (http://host:port) with the admin token; hc nil means
 // http.DefaultClient. Calls are bounded by their context only, since a
 // rescan with wait or a resync may take long.
-func NewAdminClient(baseURL, token string, hc *http.Client) *AdminClient {
+func NewClient(baseURL, token string, hc *http.Client) *Client {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	return &AdminClient{base: strings.TrimRight(baseURL, "/"), token: token, http: hc}
+	return &Client{base: strings.TrimRight(baseURL, "/"), token: token, http: hc}
 }
 
-// Healthy reports whether the gateway answers /healthz.
-func (c *AdminClient) Healthy(ctx context.Context) error {
+// Healthy reports whether the server answers /healthz.
+func (c *Client) Healthy(ctx context.Context) error {
 	return c.do(ctx, http.MethodGet, "/healthz", nil, nil)
 }
 
-// Ready reports whether the gateway answers /readyz with 200.
-func (c *AdminClient) Ready(ctx context.Context) error {
+// Ready reports whether the server answers /readyz with 200.
+func (c *Client) Ready(ctx context.Context) error {
 	return c.do(ctx, http.MethodGet, "/readyz", nil, nil)
 }
 
 // Locations lists every location.
-func (c *AdminClient) Locations(ctx context.Context) ([]LocationInfo, error) {
-	var out []LocationInfo
+func (c *Client) Locations(ctx context.Context) ([]Location, error) {
+	var out []Location
 	err := c.do(ctx, http.MethodGet, "/api/v1/locations", nil, &out)
 	return out, err
 }
 
-// AddLocation adds a location; the gateway checks its target bucket.
-func (c *AdminClient) AddLocation(ctx context.Context, l NewLocation) (LocationInfo, error) {
-	var out LocationInfo
+// AddLocation adds a location; the server checks its target bucket.
+func (c *Client) AddLocation(ctx context.Context, l NewLocation) (Location, error) {
+	var out Location
 	err := c.do(ctx, http.MethodPost, "/api/v1/locations", l, &out)
 	return out, err
 }
 
 // Location shows one location.
-func (c *AdminClient) Location(ctx context.Context, name string) (LocationInfo, error) {
-	var out LocationInfo
+func (c *Client) Location(ctx context.Context, name string) (Location, error) {
+	var out Location
 	err := c.do(ctx, http.MethodGet, "/api/v1/locations/"+url.PathEscape(name), nil, &out)
 	return out, err
 }
 
 // RemoveLocation removes a location no bucket uses.
-func (c *AdminClient) RemoveLocation(ctx context.Context, name string) error {
+func (c *Client) RemoveLocation(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodDelete, "/api/v1/locations/"+url.PathEscape(name), nil, nil)
 }
 
 // Buckets lists the gateway buckets.
-func (c *AdminClient) Buckets(ctx context.Context) ([]index.Bucket, error) {
+func (c *Client) Buckets(ctx context.Context) ([]index.Bucket, error) {
 	var out []index.Bucket
 	err := c.do(ctx, http.MethodGet, "/api/v1/buckets", nil, &out)
 	return out, err
@@ -79,7 +79,7 @@ func (c *AdminClient) Buckets(ctx context.Context) ([]index.Bucket, error) {
 
 // CreateBucket creates a gateway bucket on a location, in mirror mode if
 // asked.
-func (c *AdminClient) CreateBucket(ctx context.Context, name, location string, mirrorMode bool) (index.Bucket, error) {
+func (c *Client) CreateBucket(ctx context.Context, name, location string, mirrorMode bool) (index.Bucket, error) {
 	var out index.Bucket
 	req := CreateBucketRequest{Name: name, Location: location, Mirror: mirrorMode}
 	err := c.do(ctx, http.MethodPost, "/api/v1/buckets", req, &out)
@@ -87,46 +87,46 @@ func (c *AdminClient) CreateBucket(ctx context.Context, name, location string, m
 }
 
 // Bucket shows one gateway bucket.
-func (c *AdminClient) Bucket(ctx context.Context, name string) (index.Bucket, error) {
+func (c *Client) Bucket(ctx context.Context, name string) (index.Bucket, error) {
 	var out index.Bucket
 	err := c.do(ctx, http.MethodGet, "/api/v1/buckets/"+url.PathEscape(name), nil, &out)
 	return out, err
 }
 
 // DeleteBucket deletes an empty gateway bucket.
-func (c *AdminClient) DeleteBucket(ctx context.Context, name string) error {
+func (c *Client) DeleteBucket(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodDelete, "/api/v1/buckets/"+url.PathEscape(name), nil, nil)
 }
 
 // ResyncBucket rebuilds a bucket's index from the backend and returns when
 // it is done.
-func (c *AdminClient) ResyncBucket(ctx context.Context, name string) error {
+func (c *Client) ResyncBucket(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodPost, "/api/v1/buckets/"+url.PathEscape(name)+"/resync", nil, nil)
 }
 
 // MirrorStatusAll returns every mirror bucket's status.
-func (c *AdminClient) MirrorStatusAll(ctx context.Context) ([]mirror.Status, error) {
+func (c *Client) MirrorStatusAll(ctx context.Context) ([]mirror.Status, error) {
 	var out []mirror.Status
 	err := c.do(ctx, http.MethodGet, "/api/v1/mirror", nil, &out)
 	return out, err
 }
 
 // MirrorStatus returns one mirror bucket's status.
-func (c *AdminClient) MirrorStatus(ctx context.Context, bucket string) (mirror.Status, error) {
+func (c *Client) MirrorStatus(ctx context.Context, bucket string) (mirror.Status, error) {
 	var out mirror.Status
 	err := c.do(ctx, http.MethodGet, mirrorPath(bucket, ""), nil, &out)
 	return out, err
 }
 
 // PauseMirror pauses a mirror bucket's passes and returns its status.
-func (c *AdminClient) PauseMirror(ctx context.Context, bucket string) (mirror.Status, error) {
+func (c *Client) PauseMirror(ctx context.Context, bucket string) (mirror.Status, error) {
 	var out mirror.Status
 	err := c.do(ctx, http.MethodPost, mirrorPath(bucket, "/pause"), nil, &out)
 	return out, err
 }
 
 // ResumeMirror resumes a mirror bucket's passes and returns its status.
-func (c *AdminClient) ResumeMirror(ctx context.Context, bucket string) (mirror.Status, error) {
+func (c *Client) ResumeMirror(ctx context.Context, bucket string) (mirror.Status, error) {
 	var out mirror.Status
 	err := c.do(ctx, http.MethodPost, mirrorPath(bucket, "/resume"), nil, &out)
 	return out, err
@@ -134,7 +134,7 @@ func (c *AdminClient) ResumeMirror(ctx context.Context, bucket string) (mirror.S
 
 // Rescan starts a full pass of a mirror bucket; with wait it returns once
 // a full pass has finished. It returns the bucket's status after.
-func (c *AdminClient) Rescan(ctx context.Context, bucket string, wait bool) (mirror.Status, error) {
+func (c *Client) Rescan(ctx context.Context, bucket string, wait bool) (mirror.Status, error) {
 	var out mirror.Status
 	path := mirrorPath(bucket, "/rescan")
 	if wait {
@@ -151,7 +151,7 @@ func mirrorPath(bucket, action string) string {
 // do sends one request and decodes a 2xx answer into out (if not nil). A
 // failure answer becomes a *Error with the code, message and status the
 // gateway sent.
-func (c *AdminClient) do(ctx context.Context, method, path string, in, out any) error {
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
