@@ -215,7 +215,7 @@ func (g *Gateway) copyOnServer(ctx context.Context, st target, sv index.Version,
 		return res, nil
 	}
 	tags, _ := parseTags(c.tagging)
-	pin := dst.pin(index.Version{VersionID: orNull(res.VersionID)})
+	pin := dst.pin(index.Version{VersionID: res.VersionID})
 	if len(tags) == 0 {
 		err = dst.client.DeleteTagging(ctx, dst.key(c.dst.key), pin)
 	} else {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,10 +37,26 @@ type Config struct {
 // client expects; the admin API relays it as JSON.
 type Error = s3err.Error
 
-// Mirror is what the gateway asks of the ingester; *mirror.Manager
-// satisfies it.
+// Mirror is what the gateway asks of the ingester, which owns every path
+// from what the backend says to an index record; *mirror.Manager
+// satisfies it. A key or version the backend does not have is an error
+// wrapping index.ErrNotFound.
 type Mirror interface {
+	// Add and Remove start and stop the mirroring of mirror buckets
+	// created and deleted over S3.
 	catalog.Ingester
+	// PointRead reads the latest version of a key the index does not
+	// know from the backend and indexes it.
+	PointRead(ctx context.Context, bucket, key string) (index.Version, error)
+	// ReadVersion reads one version of a key from the backend without
+	// indexing it.
+	ReadVersion(ctx context.Context, bucket, key, versionID string) (index.Version, error)
+	// Complete returns v with its headers, reading and indexing them if
+	// they are still pending; it never fails, v is returned as it was.
+	Complete(ctx context.Context, bucket string, v index.Version) index.Version
+	// RefreshKey makes the index's versions of key the backend's and
+	// returns the latest, headers read.
+	RefreshKey(ctx context.Context, bucket, key string) (index.Version, error)
 }
 
 // Gateway is the S3 front end with its management operations.

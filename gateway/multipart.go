@@ -265,7 +265,7 @@ func (g *Gateway) completeUpload(ctx context.Context, t target, key, id string, 
 	if err != nil {
 		return index.Version{}, fmt.Errorf("complete the upload of %s/%s: %w", t.bucket.Name, key, err)
 	}
-	o, err := t.client.HeadObject(ctx, t.key(key), t.pin(index.Version{VersionID: orNull(res.VersionID)}))
+	o, err := t.client.HeadObject(ctx, t.key(key), t.pin(index.Version{VersionID: res.VersionID}))
 	if err != nil {
 		return index.Version{}, fmt.Errorf("read back the upload of %s/%s: %w", t.bucket.Name, key, err)
 	}

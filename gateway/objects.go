@@ -127,7 +127,7 @@ func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[st
 func (g *Gateway) record(t target, key string, res backend.PutResult, size int64, meta map[string]string) (index.Version, error) {
 	v := index.Version{
 		Key:          key,
-		VersionID:    orNull(res.VersionID),
+		VersionID:    res.VersionID,
 		Size:         size,
 		ETag:         res.ETag,
 		LastModified: orNow(res.LastModified),
@@ -139,13 +139,6 @@ func (g *Gateway) record(t target, key string, res backend.PutResult, size int64
 		return v, fmt.Errorf("index %s/%s version %s: %w", t.bucket.Name, key, v.VersionID, err)
 	}
 	return v, nil
-}
-
-func orNull(versionID string) string {
-	if versionID == "" {
-		return index.NullVersion
-	}
-	return versionID
 }
 
 func orNow(t time.Time) time.Time {
@@ -195,7 +188,6 @@ func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID str
 		}
 		return backend.DeleteResult{}, nil
 	}
-	res.VersionID = orNull(res.VersionID)
 	marker := index.Version{Key: key, VersionID: res.VersionID, IsDeleteMarker: true, LastModified: orNow(time.Time{})}
 	if err := g.db.RecordVersion(t.bucket.Name, marker); err != nil {
 		return res, fmt.Errorf("index the delete marker of %s/%s: %w", t.bucket.Name, key, err)

@@ -65,6 +65,8 @@ func (o Options) withDefaults() Options {
 // store is the part of the index the ingester uses; *index.DB is one.
 type store interface {
 	GetBucket(name string) (index.Bucket, error)
+	Latest(bucket, key string) (index.Version, error)
+	SetKeyVersions(bucket, key string, versions []index.Version, listedAt time.Time) (bool, error)
 	ListBuckets() ([]index.Bucket, error)
 	SetKeysVersions(bucket string, keys []index.KeyListing) ([]bool, error)
 	StoreMetadata(bucket string, reads []index.MetadataRead) ([]bool, error)

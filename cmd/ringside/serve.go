@@ -186,6 +186,12 @@ type node struct {
 	tokenWasGenerated bool
 }
 
+// The ingester is what the gateway and the catalog ask of it.
+var (
+	_ gateway.Mirror   = (*mirror.Manager)(nil)
+	_ catalog.Ingester = (*mirror.Manager)(nil)
+)
+
 // openNode opens the index and builds the components in the order they
 // depend on each other (index, catalog, ingester, gateway, admin API); it
 // serves nothing yet. On failure everything opened is closed again.
