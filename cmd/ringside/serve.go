@@ -192,9 +192,8 @@ var (
 	_ catalog.Ingester = (*mirror.Manager)(nil)
 )
 
-// openNode opens the index and builds the components in the order they
-// depend on each other (index, catalog, ingester, gateway, admin API); it
-// serves nothing yet. On failure everything opened is closed again.
+// openNode prepares the data dir, the admin token and TLS, then opens the
+// index and builds the components (wire); it serves nothing yet. On failure everything opened is closed again.
 func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, err error) {
 	n := &node{cfg: cfg, log: log, errc: make(chan error, 2), s3Scheme: "http"}
 	defer func() {
@@ -223,22 +222,33 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize})
-	if err != nil {
+	if err := n.wire(ctx, reg, token); err != nil {
 		return nil, err
 	}
+	return n, nil
+}
+
+// wire builds the components in the order they depend on each other:
+// index, catalog, ingester (resolving buckets through the catalog),
+// gateway (over both) and admin API (over both). It is the only place
+// that connects components; none is given another after it is built.
+func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string) (err error) {
+	cfg := n.cfg
+	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize})
+	if err != nil {
+		return err
+	}
 	if err := index.RegisterMetrics(reg, n.db); err != nil {
-		return nil, err
+		return err
 	}
 	n.cat, err = catalog.New(catalog.Config{
 		DB:              n.db,
 		DefaultLocation: cfg.defaultLocation,
 		Observe:         gateway.BackendObserver(reg),
-		Logger:          log,
+		Logger:          n.log,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("build the catalog: %w", err)
+		return fmt.Errorf("build the catalog: %w", err)
 	}
 	n.mirror = mirror.New(n.db, mirror.FromCatalog(n.cat.Resolve), mirror.Options{Interval: cfg.mirrorInterval, Registerer: reg})
 	n.gw, err = gateway.New(gateway.Config{
@@ -248,17 +258,17 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 		Credentials:     cfg.credentials,
 		CredentialsFile: cfg.credentialsFile,
 		Registerer:      reg,
-		Logger:          log,
+		Logger:          n.log,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("build the gateway: %w", err)
+		return fmt.Errorf("build the gateway: %w", err)
 	}
 	n.workCtx, n.stopWork = context.WithCancel(context.WithoutCancel(ctx))
 	if err := n.mirror.Start(n.workCtx); err != nil {
-		return nil, fmt.Errorf("start the mirror ingester: %w", err)
+		return fmt.Errorf("start the mirror ingester: %w", err)
 	}
 	n.admin = admin.NewServer(n.cat, n.mirror, token, reg)
-	return n, nil
+	return nil
 }
 
 // loadTLS reads or generates the S3 listener's certificate, if asked.
