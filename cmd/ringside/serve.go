@@ -250,7 +250,9 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	if err != nil {
 		return fmt.Errorf("build the catalog: %w", err)
 	}
-	n.mirror = mirror.New(n.db, mirror.FromCatalog(n.cat.Resolve), mirror.Options{Interval: cfg.mirrorInterval, Registerer: reg})
+	n.mirror = mirror.New(n.db, mirror.FromCatalog(n.cat.Resolve), mirror.Options{
+		Interval: cfg.mirrorInterval, Registerer: reg, Logger: n.log,
+	})
 	n.gw, err = gateway.New(gateway.Config{
 		DB:              n.db,
 		Catalog:         n.cat,
