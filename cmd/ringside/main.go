@@ -42,6 +42,7 @@ func newApp() (*cli.App, error) {
 			bucketCommand(),
 			mirrorCommand(),
 			versionCommand(),
+			healthcheckCommand(),
 		},
 	}
 	if err := applyEnvVars(app); err != nil {
