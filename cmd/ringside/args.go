@@ -11,7 +11,9 @@ import (
 // v2 stops reading flags at the first positional argument. Everything
 // after "--" stays positional.
 func reorderArgs(app *cli.App, args []string) []string {
-	if len(args) < 2 {
+	// Shell completion asks with its flag last, where urfave/cli looks
+	// for it.
+	if len(args) < 2 || args[len(args)-1] == "--generate-bash-completion" {
 		return args
 	}
 	i, cmd := 1, (*cli.Command)(nil)

@@ -16,6 +16,11 @@ var version = "dev"
 // -ldflags "-X main.revision=<commit>".
 var revision = ""
 
+func init() {
+	// --version prints what the version command does.
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionLine()) }
+}
+
 func versionCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "version",
