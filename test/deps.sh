@@ -47,6 +47,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+# The prometheus package is here for promtool only: where systemd runs, its
+# postinst starts and enables a Prometheus server, which no test wants.
+if [ -d /run/systemd/system ] && systemctl is-enabled --quiet prometheus 2>/dev/null; then
+	as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
 for tool in /usr/bin/aws /usr/bin/s3cmd /usr/bin/rclone /usr/bin/promtool /usr/bin/systemd-analyze; do
 	[ -x "$tool" ] || { echo "deps: $tool is missing after installing its package" >&2; exit 1; }
 done
