@@ -25,7 +25,8 @@ _ringside_complete() {
 complete -o bashdefault -o default -F _ringside_complete ringside
 `
 	zshCompletion = `#compdef ringside
-# zsh completion for ringside: ringside completion zsh > "${fpath[1]}/_ringside"
+# zsh completion for ringside: ringside completion zsh > "${fpath[1]}/_ringside",
+# or source <(ringside completion zsh) after compinit.
 _ringside() {
 	local -a opts
 	local cur=${words[-1]}
@@ -40,7 +41,11 @@ _ringside() {
 		_files
 	fi
 }
-if [[ "$(basename -- ${(%):-%x})" != "_ringside" ]]; then
+# Autoloaded from fpath the file is the function: complete right away;
+# sourced, register the function.
+if [[ "${funcstack[1]}" == "_ringside" ]]; then
+	_ringside "$@"
+else
 	compdef _ringside ringside
 fi
 `
