@@ -49,5 +49,8 @@ func newApp() (*cli.App, error) {
 	if err := applyEnvVars(app); err != nil {
 		return nil, err
 	}
+	if err := applyFileEnv(app); err != nil {
+		return nil, err
+	}
 	return app, nil
 }

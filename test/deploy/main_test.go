@@ -120,13 +120,15 @@ func argProblems(t *testing.T, args []string) []string {
 	return problems
 }
 
-// checkEnv checks that a RINGSIDE_* variable is one `ringside serve` reads.
+// checkEnv checks that a RINGSIDE_* variable is one `ringside serve` reads,
+// or the _FILE form of one.
 func checkEnv(t *testing.T, where, name string) {
 	t.Helper()
 	if !strings.HasPrefix(name, "RINGSIDE_") {
 		return
 	}
-	if !commandSurface(t, "serve").env[name] {
+	env := commandSurface(t, "serve").env
+	if !env[name] && !env[strings.TrimSuffix(name, "_FILE")] {
 		t.Errorf("%s: ringside serve reads no variable %s", where, name)
 	}
 }
