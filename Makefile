@@ -3,7 +3,7 @@
 GO            ?= go
 VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION      ?= $(shell git rev-parse HEAD 2>/dev/null)
-LDFLAGS       := -s -w -X main.version=$(VERSION)
+LDFLAGS       := -s -w -X main.version=$(VERSION) -X main.revision=$(REVISION)
 IMAGE         ?= ringside:$(VERSION)
 # staticcheck 2026.2.2 is the first release that knows Go 1.26.
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
