@@ -14,10 +14,11 @@ import (
 
 // Server is a running in-process S3 server.
 type Server struct {
-	url  string
-	ln   *listener
-	http *http.Server
-	done chan struct{} // closed when Serve has returned
+	url   string
+	store *store
+	ln    *listener
+	http  *http.Server
+	done  chan struct{} // closed when Serve has returned
 
 	mu    sync.Mutex
 	fresh map[net.Conn]bool // connections that have not sent a request yet
@@ -46,6 +47,7 @@ func Start(addr, accessKey, secretKey string, buckets ...string) (*Server, error
 	}
 	s := &Server{
 		url:   "http://" + loopbackAddr(tcp.Addr().(*net.TCPAddr)),
+		store: st,
 		ln:    &listener{Listener: tcp},
 		done:  make(chan struct{}),
 		fresh: map[net.Conn]bool{},
@@ -106,6 +108,11 @@ func loopbackAddr(a *net.TCPAddr) string {
 	return net.JoinHostPort(ip.String(), fmt.Sprint(a.Port))
 }
 
+// SetLogRetention sets how many changes the metadata log holds (default
+// 100000), dropping the oldest beyond: a reader whose position was dropped
+// is told so.
+func (s *Server) SetLogRetention(n int) { s.store.events.setRetention(n) }
+
 // URL is the server's endpoint, http://host:port.
 func (s *Server) URL() string { return s.url }
 
@@ -116,6 +123,8 @@ func (s *Server) Close() error {
 	// no more can be accepted.
 	_ = s.ln.Close()
 	<-s.done
+	// Listen streams run until their client goes: they are ended first.
+	s.store.events.close()
 	s.mu.Lock()
 	for c := range s.fresh {
 		_ = c.Close()
