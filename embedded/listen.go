@@ -61,7 +61,9 @@ func (f *front) listen(w http.ResponseWriter, r *http.Request, bucket string, q 
 			if c.bucket != bucket || !strings.HasPrefix(c.key, prefix) || !strings.HasSuffix(c.key, suffix) || !matchEvent(events, c.event) {
 				continue
 			}
-			if enc.Encode(notification{Records: []eventRecord{recordOf(c)}}) != nil {
+			// MinIO's stream has keys as they are; its notification
+			// targets have them URL-encoded.
+			if enc.Encode(notification{Records: []eventRecord{recordOf(c, false)}}) != nil {
 				return
 			}
 			flush()
@@ -123,9 +125,9 @@ type eventRecord struct {
 }
 
 // recordOf describes c as S3 does: the key URL-encoded as a form value
-// ('+' for a space), the ETag unquoted, the sequencer in hexadecimal,
-// growing with every change.
-func recordOf(c change) eventRecord {
+// ('+' for a space) when escape is set, the ETag unquoted, the sequencer
+// in hexadecimal, growing with every change.
+func recordOf(c change, escape bool) eventRecord {
 	var e eventRecord
 	e.EventVersion = "2.0"
 	e.EventSource = "ringside:embedded"
@@ -135,7 +137,10 @@ func recordOf(c change) eventRecord {
 	e.S3.SchemaVersion = "1.0"
 	e.S3.Bucket.Name = c.bucket
 	e.S3.Bucket.ARN = "arn:aws:s3:::" + c.bucket
-	e.S3.Object.Key = url.QueryEscape(c.key)
+	e.S3.Object.Key = c.key
+	if escape {
+		e.S3.Object.Key = url.QueryEscape(c.key)
+	}
 	e.S3.Object.Size = c.size
 	e.S3.Object.ETag = strings.Trim(c.etag, `"`)
 	e.S3.Object.VersionID = c.versionID
@@ -149,7 +154,7 @@ func recordOf(c change) eventRecord {
 
 // webhookBody is the body MinIO's webhook target posts for c.
 func webhookBody(c change) ([]byte, error) {
-	b, err := json.Marshal(notification{EventName: c.event, Key: c.bucket + "/" + c.key, Records: []eventRecord{recordOf(c)}})
+	b, err := json.Marshal(notification{EventName: c.event, Key: c.bucket + "/" + c.key, Records: []eventRecord{recordOf(c, true)}})
 	if err != nil {
 		return nil, fmt.Errorf("encode the event of %s/%s: %w", c.bucket, c.key, err)
 	}

@@ -43,7 +43,8 @@ type ListenConfig struct {
 
 // Listen follows MinIO's ListenBucketNotification stream of one bucket
 // (GET /bucket?events=...: newline-separated JSON records between
-// whitespace keepalives). It needs only the s3:ListenBucketNotification
+// whitespace keepalives; keys as they are, not URL-encoded as MinIO's
+// notification targets have them). It needs only the s3:ListenBucketNotification
 // permission and no setup on the backend. It is lossy by design: events
 // while it is disconnected are lost, so every reconnection is a Gap; it
 // has no position.
@@ -111,7 +112,9 @@ func (l *Listen) Run(ctx context.Context, from Position, sink Sink) error {
 func (l *Listen) stream(ctx context.Context, connected func(), sink Sink) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	q := url.Values{"events": l.cfg.Events, "prefix": {l.cfg.Prefix}, "suffix": {l.cfg.Suffix}}
+	// ping asks MinIO (since 2023) for an empty record every 10 seconds
+	// instead of bare spaces; older servers ignore it.
+	q := url.Values{"events": l.cfg.Events, "prefix": {l.cfg.Prefix}, "suffix": {l.cfg.Suffix}, "ping": {"10"}}
 	resp, err := l.cfg.Client.SignedGet(ctx, "ListenBucketNotification", "/"+l.cfg.Bucket, q)
 	if err != nil {
 		return fmt.Errorf("listen to %s: %w", l.cfg.Bucket, err)
@@ -134,7 +137,7 @@ func (l *Listen) stream(ctx context.Context, connected func(), sink Sink) error 
 			}
 			return fmt.Errorf("read the listen stream of %s: %w", l.cfg.Bucket, err)
 		}
-		hints, err := parseNotification(raw)
+		hints, err := parseNotification(raw, false)
 		if err != nil {
 			return fmt.Errorf("read the listen stream of %s: %w", l.cfg.Bucket, err)
 		}

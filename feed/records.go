@@ -40,15 +40,17 @@ var errNotChange = errors.New("not a change")
 
 // parseNotification reads the hints of one notification body. A body
 // without records (such as S3's s3:TestEvent) has none; a record that is
-// not a change (MinIO's s3:ObjectAccessed:*) is skipped.
-func parseNotification(body []byte) ([]Hint, error) {
+// not a change (MinIO's s3:ObjectAccessed:*) is skipped. escaped says the
+// keys are URL-encoded, as event notifications have them; MinIO's listen
+// stream has them as they are.
+func parseNotification(body []byte, escaped bool) ([]Hint, error) {
 	var n notification
 	if err := json.Unmarshal(body, &n); err != nil {
 		return nil, fmt.Errorf("decode the event notification: %w", err)
 	}
 	hints := make([]Hint, 0, len(n.Records))
 	for i, r := range n.Records {
-		h, err := r.hint()
+		h, err := r.hint(escaped)
 		if errors.Is(err, errNotChange) {
 			continue
 		}
@@ -60,9 +62,9 @@ func parseNotification(body []byte) ([]Hint, error) {
 	return hints, nil
 }
 
-// hint converts one record. Keys are URL-encoded as a form value is ('+'
-// for a space), by AWS and by MinIO alike.
-func (r record) hint() (Hint, error) {
+// hint converts one record. An escaped key is URL-encoded as a form value
+// is ('+' for a space), by AWS and MinIO's notification targets alike.
+func (r record) hint(escaped bool) (Hint, error) {
 	ev, ok := eventOf(r.EventName)
 	if !ok {
 		return Hint{}, errNotChange
@@ -71,9 +73,12 @@ func (r record) hint() (Hint, error) {
 	if r.S3.Bucket.Name == "" || o.Key == "" {
 		return Hint{}, errors.New("no bucket name or object key")
 	}
-	key, err := url.QueryUnescape(o.Key)
-	if err != nil {
-		return Hint{}, fmt.Errorf("object key %q: %w", o.Key, err)
+	key := o.Key
+	if escaped {
+		var err error
+		if key, err = url.QueryUnescape(o.Key); err != nil {
+			return Hint{}, fmt.Errorf("object key %q: %w", o.Key, err)
+		}
 	}
 	h := Hint{
 		Bucket:    r.S3.Bucket.Name,

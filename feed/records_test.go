@@ -51,7 +51,7 @@ func TestParseNotification(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseNotification([]byte(tt.body))
+			got, err := parseNotification([]byte(tt.body), true)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatalf("parsed %+v, want an error", got)
@@ -70,6 +70,16 @@ func TestParseNotification(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// MinIO's listen stream sends keys as they are: a '%' or '+' is the
+// key's own.
+func TestParseListenRecord(t *testing.T) {
+	body := `{"Records":[{"eventName":"s3:ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"a b+%zz"}}}]}`
+	got, err := parseNotification([]byte(body), false)
+	if err != nil || len(got) != 1 || got[0].Key != "a b+%zz" {
+		t.Fatalf("got %+v, %v; want the key as sent", got, err)
 	}
 }
 

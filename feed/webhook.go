@@ -124,7 +124,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, http.StatusText(http.StatusBadRequest), http.StatusBadRequest)
 		return
 	}
-	hints, err := parseNotification(body)
+	hints, err := parseNotification(body, true)
 	if err != nil {
 		w.log.Warn("feed: webhook body refused", "location", w.location, "err", err)
 		http.Error(rw, http.StatusText(http.StatusBadRequest), http.StatusBadRequest)
