@@ -16,9 +16,13 @@ import (
 type Server struct {
 	url   string
 	store *store
-	ln    *listener
-	http  *http.Server
-	done  chan struct{} // closed when Serve has returned
+	// closing ends when Close starts: the event pushers stop retrying.
+	closing context.Context
+	stop    context.CancelFunc
+	pushers sync.WaitGroup
+	ln      *listener
+	http    *http.Server
+	done    chan struct{} // closed when Serve has returned
 
 	mu    sync.Mutex
 	fresh map[net.Conn]bool // connections that have not sent a request yet
@@ -52,6 +56,7 @@ func Start(addr, accessKey, secretKey string, buckets ...string) (*Server, error
 		done:  make(chan struct{}),
 		fresh: map[net.Conn]bool{},
 	}
+	s.closing, s.stop = context.WithCancel(context.Background())
 	s.http = &http.Server{
 		Handler:           &front{store: st, fake: fake.Server(), keys: map[string]string{accessKey: secretKey}},
 		ReadHeaderTimeout: 30 * time.Second,
@@ -123,8 +128,11 @@ func (s *Server) Close() error {
 	// no more can be accepted.
 	_ = s.ln.Close()
 	<-s.done
-	// Listen streams run until their client goes: they are ended first.
+	// Listen streams run until their client goes, and pushers until their
+	// receiver takes the change: they are ended first.
+	s.stop()
 	s.store.events.close()
+	s.pushers.Wait()
 	s.mu.Lock()
 	for c := range s.fresh {
 		_ = c.Close()

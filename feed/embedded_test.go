@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -281,5 +284,45 @@ func TestRaftLogEmbeddedNoSession(t *testing.T) {
 	defer cancel()
 	if err := r.Run(ctx, "", &recorder{}); !errors.Is(err, errNoSession) {
 		t.Fatalf("Run returned %v, want errNoSession", err)
+	}
+}
+
+// The embedded backend pushes its changes as MinIO's webhook target does;
+// the receiver refuses them with 503 until it runs, and the backend's
+// retries then deliver them: nothing is lost, keys arrive decoded.
+func TestWebhookEmbeddedPush(t *testing.T) {
+	srv, _, s3c := embeddedBackend(t, "src")
+	hook, err := NewWebhook(WebhookConfig{Location: "emb", Token: "embedded-push-token-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused atomic.Int64
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rw := httptest.NewRecorder()
+		hook.ServeHTTP(rw, r)
+		if rw.Code == http.StatusServiceUnavailable {
+			refused.Add(1)
+		}
+		for k, v := range rw.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rw.Code)
+		w.Write(rw.Body.Bytes())
+	}))
+	defer receiver.Close()
+	if err := srv.PushEvents(receiver.URL+hook.Path(), "embedded-push-token-1"); err != nil {
+		t.Fatal(err)
+	}
+	v1 := putObject(t, s3c, "src", "before run+ é")
+	waitFor(t, "a push refused while the receiver does not run", func() bool { return refused.Load() > 0 })
+	rec, _ := running(t, hook, "")
+	deleteObject(t, s3c, "src", "before run+ é")
+	waitFor(t, "two hints", func() bool { h, _, _ := rec.snapshot(); return len(h) == 2 })
+	hints, _, _ := rec.snapshot()
+	if h := hints[0]; h.Key != "before run+ é" || h.VersionID != v1 || h.Event != EventPut {
+		t.Errorf("first hint %+v", h)
+	}
+	if h := hints[1]; h.Key != "before run+ é" || h.Event != EventDeleteMarker {
+		t.Errorf("second hint %+v", h)
 	}
 }
