@@ -68,14 +68,11 @@ func (d *Debouncer) Hint(h Hint) {
 	d.mu.Lock()
 	res := d.c.add(h, time.Now().Add(d.window))
 	d.mu.Unlock()
-	switch res {
-	case merged:
+	if res == merged {
 		d.met.merged(d.kind, h.Bucket)
-	case dropped:
-		d.poke()
-	case queued:
-		d.poke()
+		return
 	}
+	d.poke()
 }
 
 // Gap is passed on at the next flush, before the hints waiting.
@@ -117,6 +114,12 @@ func (d *Debouncer) Run(ctx context.Context) error {
 		d.mu.Lock()
 		f := d.c.flush(time.Now())
 		d.mu.Unlock()
+		for _, g := range f.gaps {
+			// The source's own gaps were counted as it delivered them.
+			if g.Reason == GapOverflow {
+				d.met.gap(d.kind, g)
+			}
+		}
 		f.deliver(d.out)
 		if !f.next.IsZero() {
 			timer.Reset(time.Until(f.next))

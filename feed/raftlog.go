@@ -130,32 +130,50 @@ func (r *RaftLog) Head(ctx context.Context) (Position, error) {
 // Run reads the log from `from` (the empty Position: from Head) until ctx
 // ends. It returns early only when the bucket has no raft session.
 func (r *RaftLog) Run(ctx context.Context, from Position, sink Sink) error {
-	bo := newBackoff(r.cfg.MinBackoff, r.cfg.MaxBackoff)
-	var pos raftPos
 	for {
-		var err error
-		pos, err = r.start(ctx, from, sink)
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if errors.Is(err, errNoSession) {
+		pos, err := r.begin(ctx, from, sink)
+		if err != nil {
 			return err
+		}
+		r.log.Info("feed: metadata log started", "bucket", r.cfg.Bucket, "raft_session", pos.session, "from", pos.next)
+		pos, err = r.follow(ctx, pos, sink)
+		if !errors.Is(err, errSessionGone) {
+			return err
+		}
+		// The bucket may have moved to another raft session: start again
+		// from where this one was left, which start reports as lost.
+		r.log.Warn("feed: metadata log session gone", "bucket", r.cfg.Bucket, "raft_session", pos.session)
+		from = pos.encode()
+	}
+}
+
+// begin runs start until it succeeds, with backoff.
+func (r *RaftLog) begin(ctx context.Context, from Position, sink Sink) (raftPos, error) {
+	bo := newBackoff(r.cfg.MinBackoff, r.cfg.MaxBackoff)
+	for {
+		pos, err := r.start(ctx, from, sink)
+		switch {
+		case err == nil:
+			return pos, nil
+		case ctx.Err() != nil:
+			return raftPos{}, ctx.Err()
+		case errors.Is(err, errNoSession):
+			return raftPos{}, err
 		}
 		wait := bo.next()
 		r.log.Warn("feed: metadata log start failed", "bucket", r.cfg.Bucket, "err", err, "retry_in", wait)
 		if !sleep(ctx, wait) {
-			return ctx.Err()
+			return raftPos{}, ctx.Err()
 		}
 	}
-	r.log.Info("feed: metadata log started", "bucket", r.cfg.Bucket, "raft_session", pos.session, "from", pos.next)
-	return r.follow(ctx, pos, sink)
 }
 
-// errNoSession: the backend knows no raft session for the bucket.
-var errNoSession = errors.New("no raft session holds the bucket")
+var (
+	// errNoSession: the backend knows no raft session for the bucket.
+	errNoSession = errors.New("no raft session holds the bucket")
+	// errSessionGone: the raft session read so far no longer exists.
+	errSessionGone = errors.New("the raft session is gone")
+)
 
 // start finds where to begin: at from when the backend still holds it,
 // else at the head of the log, after a Gap.
@@ -191,14 +209,19 @@ func (r *RaftLog) lost(sink Sink, head raftPos, why string) (raftPos, error) {
 }
 
 // follow reads batches until ctx ends: at once while the log is ahead,
-// Poll apart once it is read to its end, with backoff after failures.
-func (r *RaftLog) follow(ctx context.Context, pos raftPos, sink Sink) error {
+// Poll apart once it is read to its end, with backoff after failures. It
+// returns the position reached with errSessionGone when the session
+// disappears.
+func (r *RaftLog) follow(ctx context.Context, pos raftPos, sink Sink) (raftPos, error) {
 	bo := newBackoff(r.cfg.MinBackoff, r.cfg.MaxBackoff)
 	failing := false
 	for {
 		next, more, err := r.batch(ctx, pos, sink)
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return pos, ctx.Err()
+		}
+		if errors.Is(err, errSessionGone) {
+			return pos, err
 		}
 		wait := r.cfg.Poll
 		switch {
@@ -218,7 +241,7 @@ func (r *RaftLog) follow(ctx context.Context, pos raftPos, sink Sink) error {
 			continue
 		}
 		if !sleep(ctx, wait) {
-			return ctx.Err()
+			return pos, ctx.Err()
 		}
 	}
 }

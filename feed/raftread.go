@@ -128,6 +128,8 @@ func (r *RaftLog) batch(ctx context.Context, pos raftPos, sink Sink) (raftPos, b
 	case http.StatusOK:
 	case http.StatusRequestedRangeNotSatisfiable:
 		return pos, false, nil
+	case http.StatusNotFound:
+		return pos, false, fmt.Errorf("read the metadata log of %s: raft session %s: %w", r.cfg.Bucket, pos.session, errSessionGone)
 	default:
 		return pos, false, fmt.Errorf("read the metadata log of %s from %d: %w", r.cfg.Bucket, pos.next, statusError(resp))
 	}

@@ -1,7 +1,13 @@
 package feed
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -76,5 +82,47 @@ func TestRaftPosition(t *testing.T) {
 		if _, ok := decodeRaftPos(bad); ok {
 			t.Errorf("decodeRaftPos(%q) accepted", bad)
 		}
+	}
+}
+
+// A raft session that disappears under the reader is looked up again; the
+// bucket's new session cannot resume the old one's position: a gap.
+func TestRaftLogSessionMoves(t *testing.T) {
+	var moved atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/_/metadata/admin/buckets/b/id":
+			if moved.Load() {
+				fmt.Fprint(w, "2")
+			} else {
+				fmt.Fprint(w, "1")
+			}
+		case "/_/metadata/default/informations/b":
+			fmt.Fprint(w, `[{"cseq":5}]`)
+		case "/_/metadata/admin/raft_sessions/1/log":
+			moved.Store(true)
+			http.NotFound(w, r)
+		case "/_/metadata/admin/raft_sessions/2/log":
+			w.WriteHeader(http.StatusRequestedRangeNotSatisfiable)
+		default:
+			t.Errorf("unexpected request %s", r.URL)
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	r, err := NewRaftLog(RaftLogConfig{Client: plainGetter{srv.URL}, Bucket: "b", Poll: time.Millisecond, MinBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx, "", rec) }()
+	waitFor(t, "a gap", func() bool { _, g, _ := rec.snapshot(); return len(g) > 0 })
+	cancel()
+	<-done
+	_, gaps, _ := rec.snapshot()
+	if len(gaps) != 1 || gaps[0].Reason != GapLostPosition || !strings.Contains(gaps[0].Detail, "raft session 2") {
+		t.Errorf("gaps %+v, want one lost-position gap naming session 2", gaps)
 	}
 }
