@@ -150,6 +150,9 @@ func TestListenEmbedded(t *testing.T) {
 	if rec.gaps[0].Bucket != "src" {
 		t.Errorf("gap of bucket %q", rec.gaps[0].Bucket)
 	}
+	if st := l.Status(); st.Kind != "listen" || st.State != StateRunning || st.Hints != 3 || st.Gaps != 1 || st.LastHint.IsZero() || st.LastError != "" {
+		t.Errorf("status %+v", st)
+	}
 }
 
 func newRaftLog(t *testing.T, c *backend.Client, bucket string) *RaftLog {
@@ -191,8 +194,15 @@ func TestRaftLogEmbeddedResume(t *testing.T) {
 		h, _, _ := rec.snapshot()
 		return len(h) > 0 && h[len(h)-1].Event == EventDeleteMarker
 	})
+	waitFor(t, "the log read to its end", func() bool { return r.Status().Lag == 0 })
+	if st := r.Status(); st.State != StateRunning || st.Hints == 0 {
+		t.Errorf("status while running: %+v", st)
+	}
 	if err := stop(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run returned %v", err)
+	}
+	if st := r.Status(); st.State != StateStopped {
+		t.Errorf("status once stopped: %+v", st)
 	}
 	hints, gaps, cps := rec.snapshot()
 	if len(gaps) != 0 {

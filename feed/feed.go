@@ -107,6 +107,9 @@ type Source interface {
 	// session), with an error saying so. Run is called at most once at a
 	// time on a source.
 	Run(ctx context.Context, from Position, sink Sink) error
+	// Status says what the source is doing now, and what it has
+	// delivered; safe to call at any time.
+	Status() Status
 }
 
 // CompareSequencers orders two sequencers of the same key as S3 defines

@@ -51,7 +51,8 @@ type ListenConfig struct {
 type Listen struct {
 	cfg       ListenConfig
 	log       *slog.Logger
-	connected atomic.Bool // a stream is open now, for status
+	connected atomic.Bool // a stream is open now
+	tracker
 }
 
 // NewListen makes a Listen; it does not contact the backend.
@@ -65,7 +66,7 @@ func NewListen(cfg ListenConfig) (*Listen, error) {
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = defaultIdleTimeout
 	}
-	l := &Listen{cfg: cfg, log: cfg.Logger}
+	l := &Listen{cfg: cfg, log: cfg.Logger, tracker: newTracker("listen")}
 	if l.log == nil {
 		l.log = slog.Default()
 	}
@@ -81,6 +82,9 @@ func (l *Listen) Connected() bool { return l.connected.Load() }
 // Run follows the stream until ctx ends, connecting again with backoff
 // when it breaks. from is ignored: the stream has no position.
 func (l *Listen) Run(ctx context.Context, from Position, sink Sink) error {
+	sink = l.tracker.wrap(sink)
+	l.set(StateConnecting, nil)
+	defer l.set(StateStopped, nil)
 	bo := newBackoff(l.cfg.MinBackoff, l.cfg.MaxBackoff)
 	everConnected := false
 	for {
@@ -95,11 +99,13 @@ func (l *Listen) Run(ctx context.Context, from Position, sink Sink) error {
 			}
 			everConnected = true
 			bo.reset()
+			l.set(StateRunning, nil)
 		}, sink)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		wait := bo.next()
+		l.set(StateFailing, err)
 		l.log.Warn("feed: listen stream failed", "bucket", l.cfg.Bucket, "err", err, "retry_in", wait)
 		if !sleep(ctx, wait) {
 			return ctx.Err()

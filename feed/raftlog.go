@@ -61,6 +61,7 @@ type RaftLogConfig struct {
 type RaftLog struct {
 	cfg RaftLogConfig
 	log *slog.Logger
+	tracker
 }
 
 // NewRaftLog makes a RaftLog; it does not contact the backend.
@@ -77,7 +78,7 @@ func NewRaftLog(cfg RaftLogConfig) (*RaftLog, error) {
 	if cfg.EncodeVersionID == nil {
 		cfg.EncodeVersionID = hexVersionID
 	}
-	r := &RaftLog{cfg: cfg, log: cfg.Logger}
+	r := &RaftLog{cfg: cfg, log: cfg.Logger, tracker: newTracker("raftlog")}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -130,11 +131,15 @@ func (r *RaftLog) Head(ctx context.Context) (Position, error) {
 // Run reads the log from `from` (the empty Position: from Head) until ctx
 // ends. It returns early only when the bucket has no raft session.
 func (r *RaftLog) Run(ctx context.Context, from Position, sink Sink) error {
+	sink = r.tracker.wrap(sink)
+	r.set(StateConnecting, nil)
+	defer r.set(StateStopped, nil)
 	for {
 		pos, err := r.begin(ctx, from, sink)
 		if err != nil {
 			return err
 		}
+		r.set(StateRunning, nil)
 		r.log.Info("feed: metadata log started", "bucket", r.cfg.Bucket, "raft_session", pos.session, "from", pos.next)
 		pos, err = r.follow(ctx, pos, sink)
 		if !errors.Is(err, errSessionGone) {
@@ -161,6 +166,7 @@ func (r *RaftLog) begin(ctx context.Context, from Position, sink Sink) (raftPos,
 			return raftPos{}, err
 		}
 		wait := bo.next()
+		r.set(StateFailing, err)
 		r.log.Warn("feed: metadata log start failed", "bucket", r.cfg.Bucket, "err", err, "retry_in", wait)
 		if !sleep(ctx, wait) {
 			return raftPos{}, ctx.Err()
@@ -227,11 +233,13 @@ func (r *RaftLog) follow(ctx context.Context, pos raftPos, sink Sink) (raftPos, 
 		switch {
 		case err != nil:
 			wait = bo.next()
+			r.set(StateFailing, err)
 			if !failing {
 				r.log.Warn("feed: metadata log read failed", "bucket", r.cfg.Bucket, "err", err, "retry_in", wait)
 			}
 			failing = true
 		case failing:
+			r.set(StateRunning, nil)
 			r.log.Info("feed: metadata log recovered", "bucket", r.cfg.Bucket, "at", next.next)
 			failing = false
 			bo.reset()

@@ -127,6 +127,7 @@ func (r *RaftLog) batch(ctx context.Context, pos raftPos, sink Sink) (raftPos, b
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusRequestedRangeNotSatisfiable:
+		r.setLag(0)
 		return pos, false, nil
 	case http.StatusNotFound:
 		return pos, false, fmt.Errorf("read the metadata log of %s: raft session %s: %w", r.cfg.Bucket, pos.session, errSessionGone)
@@ -158,6 +159,9 @@ func (r *RaftLog) batch(ctx context.Context, pos raftPos, sink Sink) (raftPos, b
 	}
 	next := raftPos{session: pos.session, next: max(pos.next, start+int64(len(a.Log)))}
 	sink.Checkpoint(next.encode())
+	if a.Info.Cseq != nil {
+		r.setLag(max(0, *a.Info.Cseq+1-next.next))
+	}
 	more := len(a.Log) >= r.cfg.Limit || (a.Info.Cseq != nil && next.next <= *a.Info.Cseq)
 	return next, more && len(a.Log) > 0, nil
 }

@@ -46,6 +46,7 @@ type Webhook struct {
 	token    [sha256.Size]byte
 	maxBody  int64
 	log      *slog.Logger
+	tracker
 
 	mu   sync.Mutex // serialises delivery: a Sink is called by one goroutine at a time
 	sink Sink
@@ -59,7 +60,7 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if len(cfg.Token) < minTokenLen {
 		return nil, errors.New("webhook receiver: the token needs at least 16 characters")
 	}
-	w := &Webhook{location: cfg.Location, token: sha256.Sum256([]byte(cfg.Token)), maxBody: cfg.MaxBody, log: cfg.Logger}
+	w := &Webhook{location: cfg.Location, token: sha256.Sum256([]byte(cfg.Token)), maxBody: cfg.MaxBody, log: cfg.Logger, tracker: newTracker("webhook")}
 	if w.maxBody <= 0 {
 		w.maxBody = defaultMaxBody
 	}
@@ -80,8 +81,10 @@ func (w *Webhook) Path() string { return PathPrefix + url.PathEscape(w.location)
 // progress are refused with 503, for the backend to retry or queue.
 func (w *Webhook) Run(ctx context.Context, from Position, sink Sink) error {
 	w.mu.Lock()
-	w.sink = sink
+	w.sink = w.tracker.wrap(sink)
 	w.mu.Unlock()
+	w.set(StateRunning, nil)
+	defer w.set(StateStopped, nil)
 	w.log.Info("feed: webhook receiver started", "location", w.location, "path", w.Path())
 	<-ctx.Done()
 	w.mu.Lock()

@@ -67,6 +67,9 @@ func TestWebhookRequests(t *testing.T) {
 			}
 		})
 	}
+	if st := w.Status(); st.Kind != "webhook" || st.State != StateRunning || st.Hints != 3 {
+		t.Errorf("status %+v, want running with the 3 hints accepted", st)
+	}
 }
 
 // A notification that arrives while no Run is in progress is refused with
