@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/embedded"
@@ -335,4 +337,55 @@ func TestWebhookEmbeddedPush(t *testing.T) {
 	if h := hints[1]; h.Key != "before run+ é" || h.Event != EventDeleteMarker {
 		t.Errorf("second hint %+v", h)
 	}
+}
+
+// The chain the mirror will use: a source, counted, into a Debouncer. Every
+// hint received is either passed on or merged into one passed on, and the
+// metrics say so; the checkpoint after them follows them.
+func TestPipelineEmbedded(t *testing.T) {
+	_, client, s3c := embeddedBackend(t, "src")
+	reg := prometheus.NewRegistry()
+	met, err := NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRaftLog(t, client, "src")
+	head, err := r.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const puts = 20
+	for i := range puts {
+		putObject(t, s3c, "src", fmt.Sprintf("k%d", i%3))
+	}
+	out := &recorder{}
+	d := NewDebouncer(DebounceConfig{Window: 20 * time.Millisecond, Kind: r.Kind(), Metrics: met}, out)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go d.Run(ctx)
+	go func() { _ = r.Run(ctx, head, met.Count(r.Kind(), d)) }()
+	// Each put is two entries (the version's and the master's); the head
+	// record is read again.
+	received := func() float64 { return counterValue(t, met.received.WithLabelValues("raftlog", "src")) }
+	waitFor(t, "every entry received", func() bool { return received() >= 2*puts })
+	waitFor(t, "nothing waiting", func() bool { return d.Pending() == 0 })
+	waitFor(t, "a checkpoint", func() bool { _, _, c := out.snapshot(); return len(c) > 0 })
+	hints, gaps, _ := out.snapshot()
+	merged := counterValue(t, met.debounced.WithLabelValues("raftlog", "src"))
+	if got := float64(len(hints)) + merged; got != received() {
+		t.Errorf("%d passed on + %v merged = %v, want the %v received", len(hints), merged, got, received())
+	}
+	if len(hints) < 3 || len(gaps) != 0 {
+		t.Errorf("%d hints and %d gaps passed on; want at least one per key and no gap", len(hints), len(gaps))
+	}
+}
+
+// counterValue reads a counter.
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }

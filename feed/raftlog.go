@@ -123,9 +123,14 @@ func (r *RaftLog) Head(ctx context.Context) (Position, error) {
 	if err != nil {
 		return "", err
 	}
-	// Backbeat resumes at cseq itself: one record read twice is harmless,
-	// one missed is not.
-	return raftPos{session: session, next: cseq}.encode(), nil
+	return headOf(session, cseq).encode(), nil
+}
+
+// headOf is the position of the end of a log whose last record is cseq.
+// Backbeat resumes at cseq itself: one record read twice is harmless, one
+// missed is not. Sequence numbers start at 1.
+func headOf(session string, cseq int64) raftPos {
+	return raftPos{session: session, next: max(cseq, 1)}
 }
 
 // Run reads the log from `from` (the empty Position: from Head) until ctx
@@ -192,7 +197,7 @@ func (r *RaftLog) start(ctx context.Context, from Position, sink Sink) (raftPos,
 	if err != nil {
 		return raftPos{}, err
 	}
-	head := raftPos{session: session, next: cseq}
+	head := headOf(session, cseq)
 	if from == "" {
 		return head, nil
 	}

@@ -142,7 +142,8 @@ func (r *RaftLog) batch(ctx context.Context, pos raftPos, sink Sink) (raftPos, b
 		return pos, false, nil
 	}
 	start := *a.Info.Start
-	if start > pos.next {
+	// Sequence numbers start at 1: a position of 0 lost nothing.
+	if start > max(pos.next, 1) {
 		why := fmt.Sprintf("the log starts at %d, after the saved position %d", start, pos.next)
 		r.log.Warn("feed: metadata log position lost", "bucket", r.cfg.Bucket, "why", why)
 		sink.Gap(Gap{Bucket: r.cfg.Bucket, Reason: GapLostPosition, Detail: why})
