@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,17 @@ func (f *front) listen(w http.ResponseWriter, r *http.Request, bucket string, q 
 		return
 	}
 	defer f.store.events.unsubscribe(sub)
+	// With ping=N, MinIO writes an empty record every N seconds instead of
+	// keepalive spaces.
+	every, keep := keepAlive, []byte(" ")
+	if p := q.Get("ping"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			writeError(w, r, gofakes3.ErrorMessage(gofakes3.ErrInvalidArgument, "ping is not a positive number of seconds."))
+			return
+		}
+		every, keep = time.Duration(n)*time.Second, []byte("{\"Records\":null}\n")
+	}
 	prefix, suffix := q.Get("prefix"), q.Get("suffix")
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
@@ -49,7 +61,7 @@ func (f *front) listen(w http.ResponseWriter, r *http.Request, bucket string, q 
 		}
 	}
 	flush()
-	tick := time.NewTicker(keepAlive)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	enc := json.NewEncoder(w)
 	for {
@@ -68,7 +80,7 @@ func (f *front) listen(w http.ResponseWriter, r *http.Request, bucket string, q 
 			}
 			flush()
 		case <-tick.C:
-			if _, err := w.Write([]byte(" ")); err != nil {
+			if _, err := w.Write(keep); err != nil {
 				return
 			}
 			flush()

@@ -2,10 +2,12 @@ package feed
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -388,4 +390,25 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// With ping, the embedded stream keeps alive with empty records, as MinIO
+// does; they carry no hint.
+func TestListenEmbeddedPing(t *testing.T) {
+	_, client, _ := embeddedBackend(t, "src")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := client.SignedGet(ctx, "ListenBucketNotification", "/src", url.Values{"events": {"s3:ObjectCreated:*"}, "ping": {"1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var raw json.RawMessage
+	if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil {
+		t.Fatalf("read the first keepalive: %v", err)
+	}
+	hints, err := parseNotification(raw, false)
+	if err != nil || len(hints) != 0 {
+		t.Errorf("keepalive %s: %d hints, %v", raw, len(hints), err)
+	}
 }
