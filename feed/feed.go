@@ -30,7 +30,7 @@ const (
 // truth: hints may be duplicated, reordered, late, or about a key that has
 // changed again since. The receiver reads the key's versions from the
 // backend; the fields besides Bucket and Key only help it decide what to
-// read, and are zero when the source does not know them.
+// read, and are zero (Size -1) when the source does not know them.
 type Hint struct {
 	Bucket    string // the backend bucket
 	Key       string // the backend key, decoded
@@ -98,14 +98,15 @@ type Source interface {
 	Kind() string
 	// Run delivers to sink until ctx ends, then returns ctx's error. It
 	// starts at from (the empty Position: from now); a source without
-	// positions ignores from. A position the backend no longer holds is
-	// reported as a Gap with GapLostPosition, and Run goes on from the
-	// oldest position held. Failures to reach the backend are retried with
-	// backoff, each reconnection after the first successful connection
-	// reported as a Gap with GapReconnect: Run returns early only for a
-	// configuration that can never work (such as a bucket with no raft
-	// session), with an error saying so. Run is called at most once at a
-	// time on a source.
+	// positions ignores from. A position the backend no longer holds (or
+	// never held) is reported as a Gap with GapLostPosition, and Run goes
+	// on from what the backend holds. Failures to reach the backend are
+	// retried with backoff: a source with positions resumes where it was
+	// and reports nothing; one without reports each reconnection after its
+	// first successful connection as a Gap with GapReconnect. Run returns
+	// early only for a configuration that can never work (such as a bucket
+	// with no raft session), with an error saying so. Run is called at
+	// most once at a time on a source.
 	Run(ctx context.Context, from Position, sink Sink) error
 	// Status says what the source is doing now, and what it has
 	// delivered; safe to call at any time.
