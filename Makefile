@@ -8,7 +8,7 @@ IMAGE         ?= ringside:$(VERSION)
 # staticcheck 2026.2.2 is the first release that knows Go 1.26.
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build image test demo lint bench fuzz-short clean
+.PHONY: build image test demo lint bench fuzz-short conformance clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ringside ./cmd/ringside
@@ -36,6 +36,12 @@ lint:
 
 bench:
 	$(GO) run ./test/bench
+
+# versitygw's S3 suite against MinIO directly and through ringside (prefix
+# and no-prefix locations); results in test/conformance/out. Not part of
+# `make test`: it takes a while. See docs/CONFORMANCE.md.
+conformance:
+	./test/conformance/run.sh
 
 # A short run of every fuzz target, from the corpus kept in testdata/fuzz.
 FUZZTIME ?= 10s
