@@ -6,6 +6,8 @@
 #   minio            MinIO directly (the reference)
 #   ringside-prefix  ringside serve, buckets on a prefix location on MinIO
 #   ringside-noprefix ringside serve, buckets on a no-prefix location on MinIO
+#   ringside-prefix-versioned (only when asked) the prefix location on a
+#                    backend bucket with versioning enabled
 #
 # CreateBucket without a location constraint binds the bucket to
 # serve's --default-location, which is how the suite's buckets reach each
@@ -98,21 +100,25 @@ backend_aws() {
 		"$aws_cli" --endpoint-url "$minio_url" "$@"
 }
 
-# versioned_bucket NAME: a backend bucket with versioning on, as ringside's
-# production backend (the RING S3 Connector) has it.
-versioned_bucket() {
+# backend_bucket NAME VERSIONED: the location's target bucket. A gateway
+# bucket's versioning is its backend bucket's, and the suite expects the
+# buckets it creates to be unversioned, as they are on MinIO directly; the
+# -versioned target shows what versioning on (as on a RING) changes.
+backend_bucket() {
 	backend_aws s3api create-bucket --bucket "$1" >/dev/null
-	backend_aws s3api put-bucket-versioning --bucket "$1" \
-		--versioning-configuration Status=Enabled >/dev/null
+	if [ "$2" = yes ]; then
+		backend_aws s3api put-bucket-versioning --bucket "$1" \
+			--versioning-configuration Status=Enabled >/dev/null
+	fi
 }
 
-# start_ringside TARGET [--no-prefix]: a ringside serve in front of a
-# fresh MinIO, whose one location is the default; sets ringside_url.
+# start_ringside TARGET VERSIONED [--no-prefix]: a ringside serve in front
+# of a fresh MinIO, whose one location is the default; sets ringside_url.
 start_ringside() {
-	local name="$1" s3_port admin_port
-	shift
+	local name="$1" versioned="$2" s3_port admin_port
+	shift 2
 	start_minio "$name"
-	versioned_bucket "$name-backend"
+	backend_bucket "$name-backend" "$versioned"
 	s3_port="$(free_port)" admin_port="$(free_port)"
 	env -u RINGSIDE_ACCESS_KEY -u RINGSIDE_SECRET_KEY -u RINGSIDE_ADMIN_TOKEN \
 		"$work/ringside" serve --listen "127.0.0.1:$s3_port" --admin-listen "127.0.0.1:$admin_port" \
@@ -161,12 +167,16 @@ main() {
 			suite minio "$minio_url" "$backend_key" "$backend_secret"
 			;;
 		ringside-prefix)
-			start_ringside ringside-prefix
+			start_ringside ringside-prefix no
 			suite ringside-prefix "$ringside_url" "$client_key" "$client_secret"
 			;;
 		ringside-noprefix)
-			start_ringside ringside-noprefix --no-prefix
+			start_ringside ringside-noprefix no --no-prefix
 			suite ringside-noprefix "$ringside_url" "$client_key" "$client_secret"
+			;;
+		ringside-prefix-versioned)
+			start_ringside ringside-prefix-versioned yes
+			suite ringside-prefix-versioned "$ringside_url" "$client_key" "$client_secret"
 			;;
 		*)
 			log "unknown target $target"
