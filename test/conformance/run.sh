@@ -13,7 +13,10 @@
 # serve's --default-location, which is how the suite's buckets reach each
 # location. Results go to $CONFORMANCE_OUT (default test/conformance/out):
 # <target>.jsonl (one line per test), <target>.log (the suite's verbose
-# output), results.tsv (a column per target) and summary.md.
+# output), results.tsv (a column per target), summary.md, and failures.tsv:
+# every test that fails through ringside, classified (a-design: ACLs,
+# policies, IAM, owner controls, one bucket per no-prefix location;
+# b-backend: fails on MinIO directly too; c-gap: passes on MinIO only).
 #
 # Environment: CONFORMANCE_TARGETS (default all three), CONFORMANCE_RUN (a
 # regexp of test names, for reproducing a few), RINGSIDE_MINIO.
@@ -186,7 +189,8 @@ main() {
 		stop_servers
 		reports+=("$target=$out/$target.jsonl")
 	done
-	"$work/fullflow" report -tsv "$out/results.tsv" -summary "$out/summary.md" "${reports[@]}"
+	"$work/fullflow" report -tsv "$out/results.tsv" -summary "$out/summary.md" \
+		-failures "$out/failures.tsv" "${reports[@]}"
 	cat "$out/summary.md"
 	log "done in $((SECONDS - started))s; results in $out"
 }

@@ -25,11 +25,12 @@ func report(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	tsv := fs.String("tsv", "", "per-test results `FILE` (tab-separated)")
 	md := fs.String("summary", "", "Markdown summary `FILE`")
+	failures := fs.String("failures", "", "`FILE` of every failure on a target other than the first, classified (tab-separated)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 || *tsv == "" || *md == "" {
-		return fmt.Errorf("usage: fullflow report -tsv FILE -summary FILE LABEL=FILE...")
+	if fs.NArg() == 0 || *tsv == "" || *md == "" || *failures == "" {
+		return fmt.Errorf("usage: fullflow report -tsv FILE -summary FILE -failures FILE LABEL=FILE...")
 	}
 	var targets []target
 	for _, arg := range fs.Args() {
@@ -44,6 +45,9 @@ func report(args []string) error {
 		targets = append(targets, t)
 	}
 	if err := writeFile(*tsv, func(w io.Writer) { writeTSV(w, targets) }); err != nil {
+		return err
+	}
+	if err := writeFile(*failures, func(w io.Writer) { writeFailures(w, targets) }); err != nil {
 		return err
 	}
 	return writeFile(*md, func(w io.Writer) { writeSummary(w, targets) })
