@@ -37,17 +37,17 @@ var families = []struct {
 }{
 	{"access control (ACL, policy, IAM, owner)", byDesign},
 	{"POST object", regexp.MustCompile(`^PostObject`)},
-	{"object lock", regexp.MustCompile(`ObjectLock|Retention|LegalHold|WORM|object_lock|bucket_lock|retain|legal_hold|default_object_lock`)},
+	{"object lock", regexp.MustCompile(`ObjectLock|Retention|LegalHold|WORM|object_lock|bucket_lock|retain|legal_hold`)},
 	{"conditional requests", regexp.MustCompile(`(?i)if_match|if_none_match|conditional|precondition|if_modified|if_unmodified`)},
 	{"parts", regexp.MustCompile(`part_number|mp_part|ObjectParts`)},
-	{"versioned copy/delete", regexp.MustCompile(`(?i)version`)},
 	{"addressing and routing", regexp.MustCompile(`^Router|host_style|virtual`)},
-	{"location constraint/region", regexp.MustCompile(`(?i)location|region`)},
 	{"request validation (presigned, signature, arguments)", regexp.MustCompile(`^PresignedAuth|^Authentication|StreaminP?g?Payload|StreamingPayload|invalid_bucket_name|invalid_canned_acl|invalid_attrs|invalid_single_attribute|invalid_directive`)},
+	{"location constraint/region", regexp.MustCompile(`(?i)location_constraint|GetBucketLocation|region`)},
+	{"versioned copy/delete", regexp.MustCompile(`ListObjectVersions|Versioning|[Vv]ersion_?[Ii]d|versioned`)},
 	{"bucket tagging", regexp.MustCompile(`BucketTagging`)},
-	{"checksums and digests", regexp.MustCompile(`(?i)checksum|md5|crc|sha256|digest`)},
-	{"metadata", regexp.MustCompile(`(?i)metadata|content_type|header|UTF8|special_chars`)},
 	{"CORS and website", regexp.MustCompile(`Cors|Website|OPTIONS`)},
+	{"checksums and digests", regexp.MustCompile(`(?i)checksum|md5|crc|sha256|digest`)},
+	{"metadata", regexp.MustCompile(`(?i)metadata|content_type|UTF8|special_chars|website_redirect`)},
 }
 
 func family(test, class string) string {
