@@ -41,6 +41,7 @@ bench:
 # and no-prefix locations); results in test/conformance/out. Not part of
 # `make test`: it takes a while. See docs/CONFORMANCE.md.
 conformance:
+	./test/deps.sh
 	./test/conformance/run.sh
 
 # A short run of every fuzz target, from the corpus kept in testdata/fuzz.
