@@ -30,7 +30,7 @@ func report(args []string) error {
 		return err
 	}
 	if fs.NArg() == 0 || *tsv == "" || *md == "" || *failures == "" {
-		return fmt.Errorf("usage: fullflow report -tsv FILE -summary FILE -failures FILE LABEL=FILE...")
+		return fmt.Errorf("usage: fullflow report -tsv FILE -summary FILE -failures FILE LABEL=FILE [LABEL=FILE]")
 	}
 	var targets []target
 	for _, arg := range fs.Args() {
