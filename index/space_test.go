@@ -1,0 +1,230 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeDisk is a filesystem whose free space the test sets.
+type fakeDisk struct{ free atomic.Int64 }
+
+func (f *fakeDisk) statfs(string) (int64, error) { return f.free.Load(), nil }
+
+const testReserve = 1 << 20
+
+func openOnFake(t *testing.T, dir string, free int64) (*DB, *fakeDisk) {
+	t.Helper()
+	disk := &fakeDisk{}
+	disk.free.Store(free)
+	d, err := OpenWith(dir, Options{Reserve: testReserve, statfs: disk.statfs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d, disk
+}
+
+func TestWritesRefusedBelowReserve(t *testing.T) {
+	tests := []struct {
+		name    string
+		free    int64
+		refused bool
+	}{
+		{"far above", 100 * testReserve, false},
+		{"near", 2 * testReserve, false},
+		{"at the reserve", testReserve, false},
+		{"one byte below", testReserve - 1, true},
+		{"full", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, disk := openOnFake(t, t.TempDir(), 100*testReserve)
+			setUpBucket(t, d)
+			record(t, d, "bkt", ver("before", "v1"))
+			disk.free.Store(tt.free)
+
+			err := d.RecordVersion("bkt", ver("k", "v1"))
+			if got := errors.Is(err, ErrNoSpace); got != tt.refused {
+				t.Fatalf("RecordVersion with %d free: %v, want refused=%v", tt.free, err, tt.refused)
+			}
+			if s := d.Space(); s.Low != tt.refused || s.Free != tt.free || s.Reserve != testReserve {
+				t.Errorf("Space = %+v", s)
+			}
+			if err := d.CheckSpace(); errors.Is(err, ErrNoSpace) != tt.refused {
+				t.Errorf("CheckSpace = %v", err)
+			}
+			// Reads are served either way.
+			if v, err := d.Latest("bkt", "before"); err != nil || v.VersionID != "v1" {
+				t.Errorf("Latest while %s = %+v, %v", tt.name, v, err)
+			}
+			_, err = d.Latest("bkt", "k")
+			if tt.refused != errors.Is(err, ErrNotFound) {
+				t.Errorf("Latest of the refused write = %v", err)
+			}
+			// Writes resume by themselves once space is back.
+			disk.free.Store(100 * testReserve)
+			if err := d.RecordVersion("bkt", ver("after", "v1")); err != nil {
+				t.Errorf("RecordVersion after space came back: %v", err)
+			}
+		})
+	}
+}
+
+func setUpBucket(t *testing.T, d *DB) {
+	t.Helper()
+	if err := d.CreateLocation(Location{Name: "ring", Endpoint: "http://127.0.0.1:9000"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CreateBucket(Bucket{Name: "bkt", Location: "ring"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func dirFiles(t *testing.T, dir string) map[string]int64 {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]int64{}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = info.Size()
+	}
+	return files
+}
+
+// A start on a full disk opens read-only, creating and growing no file,
+// serves reads, and opens for writing by itself once space is back.
+func TestOpenOnFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	d, _ := openOnFake(t, dir, 100*testReserve)
+	setUpBucket(t, d)
+	record(t, d, "bkt", ver("k", "v1"), ver("k", "v2"))
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	before := dirFiles(t, dir)
+
+	d, disk := openOnFake(t, dir, 0)
+	if s := d.Space(); !s.ReadOnly || !s.Low {
+		t.Fatalf("Space after an open on a full disk = %+v", s)
+	}
+	after := dirFiles(t, dir)
+	delete(after, "LOCK") // Badger's lock file, empty
+	delete(before, "LOCK")
+	for name, size := range after {
+		if before[name] != size {
+			t.Errorf("an open on a full disk created or grew %s: %d bytes, was %d", name, size, before[name])
+		}
+	}
+	if v, err := d.Latest("bkt", "k"); err != nil || v.VersionID != "v2" {
+		t.Errorf("Latest on a full disk = %+v, %v", v, err)
+	}
+	checkStats(t, d, Stats{Buckets: 1, Objects: 1, Versions: 2})
+	if err := d.RecordVersion("bkt", ver("k", "v3")); !errors.Is(err, ErrNoSpace) {
+		t.Fatalf("RecordVersion on a read-only index = %v", err)
+	}
+
+	disk.free.Store(100 * testReserve)
+	deadline := time.Now().Add(10 * time.Second)
+	for d.Space().ReadOnly && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := d.Space(); s.ReadOnly || s.Low {
+		t.Fatalf("Space once space came back = %+v", s)
+	}
+	record(t, d, "bkt", ver("k", "v3"))
+	checkStats(t, d, Stats{Buckets: 1, Objects: 1, Versions: 3})
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, _ = openOnFake(t, dir, 100*testReserve)
+	if v, err := d.Latest("bkt", "k"); err != nil || v.VersionID != "v3" {
+		t.Errorf("Latest after reopening = %+v, %v", v, err)
+	}
+	checkStats(t, d, Stats{Buckets: 1, Objects: 1, Versions: 3})
+}
+
+func TestCreateOnFullDisk(t *testing.T) {
+	disk := &fakeDisk{}
+	_, err := OpenWith(t.TempDir(), Options{Reserve: testReserve, statfs: disk.statfs})
+	if !errors.Is(err, ErrNoSpace) {
+		t.Fatalf("OpenWith of a new index on a full disk = %v", err)
+	}
+}
+
+// fakeRefresher records the keys it is asked to refresh.
+type fakeRefresher struct {
+	mu   sync.Mutex
+	keys []RepairKey
+	fail bool
+}
+
+func (f *fakeRefresher) RefreshKey(_ context.Context, bucket, key string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.keys = append(f.keys, RepairKey{bucket, key})
+	if f.fail {
+		return errors.New("backend down")
+	}
+	return nil
+}
+
+func TestRepairs(t *testing.T) {
+	dir := t.TempDir()
+	d, disk := openOnFake(t, dir, 100*testReserve)
+	setUpBucket(t, d)
+	ctx := context.Background()
+
+	// Marked while the disk is full: kept in memory, not refreshed.
+	disk.free.Store(0)
+	d.MarkForRepair("bkt", "a")
+	r := &fakeRefresher{}
+	d.repairPending(ctx, r)
+	if pending, done := d.Repairs(); len(pending) != 1 || done != 0 || len(r.keys) != 0 {
+		t.Fatalf("while full: pending %v, repaired %d, refreshed %v", pending, done, r.keys)
+	}
+
+	// Space is back but the backend fails: the mark stays, now persisted.
+	disk.free.Store(100 * testReserve)
+	d.MarkForRepair("bkt", "b")
+	r.fail = true
+	d.repairPending(ctx, r)
+	pending, done := d.Repairs()
+	slices.SortFunc(pending, func(x, y RepairKey) int { return strings.Compare(x.Key, y.Key) })
+	if len(pending) != 2 || pending[0].Key != "a" || pending[1].Key != "b" || done != 0 {
+		t.Fatalf("after a failed refresh: pending %v, repaired %d", pending, done)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A restart finds the marks again and repairs them.
+	d, _ = openOnFake(t, dir, 100*testReserve)
+	if pending, _ := d.Repairs(); len(pending) != 2 {
+		t.Fatalf("pending after reopen = %v", pending)
+	}
+	r = &fakeRefresher{}
+	d.repairPending(ctx, r)
+	if pending, done := d.Repairs(); len(pending) != 0 || done != 2 || len(r.keys) != 2 {
+		t.Fatalf("after repair: pending %v, repaired %d, refreshed %v", pending, done, r.keys)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, _ = openOnFake(t, dir, 100*testReserve)
+	if pending, _ := d.Repairs(); len(pending) != 0 {
+		t.Errorf("pending after a repair and a reopen = %v", pending)
+	}
+}
