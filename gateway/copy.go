@@ -145,6 +145,9 @@ type copied struct {
 // copyObject copies a source version to the destination, on the backend
 // server when both buckets share a location, and records the copy.
 func (g *Gateway) copyObject(ctx context.Context, c copyRequest) (copied, error) {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return copied{}, err
+	}
 	dst, err := g.target(c.dst.bucket)
 	if err != nil {
 		return copied{}, err

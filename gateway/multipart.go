@@ -102,6 +102,9 @@ func partNumberOf(q url.Values) (int, error) {
 // the backend with the object's metadata and tags, which the backend keeps
 // until completion, and its ID is the backend's.
 func (g *Gateway) serveCreateUpload(w http.ResponseWriter, r *http.Request, bucket, key string) error {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return err
+	}
 	if len(key) > gofakes3.KeySizeLimit {
 		return s3Err("KeyTooLongError", http.StatusBadRequest, "Your key is too long.")
 	}
@@ -179,6 +182,9 @@ func echoChecksums(out, in http.Header) {
 // serveCompleteUpload answers CompleteMultipartUpload: the backend
 // assembles the parts, and the object it made is indexed.
 func (g *Gateway) serveCompleteUpload(w http.ResponseWriter, r *http.Request, bucket, key string) error {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return err
+	}
 	id, err := uploadIDOf(r.URL.Query())
 	if err != nil {
 		return err

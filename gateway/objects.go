@@ -106,6 +106,9 @@ func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[st
 	if size < 0 {
 		return target{}, index.Version{}, errMissingContentLength
 	}
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return target{}, index.Version{}, err
+	}
 	t, err := g.target(bucket)
 	if err != nil {
 		return t, index.Version{}, err
@@ -134,9 +137,7 @@ func (g *Gateway) record(t target, key string, res backend.PutResult, size int64
 		Metadata:     meta,
 	}
 	if err := g.db.RecordVersion(t.bucket.Name, v); err != nil {
-		// The object is in the backend: the ingester or a resync
-		// indexes it. The client is told the write failed and retries.
-		return v, fmt.Errorf("index %s/%s version %s: %w", t.bucket.Name, key, v.VersionID, err)
+		return v, g.indexFailed(t, key, fmt.Errorf("index %s/%s version %s: %w", t.bucket.Name, key, v.VersionID, err))
 	}
 	return v, nil
 }
@@ -165,6 +166,9 @@ func (b *s3Backend) DeleteObject(ctx context.Context, bucket, key string) (gofak
 
 // deleteObject deletes key, or one version of it, backend first.
 func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID string, hasVersion bool) (backend.DeleteResult, error) {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return backend.DeleteResult{}, err
+	}
 	if hasVersion {
 		pin := t.pin(index.Version{VersionID: versionID})
 		res, err := t.client.DeleteObject(ctx, t.key(key), pin)
@@ -172,7 +176,7 @@ func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID str
 			return res, fmt.Errorf("delete version %s of %s/%s on the backend: %w", versionID, t.bucket.Name, key, err)
 		}
 		if err := g.db.RemoveVersion(t.bucket.Name, key, versionID); err != nil {
-			return res, fmt.Errorf("unindex version %s of %s/%s: %w", versionID, t.bucket.Name, key, err)
+			_ = g.indexFailed(t, key, fmt.Errorf("unindex version %s of %s/%s: %w", versionID, t.bucket.Name, key, err))
 		}
 		res.VersionID = versionID
 		return res, nil
@@ -184,13 +188,13 @@ func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID str
 	if !res.IsDeleteMarker {
 		// An unversioned bucket: the object is gone.
 		if err := g.db.RemoveVersion(t.bucket.Name, key, index.NullVersion); err != nil {
-			return res, fmt.Errorf("unindex %s/%s: %w", t.bucket.Name, key, err)
+			_ = g.indexFailed(t, key, fmt.Errorf("unindex %s/%s: %w", t.bucket.Name, key, err))
 		}
 		return backend.DeleteResult{}, nil
 	}
 	marker := index.Version{Key: key, VersionID: res.VersionID, IsDeleteMarker: true, LastModified: orNow(time.Time{})}
 	if err := g.db.RecordVersion(t.bucket.Name, marker); err != nil {
-		return res, fmt.Errorf("index the delete marker of %s/%s: %w", t.bucket.Name, key, err)
+		return res, g.indexFailed(t, key, fmt.Errorf("index the delete marker of %s/%s: %w", t.bucket.Name, key, err))
 	}
 	return res, nil
 }

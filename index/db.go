@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -38,10 +39,13 @@ type DB struct {
 	gcDone    chan struct{} // nil until the collector runs
 	stopSpace chan struct{}
 	spaceDone chan struct{}
-	stopCount chan struct{}
-	countDone chan struct{} // nil unless a recount was started
-	closeOnce sync.Once
-	closeErr  error
+	// stopRepairs and repairsDone are set by StartRepairs.
+	stopRepairs context.CancelFunc
+	repairsDone chan struct{}
+	stopCount   chan struct{}
+	countDone   chan struct{} // nil unless a recount was started
+	closeOnce   sync.Once
+	closeErr    error
 }
 
 // Options size the index's memory. The zero value takes the defaults.
@@ -55,8 +59,9 @@ type Options struct {
 	// (DefaultReserve if 0): below it, index writes fail with ErrNoSpace
 	// before they start, and Open opens the index read-only.
 	Reserve int64
-
-	statfs statFS // tests measure a filesystem of their own
+	// FreeSpace measures the bytes free for the index on the filesystem
+	// holding dir (statfs if nil): tests set a filesystem of their own.
+	FreeSpace func(dir string) (int64, error)
 }
 
 // DefaultBlockCacheSize holds the hot part of an index of a few hundred
@@ -77,7 +82,7 @@ func OpenWith(dir string, o Options) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open index in %s: %w", dir, err)
 	}
-	guard := newSpaceGuard(dir, o.Reserve, o.statfs)
+	guard := newSpaceGuard(dir, o.Reserve, o.FreeSpace)
 	free, err := guard.measure()
 	if err != nil {
 		return nil, fmt.Errorf("open index in %s: %w", dir, err)
@@ -266,8 +271,12 @@ func open(opts badger.Options, fresh bool) (*DB, error) {
 // the index.
 func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
-		// The space watch goes first: it may reopen the index and start
-		// the collector.
+		if d.repairsDone != nil {
+			d.stopRepairs()
+			<-d.repairsDone
+		}
+		// The space watch goes before the collector: it may reopen the
+		// index and start it.
 		if d.stopSpace != nil {
 			close(d.stopSpace)
 			<-d.spaceDone

@@ -25,9 +25,9 @@ func repairKey(bucket, key string) []byte {
 const RepairInterval = 2 * time.Second
 
 // KeyRefresher reads every version of one key from the backend and makes
-// the index agree. The gateway implements it today; the ingester will.
+// the index agree; the mirror ingester implements it.
 type KeyRefresher interface {
-	RefreshKey(ctx context.Context, bucket, key string) error
+	RepairKey(ctx context.Context, bucket, key string) error
 }
 
 // RepairKey names a key marked for repair.
@@ -123,9 +123,17 @@ func (d *DB) repaired(k RepairKey) error {
 	return nil
 }
 
-// RunRepairs refreshes the keys marked for repair from the backend
-// through r, every interval while the disk has room, until ctx ends.
-func (d *DB) RunRepairs(ctx context.Context, r KeyRefresher, interval time.Duration) {
+// StartRepairs refreshes the keys marked for repair from the backend
+// through r, every interval while the disk has room, until ctx ends or
+// the index closes (Close waits for it). Call it once.
+func (d *DB) StartRepairs(ctx context.Context, r KeyRefresher, interval time.Duration) {
+	ctx, d.stopRepairs = context.WithCancel(ctx)
+	d.repairsDone = make(chan struct{})
+	go d.runRepairs(ctx, r, interval)
+}
+
+func (d *DB) runRepairs(ctx context.Context, r KeyRefresher, interval time.Duration) {
+	defer close(d.repairsDone)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -146,7 +154,7 @@ func (d *DB) repairPending(ctx context.Context, r KeyRefresher) {
 		if ctx.Err() != nil || d.CheckSpace() != nil {
 			return
 		}
-		if err := r.RefreshKey(ctx, k.Bucket, k.Key); err != nil {
+		if err := r.RepairKey(ctx, k.Bucket, k.Key); err != nil {
 			slog.Warn("index: repair a key from the backend; retried later", "bucket", k.Bucket, "key", k.Key, "err", err)
 			d.MarkForRepair(k.Bucket, k.Key)
 			continue

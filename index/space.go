@@ -31,6 +31,10 @@ var ErrNoSpace = errors.New("index disk is full: free space is below the index r
 // MiB). That sums to some 64 MiB; the default is twice that.
 const DefaultReserve = 128 << 20
 
+// MinReserve is the smallest sensible reserve: the sparse file of the
+// live memtable's log (twice its 8 MiB), which fills with no system call.
+const MinReserve = 16 << 20
+
 // spacePoll is how often the free space is measured in the background,
 // besides before every write: it reopens an index opened read-only once
 // space is back, and keeps the figures fresh.

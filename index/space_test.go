@@ -23,7 +23,7 @@ func openOnFake(t *testing.T, dir string, free int64) (*DB, *fakeDisk) {
 	t.Helper()
 	disk := &fakeDisk{}
 	disk.free.Store(free)
-	d, err := OpenWith(dir, Options{Reserve: testReserve, statfs: disk.statfs})
+	d, err := OpenWith(dir, Options{Reserve: testReserve, FreeSpace: disk.statfs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestOpenOnFullDisk(t *testing.T) {
 
 func TestCreateOnFullDisk(t *testing.T) {
 	disk := &fakeDisk{}
-	_, err := OpenWith(t.TempDir(), Options{Reserve: testReserve, statfs: disk.statfs})
+	_, err := OpenWith(t.TempDir(), Options{Reserve: testReserve, FreeSpace: disk.statfs})
 	if !errors.Is(err, ErrNoSpace) {
 		t.Fatalf("OpenWith of a new index on a full disk = %v", err)
 	}
@@ -171,7 +171,7 @@ type fakeRefresher struct {
 	fail bool
 }
 
-func (f *fakeRefresher) RefreshKey(_ context.Context, bucket, key string) error {
+func (f *fakeRefresher) RepairKey(_ context.Context, bucket, key string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.keys = append(f.keys, RepairKey{bucket, key})

@@ -36,6 +36,8 @@ const (
 	// and the binary's own pages.
 	defaultMemoryLimit    = "96MiB"
 	defaultIndexCacheSize = "16MiB"
+	// defaultIndexReserve is index.DefaultReserve, which says why.
+	defaultIndexReserve = "128MiB"
 )
 
 func serveCommand() *cli.Command {
@@ -88,6 +90,7 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
 		&cli.StringFlag{Name: "memory-limit", Value: defaultMemoryLimit, Usage: "soft limit on the Go runtime's memory, `SIZE` like 96MiB or 1GiB, 0 or off for none; when only GOMEMLIMIT is set, it applies instead"},
 		&cli.StringFlag{Name: "index-cache-size", Value: defaultIndexCacheSize, Usage: "`SIZE` of the index's block cache, which HEADs and listings read through"},
+		&cli.StringFlag{Name: "index-reserve", Value: defaultIndexReserve, Usage: "free `SIZE` kept on the index's filesystem: below it, writes are refused with 503 and a start opens the index read-only"},
 	}
 }
 
@@ -109,6 +112,7 @@ type serveConfig struct {
 	// runtime's own (GOMEMLIMIT, or none).
 	memoryLimit    int64
 	indexCacheSize int64
+	indexReserve   int64
 }
 
 func serveConfigFrom(c *cli.Context) (serveConfig, error) {
@@ -154,6 +158,12 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	}
 	if cfg.indexCacheSize, err = parseSize(c.String("index-cache-size"), false); err != nil {
 		return cfg, fmt.Errorf("--index-cache-size: %w", err)
+	}
+	if cfg.indexReserve, err = parseSize(c.String("index-reserve"), false); err != nil {
+		return cfg, fmt.Errorf("--index-reserve: %w", err)
+	}
+	if cfg.indexReserve < index.MinReserve {
+		return cfg, fmt.Errorf("--index-reserve: %d bytes is below the %d the index's live memtable log may take", cfg.indexReserve, index.MinReserve)
 	}
 	return cfg, nil
 }
@@ -234,11 +244,14 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 // that connects components; none is given another after it is built.
 func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string) (err error) {
 	cfg := n.cfg
-	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize})
+	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize, Reserve: cfg.indexReserve})
 	if err != nil {
 		return err
 	}
 	if err := index.RegisterMetrics(reg, n.db); err != nil {
+		return err
+	}
+	if err := index.RegisterSpaceMetrics(reg, n.db); err != nil {
 		return err
 	}
 	n.cat, err = catalog.New(catalog.Config{
@@ -269,6 +282,7 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	if err := n.mirror.Start(n.workCtx); err != nil {
 		return fmt.Errorf("start the mirror ingester: %w", err)
 	}
+	n.db.StartRepairs(n.workCtx, n.mirror, index.RepairInterval)
 	n.admin = admin.NewServer(n.cat, n.mirror, token, reg)
 	return nil
 }
