@@ -299,6 +299,14 @@ func (d *DB) Close() error {
 		if d.counts.isReady() && !d.db.Opts().InMemory && !d.readOnly && d.space.check() == nil {
 			storeErr = d.storeCounts()
 		}
+		if err := d.space.roomToFlush(); err != nil && !d.readOnly {
+			// Badger's Close would write the memtable to a table
+			// through a memory map, a SIGBUS on this disk. Left
+			// unclosed, the memtable's log stays, as after a kill, and
+			// the next writable open replays it.
+			d.closeErr = errors.Join(storeErr, err)
+			return
+		}
 		d.closeErr = errors.Join(storeErr, d.db.Close())
 	})
 	if d.closeErr != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -125,6 +126,32 @@ func (g *spaceGuard) check() error {
 		return fmt.Errorf("%w (%d bytes free in %s, reserve %d)", ErrNoSpace, free, g.dir, g.reserve)
 	}
 	return nil
+}
+
+// roomToFlush returns an error wrapping ErrNoSpace when the disk could not
+// hold the tables that flushing the memtable logs in dir would write: at
+// most what the logs hold (the blocks they really use), plus a margin for
+// the manifest and a new log's first page.
+func (g *spaceGuard) roomToFlush() error {
+	if g == nil {
+		return nil
+	}
+	logs, err := filepath.Glob(filepath.Join(g.dir, "*.mem"))
+	if err != nil {
+		return nil
+	}
+	need := int64(1 << 20)
+	for _, f := range logs {
+		var st syscall.Stat_t
+		if syscall.Stat(f, &st) == nil {
+			need += st.Blocks * 512
+		}
+	}
+	free, err := g.measure()
+	if err != nil || free >= need {
+		return nil
+	}
+	return fmt.Errorf("flush the index's memtable, which needs %d bytes, %d free: left to replay at the next start: %w", need, free, ErrNoSpace)
 }
 
 // Space returns the index filesystem's state as last measured. An

@@ -228,3 +228,25 @@ func TestRepairs(t *testing.T) {
 		t.Errorf("pending after a repair and a reopen = %v", pending)
 	}
 }
+
+// A Close that could not flush the memtable leaves its log for the next
+// open rather than write a table into a full disk.
+func TestCloseOnFullDiskKeepsTheLog(t *testing.T) {
+	dir := t.TempDir()
+	d, disk := openOnFake(t, dir, 100*testReserve)
+	setUpBucket(t, d)
+	record(t, d, "bkt", ver("k", "v1"))
+	disk.free.Store(0)
+	if err := d.Close(); !errors.Is(err, ErrNoSpace) {
+		t.Fatalf("Close on a full disk = %v, want ErrNoSpace", err)
+	}
+	logs := 0
+	for name, size := range dirFiles(t, dir) {
+		if strings.HasSuffix(name, ".mem") && size > 0 {
+			logs++
+		}
+	}
+	if logs == 0 {
+		t.Errorf("no memtable log left after a Close on a full disk: %v", dirFiles(t, dir))
+	}
+}
