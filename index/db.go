@@ -85,7 +85,9 @@ func OpenWith(dir string, o Options) (*DB, error) {
 	guard := newSpaceGuard(dir, o.Reserve, o.FreeSpace)
 	free, err := guard.measure()
 	if err != nil {
-		return nil, fmt.Errorf("open index in %s: %w", dir, err)
+		// Not known to be full: open as always.
+		slog.Warn("index: measure the free space", "err", err)
+		free = guard.reserve
 	}
 	opts := options(dir, o)
 	_, err = os.Stat(filepath.Join(dir, badger.ManifestFilename))
