@@ -125,12 +125,14 @@ func openOnDisk(opts badger.Options, fresh, low bool) (*DB, error) {
 	if fresh {
 		return nil, fmt.Errorf("create a new index: %w", ErrNoSpace)
 	}
-	d, err := open(opts.WithReadOnly(true), false)
-	if errors.Is(err, badger.ErrTruncateNeeded) {
-		// A memtable log left by a crash must be replayed into a table,
-		// which needs the space the disk does not have.
-		return nil, fmt.Errorf("replay the log of a crashed run, which needs free space (free some and start again): %w", ErrNoSpace)
+	// A memtable log left by a crash (or by a Close on a full disk) is a
+	// sparse file longer than its entries: a read-only open refuses it,
+	// and reading its holes through a memory map faults on a full tmpfs.
+	// Cut it as a writable open would before replaying it.
+	if err := trimMemtableLogs(opts.Dir); err != nil {
+		return nil, err
 	}
+	d, err := open(opts.WithReadOnly(true), false)
 	if err != nil {
 		return nil, err
 	}

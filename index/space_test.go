@@ -1,8 +1,14 @@
 package index
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -248,5 +254,112 @@ func TestCloseOnFullDiskKeepsTheLog(t *testing.T) {
 	}
 	if logs == 0 {
 		t.Errorf("no memtable log left after a Close on a full disk: %v", dirFiles(t, dir))
+	}
+}
+
+// A start on a full disk after a crash replays the memtable log the crash
+// left, read-only, with every committed write.
+func TestOpenOnFullDiskAfterCrash(t *testing.T) {
+	dir := t.TempDir()
+	d, _ := openOnFake(t, dir, 100*testReserve)
+	setUpBucket(t, d)
+	var want []string
+	for i := range 300 {
+		k := fmt.Sprintf("k%03d", i%100)
+		record(t, d, "bkt", ver(k, fmt.Sprintf("v%03d", i)))
+		if i >= 200 {
+			want = append(want, k+"@"+fmt.Sprintf("v%03d", i))
+		}
+	}
+	if err := d.RemoveVersion("bkt", "k000", "v200"); err != nil {
+		t.Fatal(err)
+	}
+	want[0] = "k000@v100"
+	crashed, replayed := t.TempDir(), t.TempDir()
+	// A copy of an open index is what a crash leaves: Badger writes its
+	// memtable log through a shared memory map, which a read sees.
+	for _, to := range []string{crashed, replayed} {
+		if err := copyDir(dir, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	latest := func(d *DB) []string {
+		var got []string
+		for i := range 100 {
+			v, err := d.Latest("bkt", fmt.Sprintf("k%03d", i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, v.Key+"@"+v.VersionID)
+		}
+		return got
+	}
+	full, disk := openOnFake(t, crashed, 0)
+	if s := full.Space(); !s.ReadOnly {
+		t.Fatalf("Space after an open on a full disk = %+v", s)
+	}
+	if got := latest(full); !slices.Equal(got, want) {
+		t.Errorf("latest versions read-only after a crash = %v\nwant %v", got, want)
+	}
+	// Once space is back, the index reopens for writing over the log.
+	disk.free.Store(100 * testReserve)
+	deadline := time.Now().Add(10 * time.Second)
+	for full.Space().ReadOnly && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	record(t, full, "bkt", ver("k001", "v300"))
+	want[1] = "k001@v300"
+	if got := latest(full); !slices.Equal(got, want) {
+		t.Errorf("latest versions after reopening for writing = %v\nwant %v", got, want)
+	}
+	want[1] = "k001@v201"
+	// Badger's own replay, with room, agrees.
+	roomy, _ := openOnFake(t, replayed, 100*testReserve)
+	if got := latest(roomy); !slices.Equal(got, want) {
+		t.Errorf("latest versions after a writable replay = %v\nwant %v", got, want)
+	}
+}
+
+func TestMemtableLogEnd(t *testing.T) {
+	entry := func(meta byte, key, value string) []byte {
+		b := []byte{meta, 0}
+		b = binary.AppendUvarint(b, uint64(len(key)))
+		b = binary.AppendUvarint(b, uint64(len(value)))
+		b = binary.AppendUvarint(b, 0)
+		b = append(append(b, key...), value...)
+		return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, walCRC))
+	}
+	ts := func(key string, commit uint64) string {
+		return key + string(binary.BigEndian.AppendUint64(nil, math.MaxUint64-commit))
+	}
+	head := make([]byte, walHeaderSize)
+	plain := entry(0, ts("a", 1), "x")
+	txn1 := entry(walBitTxn, ts("b", 5), "y")
+	txn2 := entry(walBitTxn, ts("c", 5), "z")
+	fin := entry(walBitFinTxn, ts("!badger!txn", 5), "5")
+	torn := slices.Clone(plain)
+	torn[len(torn)-1] ^= 1
+	cat := func(parts ...[]byte) []byte { return slices.Concat(append([][]byte{head}, parts...)...) }
+	n := func(parts ...[]byte) int64 { return int64(len(cat(parts...))) }
+	tests := []struct {
+		name string
+		log  []byte
+		want int64
+	}{
+		{"empty", cat(), walHeaderSize},
+		{"one entry then zeros", cat(plain, make([]byte, 64)), n(plain)},
+		{"a whole transaction", cat(plain, txn1, txn2, fin, make([]byte, 64)), n(plain, txn1, txn2, fin)},
+		{"an unfinished transaction", cat(plain, txn1, txn2, make([]byte, 64)), n(plain)},
+		{"a torn entry", cat(plain, torn, plain), n(plain)},
+		{"a cut entry", cat(plain, plain[:5]), n(plain)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := memtableLogEnd(bufio.NewReader(bytes.NewReader(tt.log)))
+			if err != nil || got != tt.want {
+				t.Errorf("memtableLogEnd = %d, %v; want %d", got, err, tt.want)
+			}
+		})
 	}
 }

@@ -274,6 +274,12 @@ func (g *diskGateway) Stop() {
 	}
 }
 
+// Kill ends the process with SIGKILL, as a crash would.
+func (g *diskGateway) Kill() {
+	_ = g.proc.cmd.Process.Kill()
+	<-g.proc.done
+}
+
 // Alive fails the test if the process has ended (a SIGBUS would end it).
 func (g *diskGateway) Alive(when string) {
 	g.t.Helper()
