@@ -363,3 +363,34 @@ func TestMemtableLogEnd(t *testing.T) {
 		})
 	}
 }
+
+// Far above the reserve a write trusts a recent measure; near it, it
+// measures every time.
+func TestSpaceGuardTrust(t *testing.T) {
+	tests := []struct {
+		name     string
+		before   int64 // free at the last measure
+		measured time.Duration
+		refused  bool // the disk is full now
+	}{
+		{"far above, just measured", 3 * testReserve, 0, false},
+		{"far above, measured long ago", 3 * testReserve, time.Hour, true},
+		{"near the reserve, just measured", 2*testReserve - 1, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			disk := &fakeDisk{}
+			disk.free.Store(tt.before)
+			g := newSpaceGuard(t.TempDir(), testReserve, disk.statfs)
+			g.trust = time.Minute
+			if _, err := g.measure(); err != nil {
+				t.Fatal(err)
+			}
+			g.measured.Add(-int64(tt.measured))
+			disk.free.Store(0)
+			if err := g.check(); errors.Is(err, ErrNoSpace) != tt.refused {
+				t.Errorf("check = %v, want refused=%v", err, tt.refused)
+			}
+		})
+	}
+}
