@@ -120,7 +120,11 @@ func (c *Client) DeleteObject(ctx context.Context, key, versionID string) (Delet
 	if err != nil {
 		return DeleteResult{}, c.fail("DeleteObject", key, versionID, err)
 	}
-	return DeleteResult{VersionID: aws.ToString(out.VersionId), IsDeleteMarker: aws.ToBool(out.DeleteMarker)}, nil
+	res := DeleteResult{VersionID: aws.ToString(out.VersionId), IsDeleteMarker: aws.ToBool(out.DeleteMarker)}
+	if res.IsDeleteMarker {
+		res.VersionID = orNull(res.VersionID)
+	}
+	return res, nil
 }
 
 // CopyObject copies srcKey (at srcVersionID, if set) to dstKey inside the

@@ -150,6 +150,9 @@ type copied struct {
 // copyObject copies a source version to the destination, on the backend
 // server when both buckets share a location, and records the copy.
 func (g *Gateway) copyObject(ctx context.Context, c copyRequest) (copied, error) {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return copied{}, err
+	}
 	dst, err := g.target(c.dst.bucket)
 	if err != nil {
 		return copied{}, err
@@ -220,7 +223,7 @@ func (g *Gateway) copyOnServer(ctx context.Context, st target, sv index.Version,
 		return res, nil
 	}
 	tags, _ := parseTags(c.tagging)
-	pin := dst.pin(index.Version{VersionID: orNull(res.VersionID)})
+	pin := dst.pin(index.Version{VersionID: res.VersionID})
 	if len(tags) == 0 {
 		err = dst.client.DeleteTagging(ctx, dst.key(c.dst.key), pin)
 	} else {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/internal/s3err"
 )
 
@@ -20,7 +21,7 @@ type createBucketConfiguration struct {
 
 // ingestSuffix marks a location constraint that asks for mirror mode,
 // Zenko's convention ("LOC:ingest").
-const ingestSuffix = ":ingest"
+const ingestSuffix = catalog.IngestSuffix
 
 // serveCreateBucket answers CreateBucket: its LocationConstraint names the
 // location to bind the bucket to (gofakes3 discards it, and could not
@@ -41,7 +42,7 @@ func (g *Gateway) serveCreateBucket(w http.ResponseWriter, r *http.Request, buck
 		return s3err.New(s3err.InvalidLocationConstraint,
 			"The location constraint %q names no location: use LOCATION%s.", constraint, ingestSuffix)
 	}
-	if _, err := g.CreateBucket(r.Context(), bucket, location, mirrorMode); err != nil {
+	if _, err := g.cat.CreateBucket(r.Context(), bucket, location, mirrorMode, g.mirror); err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/"+bucket)

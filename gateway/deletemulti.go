@@ -64,6 +64,9 @@ type deleteError struct {
 // serveDeleteObjects answers DeleteObjects (gofakes3 drops the version
 // IDs, which would turn a version delete into a new delete marker).
 func (g *Gateway) serveDeleteObjects(w http.ResponseWriter, r *http.Request, bucket, _ string) error {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return err
+	}
 	t, err := g.target(bucket)
 	if err != nil {
 		return err

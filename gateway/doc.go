@@ -2,7 +2,8 @@
 // in front of the gofakes3 router (authentication and body decoding, which
 // gateway/s3auth owns; subresources, CreateBucket's location constraint),
 // the write-through and read paths that speak only to the backend and the
-// index, the rules that bind buckets to locations, and the admin API.
+// index. Buckets resolve to their backend targets through the catalog
+// package, which also keeps the rules that bind buckets to locations.
 //
 // A request passes metrics, then authentication, then the route table
 // (routes.go), which names each S3 operation once: its metrics label, and

@@ -28,13 +28,6 @@ var (
 		"You must provide the Content-Length HTTP header: ringside streams uploads to the backend and needs their length.")
 )
 
-// s3Err builds a refusal with the status given. The location and bucket
-// rules (locations.go, bucketrules.go, target.go, lookup.go, validate.go)
-// still raise their refusals through it.
-func s3Err(code string, status int, format string, args ...any) *Error {
-	return s3err.WithStatus(s3err.Code(code), status, format, args...)
-}
-
 // relayedCodes are backend error codes that describe the client's own
 // request, so the client gets them as they are. Any other backend failure
 // (access denied, missing target bucket, server errors) is the gateway's

@@ -57,6 +57,11 @@ func (b *s3Backend) unreached(method string) error {
 	return gofakes3.ErrInternal
 }
 
+// CreateBucket: serveCreateBucket, with the location constraint.
+func (b *s3Backend) CreateBucket(context.Context, string) error {
+	return b.unreached("CreateBucket")
+}
+
 // GetObject is GetObject's and HeadObject's with a versionId: serveRead.
 func (b *s3Backend) GetObject(context.Context, string, string, *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
 	return nil, b.unreached("GetObject")

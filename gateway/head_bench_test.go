@@ -30,17 +30,13 @@ func BenchmarkHeadObject(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	g, err := New(Config{DB: db, Credentials: map[string]string{clientAccess: clientSecret}, Registerer: prometheus.NewRegistry()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { g.Close() })
+	g, cat := newGatewayOver(b, db, prometheus.NewRegistry())
 	ctx := context.Background()
-	if _, err := g.AddLocation(ctx, index.Location{Name: "shared", Endpoint: be.URL(), AccessKey: backendAccess,
+	if _, err := cat.AddLocation(ctx, index.Location{Name: "shared", Endpoint: be.URL(), AccessKey: backendAccess,
 		SecretKey: backendSecret, TargetBucket: "shared"}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := g.CreateBucket(ctx, "bench", "shared", false); err != nil {
+	if _, err := cat.CreateBucket(ctx, "bench", "shared", false, nil); err != nil {
 		b.Fatal(err)
 	}
 	v := index.Version{Key: "obj", VersionID: "v1", Size: 4096, ETag: `"0123456789abcdef0123456789abcdef"`,

@@ -39,11 +39,7 @@ func listingEnv(t *testing.T) *Gateway {
 	if err := db.CreateBucket(index.Bucket{Name: "data", Location: "ring"}); err != nil {
 		t.Fatal(err)
 	}
-	g, err := New(Config{DB: db, Credentials: map[string]string{clientAccess: clientSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Close() })
+	g, _ := newGatewayOver(t, db, nil)
 	// Whole milliseconds with three digits, which gofakes3 wrote as S3
 	// does; it dropped trailing zeros.
 	at := time.Date(2026, 1, 2, 3, 4, 5, 123_000_000, time.UTC)

@@ -61,6 +61,9 @@ func partNumberOf(q url.Values) (int, error) {
 // the backend with the object's metadata and tags, which the backend keeps
 // until completion, and its ID is the backend's.
 func (g *Gateway) serveCreateUpload(w http.ResponseWriter, r *http.Request, bucket, key string) error {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return err
+	}
 	if len(key) > gofakes3.KeySizeLimit {
 		return errKeyTooLong
 	}
@@ -138,6 +141,9 @@ func echoChecksums(out, in http.Header) {
 // serveCompleteUpload answers CompleteMultipartUpload: the backend
 // assembles the parts, and the object it made is indexed.
 func (g *Gateway) serveCompleteUpload(w http.ResponseWriter, r *http.Request, bucket, key string) error {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return err
+	}
 	id, err := uploadIDOf(r.URL.Query())
 	if err != nil {
 		return err
@@ -224,7 +230,7 @@ func (g *Gateway) completeUpload(ctx context.Context, t target, key, id string, 
 	if err != nil {
 		return index.Version{}, fmt.Errorf("complete the upload of %s/%s: %w", t.bucket.Name, key, err)
 	}
-	o, err := t.client.HeadObject(ctx, t.key(key), t.pin(index.Version{VersionID: orNull(res.VersionID)}))
+	o, err := t.client.HeadObject(ctx, t.key(key), t.pin(index.Version{VersionID: res.VersionID}))
 	if err != nil {
 		return index.Version{}, fmt.Errorf("read back the upload of %s/%s: %w", t.bucket.Name, key, err)
 	}

@@ -73,6 +73,9 @@ func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[st
 	if size < 0 {
 		return target{}, index.Version{}, errMissingContentLength
 	}
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return target{}, index.Version{}, err
+	}
 	t, err := g.target(bucket)
 	if err != nil {
 		return t, index.Version{}, err
@@ -94,25 +97,16 @@ func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[st
 func (g *Gateway) record(t target, key string, res backend.PutResult, size int64, meta map[string]string) (index.Version, error) {
 	v := index.Version{
 		Key:          key,
-		VersionID:    orNull(res.VersionID),
+		VersionID:    res.VersionID,
 		Size:         size,
 		ETag:         res.ETag,
 		LastModified: orNow(res.LastModified),
 		Metadata:     meta,
 	}
 	if err := g.db.RecordVersion(t.bucket.Name, v); err != nil {
-		// The object is in the backend: the ingester or a resync
-		// indexes it. The client is told the write failed and retries.
-		return v, fmt.Errorf("index %s/%s version %s: %w", t.bucket.Name, key, v.VersionID, err)
+		return v, g.indexFailed(t, key, fmt.Errorf("index %s/%s version %s: %w", t.bucket.Name, key, v.VersionID, err))
 	}
 	return v, nil
-}
-
-func orNull(versionID string) string {
-	if versionID == "" {
-		return index.NullVersion
-	}
-	return versionID
 }
 
 func orNow(t time.Time) time.Time {
@@ -139,6 +133,9 @@ func (b *s3Backend) DeleteObject(ctx context.Context, bucket, key string) (gofak
 
 // deleteObject deletes key, or one version of it, backend first.
 func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID string, hasVersion bool) (backend.DeleteResult, error) {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return backend.DeleteResult{}, err
+	}
 	if hasVersion {
 		pin := t.pin(index.Version{VersionID: versionID})
 		res, err := t.client.DeleteObject(ctx, t.key(key), pin)
@@ -146,7 +143,7 @@ func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID str
 			return res, fmt.Errorf("delete version %s of %s/%s on the backend: %w", versionID, t.bucket.Name, key, err)
 		}
 		if err := g.db.RemoveVersion(t.bucket.Name, key, versionID); err != nil {
-			return res, fmt.Errorf("unindex version %s of %s/%s: %w", versionID, t.bucket.Name, key, err)
+			_ = g.indexFailed(t, key, fmt.Errorf("unindex version %s of %s/%s: %w", versionID, t.bucket.Name, key, err))
 		}
 		res.VersionID = versionID
 		return res, nil
@@ -158,14 +155,13 @@ func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID str
 	if !res.IsDeleteMarker {
 		// An unversioned bucket: the object is gone.
 		if err := g.db.RemoveVersion(t.bucket.Name, key, index.NullVersion); err != nil {
-			return res, fmt.Errorf("unindex %s/%s: %w", t.bucket.Name, key, err)
+			_ = g.indexFailed(t, key, fmt.Errorf("unindex %s/%s: %w", t.bucket.Name, key, err))
 		}
 		return backend.DeleteResult{}, nil
 	}
-	res.VersionID = orNull(res.VersionID)
 	marker := index.Version{Key: key, VersionID: res.VersionID, IsDeleteMarker: true, LastModified: orNow(time.Time{})}
 	if err := g.db.RecordVersion(t.bucket.Name, marker); err != nil {
-		return res, fmt.Errorf("index the delete marker of %s/%s: %w", t.bucket.Name, key, err)
+		return res, g.indexFailed(t, key, fmt.Errorf("index the delete marker of %s/%s: %w", t.bucket.Name, key, err))
 	}
 	return res, nil
 }

@@ -60,6 +60,9 @@ func (b *s3Backend) SetVersioningConfiguration(bucket string, v gofakes3.Version
 }
 
 func (g *Gateway) setVersioning(ctx context.Context, bucket string, v gofakes3.VersioningConfiguration) error {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return err
+	}
 	t, err := g.target(bucket)
 	if err != nil {
 		return err

@@ -18,6 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/urfave/cli/v2"
 
+	"github.com/ringside/ringside/admin"
+	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/certs"
 	"github.com/ringside/ringside/gateway"
 	"github.com/ringside/ringside/index"
@@ -34,6 +36,8 @@ const (
 	// and the binary's own pages.
 	defaultMemoryLimit    = "96MiB"
 	defaultIndexCacheSize = "16MiB"
+	// defaultIndexReserve is index.DefaultReserve, which says why.
+	defaultIndexReserve = "128MiB"
 )
 
 func serveCommand() *cli.Command {
@@ -86,6 +90,7 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
 		&cli.StringFlag{Name: "memory-limit", Value: defaultMemoryLimit, Usage: "soft limit on the Go runtime's memory, `SIZE` like 96MiB or 1GiB, 0 or off for none; when only GOMEMLIMIT is set, it applies instead"},
 		&cli.StringFlag{Name: "index-cache-size", Value: defaultIndexCacheSize, Usage: "`SIZE` of the index's block cache, which HEADs and listings read through"},
+		&cli.StringFlag{Name: "index-reserve", Value: defaultIndexReserve, Usage: "free `SIZE` kept on the index's filesystem: below it, writes are refused with 503 and a start opens the index read-only"},
 	}
 }
 
@@ -107,6 +112,7 @@ type serveConfig struct {
 	// runtime's own (GOMEMLIMIT, or none).
 	memoryLimit    int64
 	indexCacheSize int64
+	indexReserve   int64
 }
 
 func serveConfigFrom(c *cli.Context) (serveConfig, error) {
@@ -153,6 +159,12 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	if cfg.indexCacheSize, err = parseSize(c.String("index-cache-size"), false); err != nil {
 		return cfg, fmt.Errorf("--index-cache-size: %w", err)
 	}
+	if cfg.indexReserve, err = parseSize(c.String("index-reserve"), false); err != nil {
+		return cfg, fmt.Errorf("--index-reserve: %w", err)
+	}
+	if cfg.indexReserve < index.MinReserve {
+		return cfg, fmt.Errorf("--index-reserve: %d bytes is below the %d the index's live memtable log may take", cfg.indexReserve, index.MinReserve)
+	}
 	return cfg, nil
 }
 
@@ -166,9 +178,10 @@ type node struct {
 	cfg    serveConfig
 	log    *slog.Logger
 	db     *index.DB
+	cat    *catalog.Catalog
 	gw     *gateway.Gateway
 	mirror *mirror.Manager
-	admin  *gateway.Admin
+	admin  *admin.Server
 	tls    *certs.Source
 	// workCtx is the context of the ingester and of admin requests;
 	// stopWork ends it at shutdown.
@@ -183,8 +196,14 @@ type node struct {
 	tokenWasGenerated bool
 }
 
-// openNode opens the index and builds the gateway and the ingester; it
-// serves nothing yet. On failure everything opened is closed again.
+// The ingester is what the gateway and the catalog ask of it.
+var (
+	_ gateway.Mirror   = (*mirror.Manager)(nil)
+	_ catalog.Ingester = (*mirror.Manager)(nil)
+)
+
+// openNode prepares the data dir, the admin token and TLS, then opens the
+// index and builds the components (wire); it serves nothing yet. On failure everything opened is closed again.
 func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, err error) {
 	n := &node{cfg: cfg, log: log, errc: make(chan error, 2), s3Scheme: "http"}
 	defer func() {
@@ -213,33 +232,59 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := n.wire(ctx, reg, token); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
 
-	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize})
+// wire builds the components in the order they depend on each other:
+// index, catalog, ingester (resolving buckets through the catalog),
+// gateway (over both) and admin API (over both). It is the only place
+// that connects components; none is given another after it is built.
+func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string) (err error) {
+	cfg := n.cfg
+	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize, Reserve: cfg.indexReserve})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := gateway.RegisterIndexMetrics(reg, n.db); err != nil {
-		return nil, err
+	if err := index.RegisterMetrics(reg, n.db); err != nil {
+		return err
 	}
-	n.gw, err = gateway.New(gateway.Config{
+	if err := index.RegisterSpaceMetrics(reg, n.db); err != nil {
+		return err
+	}
+	n.cat, err = catalog.New(catalog.Config{
 		DB:              n.db,
-		Credentials:     cfg.credentials,
-		CredentialsFile: cfg.credentialsFile,
 		DefaultLocation: cfg.defaultLocation,
-		Registerer:      reg,
-		Logger:          log,
+		Observe:         gateway.BackendObserver(reg),
+		Logger:          n.log,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("build the gateway: %w", err)
+		return fmt.Errorf("build the catalog: %w", err)
 	}
-	n.mirror = mirror.New(n.db, n.gw.Resolve, mirror.Options{Interval: cfg.mirrorInterval, Registerer: reg})
-	n.gw.SetMirror(n.mirror)
+	n.mirror = mirror.New(n.db, mirror.FromCatalog(n.cat.Resolve), mirror.Options{
+		Interval: cfg.mirrorInterval, Registerer: reg, Logger: n.log,
+	})
+	n.gw, err = gateway.New(gateway.Config{
+		DB:              n.db,
+		Catalog:         n.cat,
+		Mirror:          n.mirror,
+		Credentials:     cfg.credentials,
+		CredentialsFile: cfg.credentialsFile,
+		Registerer:      reg,
+		Logger:          n.log,
+	})
+	if err != nil {
+		return fmt.Errorf("build the gateway: %w", err)
+	}
 	n.workCtx, n.stopWork = context.WithCancel(context.WithoutCancel(ctx))
 	if err := n.mirror.Start(n.workCtx); err != nil {
-		return nil, fmt.Errorf("start the mirror ingester: %w", err)
+		return fmt.Errorf("start the mirror ingester: %w", err)
 	}
-	n.admin = gateway.NewAdmin(n.gw, n.mirror, token, reg)
-	return n, nil
+	n.db.StartRepairs(n.workCtx, n.mirror, index.RepairInterval)
+	n.admin = admin.NewServer(n.cat, n.mirror, token, reg)
+	return nil
 }
 
 // loadTLS reads or generates the S3 listener's certificate, if asked.
