@@ -2,14 +2,22 @@
 
 GO            ?= go
 VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS       := -s -w -X main.version=$(VERSION)
+REVISION      ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS       := -s -w -X main.version=$(VERSION) -X main.revision=$(REVISION)
+IMAGE         ?= ringside:$(VERSION)
 # staticcheck 2026.2.2 is the first release that knows Go 1.26.
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test fault demo lint bench fuzz-short clean
+.PHONY: build image test fault demo lint bench fuzz-short conformance clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ringside ./cmd/ringside
+
+# The container image, with the version, commit and build time in its
+# binary and OCI labels.
+image:
+	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
+		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) -t $(IMAGE) .
 
 # test/deps.sh installs the clients and the MinIO server the end-to-end
 # tests use, when they are missing.
@@ -37,12 +45,19 @@ lint:
 bench:
 	$(GO) run ./test/bench
 
+# versitygw's S3 suite against MinIO directly and through ringside (prefix
+# and no-prefix locations); results in test/conformance/out. Not part of
+# `make test`: it takes a while. See docs/CONFORMANCE.md.
+conformance:
+	./test/deps.sh
+	./test/conformance/run.sh
+
 # A short run of every fuzz target, from the corpus kept in testdata/fuzz.
 FUZZTIME ?= 10s
 fuzz-short:
-	$(GO) test ./gateway -run '^$$' -fuzz '^FuzzChunkedDecoder$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
-	$(GO) test ./gateway -run '^$$' -fuzz '^FuzzSigV4ParseAuthorization$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
-	$(GO) test ./gateway -run '^$$' -fuzz '^FuzzSigV4Verify$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./gateway/s3auth -run '^$$' -fuzz '^FuzzChunkedDecoder$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./gateway/s3auth -run '^$$' -fuzz '^FuzzSigV4ParseAuthorization$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./gateway/s3auth -run '^$$' -fuzz '^FuzzSigV4Verify$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 	$(GO) test ./index -run '^$$' -fuzz '^FuzzListMarkers$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 
 clean:

@@ -274,15 +274,12 @@ func first(h http.Header, name string) string {
 	return ""
 }
 
-// storedHeaders are the standard headers S3 stores with an object.
-var storedHeaders = []string{"Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Content-Type", "Expires"}
-
 // metadataOf is the metadata map of an answer's headers, as Object has it.
 // Go's client gives response headers their canonical names, which are the
 // names the map wants.
 func metadataOf(h http.Header) map[string]string {
 	meta := make(map[string]string, 4)
-	for _, name := range storedHeaders {
+	for _, name := range StoredHeaders {
 		if v := first(h, name); v != "" {
 			meta[name] = v
 		}

@@ -64,7 +64,7 @@ type PutResult struct {
 
 // DeleteResult is what the backend answered to a delete.
 type DeleteResult struct {
-	VersionID      string // of the delete marker made, or of the version removed
+	VersionID      string // of the delete marker made ("null" when unversioned), or of the version removed
 	IsDeleteMarker bool
 }
 

@@ -182,7 +182,7 @@ func (p *VersionPage) read(dec *xml.Decoder, start xml.StartElement, encoding *s
 }
 
 func (e entryXML) object(deleteMarker bool) (Object, error) {
-	o := Object{Key: e.Key, VersionID: e.VersionID, IsDeleteMarker: deleteMarker, IsLatest: e.IsLatest}
+	o := Object{Key: e.Key, VersionID: orNull(e.VersionID), IsDeleteMarker: deleteMarker, IsLatest: e.IsLatest}
 	if e.LastModified != "" {
 		t, err := time.Parse(time.RFC3339, e.LastModified)
 		if err != nil {

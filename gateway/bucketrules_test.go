@@ -74,30 +74,19 @@ func TestCreateBucketModes(t *testing.T) {
 		loc    string
 		mirror bool
 	}{"mirrored": {"ring", true}, "plain": {"shared", false}} {
-		b, err := e.g.Bucket(ctx, name)
+		b, err := e.cat.Bucket(ctx, name)
 		if err != nil || b.Location != want.loc || b.Mirror != want.mirror || b.Versioning != "Enabled" {
 			t.Errorf("bucket %s = %+v, %v", name, b, err)
 		}
 	}
-	buckets, err := e.g.Buckets(ctx)
+	buckets, err := e.cat.Buckets(ctx)
 	if err != nil || len(buckets) != 2 {
 		t.Errorf("Buckets = %v, %v", buckets, err)
 	}
-	if _, err := e.g.Bucket(ctx, "nope"); err == nil || err.(*Error).Code != "NoSuchBucket" {
+	if _, err := e.cat.Bucket(ctx, "nope"); err == nil || err.(*Error).Code != "NoSuchBucket" {
 		t.Errorf("Bucket(nope) = %v, want NoSuchBucket", err)
 	}
 
-	// A gateway with a default location binds buckets made without a
-	// constraint to it.
-	g2, err := New(Config{DB: e.db, DefaultLocation: "shared", Credentials: map[string]string{clientAccess: clientSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g2.Close()
-	b, err := g2.CreateBucket(ctx, "defaulted", "", false)
-	if err != nil || b.Location != "shared" {
-		t.Errorf("CreateBucket with the default location = %+v, %v", b, err)
-	}
 }
 
 func TestDeleteBucket(t *testing.T) {

@@ -35,14 +35,7 @@ func (b *s3Backend) BucketExists(ctx context.Context, name string) (bool, error)
 	return true, nil
 }
 
-// CreateBucket is not reached from S3 (see serveCreateBucket); it binds the
-// bucket to the default location.
-func (b *s3Backend) CreateBucket(ctx context.Context, name string) error {
-	_, err := b.g.CreateBucket(ctx, name, "", false)
-	return b.g.forRouter(ctx, err)
-}
-
 // DeleteBucket removes an empty gateway bucket.
 func (b *s3Backend) DeleteBucket(ctx context.Context, name string) error {
-	return b.g.forRouter(ctx, b.g.DeleteBucket(ctx, name))
+	return b.g.forRouter(ctx, b.g.cat.DeleteBucket(ctx, name, b.g.mirror))
 }

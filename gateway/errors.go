@@ -2,12 +2,8 @@ package gateway
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/rclone/gofakes3"
 
@@ -15,10 +11,22 @@ import (
 	"github.com/ringside/ringside/internal/s3err"
 )
 
-// s3Err builds a refusal.
-func s3Err(code string, status int, format string, args ...any) *Error {
-	return &Error{Code: code, Status: status, Message: fmt.Sprintf(format, args...)}
-}
+// The refusals the S3 handlers raise in more than one place, built once.
+var (
+	errMalformedXML     = s3err.Get(s3err.MalformedXML)
+	errMethodNotAllowed = s3err.Get(s3err.MethodNotAllowed)
+	errKeyTooLong       = s3err.Get(s3err.KeyTooLongError)
+	errRequestTooBig    = s3err.Get(s3err.MaxMessageLengthExceeded)
+	errInvalidEncoding  = s3err.New(s3err.InvalidArgument, "Invalid Encoding Method specified in Request.")
+	// errKeyNotUTF8 refuses a key that is not UTF-8 up front, as S3 does
+	// (400 InvalidURI): the backend could not be sent it signed, nor list
+	// it in an XML document.
+	errKeyNotUTF8 = s3err.New(s3err.InvalidURI, "Couldn't parse the specified URI: the object key is not valid UTF-8.")
+	// errIncompleteBody is a body shorter than its Content-Length.
+	errIncompleteBody       = s3err.Get(s3err.IncompleteBody)
+	errMissingContentLength = s3err.New(s3err.MissingContentLength,
+		"You must provide the Content-Length HTTP header: ringside streams uploads to the backend and needs their length.")
+)
 
 // retryAfter is the Retry-After, in seconds, of the 503s that say the
 // backend is down or busy: about the interval at which a location's
@@ -63,15 +71,14 @@ func (g *Gateway) toS3(err error) *Error {
 		if errors.As(err, &er) && er.Message != "" {
 			msg = er.Message
 		}
-		return &Error{Code: string(code), Status: code.Status(), Message: msg}
+		return s3err.WithStatus(s3err.Code(code), code.Status(), "%s", msg)
 	}
 	if errors.Is(err, context.Canceled) {
 		// The client went away; nobody reads this answer.
-		return s3Err("RequestCanceled", 499, "The request was canceled.")
+		return s3err.Get(s3err.RequestCanceled)
 	}
 	g.log.Error("s3 request failed", "err", err)
-	return s3Err("InternalError", http.StatusInternalServerError,
-		"We encountered an internal error. Please try again.")
+	return s3err.Internal()
 }
 
 // fromBackend maps a backend answer to what the client gets. A refusal of
@@ -114,89 +121,3 @@ func ownFault(code string, status int) bool {
 	}
 	return (status == http.StatusUnauthorized || status == http.StatusForbidden) && code != "InvalidObjectState"
 }
-
-// forRouter turns err into an error gofakes3 renders. gofakes3 derives the
-// HTTP status from the code, so a code it does not know has its real
-// status recorded for the statusWriter to apply.
-func (g *Gateway) forRouter(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	e := g.toS3(err)
-	code := gofakes3.ErrorCode(e.Code)
-	if code.Status() != e.Status {
-		requestOf(ctx).errStatus = e.Status
-	}
-	return &gofakes3.ErrorResponse{Code: code, Message: e.Message}
-}
-
-// errorBody is S3's error document.
-type errorBody struct {
-	XMLName   xml.Name `xml:"Error"`
-	Code      string   `xml:"Code"`
-	Message   string   `xml:"Message"`
-	Resource  string   `xml:"Resource,omitempty"`
-	RequestID string   `xml:"RequestId,omitempty"`
-}
-
-// writeError answers a request handled by the gateway's own handlers.
-func (g *Gateway) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	e := g.toS3(err)
-	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
-	}
-	if r.Method == http.MethodHead || e.Status == http.StatusNotModified {
-		w.WriteHeader(e.Status)
-		return
-	}
-	writeXML(w, e.Status, errorBody{
-		Code:      e.Code,
-		Message:   e.Message,
-		Resource:  r.URL.Path,
-		RequestID: w.Header().Get("x-amz-request-id"),
-	})
-}
-
-// writeXML sends an XML document with status.
-func writeXML(w http.ResponseWriter, status int, v any) {
-	body, err := xml.Marshal(v)
-	if err != nil {
-		// Only a programming error gets here: every document is a
-		// fixed struct.
-		panic(fmt.Sprintf("encode %T: %v", v, err))
-	}
-	w.Header().Set("Content-Type", "application/xml")
-	w.Header().Set("Content-Length", fmt.Sprint(len(xml.Header)+len(body)))
-	w.WriteHeader(status)
-	// The status is sent; a failed write means the client went away.
-	_, _ = w.Write([]byte(xml.Header))
-	_, _ = w.Write(body)
-}
-
-// statusWriter corrects the status of an error gofakes3 renders with a
-// code it does not know (see forRouter).
-type statusWriter struct {
-	http.ResponseWriter
-	req *request
-}
-
-func (w *statusWriter) WriteHeader(status int) {
-	if status >= 400 && w.req.errStatus != 0 {
-		status = w.req.errStatus
-	}
-	// gofakes3 renders no Retry-After; every 503 toS3 makes carries
-	// the same one.
-	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-// ReadFrom passes a body on to the ReadFrom of the writer it wraps, if it
-// has one, so that the server can splice it from a backend connection.
-func (w *statusWriter) ReadFrom(src io.Reader) (int64, error) {
-	return io.Copy(w.ResponseWriter, src)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

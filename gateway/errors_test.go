@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 func TestToS3(t *testing.T) {
@@ -69,7 +70,7 @@ func TestWriteErrorRetryAfter(t *testing.T) {
 	g := &Gateway{log: slog.Default()}
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
 		w := httptest.NewRecorder()
-		g.writeError(w, httptest.NewRequest(method, "/b/k", nil), fmt.Errorf("x: %w", backend.ErrUnavailable))
+		s3err.Write(w, httptest.NewRequest(method, "/b/k", nil), g.toS3(fmt.Errorf("x: %w", backend.ErrUnavailable)))
 		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
 			t.Fatalf("%s: status %d, Retry-After %q", method, w.Code, w.Header().Get("Retry-After"))
 		}

@@ -1,114 +1,101 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"sync"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rclone/gofakes3"
 
-	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/catalog"
+	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
-	"github.com/ringside/ringside/mirror"
 )
 
 // Config assembles a gateway.
 type Config struct {
 	DB *index.DB
+	// Catalog resolves buckets to their backend targets and keeps the
+	// bucket rules.
+	Catalog *catalog.Catalog
+	// Mirror is the ingester, told of mirror buckets created and deleted
+	// over S3.
+	Mirror Mirror
 	// Credentials maps client access keys to secret keys.
 	Credentials map[string]string
 	// CredentialsFile, if set, is a file of "ACCESS_KEY SECRET_KEY" lines,
 	// merged with Credentials and reloaded when it changes.
 	CredentialsFile string
-	// DefaultLocation binds buckets created with no location constraint.
-	DefaultLocation string
 	Registerer      prometheus.Registerer
 	Logger          *slog.Logger
-	// Backend bounds the calls to every location's backend and sets
-	// their breakers; its Monitor publishes their health.
-	Backend backend.Options
 }
 
 // Error is a refusal with the S3 error code, message and HTTP status a
 // client expects; the admin API relays it as JSON.
 type Error = s3err.Error
 
-// LocationInfo is a location as the admin API shows it: the secret masked,
-// the target bucket's versioning state, the buckets bound to it, and its
-// mirroring indicator.
-type LocationInfo struct {
-	index.Location
-	// Versioning is the target bucket's state as the backend reports it:
-	// "Enabled", "Suspended", "Unversioned" (never enabled), or "Unknown"
-	// when the backend did not answer.
-	Versioning string   `json:"versioning"`
-	Mirroring  string   `json:"mirroring"` // off, active, paused
-	Buckets    []string `json:"buckets"`
-	Warning    string   `json:"warning,omitempty"`
+// Mirror is what the gateway asks of the ingester, which owns every path
+// from what the backend says to an index record; *mirror.Manager
+// satisfies it. A key or version the backend does not have is an error
+// wrapping index.ErrNotFound.
+type Mirror interface {
+	// Add and Remove start and stop the mirroring of mirror buckets
+	// created and deleted over S3.
+	catalog.Ingester
+	// PointRead reads the latest version of a key the index does not
+	// know from the backend and indexes it.
+	PointRead(ctx context.Context, bucket, key string) (index.Version, error)
+	// ReadVersion reads one version of a key from the backend without
+	// indexing it.
+	ReadVersion(ctx context.Context, bucket, key, versionID string) (index.Version, error)
+	// Complete returns v with its headers, reading and indexing them if
+	// they are still pending; it never fails, v is returned as it was.
+	Complete(ctx context.Context, bucket string, v index.Version) index.Version
+	// RefreshKey makes the index's versions of key the backend's and
+	// returns the latest, headers read.
+	RefreshKey(ctx context.Context, bucket, key string) (index.Version, error)
 }
 
 // Gateway is the S3 front end with its management operations.
 type Gateway struct {
-	db              *index.DB
-	log             *slog.Logger
-	defaultLocation string
-	auth            *authenticator
-	clients         *clientCache
-	handler         http.Handler
-	mirror          atomic.Pointer[mirror.Manager]
-	// manage serialises location and bucket changes, so that the checks
-	// of one (a no-prefix location's single bucket, a location in use)
-	// still hold when it writes.
-	manage sync.Mutex
+	db      *index.DB
+	cat     *catalog.Catalog
+	mirror  Mirror
+	log     *slog.Logger
+	auth    *s3auth.Authenticator
+	handler http.Handler
 }
 
-// New builds a gateway over an open index.
+// New builds a gateway over an open index, its catalog and the ingester.
 func New(cfg Config) (*Gateway, error) {
-	if cfg.DB == nil {
-		return nil, errors.New("gateway: no index")
+	if cfg.DB == nil || cfg.Catalog == nil || cfg.Mirror == nil {
+		return nil, errors.New("gateway: the index, the catalog and the ingester are all needed")
 	}
 	log := cfg.Logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.Default()
 	}
-	auth, err := newAuthenticator(cfg)
+	auth, err := s3auth.New(s3auth.Config{
+		Credentials:     cfg.Credentials,
+		CredentialsFile: cfg.CredentialsFile,
+		Logger:          log,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("set up authentication: %w", err)
 	}
 	m := newMetrics(cfg.Registerer)
 	g := &Gateway{
-		db:              cfg.DB,
-		log:             log,
-		defaultLocation: cfg.DefaultLocation,
-		auth:            auth,
-		clients:         newClientCache(m.observeBackend, cfg.Backend),
+		db:     cfg.DB,
+		cat:    cfg.Catalog,
+		mirror: cfg.Mirror,
+		log:    log,
+		auth:   auth,
 	}
-	router := gofakes3.New(&s3Backend{g: g},
-		gofakes3.WithLogger(gofakes3Logger{log}),
-		// Request times are the authenticator's to check, with the
-		// signature they belong to.
-		gofakes3.WithTimeSkewLimit(0),
-	)
-	g.handler = m.middleware(auth.middleware(g.front(router.Server())))
+	g.handler = m.middleware(auth.Middleware(g.front(g.fallback())))
 	return g, nil
-}
-
-// SetMirror connects the ingester, which is built with g.Resolve.
-func (g *Gateway) SetMirror(m *mirror.Manager) { g.mirror.Store(m) }
-
-// Resolve returns the backend target of a gateway bucket (for the ingester).
-func (g *Gateway) Resolve(bucket string) (mirror.Target, error) {
-	t, err := g.target(bucket)
-	if err != nil {
-		return mirror.Target{}, err
-	}
-	return mirror.Target{Source: t.client, Prefix: t.prefix}, nil
 }
 
 // Handler is the S3 API handler.
@@ -118,17 +105,4 @@ func (g *Gateway) Handler() http.Handler { return g.handler }
 func (g *Gateway) Close() error {
 	g.auth.Close()
 	return nil
-}
-
-// gofakes3Logger passes gofakes3's errors and warnings to the gateway's
-// logger; its per-request information lines are dropped.
-type gofakes3Logger struct{ log *slog.Logger }
-
-func (l gofakes3Logger) Print(level gofakes3.LogLevel, v ...any) {
-	switch level {
-	case gofakes3.LogErr:
-		l.log.Error("s3 router", "detail", fmt.Sprint(v...))
-	case gofakes3.LogWarn:
-		l.log.Warn("s3 router", "detail", fmt.Sprint(v...))
-	}
 }

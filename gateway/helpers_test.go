@@ -18,8 +18,10 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/embedded"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/mirror"
 )
 
 // Test keys: the gateway's client key pair and the backend's.
@@ -37,9 +39,12 @@ const (
 type s3Env struct {
 	t       *testing.T
 	g       *Gateway
+	cat     *catalog.Catalog
+	mirror  *mirror.Manager // built, not started: a test that needs passes starts it
 	db      *index.DB
 	dir     string               // the index's directory; "" when it is in memory
 	edit    func(*Config)        // changes the gateway's configuration at each start, if set
+	opts    *index.Options       // opens the index in dir with these, if set
 	reg     *prometheus.Registry // the gateway's metrics
 	srv     *httptest.Server
 	backend *embedded.Server
@@ -78,16 +83,24 @@ func newS3EnvWith(t *testing.T, dir string, edit func(*Config)) *s3Env {
 func (e *s3Env) start() {
 	e.t.Helper()
 	var err error
-	if e.dir == "" {
+	switch {
+	case e.opts != nil:
+		e.db, err = index.OpenWith(e.dir, *e.opts)
+	case e.dir == "":
 		e.db, err = index.OpenInMemory()
-	} else {
+	default:
 		e.db, err = index.Open(e.dir)
 	}
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.reg = prometheus.NewRegistry()
-	cfg := Config{DB: e.db, Credentials: map[string]string{clientAccess: clientSecret}, Registerer: e.reg}
+	e.cat, err = catalog.New(catalog.Config{DB: e.db, Observe: BackendObserver(e.reg)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.mirror = mirror.New(e.db, mirror.FromCatalog(e.cat.Resolve), mirror.Options{Interval: 20 * time.Millisecond})
+	cfg := Config{DB: e.db, Catalog: e.cat, Mirror: e.mirror, Credentials: map[string]string{clientAccess: clientSecret}, Registerer: e.reg}
 	if e.edit != nil {
 		e.edit(&cfg)
 	}
@@ -104,6 +117,7 @@ func (e *s3Env) start() {
 func (e *s3Env) stop() {
 	e.srv.Close()
 	e.g.Close()
+	e.mirror.Close()
 	if err := e.db.Close(); err != nil {
 		e.t.Errorf("close the index: %v", err)
 	}
@@ -143,7 +157,7 @@ func (e *s3Env) location(name, bucket string, noPrefix bool) index.Location {
 
 func (e *s3Env) addLocation(name, bucket string, noPrefix bool) {
 	e.t.Helper()
-	if _, err := e.g.AddLocation(context.Background(), e.location(name, bucket, noPrefix)); err != nil {
+	if _, err := e.cat.AddLocation(context.Background(), e.location(name, bucket, noPrefix)); err != nil {
 		e.t.Fatalf("add location %s: %v", name, err)
 	}
 }
@@ -303,4 +317,22 @@ func (e *s3Env) deleteAllVersions(bucket string) {
 			e.t.Fatal(err)
 		}
 	}
+}
+
+// newGatewayOver builds a gateway with its catalog and an ingester (not
+// started) over db, closed when the test ends.
+func newGatewayOver(tb testing.TB, db *index.DB, reg prometheus.Registerer) (*Gateway, *catalog.Catalog) {
+	tb.Helper()
+	cat, err := catalog.New(catalog.Config{DB: db, Observe: BackendObserver(reg)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m := mirror.New(db, mirror.FromCatalog(cat.Resolve), mirror.Options{})
+	tb.Cleanup(m.Close)
+	g, err := New(Config{DB: db, Catalog: cat, Mirror: m, Credentials: map[string]string{clientAccess: clientSecret}, Registerer: reg})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { g.Close() })
+	return g, cat
 }

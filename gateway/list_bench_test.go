@@ -22,11 +22,7 @@ func BenchmarkServeList(b *testing.B) {
 	if err := db.CreateBucket(index.Bucket{Name: "data", Location: "ring"}); err != nil {
 		b.Fatal(err)
 	}
-	g, err := New(Config{DB: db, Credentials: map[string]string{clientAccess: clientSecret}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer g.Close()
+	g, _ := newGatewayOver(b, db, nil)
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	const keys = 5000
 	for i := range keys {

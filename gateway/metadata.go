@@ -9,37 +9,22 @@ import (
 	"time"
 
 	"github.com/rclone/gofakes3"
-)
 
-// storedHeaders are the standard headers stored with an object and
-// returned when it is read; X-Amz-Meta-* user metadata is stored too.
-// Transport headers (X-Amz-Date, X-Amz-Content-Sha256, checksums, ...)
-// describe a request, not the object, and are never stored.
-var storedHeaders = map[string]bool{
-	"Cache-Control":       true,
-	"Content-Disposition": true,
-	"Content-Encoding":    true,
-	"Content-Language":    true,
-	"Content-Type":        true,
-	"Expires":             true,
-}
+	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/gateway/s3auth"
+	"github.com/ringside/ringside/internal/s3err"
+)
 
 // userMetadataLimit is S3's limit on the size of user metadata (names and
 // values of the X-Amz-Meta-* headers).
 const userMetadataLimit = 2048
-
-// isStoredHeader reports whether the canonical header name k is object
-// metadata.
-func isStoredHeader(k string) bool {
-	return storedHeaders[k] || strings.HasPrefix(k, "X-Amz-Meta-")
-}
 
 // keptMetadata returns the object metadata in meta, with canonical names.
 func keptMetadata(meta map[string]string) map[string]string {
 	out := make(map[string]string, len(meta))
 	for k, v := range meta {
 		k = textproto.CanonicalMIMEHeaderKey(k)
-		if isStoredHeader(k) {
+		if backend.IsMetadata(k) {
 			out[k] = v
 		}
 	}
@@ -75,7 +60,7 @@ const checksumPrefix = "X-Amz-Checksum-"
 // aws-chunked trailer, so that reads with x-amz-checksum-mode return it.
 // The index alone keeps it: the backend never saw the trailer.
 func withChecksum(ctx context.Context, kept, meta map[string]string) map[string]string {
-	name, value := bodyChecksum(ctx)
+	name, value := s3auth.BodyChecksum(ctx)
 	if name == "" {
 		for k, v := range meta {
 			if ck := textproto.CanonicalMIMEHeaderKey(k); strings.HasPrefix(ck, checksumPrefix) && ck != "X-Amz-Checksum-Type" && ck != "X-Amz-Checksum-Mode" && ck != "X-Amz-Checksum-Algorithm" {
@@ -113,7 +98,7 @@ func headerMetadata(h http.Header) (map[string]string, error) {
 	meta := map[string]string{}
 	for k, vs := range h {
 		k = textproto.CanonicalMIMEHeaderKey(k)
-		if len(vs) == 0 || !isStoredHeader(k) {
+		if len(vs) == 0 || !backend.IsMetadata(k) {
 			continue
 		}
 		v := vs[0]
@@ -126,7 +111,7 @@ func headerMetadata(h http.Header) (map[string]string, error) {
 		meta[k] = v
 	}
 	if userMetadataSize(meta) > userMetadataLimit {
-		return nil, s3Err("MetadataTooLarge", http.StatusBadRequest,
+		return nil, s3err.New(s3err.MetadataTooLarge,
 			"Your metadata headers exceed the maximum allowed metadata size of %d bytes.", userMetadataLimit)
 	}
 	return meta, nil
@@ -163,7 +148,7 @@ func writeMetadata(h http.Header, meta map[string]string) {
 		switch {
 		case strings.HasPrefix(k, "X-Amz-Meta-"):
 			h[strings.ToLower(k)] = []string{v}
-		case storedHeaders[k]:
+		case backend.IsMetadata(k):
 			h.Set(k, v)
 		}
 	}

@@ -9,8 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-
-	"github.com/ringside/ringside/mirror"
 )
 
 // TestMirrorBucketIngests creates a mirror bucket over S3 with the ingester
@@ -23,12 +21,10 @@ func TestMirrorBucketIngests(t *testing.T) {
 	if _, err := e.direct.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("ring"), Key: aws.String("before"), Body: strings.NewReader("b")}); err != nil {
 		t.Fatal(err)
 	}
-	m := mirror.New(e.db, e.g.Resolve, mirror.Options{Interval: 20 * time.Millisecond})
+	m := e.mirror
 	if err := m.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(m.Close)
-	e.g.SetMirror(m)
 	e.createBucket("mirrored", "ring:ingest")
 	if _, err := e.direct.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("ring"), Key: aws.String("after"), Body: strings.NewReader("a")}); err != nil {
 		t.Fatal(err)

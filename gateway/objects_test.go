@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/ringside/ringside/backend"
 )
 
 // sdkContentType is the Content-Type the SDK sends for a body when it is
@@ -76,7 +77,7 @@ func TestPutGetHead(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k := range v.Metadata {
-		if !isStoredHeader(k) {
+		if !backend.IsMetadata(k) {
 			t.Errorf("index stores header %s", k)
 		}
 	}

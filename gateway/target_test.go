@@ -40,10 +40,10 @@ func TestTargetCacheInvalidation(t *testing.T) {
 			name:  "bucket deleted and created again on another location",
 			setup: func(e *s3Env) { e.createBucket("bkt", "shared") },
 			change: func(e *s3Env) {
-				if err := e.g.DeleteBucket(ctx, "bkt"); err != nil {
+				if err := e.cat.DeleteBucket(ctx, "bkt", e.mirror); err != nil {
 					e.t.Fatal(err)
 				}
-				if _, err := e.g.CreateBucket(ctx, "bkt", "ring", false); err != nil {
+				if _, err := e.cat.CreateBucket(ctx, "bkt", "ring", false, e.mirror); err != nil {
 					e.t.Fatal(err)
 				}
 			},
@@ -109,7 +109,7 @@ func TestTargetCacheInvalidation(t *testing.T) {
 			name:  "bucket created after a miss",
 			setup: func(e *s3Env) {},
 			change: func(e *s3Env) {
-				if _, err := e.g.CreateBucket(ctx, "bkt", "shared", false); err != nil {
+				if _, err := e.cat.CreateBucket(ctx, "bkt", "shared", false, e.mirror); err != nil {
 					e.t.Fatal(err)
 				}
 			},
@@ -135,33 +135,6 @@ func TestTargetCacheInvalidation(t *testing.T) {
 			got, err := e.g.target("bkt")
 			tt.check(t, e, got, err)
 		})
-	}
-}
-
-// TestTargetCacheServesRepeats checks that a bucket resolved once is not
-// read from the index again while nothing changes.
-func TestTargetCacheServesRepeats(t *testing.T) {
-	e := newS3Env(t)
-	e.createBucket("bkt", "shared")
-	first, err := e.g.target("bkt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := e.g.clients.cachedTarget("bkt", e.db.CatalogGeneration()); !ok {
-		t.Fatal("a resolved bucket is not cached")
-	}
-	again, err := e.g.target("bkt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again.client != first.client || again.bucket != first.bucket || again.loc != first.loc {
-		t.Errorf("second lookup = %+v, want %+v", again, first)
-	}
-	if _, err := e.g.target("nope"); err == nil {
-		t.Fatal("a missing bucket resolved")
-	}
-	if _, ok := e.g.clients.targets.Load("nope"); ok {
-		t.Error("a missing bucket was cached")
 	}
 }
 

@@ -2,7 +2,12 @@
 // backend's out-of-band changes into the index by diffing the backend's
 // version listing against the index's versions (initial sync, then passes),
 // and it keeps the status, pause/resume/rescan controls and metrics of that
-// work. It also rebuilds any bucket's index from the backend (resync).
+// work. It also rebuilds any bucket's index from the backend (resync), and
+// it owns every other path from what the backend says to an index record:
+// the one conversion of a backend object to an index version (keys.go),
+// the point read of a key the index does not know, the refresh of a key
+// found stale and the completion of a version's headers, which the gateway
+// reaches through its Mirror interface.
 //
 // A pass is a streaming merge: the backend's listing (keys ascending, newest
 // version first) is read page by page, each key's versions are gathered until

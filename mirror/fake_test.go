@@ -204,7 +204,8 @@ func (f *fakeBackend) page(prefix, keyMarker, versionIDMarker string, maxKeys in
 }
 
 // HeadObject answers like S3: 404 for an unknown version, 405 for a
-// delete marker.
+// delete marker; without a version, the latest, 404 when it is a delete
+// marker.
 func (f *fakeBackend) HeadObject(ctx context.Context, key, versionID string) (backend.Object, error) {
 	f.mu.Lock()
 	f.heads++
@@ -218,7 +219,10 @@ func (f *fakeBackend) HeadObject(ctx context.Context, key, versionID string) (ba
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i, v := range f.keys[key] {
-		if v.id != versionID {
+		if versionID == "" && i == 0 && v.dm {
+			return backend.Object{}, &backend.Error{Op: "HeadObject", Code: "NoSuchKey", Status: http.StatusNotFound}
+		}
+		if v.id != versionID && (versionID != "" || i > 0) {
 			continue
 		}
 		if v.dm {

@@ -139,20 +139,25 @@ func (h *headPool) finish(ctx context.Context, stop func() bool) error {
 		return nil
 	}
 	h.block, h.later = true, false
-	err := h.sweep(ctx, stop)
+	began := time.Now()
+	queued, err := h.sweep(ctx, stop)
 	h.pending.Wait()
+	if err == nil {
+		h.m.log.Info("mirror: metadata sweep done", "bucket", h.bucket, "versions", queued,
+			"took", time.Since(began).Round(time.Millisecond))
+	}
 	return err
 }
 
 // sweep queues every version of the bucket whose headers are pending,
-// reading the index a chunk at a time.
-func (h *headPool) sweep(ctx context.Context, stop func() bool) error {
+// reading the index a chunk at a time, and says how many it queued.
+func (h *headPool) sweep(ctx context.Context, stop func() bool) (queued int, err error) {
 	after := ""
 	for {
 		var jobs []headJob
 		var last string
 		n := 0
-		err := h.m.db.ScanKeys(h.bucket, after, "", func(key string, versions []index.Version) error {
+		err = h.m.db.ScanKeys(h.bucket, after, "", func(key string, versions []index.Version) error {
 			for _, v := range versions {
 				if v.MetaPending && !v.IsDeleteMarker {
 					jobs = append(jobs, headJob{key: key, bkey: h.target.Prefix + key, versionID: v.VersionID, etag: v.ETag})
@@ -166,18 +171,19 @@ func (h *headPool) sweep(ctx context.Context, stop func() bool) error {
 		})
 		full := errors.Is(err, errChunkFull)
 		if err != nil && !full {
-			return fmt.Errorf("scan index of %s for pending metadata: %w", h.bucket, err)
+			return queued, fmt.Errorf("scan index of %s for pending metadata: %w", h.bucket, err)
 		}
 		for _, j := range jobs {
 			if err := h.add(j); err != nil {
-				return err
+				return queued, err
 			}
+			queued++
 		}
 		if !full || ctx.Err() != nil {
-			return ctx.Err()
+			return queued, ctx.Err()
 		}
 		if stop != nil && stop() {
-			return errInterrupted
+			return queued, errInterrupted
 		}
 		after = last
 	}

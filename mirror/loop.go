@@ -31,9 +31,11 @@ type loop struct {
 	synced      int64 // versions applied by the initial sync
 	running     bool  // a pass is reading the backend now
 	lastErr     string
-	seqStarted  int64 // passes are numbered as they start
-	seqDone     int64 // number of the last pass completed
-	rescanWant  int64 // a rescan waits for the pass with this number
+	failures    int       // passes failed in a row
+	failingFrom time.Time // when the first of them failed
+	seqStarted  int64     // passes are numbered as they start
+	seqDone     int64     // number of the last pass completed
+	rescanWant  int64     // a rescan waits for the pass with this number
 	last        passSummary
 	passes      int64
 }
@@ -168,6 +170,8 @@ func (l *loop) begin() (*passState, error) {
 		} else {
 			ps.fullSince = st.SyncStarted
 		}
+		l.m.log.Info("mirror: initial sync started", "bucket", l.bucket, "location", l.location,
+			"resumed", ps.cursor != "", "versionsSynced", ps.synced)
 	}
 	l.mu.Lock()
 	l.seqStarted++
@@ -218,10 +222,16 @@ func (l *loop) complete(ps *passState) error {
 	}
 	l.m.passDone(l.bucket, ps)
 	if ps.initial {
-		l.m.log.Info("mirror: initial sync done", "bucket", l.bucket, "versions", ps.synced)
+		l.m.log.Info("mirror: initial sync done", "bucket", l.bucket, "versions", ps.synced,
+			"scanned", ps.scanned, "took", time.Since(ps.fullSince).Round(time.Millisecond))
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.failures > 0 {
+		l.m.log.Info("mirror: pass recovered", "bucket", l.bucket, "failedPasses", l.failures,
+			"failingFor", time.Since(l.failingFrom).Round(time.Millisecond))
+		l.failures = 0
+	}
 	if ps.initial {
 		l.initialDone = true
 		l.synced = ps.synced
@@ -234,9 +244,18 @@ func (l *loop) complete(ps *passState) error {
 	return nil
 }
 
+// fail records a failed pass; each is logged with its cause, and the
+// first pass to complete after them says the bucket recovered.
 func (l *loop) fail(err error) {
 	l.m.met.errors.WithLabelValues(l.bucket).Inc()
-	l.m.log.Warn("mirror: pass failed", "bucket", l.bucket, "err", err)
+	l.mu.Lock()
+	if l.failures == 0 {
+		l.failingFrom = time.Now()
+	}
+	l.failures++
+	failures := l.failures
+	l.mu.Unlock()
+	l.m.log.Warn("mirror: pass failed", "bucket", l.bucket, "failedPasses", failures, "err", err)
 	l.mu.Lock()
 	l.lastErr = err.Error()
 	l.notify()

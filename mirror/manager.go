@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sort"
 	"sync"
@@ -35,8 +34,8 @@ type Options struct {
 	// pass; defaults 1s and 60s.
 	MinBackoff time.Duration
 	MaxBackoff time.Duration
-	// Logger receives pass failures and initial sync progress; nil
-	// discards them.
+	// Logger receives the ingester's lifecycle (initial syncs, metadata
+	// sweeps, passes failed and recovered); nil means slog.Default().
 	Logger *slog.Logger
 }
 
@@ -57,7 +56,7 @@ func (o Options) withDefaults() Options {
 		o.MaxBackoff = max(60*time.Second, o.MinBackoff)
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Logger = slog.Default()
 	}
 	return o
 }
@@ -65,6 +64,8 @@ func (o Options) withDefaults() Options {
 // store is the part of the index the ingester uses; *index.DB is one.
 type store interface {
 	GetBucket(name string) (index.Bucket, error)
+	Latest(bucket, key string) (index.Version, error)
+	SetKeyVersions(bucket, key string, versions []index.Version, listedAt time.Time) (bool, error)
 	ListBuckets() ([]index.Bucket, error)
 	SetKeysVersions(bucket string, keys []index.KeyListing) ([]bool, error)
 	StoreMetadata(bucket string, reads []index.MetadataRead) ([]bool, error)
@@ -144,15 +145,19 @@ func (m *Manager) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list buckets: %w", err)
 	}
+	mirrored := 0
 	for _, b := range buckets {
 		if b.Mirror {
 			if err := m.startLoop(b); err != nil {
 				return err
 			}
+			mirrored++
 			continue
 		}
 		m.catchUp(b.Name)
 	}
+	m.log.Info("mirror: ingester started", "mirrorBuckets", mirrored, "catchUpPasses", len(buckets)-mirrored,
+		"interval", m.opts.Interval)
 	return nil
 }
 
@@ -165,7 +170,11 @@ func (m *Manager) Add(bucket string) error {
 	if !b.Mirror {
 		return fmt.Errorf("add %s: %w", bucket, ErrNotMirror)
 	}
-	return m.startLoop(b)
+	if err := m.startLoop(b); err != nil {
+		return err
+	}
+	m.log.Info("mirror: mirroring started", "bucket", bucket, "location", b.Location)
+	return nil
 }
 
 // Remove stops a bucket's loop, before the bucket is deleted.
@@ -177,6 +186,7 @@ func (m *Manager) Remove(bucket string) {
 	m.mu.Unlock()
 	if l != nil {
 		l.stop()
+		m.log.Info("mirror: mirroring stopped", "bucket", bucket)
 	}
 	m.met.forget(bucket)
 }
@@ -192,6 +202,7 @@ func (m *Manager) Close() {
 	if unhook != nil {
 		unhook()
 	}
+	m.log.Info("mirror: ingester stopped")
 }
 
 // Resync rebuilds any bucket's index (mirror or not, prefix mode too) from

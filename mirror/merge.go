@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
 )
 
@@ -203,25 +202,9 @@ func (p *pass) count(kinds kindCounts) {
 func toVersions(g keyGroup) []index.Version {
 	out := make([]index.Version, len(g.versions))
 	for i, o := range g.versions {
-		out[i] = fromObject(g.key, o)
+		out[i] = versionOf(g.key, o, false)
 	}
 	return out
-}
-
-func fromObject(key string, o backend.Object) index.Version {
-	id := o.VersionID
-	if id == "" {
-		id = index.NullVersion
-	}
-	return index.Version{
-		Key:            key,
-		VersionID:      id,
-		IsDeleteMarker: o.IsDeleteMarker,
-		Size:           o.Size,
-		ETag:           o.ETag,
-		LastModified:   o.LastModified,
-		MetaPending:    !o.IsDeleteMarker,
-	}
 }
 
 // kindCounts counts a key's changes by kind.
@@ -336,21 +319,11 @@ func sameVersions(want, have []index.Version) bool {
 		return false
 	}
 	for i := range want {
-		if !sameListing(want[i], have[i]) {
+		if !index.SameListing(want[i], have[i]) {
 			return false
 		}
 	}
 	return true
-}
-
-// timeSlack absorbs the precision lost between a listing's last-modified
-// time (milliseconds) and a response header's (seconds), so that a write
-// recorded by the gateway is not taken for a change.
-const timeSlack = time.Second
-
-func closeTimes(a, b time.Time) bool {
-	d := a.Sub(b)
-	return d < timeSlack && d > -timeSlack
 }
 
 // contentChanged reports a known version ID whose content is not what the
@@ -361,11 +334,5 @@ func contentChanged(w, h index.Version) bool {
 	if w.IsDeleteMarker != h.IsDeleteMarker || w.Size != h.Size || w.ETag != h.ETag {
 		return true
 	}
-	return w.VersionID == index.NullVersion && !closeTimes(w.LastModified, h.LastModified)
-}
-
-// sameListing reports whether the index's version h matches the listing's
-// w on everything a listing shows.
-func sameListing(w, h index.Version) bool {
-	return w.VersionID == h.VersionID && !contentChanged(w, h) && closeTimes(w.LastModified, h.LastModified)
+	return w.VersionID == index.NullVersion && !index.SameTime(w.LastModified, h.LastModified)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/catalog"
 )
 
 // Source is what the ingester reads from a backend. *backend.Client
@@ -26,3 +27,14 @@ type Target struct {
 
 // Resolver finds the Target of a gateway bucket.
 type Resolver func(bucket string) (Target, error)
+
+// FromCatalog is the Resolver of the catalog's Resolve.
+func FromCatalog(resolve func(bucket string) (catalog.Target, error)) Resolver {
+	return func(bucket string) (Target, error) {
+		t, err := resolve(bucket)
+		if err != nil {
+			return Target{}, err
+		}
+		return Target{Source: t.Client, Prefix: t.Prefix}, nil
+	}
+}

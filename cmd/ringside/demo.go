@@ -10,8 +10,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/embedded"
-	"github.com/ringside/ringside/gateway"
 	"github.com/ringside/ringside/index"
 )
 
@@ -76,7 +76,7 @@ func runDemo(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := setUpDemo(c.Context, n.gw, be.URL(), bak, bsk, c.App.Writer); err != nil {
+	if err := setUpDemo(c.Context, n.cat, n.mirror, be.URL(), bak, bsk, c.App.Writer); err != nil {
 		n.close()
 		return err
 	}
@@ -107,10 +107,10 @@ func backendKeys(c *cli.Context, cfg serveConfig) (string, string, error) {
 	return demoAccessKey, demoSecretKey, nil
 }
 
-// setUpDemo adds the demo location and mirror bucket through the gateway,
+// setUpDemo adds the demo location and mirror bucket to the catalog,
 // unless an earlier run with the same data dir did.
-func setUpDemo(ctx context.Context, g *gateway.Gateway, backendURL, ak, sk string, out io.Writer) error {
-	locs, err := g.Locations(ctx)
+func setUpDemo(ctx context.Context, cat *catalog.Catalog, ing catalog.Ingester, backendURL, ak, sk string, out io.Writer) error {
+	locs, err := cat.Locations(ctx)
 	if err != nil {
 		return fmt.Errorf("list locations: %w", err)
 	}
@@ -120,7 +120,7 @@ func setUpDemo(ctx context.Context, g *gateway.Gateway, backendURL, ak, sk strin
 				demoLocation, l.Endpoint, l.AccessKey)
 		}
 	} else {
-		_, err := g.AddLocation(ctx, index.Location{
+		_, err := cat.AddLocation(ctx, index.Location{
 			Name: demoLocation, Endpoint: backendURL, AccessKey: ak, SecretKey: sk,
 			TargetBucket: demoBucket, NoPrefix: true,
 		})
@@ -128,22 +128,22 @@ func setUpDemo(ctx context.Context, g *gateway.Gateway, backendURL, ak, sk strin
 			return fmt.Errorf("add the demo location: %w", err)
 		}
 	}
-	if _, err := g.Bucket(ctx, demoBucket); err == nil {
+	if _, err := cat.Bucket(ctx, demoBucket); err == nil {
 		return nil
 	}
-	if _, err := g.CreateBucket(ctx, demoBucket, demoLocation, true); err != nil {
+	if _, err := cat.CreateBucket(ctx, demoBucket, demoLocation, true, ing); err != nil {
 		return fmt.Errorf("create the demo bucket: %w", err)
 	}
 	return nil
 }
 
-func findLocation(locs []gateway.LocationInfo, name string) (gateway.LocationInfo, bool) {
+func findLocation(locs []catalog.LocationInfo, name string) (catalog.LocationInfo, bool) {
 	for _, l := range locs {
 		if l.Name == name {
 			return l, true
 		}
 	}
-	return gateway.LocationInfo{}, false
+	return catalog.LocationInfo{}, false
 }
 
 // demoInfo is what the demo banner shows.

@@ -6,10 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringside/ringside/admin"
 	"github.com/urfave/cli/v2"
-
-	"github.com/ringside/ringside/gateway"
-	"github.com/ringside/ringside/index"
 )
 
 // noPrefixWarning is Zenko's warning for its "write objects without
@@ -69,7 +67,7 @@ func locationAdd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	info, err := client.AddLocation(c.Context, index.Location{
+	info, err := client.AddLocation(c.Context, admin.NewLocation{
 		Name:         name,
 		Endpoint:     c.String("endpoint"),
 		Region:       c.String("region"),
@@ -151,7 +149,7 @@ func locationRemove(c *cli.Context) error {
 
 // showLocation prints a location's fields; the secret is masked whatever
 // the server sent.
-func showLocation(w io.Writer, l gateway.LocationInfo, now time.Time) {
+func showLocation(w io.Writer, l admin.Location, now time.Time) {
 	target := l.TargetBucket + " (keys under <bucket>/)"
 	if l.NoPrefix {
 		target = l.TargetBucket + " (no prefix)"

@@ -8,7 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/ringside/ringside/gateway"
+	"github.com/ringside/ringside/admin"
 	"github.com/ringside/ringside/mirror"
 )
 
@@ -30,7 +30,7 @@ func mirrorCommand() *cli.Command {
 				ArgsUsage: "BUCKET",
 				Flags:     adminFlags(),
 				Action: func(c *cli.Context) error {
-					return mirrorControl(c, "paused", func(cl *gateway.AdminClient, b string) (mirror.Status, error) {
+					return mirrorControl(c, "paused", func(cl *admin.Client, b string) (mirror.Status, error) {
 						return cl.PauseMirror(c.Context, b)
 					})
 				},
@@ -41,7 +41,7 @@ func mirrorCommand() *cli.Command {
 				ArgsUsage: "BUCKET",
 				Flags:     adminFlags(),
 				Action: func(c *cli.Context) error {
-					return mirrorControl(c, "resumed", func(cl *gateway.AdminClient, b string) (mirror.Status, error) {
+					return mirrorControl(c, "resumed", func(cl *admin.Client, b string) (mirror.Status, error) {
 						return cl.ResumeMirror(c.Context, b)
 					})
 				},
@@ -94,7 +94,7 @@ func mirrorStatus(c *cli.Context) error {
 	return tw.Flush()
 }
 
-func mirrorControl(c *cli.Context, done string, do func(*gateway.AdminClient, string) (mirror.Status, error)) error {
+func mirrorControl(c *cli.Context, done string, do func(*admin.Client, string) (mirror.Status, error)) error {
 	bucket, client, err := namedClient(c, "bucket name")
 	if err != nil {
 		return err

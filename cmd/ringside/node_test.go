@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringside/ringside/admin"
 	"github.com/ringside/ringside/embedded"
-	"github.com/ringside/ringside/gateway"
 )
 
 const (
@@ -115,8 +115,8 @@ func startTestNode(t *testing.T) (*node, *embedded.Server, *syncBuffer) {
 func TestServeAndAdminCommands(t *testing.T) {
 	n, be, logs := startTestNode(t)
 	dir := n.cfg.dataDir
-	admin := []string{"--admin", n.adminURL, "--data-dir", dir}
-	cli := func(args ...string) string { t.Helper(); return mustCLI(t, append(args, admin...)...) }
+	adminFlags := []string{"--admin", n.adminURL, "--data-dir", dir}
+	cli := func(args ...string) string { t.Helper(); return mustCLI(t, append(args, adminFlags...)...) }
 
 	// The token was generated into the data dir, mode 0600, and only its
 	// path was logged.
@@ -127,7 +127,7 @@ func TestServeAndAdminCommands(t *testing.T) {
 	if st, err := os.Stat(tokenFile(dir)); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("token file: %v %v", st, err)
 	}
-	client := gateway.NewAdminClient(n.adminURL, token, nil)
+	client := admin.NewClient(n.adminURL, token, nil)
 	if err := client.Ready(context.Background()); err != nil {
 		t.Fatalf("readyz: %v", err)
 	}
@@ -149,8 +149,8 @@ func TestServeAndAdminCommands(t *testing.T) {
 	cli("bucket", "create", "docs", "--location", "plain")
 
 	// A second bucket on a no-prefix location is refused with its code.
-	_, err = runCLI(t, append([]string{"bucket", "create", "again", "--location", "ring"}, admin...)...)
-	var ge *gateway.Error
+	_, err = runCLI(t, append([]string{"bucket", "create", "again", "--location", "ring"}, adminFlags...)...)
+	var ge *admin.Error
 	if !errors.As(err, &ge) || ge.Code == "" || ge.Status/100 != 4 {
 		t.Fatalf("second bucket on a no-prefix location: %v, want a 4xx gateway error", err)
 	}
@@ -195,7 +195,7 @@ func TestServeAndAdminCommands(t *testing.T) {
 
 	cli("bucket", "delete", "docs")
 	cli("location", "remove", "plain")
-	if _, err := runCLI(t, append([]string{"location", "show", "plain"}, admin...)...); !errors.As(err, &ge) || ge.Status != 404 {
+	if _, err := runCLI(t, append([]string{"location", "show", "plain"}, adminFlags...)...); !errors.As(err, &ge) || ge.Status != 404 {
 		t.Fatalf("show a removed location: %v, want 404", err)
 	}
 
@@ -223,20 +223,20 @@ func TestSetUpDemoIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	for run := 0; run < 2; run++ {
 		var out bytes.Buffer
-		if err := setUpDemo(ctx, n.gw, be.URL(), testBackendKey, testBackendSecret, &out); err != nil {
+		if err := setUpDemo(ctx, n.cat, n.mirror, be.URL(), testBackendKey, testBackendSecret, &out); err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
 		if out.Len() != 0 {
 			t.Fatalf("run %d printed a note: %s", run, out.String())
 		}
 	}
-	b, err := n.gw.Bucket(ctx, demoBucket)
+	b, err := n.cat.Bucket(ctx, demoBucket)
 	if err != nil || !b.Mirror || b.Location != demoLocation {
 		t.Fatalf("demo bucket %+v, %v", b, err)
 	}
 	// An earlier run's location that points elsewhere is reported.
 	var out bytes.Buffer
-	if err := setUpDemo(ctx, n.gw, "http://127.0.0.1:1", testBackendKey, testBackendSecret, &out); err != nil {
+	if err := setUpDemo(ctx, n.cat, n.mirror, "http://127.0.0.1:1", testBackendKey, testBackendSecret, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "earlier run") {
@@ -285,7 +285,7 @@ func TestDemoRunsAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := gateway.NewAdminClient(adminURL, token, nil).MirrorStatus(context.Background(), demoBucket)
+	st, err := admin.NewClient(adminURL, token, nil).MirrorStatus(context.Background(), demoBucket)
 	if err != nil || st.Location != demoLocation {
 		t.Fatalf("demo mirror status: %+v, %v", st, err)
 	}

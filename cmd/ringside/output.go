@@ -9,14 +9,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ringside/ringside/admin"
 	"github.com/urfave/cli/v2"
-
-	"github.com/ringside/ringside/gateway"
 )
 
 // adminClient builds the admin API client of a command from --admin and
 // --admin-token, falling back to the token file under --data-dir.
-func adminClient(c *cli.Context) (*gateway.AdminClient, error) {
+func adminClient(c *cli.Context) (*admin.Client, error) {
 	base, err := adminURL(c.String("admin"))
 	if err != nil {
 		return nil, err
@@ -27,7 +26,7 @@ func adminClient(c *cli.Context) (*gateway.AdminClient, error) {
 			return nil, fmt.Errorf("no admin token: give --admin-token (or RINGSIDE_ADMIN_TOKEN), or the gateway's --data-dir: %w", err)
 		}
 	}
-	return gateway.NewAdminClient(base, token, nil), nil
+	return admin.NewClient(base, token, nil), nil
 }
 
 // adminURL accepts a URL or a bare host:port, which means http.
@@ -102,7 +101,7 @@ func orDash(s string) string {
 
 // namedClient reads the one NAME argument a command takes, then connects to
 // the admin API: every single-object command starts with both.
-func namedClient(c *cli.Context, what string) (string, *gateway.AdminClient, error) {
+func namedClient(c *cli.Context, what string) (string, *admin.Client, error) {
 	name, err := oneArg(c, what)
 	if err != nil {
 		return "", nil, err

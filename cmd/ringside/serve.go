@@ -19,7 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/urfave/cli/v2"
 
+	"github.com/ringside/ringside/admin"
 	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/certs"
 	"github.com/ringside/ringside/gateway"
 	"github.com/ringside/ringside/index"
@@ -36,6 +38,8 @@ const (
 	// and the binary's own pages.
 	defaultMemoryLimit    = "96MiB"
 	defaultIndexCacheSize = "16MiB"
+	// defaultIndexReserve is index.DefaultReserve, which says why.
+	defaultIndexReserve = "128MiB"
 )
 
 func serveCommand() *cli.Command {
@@ -93,6 +97,7 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.DurationFlag{Name: "backend-response-timeout", Value: backend.DefaultResponseTimeout, Usage: "bound on the wait for a backend answer's headers (server-side copies and multipart completion get 5m)"},
 		&cli.DurationFlag{Name: "backend-stall-timeout", Value: backend.DefaultStallTimeout, Usage: "bound on a body to or from a backend that stops moving"},
 		&cli.IntFlag{Name: "backend-breaker-failures", Value: 5, Usage: "calls in a row a backend leaves unanswered before its location fails fast (503) until a probe is answered"},
+		&cli.StringFlag{Name: "index-reserve", Value: defaultIndexReserve, Usage: "free `SIZE` kept on the index's filesystem: below it, writes are refused with 503 and a start opens the index read-only"},
 	}
 }
 
@@ -114,6 +119,7 @@ type serveConfig struct {
 	// runtime's own (GOMEMLIMIT, or none).
 	memoryLimit    int64
 	indexCacheSize int64
+	indexReserve   int64
 	// backend bounds every location's backend calls; the same for all
 	// locations for now.
 	backend backend.Options
@@ -174,6 +180,12 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	if cfg.indexCacheSize, err = parseSize(c.String("index-cache-size"), false); err != nil {
 		return cfg, fmt.Errorf("--index-cache-size: %w", err)
 	}
+	if cfg.indexReserve, err = parseSize(c.String("index-reserve"), false); err != nil {
+		return cfg, fmt.Errorf("--index-reserve: %w", err)
+	}
+	if cfg.indexReserve < index.MinReserve {
+		return cfg, fmt.Errorf("--index-reserve: %d bytes is below the %d the index's live memtable log may take", cfg.indexReserve, index.MinReserve)
+	}
 	return cfg, nil
 }
 
@@ -208,9 +220,10 @@ type node struct {
 	cfg    serveConfig
 	log    *slog.Logger
 	db     *index.DB
+	cat    *catalog.Catalog
 	gw     *gateway.Gateway
 	mirror *mirror.Manager
-	admin  *gateway.Admin
+	admin  *admin.Server
 	// backends knows the health of every location's backend.
 	backends *backend.Monitor
 	tls      *certs.Source
@@ -227,8 +240,14 @@ type node struct {
 	tokenWasGenerated bool
 }
 
-// openNode opens the index and builds the gateway and the ingester; it
-// serves nothing yet. On failure everything opened is closed again.
+// The ingester is what the gateway and the catalog ask of it.
+var (
+	_ gateway.Mirror   = (*mirror.Manager)(nil)
+	_ catalog.Ingester = (*mirror.Manager)(nil)
+)
+
+// openNode prepares the data dir, the admin token and TLS, then opens the
+// index and builds the components (wire); it serves nothing yet. On failure everything opened is closed again.
 func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, err error) {
 	n := &node{cfg: cfg, log: log, errc: make(chan error, 2), s3Scheme: "http"}
 	defer func() {
@@ -257,39 +276,65 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize})
-	if err != nil {
+	if err := n.wire(ctx, reg, token); err != nil {
 		return nil, err
 	}
-	if err := gateway.RegisterIndexMetrics(reg, n.db); err != nil {
-		return nil, err
+	return n, nil
+}
+
+// wire builds the components in the order they depend on each other:
+// index, catalog, ingester (resolving buckets through the catalog),
+// gateway (over both) and admin API (over both). It is the only place
+// that connects components; none is given another after it is built.
+func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string) (err error) {
+	cfg := n.cfg
+	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize, Reserve: cfg.indexReserve})
+	if err != nil {
+		return err
+	}
+	if err := index.RegisterMetrics(reg, n.db); err != nil {
+		return err
+	}
+	if err := index.RegisterSpaceMetrics(reg, n.db); err != nil {
+		return err
 	}
 	if n.backends, err = backend.NewMonitor(reg); err != nil {
-		return nil, fmt.Errorf("register the backend metrics: %w", err)
+		return fmt.Errorf("register the backend metrics: %w", err)
 	}
 	backendOpts := cfg.backend
-	backendOpts.Monitor, backendOpts.Logger = n.backends, log
-	n.gw, err = gateway.New(gateway.Config{
+	backendOpts.Monitor, backendOpts.Logger = n.backends, n.log
+	n.cat, err = catalog.New(catalog.Config{
 		DB:              n.db,
-		Credentials:     cfg.credentials,
-		CredentialsFile: cfg.credentialsFile,
 		DefaultLocation: cfg.defaultLocation,
-		Registerer:      reg,
-		Logger:          log,
+		Observe:         gateway.BackendObserver(reg),
+		Logger:          n.log,
 		Backend:         backendOpts,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("build the gateway: %w", err)
+		return fmt.Errorf("build the catalog: %w", err)
 	}
-	n.mirror = mirror.New(n.db, n.gw.Resolve, mirror.Options{Interval: cfg.mirrorInterval, Registerer: reg})
-	n.gw.SetMirror(n.mirror)
+	n.mirror = mirror.New(n.db, mirror.FromCatalog(n.cat.Resolve), mirror.Options{
+		Interval: cfg.mirrorInterval, Registerer: reg, Logger: n.log,
+	})
+	n.gw, err = gateway.New(gateway.Config{
+		DB:              n.db,
+		Catalog:         n.cat,
+		Mirror:          n.mirror,
+		Credentials:     cfg.credentials,
+		CredentialsFile: cfg.credentialsFile,
+		Registerer:      reg,
+		Logger:          n.log,
+	})
+	if err != nil {
+		return fmt.Errorf("build the gateway: %w", err)
+	}
 	n.workCtx, n.stopWork = context.WithCancel(context.WithoutCancel(ctx))
 	if err := n.mirror.Start(n.workCtx); err != nil {
-		return nil, fmt.Errorf("start the mirror ingester: %w", err)
+		return fmt.Errorf("start the mirror ingester: %w", err)
 	}
-	n.admin = gateway.NewAdmin(n.gw, n.mirror, token, reg)
-	return n, nil
+	n.db.StartRepairs(n.workCtx, n.mirror, index.RepairInterval)
+	n.admin = admin.NewServer(n.cat, n.mirror, token, reg)
+	return nil
 }
 
 // loadTLS reads or generates the S3 listener's certificate, if asked.

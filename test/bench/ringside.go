@@ -14,8 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ringside/ringside/gateway"
-	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/admin"
 )
 
 // ringsideServer is a `ringside serve` process on loopback.
@@ -23,7 +22,7 @@ type ringsideServer struct {
 	URL      string // S3 API
 	AdminURL string
 	Token    string
-	Admin    *gateway.AdminClient
+	Admin    *admin.Client
 	proc     *process
 	bin      string
 	args     []string
@@ -65,7 +64,7 @@ func startRingside(ctx context.Context, bin, workDir string) (*ringsideServer, e
 		"--log-level", "warn",
 	}
 	r := &ringsideServer{URL: "http://" + listen, AdminURL: "http://" + adminListen, Token: token, bin: bin, args: args}
-	r.Admin = gateway.NewAdminClient(r.AdminURL, token, nil)
+	r.Admin = admin.NewClient(r.AdminURL, token, nil)
 	if err := r.start(ctx); err != nil {
 		return nil, err
 	}
@@ -117,7 +116,7 @@ func (r *ringsideServer) bindBucket(ctx context.Context, b *backendServer, bucke
 
 // addLocation adds the no-prefix location loc-<bucket> on a backend bucket.
 func (r *ringsideServer) addLocation(ctx context.Context, b *backendServer, bucket string) error {
-	_, err := r.Admin.AddLocation(ctx, index.Location{
+	_, err := r.Admin.AddLocation(ctx, admin.NewLocation{
 		Name:         "loc-" + bucket,
 		Endpoint:     b.URL,
 		Region:       "us-east-1",

@@ -27,8 +27,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/ringside/ringside/admin"
 	"github.com/ringside/ringside/embedded"
-	"github.com/ringside/ringside/gateway"
 )
 
 // Keys of the gateway's S3 clients and of the backends. The tests check
@@ -244,7 +244,7 @@ type Gateway struct {
 	S3URL    string
 	AdminURL string
 	S3       *s3.Client
-	Admin    *gateway.AdminClient
+	Admin    *admin.Client
 
 	s3Addr, adminAddr string
 	opts              GatewayOptions
@@ -264,7 +264,7 @@ func startGateway(t *testing.T, opts GatewayOptions) *Gateway {
 	g.S3URL = "http://" + g.s3Addr
 	g.AdminURL = "http://" + g.adminAddr
 	g.S3 = newS3Client(g.S3URL, gwAccessKey, gwSecretKey)
-	g.Admin = gateway.NewAdminClient(g.AdminURL, adminToken, nil)
+	g.Admin = admin.NewClient(g.AdminURL, adminToken, nil)
 	t.Cleanup(g.cleanup)
 	g.Start()
 	return g

@@ -20,8 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/ringside/ringside/gateway"
+	"github.com/ringside/ringside/admin"
 )
 
 // selfSignedCertFile is where `serve --tls-self-signed` writes its
@@ -38,7 +37,7 @@ func startGatewayTLS(t *testing.T) (*Gateway, string) {
 		opts: GatewayOptions{MirrorInterval: "200ms"}}
 	g.S3URL = "https://" + g.s3Addr
 	g.AdminURL = "http://" + g.adminAddr
-	g.Admin = gateway.NewAdminClient(g.AdminURL, adminToken, nil)
+	g.Admin = admin.NewClient(g.AdminURL, adminToken, nil)
 	t.Cleanup(g.cleanup)
 	args := []string{"serve",
 		"--listen", g.s3Addr,

@@ -1,0 +1,80 @@
+package admin
+
+import (
+	"time"
+
+	"github.com/ringside/ringside/catalog"
+	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
+)
+
+// The admin API's wire types. No type the API answers with has a secret
+// in it: a location shows its access key and a mask where the secret key
+// would be. Only NewLocation, a request body, carries a secret, and only
+// from the client to the server.
+
+// Error is a refusal as the admin API relays it, as JSON: the code,
+// message and status of the catalog's or the ingester's refusal.
+type Error = s3err.Error
+
+// secretMask stands for the secret key of every location the API shows.
+const secretMask = "********"
+
+// Location is a location as the admin API shows it: the secret
+// masked, the target bucket's versioning state, the buckets bound to it,
+// and its mirroring indicator.
+type Location struct {
+	Name         string    `json:"name"`
+	Endpoint     string    `json:"endpoint"` // normalised URL: scheme://host:port
+	Region       string    `json:"region"`
+	AccessKey    string    `json:"accessKey"`
+	MaskedSecret string    `json:"secretKey"` // always secretMask
+	TargetBucket string    `json:"targetBucket"`
+	NoPrefix     bool      `json:"noPrefix"`
+	CAFile       string    `json:"caFile,omitempty"`
+	Insecure     bool      `json:"insecureSkipVerify,omitempty"`
+	Created      time.Time `json:"created"`
+	// Versioning is the target bucket's state as the backend reports it:
+	// "Enabled", "Suspended", "Unversioned" (never enabled), or "Unknown"
+	// when the backend did not answer.
+	Versioning string   `json:"versioning"`
+	Mirroring  string   `json:"mirroring"` // off, active, paused
+	Buckets    []string `json:"buckets"`
+	Warning    string   `json:"warning,omitempty"`
+}
+
+// NewLocation is the body of POST /api/v1/locations: a location to add,
+// with the secret key of its target bucket.
+type NewLocation struct {
+	Name         string `json:"name"`
+	Endpoint     string `json:"endpoint"` // a URL, or a host or IP with an optional port
+	Region       string `json:"region"`
+	AccessKey    string `json:"accessKey"`
+	SecretKey    string `json:"secretKey"`
+	TargetBucket string `json:"targetBucket"`
+	NoPrefix     bool   `json:"noPrefix"`
+	CAFile       string `json:"caFile,omitempty"`
+	Insecure     bool   `json:"insecureSkipVerify,omitempty"`
+}
+
+// CreateBucketRequest is the body of POST /api/v1/buckets.
+type CreateBucketRequest struct {
+	Name     string `json:"name"`
+	Location string `json:"location"`
+	Mirror   bool   `json:"mirror"`
+}
+
+// location is the index record of a location to add.
+func (l NewLocation) location() index.Location {
+	return index.Location{Name: l.Name, Endpoint: l.Endpoint, Region: l.Region, AccessKey: l.AccessKey,
+		SecretKey: l.SecretKey, TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.Insecure}
+}
+
+// showLocation is a catalog location as the API shows it.
+func showLocation(l catalog.LocationInfo) Location {
+	return Location{
+		Name: l.Name, Endpoint: l.Endpoint, Region: l.Region, AccessKey: l.AccessKey, MaskedSecret: secretMask,
+		TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.Insecure, Created: l.Created,
+		Versioning: l.Versioning, Mirroring: l.Mirroring, Buckets: l.Buckets, Warning: l.Warning,
+	}
+}
