@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/internal/s3err"
 )
 
@@ -118,6 +119,11 @@ func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (*rou
 		req.contentMD5 = r.Header.Get("Content-Md5")
 	}
 	rt := lookup(r.Method, bucket, key, r.URL.RawQuery, r.Header.Get("X-Amz-Copy-Source") != "")
+	if rt.op != opPostObject && s3auth.PostUploadOf(r.Context()) != nil {
+		// A form's signature covers its policy, not the request: it
+		// authenticates a browser upload and nothing else.
+		return nil, s3err.New(s3err.AccessDenied, "Access Denied. Requests must be signed with AWS Signature Version 4.")
+	}
 	if rt.checkWrite {
 		if err := g.checkWrite(r, req, bucket, key, q); err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -29,8 +30,12 @@ type Config struct {
 	// CredentialsFile, if set, is a file of "ACCESS_KEY SECRET_KEY" lines,
 	// merged with Credentials and reloaded when it changes.
 	CredentialsFile string
-	Registerer      prometheus.Registerer
-	Logger          *slog.Logger
+	// SpoolDir holds the files of browser uploads (POST Object) while
+	// they are sent to the backend (the system's temporary directory if
+	// empty): their length is known only once they are in whole.
+	SpoolDir   string
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
 }
 
 // Error is a refusal with the S3 error code, message and HTTP status a
@@ -67,6 +72,8 @@ type Gateway struct {
 	log     *slog.Logger
 	auth    *s3auth.Authenticator
 	handler http.Handler
+	// spoolDir holds browser uploads in transit (postobject.go).
+	spoolDir string
 }
 
 // New builds a gateway over an open index, its catalog and the ingester.
@@ -93,6 +100,9 @@ func New(cfg Config) (*Gateway, error) {
 		mirror: cfg.Mirror,
 		log:    log,
 		auth:   auth,
+	}
+	if g.spoolDir = cfg.SpoolDir; g.spoolDir == "" {
+		g.spoolDir = os.TempDir()
 	}
 	g.handler = m.middleware(auth.Middleware(g.front(g.fallback())))
 	return g, nil

@@ -95,7 +95,7 @@ var routes = []route{
 	{op: opCreateBucket, level: atBucket, method: http.MethodPut, not: append([]string{"versions", "versionId"}, misusedSubresources...), serve: (*Gateway).serveCreateBucket},
 	{op: opDeleteBucket, level: atBucket, method: http.MethodDelete},
 	{op: opDeleteObjects, level: atBucket, method: http.MethodPost, has: []string{"delete"}, serve: (*Gateway).serveDeleteObjects},
-	{op: opPostObject, level: atBucket, method: http.MethodPost},
+	{op: opPostObject, level: atBucket, method: http.MethodPost, serve: (*Gateway).servePostObject},
 
 	// Objects.
 	{op: opGetObjectAttributes, level: atObject, method: http.MethodGet, has: []string{"attributes"}, serve: (*Gateway).serveAttributes},

@@ -31,16 +31,20 @@ const (
 	InvalidLocationConstraint         Code = "InvalidLocationConstraint"
 	InvalidObjectName                 Code = "InvalidObjectName"
 	InvalidObjectState                Code = "InvalidObjectState"
+	InvalidPolicyDocument             Code = "InvalidPolicyDocument"
 	InvalidPart                       Code = "InvalidPart"
 	InvalidPartOrder                  Code = "InvalidPartOrder"
 	InvalidRange                      Code = "InvalidRange"
 	InvalidRequest                    Code = "InvalidRequest"
 	InvalidTag                        Code = "InvalidTag"
 	InvalidURI                        Code = "InvalidURI"
+	IncorrectNumberOfFilesInPost      Code = "IncorrectNumberOfFilesInPostRequest"
 	KeyTooLongError                   Code = "KeyTooLongError"
 	LocationAlreadyExists             Code = "LocationAlreadyExists"
 	LocationInUse                     Code = "LocationInUse"
+	MalformedPOSTRequest              Code = "MalformedPOSTRequest"
 	MalformedXML                      Code = "MalformedXML"
+	MaxPostPreDataLengthExceeded      Code = "MaxPostPreDataLengthExceededError"
 	MaxMessageLengthExceeded          Code = "MaxMessageLengthExceeded"
 	MetadataTooLarge                  Code = "MetadataTooLarge"
 	MethodNotAllowed                  Code = "MethodNotAllowed"
@@ -48,6 +52,7 @@ const (
 	NoSuchBucket                      Code = "NoSuchBucket"
 	NoSuchKey                         Code = "NoSuchKey"
 	NoSuchLocation                    Code = "NoSuchLocation"
+	NoSuchObjectLockConfiguration     Code = "ObjectLockConfigurationNotFoundError"
 	NoSuchTagSet                      Code = "NoSuchTagSet"
 	NoSuchUpload                      Code = "NoSuchUpload"
 	NoSuchVersion                     Code = "NoSuchVersion"
@@ -92,23 +97,28 @@ var table = map[Code]description{
 	InvalidLocationConstraint:         {http.StatusBadRequest, "The specified location constraint is not valid."},
 	InvalidObjectName:                 {http.StatusBadRequest, "The specified object name is not valid."},
 	InvalidObjectState:                {http.StatusForbidden, "The operation is not valid for the current state of the object."},
+	InvalidPolicyDocument:             {http.StatusBadRequest, "The content of the form does not meet the conditions specified in the policy document."},
 	InvalidPart:                       {http.StatusBadRequest, "One or more of the specified parts could not be found."},
 	InvalidPartOrder:                  {http.StatusBadRequest, "The list of parts was not in ascending order."},
 	InvalidRange:                      {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable."},
 	InvalidRequest:                    {http.StatusBadRequest, "Invalid Request."},
 	InvalidTag:                        {http.StatusBadRequest, "The tag provided was not a valid tag."},
 	InvalidURI:                        {http.StatusBadRequest, "Couldn't parse the specified URI."},
+	IncorrectNumberOfFilesInPost:      {http.StatusBadRequest, "POST requires exactly one file upload per request."},
 	KeyTooLongError:                   {http.StatusBadRequest, "Your key is too long."},
 	LocationAlreadyExists:             {http.StatusConflict, "The location already exists."},
 	LocationInUse:                     {http.StatusConflict, "The location is used by buckets."},
+	MalformedPOSTRequest:              {http.StatusBadRequest, "The body of your POST request is not well-formed multipart/form-data."},
 	MalformedXML:                      {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema."},
 	MaxMessageLengthExceeded:          {http.StatusBadRequest, "Your request was too big."},
+	MaxPostPreDataLengthExceeded:      {http.StatusBadRequest, "Your POST request fields preceding the upload file were too large."},
 	MetadataTooLarge:                  {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
 	MethodNotAllowed:                  {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
 	MissingContentLength:              {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
 	NoSuchBucket:                      {http.StatusNotFound, "The specified bucket does not exist."},
 	NoSuchKey:                         {http.StatusNotFound, "The specified key does not exist."},
 	NoSuchLocation:                    {http.StatusNotFound, "The location does not exist."},
+	NoSuchObjectLockConfiguration:     {http.StatusNotFound, "Object Lock configuration does not exist for this bucket."},
 	NoSuchTagSet:                      {http.StatusNotFound, "There is no tag set associated with the bucket."},
 	NoSuchUpload:                      {http.StatusNotFound, "The specified multipart upload does not exist."},
 	NoSuchVersion:                     {http.StatusNotFound, "The specified version does not exist."},
