@@ -29,7 +29,7 @@ func (c *Client) CreateMultipartUpload(ctx context.Context, key string, meta map
 		ContentType:        h.ContentType,
 		Metadata:           h.User,
 		Tagging:            optional(opts.Tagging),
-	}, h.withExpires)
+	}, h.withExpires, withHeaders(opts.Lock))
 	if err != nil {
 		return "", c.fail("CreateMultipartUpload", key, "", err)
 	}

@@ -28,6 +28,9 @@ func (c *Client) PutObject(ctx context.Context, key string, body io.Reader, size
 	setMetadata(k, meta)
 	k.setIf("content-md5", opts.ContentMD5)
 	k.setIf("x-amz-tagging", opts.Tagging)
+	for name, v := range opts.Lock {
+		k.set(strings.ToLower(name), v)
+	}
 	resp, err := c.do(ctx, k)
 	if err != nil {
 		return PutResult{}, err
@@ -112,11 +115,21 @@ func (c *Client) HeadObject(ctx context.Context, key, versionID string) (Object,
 // DeleteObject deletes key (making a delete marker on a versioned bucket) or,
 // with versionID, removes that version for good.
 func (c *Client) DeleteObject(ctx context.Context, key, versionID string) (DeleteResult, error) {
-	out, err := c.s3.DeleteObject(ctx, &s3.DeleteObjectInput{
+	return c.DeleteObjectWith(ctx, key, versionID, false)
+}
+
+// DeleteObjectWith is DeleteObject; bypassGovernance lets it remove a
+// version under governance-mode retention.
+func (c *Client) DeleteObjectWith(ctx context.Context, key, versionID string, bypassGovernance bool) (DeleteResult, error) {
+	in := &s3.DeleteObjectInput{
 		Bucket:    aws.String(c.bucket),
 		Key:       aws.String(key),
 		VersionId: optional(versionID),
-	})
+	}
+	if bypassGovernance {
+		in.BypassGovernanceRetention = aws.Bool(true)
+	}
+	out, err := c.s3.DeleteObject(ctx, in)
 	if err != nil {
 		return DeleteResult{}, c.fail("DeleteObject", key, versionID, err)
 	}
@@ -131,6 +144,12 @@ func (c *Client) DeleteObject(ctx context.Context, key, versionID string) (Delet
 // bucket, on the server. meta nil keeps the source's metadata; otherwise it
 // replaces it.
 func (c *Client) CopyObject(ctx context.Context, srcKey, srcVersionID, dstKey string, meta map[string]string, cond Conditions) (PutResult, error) {
+	return c.CopyObjectWith(ctx, srcKey, srcVersionID, dstKey, meta, cond, PutOptions{})
+}
+
+// CopyObjectWith is CopyObject with the copy's object lock headers
+// (opts.Lock); the other options are not used.
+func (c *Client) CopyObjectWith(ctx context.Context, srcKey, srcVersionID, dstKey string, meta map[string]string, cond Conditions, opts PutOptions) (PutResult, error) {
 	in := &s3.CopyObjectInput{
 		Bucket:                      aws.String(c.bucket),
 		Key:                         aws.String(dstKey),
@@ -147,7 +166,7 @@ func (c *Client) CopyObject(ctx context.Context, srcKey, srcVersionID, dstKey st
 		in.CacheControl, in.ContentDisposition, in.ContentEncoding = h.CacheControl, h.ContentDisposition, h.ContentEncoding
 		in.ContentLanguage, in.ContentType, in.Metadata = h.ContentLanguage, h.ContentType, h.User
 	}
-	out, err := c.s3.CopyObject(ctx, in, h.withExpires)
+	out, err := c.s3.CopyObject(ctx, in, h.withExpires, withHeaders(opts.Lock))
 	if err != nil {
 		return PutResult{}, c.fail("CopyObject", dstKey, "", err)
 	}

@@ -82,6 +82,9 @@ type VersionPage struct {
 type PutOptions struct {
 	ContentMD5 string // base64, passed to the backend to check
 	Tagging    string // URL-encoded tag set, as in x-amz-tagging
+	// Lock are the object lock headers of the write (LockHeaders), sent
+	// as they are: the backend decides whether its bucket allows them.
+	Lock map[string]string
 }
 
 // Conditions are preconditions on a read or copy source (If-Match and

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
 )
@@ -212,4 +213,20 @@ func (c *Catalog) Bucket(ctx context.Context, name string) (index.Bucket, error)
 		return b, fmt.Errorf("read bucket %s: %w", name, err)
 	}
 	return b, nil
+}
+
+// LocationClient returns a location ("" for the default location) with
+// its backend client, for what a new bucket asks of its backend bucket
+// before it is created (object lock); index.ErrNotFound when there is no
+// such location.
+func (c *Catalog) LocationClient(location string) (index.Location, *backend.Client, error) {
+	if location == "" {
+		location = c.defaultLocation
+	}
+	loc, err := c.db.GetLocation(location)
+	if err != nil {
+		return loc, nil, fmt.Errorf("read location %q: %w", location, err)
+	}
+	client, err := c.clients.get(loc)
+	return loc, client, err
 }

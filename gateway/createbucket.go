@@ -1,12 +1,16 @@
 package gateway
 
 import (
+	"context"
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 
 	"github.com/ringside/ringside/catalog"
+	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
 )
 
@@ -30,9 +34,6 @@ func (g *Gateway) serveCreateBucket(w http.ResponseWriter, r *http.Request, buck
 	if err := checkACLHeaders(r.Header); err != nil {
 		return err
 	}
-	if strings.EqualFold(r.Header.Get("X-Amz-Bucket-Object-Lock-Enabled"), "true") {
-		return s3err.New(s3err.NotImplemented, "Object lock is not supported.")
-	}
 	constraint, err := readLocationConstraint(r.Body)
 	if err != nil {
 		return err
@@ -41,6 +42,11 @@ func (g *Gateway) serveCreateBucket(w http.ResponseWriter, r *http.Request, buck
 	if mirrorMode && location == "" {
 		return s3err.New(s3err.InvalidLocationConstraint,
 			"The location constraint %q names no location: use LOCATION%s.", constraint, ingestSuffix)
+	}
+	if strings.EqualFold(r.Header.Get("X-Amz-Bucket-Object-Lock-Enabled"), "true") {
+		if err := g.checkObjectLock(r.Context(), location); err != nil {
+			return err
+		}
 	}
 	if _, err := g.cat.CreateBucket(r.Context(), bucket, location, mirrorMode, g.mirror); err != nil {
 		return err
@@ -69,4 +75,29 @@ func readLocationConstraint(body io.Reader) (string, error) {
 		return "", errMalformedXML
 	}
 	return strings.TrimSpace(cfg.LocationConstraint), nil
+}
+
+// checkObjectLock refuses a bucket created with object lock unless its
+// location's backend bucket has object lock enabled: the lock is the
+// backend's, which ringside never configures (S3 servers enable it only
+// when a bucket is created, or on a versioned one). A location that does
+// not exist is left for CreateBucket to refuse.
+func (g *Gateway) checkObjectLock(ctx context.Context, location string) error {
+	loc, client, err := g.cat.LocationClient(location)
+	if errors.Is(err, index.ErrNotFound) || loc.Name == "" {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	enabled, err := client.ObjectLockEnabled(ctx)
+	if err != nil {
+		return fmt.Errorf("read the object lock configuration of location %s: %w", loc.Name, err)
+	}
+	if !enabled {
+		return s3err.New(s3err.InvalidBucketState,
+			"Object lock is the backend's, and backend bucket %s of location %s does not have it enabled: enable object lock on that bucket (or bind this bucket to a location whose backend bucket has it), then create the bucket again.",
+			loc.TargetBucket, loc.Name)
+	}
+	return nil
 }

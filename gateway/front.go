@@ -24,6 +24,9 @@ type request struct {
 	hasVersion bool
 	// contentMD5 is passed on to the backend to check.
 	contentMD5 string
+	// bypassGovernance is x-amz-bypass-governance-retention, passed on
+	// with the deletes of the request.
+	bypassGovernance bool
 	// refusal is the error of an s3Backend method, whose status and
 	// Retry-After gofakes3 cannot render (see forRouter).
 	refusal *Error
@@ -118,6 +121,7 @@ func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (*rou
 		}
 		req.contentMD5 = r.Header.Get("Content-Md5")
 	}
+	req.bypassGovernance = strings.EqualFold(r.Header.Get("X-Amz-Bypass-Governance-Retention"), "true")
 	rt := lookup(r.Method, bucket, key, r.URL.RawQuery, r.Header.Get("X-Amz-Copy-Source") != "")
 	if rt.op != opPostObject && s3auth.PostUploadOf(r.Context()) != nil {
 		// A form's signature covers its policy, not the request: it

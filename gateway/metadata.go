@@ -19,12 +19,14 @@ import (
 // values of the X-Amz-Meta-* headers).
 const userMetadataLimit = 2048
 
-// keptMetadata returns the object metadata in meta, with canonical names.
+// keptMetadata returns the object metadata in meta, with canonical names,
+// and the object lock headers, which the index keeps with the version for
+// HEAD and GET to answer.
 func keptMetadata(meta map[string]string) map[string]string {
 	out := make(map[string]string, len(meta))
 	for k, v := range meta {
 		k = textproto.CanonicalMIMEHeaderKey(k)
-		if backend.IsMetadata(k) {
+		if backend.IsMetadata(k) || backend.IsLockHeader(k) {
 			out[k] = v
 		}
 	}
@@ -148,7 +150,7 @@ func writeMetadata(h http.Header, meta map[string]string) {
 		switch {
 		case strings.HasPrefix(k, "X-Amz-Meta-"):
 			h[strings.ToLower(k)] = []string{v}
-		case backend.IsMetadata(k):
+		case backend.IsMetadata(k), backend.IsLockHeader(k):
 			h.Set(k, v)
 		}
 	}

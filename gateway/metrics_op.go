@@ -39,6 +39,12 @@ const (
 	opCompleteMultipartUpload
 	opAbortMultipartUpload
 	opListParts
+	opGetObjectLockConfiguration
+	opPutObjectLockConfiguration
+	opGetObjectRetention
+	opPutObjectRetention
+	opGetObjectLegalHold
+	opPutObjectLegalHold
 	numOps
 )
 
@@ -76,6 +82,13 @@ var opNames = [numOps]string{
 	opCompleteMultipartUpload: "CompleteMultipartUpload",
 	opAbortMultipartUpload:    "AbortMultipartUpload",
 	opListParts:               "ListParts",
+
+	opGetObjectLockConfiguration: "GetObjectLockConfiguration",
+	opPutObjectLockConfiguration: "PutObjectLockConfiguration",
+	opGetObjectRetention:         "GetObjectRetention",
+	opPutObjectRetention:         "PutObjectRetention",
+	opGetObjectLegalHold:         "GetObjectLegalHold",
+	opPutObjectLegalHold:         "PutObjectLegalHold",
 }
 
 func (o op) String() string { return opNames[o] }

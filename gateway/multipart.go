@@ -82,7 +82,8 @@ func (g *Gateway) serveCreateUpload(w http.ResponseWriter, r *http.Request, buck
 	if err != nil {
 		return err
 	}
-	id, err := t.client.CreateMultipartUpload(r.Context(), t.key(key), uploadMetadata(meta), backend.PutOptions{Tagging: tagging})
+	opts := backend.PutOptions{Tagging: tagging, Lock: lockOf(headerValues(r.Header))}
+	id, err := t.client.CreateMultipartUpload(r.Context(), t.key(key), uploadMetadata(meta), opts)
 	if err != nil {
 		return fmt.Errorf("start an upload of %s/%s: %w", bucket, key, err)
 	}

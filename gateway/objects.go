@@ -75,6 +75,7 @@ func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[st
 	res, err := t.client.PutObject(ctx, t.key(key), body, size, kept, backend.PutOptions{
 		ContentMD5: requestOf(ctx).contentMD5,
 		Tagging:    putOptionsTagging(meta),
+		Lock:       lockOf(meta),
 	})
 	if err != nil {
 		return t, index.Version{}, body.cause(fmt.Errorf("write %s/%s to the backend: %w", bucket, key, err))
@@ -128,7 +129,7 @@ func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID str
 	}
 	if hasVersion {
 		pin := t.pin(index.Version{VersionID: versionID})
-		res, err := t.client.DeleteObject(ctx, t.key(key), pin)
+		res, err := t.client.DeleteObjectWith(ctx, t.key(key), pin, requestOf(ctx).bypassGovernance)
 		if err != nil && !isNotFound(err) {
 			return res, fmt.Errorf("delete version %s of %s/%s on the backend: %w", versionID, t.bucket.Name, key, err)
 		}

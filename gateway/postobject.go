@@ -13,6 +13,7 @@ import (
 
 	"github.com/rclone/gofakes3"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/internal/s3err"
 )
@@ -102,7 +103,8 @@ func postMetadata(fields map[string]string) (map[string]string, error) {
 		meta[gofakes3.TaggingMetadataKey] = encoded
 	}
 	for k, v := range h {
-		if strings.HasPrefix(k, checksumPrefix) && s3auth.IsChecksumAlgorithm(strings.ToLower(k[len(checksumPrefix):])) {
+		isChecksum := strings.HasPrefix(k, checksumPrefix) && s3auth.IsChecksumAlgorithm(strings.ToLower(k[len(checksumPrefix):]))
+		if isChecksum || backend.IsLockHeader(k) {
 			meta[k] = v[0]
 		}
 	}

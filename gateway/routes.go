@@ -60,9 +60,16 @@ type route struct {
 var routes = []route{
 	{op: opListBuckets, level: atService, method: http.MethodGet},
 
-	// Subresources ringside does not manage, before anything that would
-	// take them for a plain request.
-	{op: opOther, level: atBucket | atObject, anyOf: objectLockSubresources, serve: (*Gateway).refuseSubresource},
+	// Object lock, the backend's (objectlock.go), and subresources
+	// ringside does not manage, before anything that would take them for
+	// a plain request.
+	{op: opGetObjectLockConfiguration, level: atBucket, method: http.MethodGet, has: []string{"object-lock"}, serve: (*Gateway).serveObjectLock},
+	{op: opPutObjectLockConfiguration, level: atBucket, method: http.MethodPut, has: []string{"object-lock"}, serve: (*Gateway).serveObjectLock},
+	{op: opGetObjectRetention, level: atObject, method: http.MethodGet, has: []string{"retention"}, serve: (*Gateway).serveObjectLock},
+	{op: opPutObjectRetention, level: atObject, method: http.MethodPut, has: []string{"retention"}, serve: (*Gateway).serveObjectLock},
+	{op: opGetObjectLegalHold, level: atObject, method: http.MethodGet, has: []string{"legal-hold"}, serve: (*Gateway).serveObjectLock},
+	{op: opPutObjectLegalHold, level: atObject, method: http.MethodPut, has: []string{"legal-hold"}, serve: (*Gateway).serveObjectLock},
+	{op: opOther, level: atAny, anyOf: objectLockSubresources, serve: refuseMethod},
 	{op: opGetObjectTagging, level: atObject, method: http.MethodGet, has: []string{"tagging"}, serve: (*Gateway).serveGetTagging},
 	{op: opPutObjectTagging, level: atObject, method: http.MethodPut, has: []string{"tagging"}},
 	{op: opDeleteObjectTagging, level: atObject, method: http.MethodDelete, has: []string{"tagging"}},

@@ -32,9 +32,9 @@ func unsupportedSubresource(q url.Values) string {
 	return ""
 }
 
-// objectLockSubresources are answered NotImplemented whatever the method:
-// gofakes3 answers as if object lock were not configured, which the
-// backend bucket may well contradict.
+// objectLockSubresources are the object lock subresources, relayed to
+// the backend (objectlock.go); gofakes3 would answer them as if object
+// lock were not configured, which the backend bucket may well contradict.
 var objectLockSubresources = []string{"object-lock", "retention", "legal-hold"}
 
 // isObjectLockRequest reports whether q names an object lock subresource.
@@ -50,7 +50,7 @@ func isObjectLockRequest(q url.Values) bool {
 // refuseSubresource answers a request for a configuration ringside does
 // not manage: a DELETE of a bucket configuration (a 204 would tell the
 // client that a policy or CORS rule the backend bucket may well have is
-// gone) and any object lock request.
+// gone).
 func (g *Gateway) refuseSubresource(w http.ResponseWriter, r *http.Request, bucket, _ string) error {
 	if _, err := g.target(bucket); err != nil {
 		return err
