@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
 )
 
@@ -36,8 +38,9 @@ func (g *Gateway) serveObjectLock(w http.ResponseWriter, r *http.Request, bucket
 		Sub:              lockSubresource(q.Has),
 		BypassGovernance: strings.EqualFold(r.Header.Get("X-Amz-Bypass-Governance-Retention"), "true"),
 	}
+	var v index.Version
 	if key != "" {
-		v, err := g.find(ctx, t, key, q.Get("versionId"), q.Has("versionId"))
+		v, err = g.find(ctx, t, key, q.Get("versionId"), q.Has("versionId"))
 		if err != nil {
 			return err
 		}
@@ -66,11 +69,8 @@ func (g *Gateway) serveObjectLock(w http.ResponseWriter, r *http.Request, bucket
 		return fmt.Errorf("%s %s ?%s on the backend: %w", r.Method, bucket+"/"+key, req.Sub, err)
 	}
 	if r.Method == http.MethodPut {
-		if key != "" && !q.Has("versionId") {
-			// HEAD answers the lock headers from the index.
-			if _, err := g.refreshKey(ctx, t, key); err != nil {
-				g.log.Warn("reindex a key after an object lock change", "bucket", bucket, "key", key, "err", err)
-			}
+		if key != "" {
+			g.reindexLock(ctx, t, v, req)
 		}
 		w.WriteHeader(http.StatusOK)
 		return nil
@@ -79,6 +79,20 @@ func (g *Gateway) serveObjectLock(w http.ResponseWriter, r *http.Request, bucket
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(doc)
 	return nil
+}
+
+// reindexLock records the lock headers of version v after a retention
+// or legal hold change, read back from the backend: HEAD and GET answer
+// them from the index. A failure leaves the key for repair.
+func (g *Gateway) reindexLock(ctx context.Context, t target, v index.Version, req backend.LockRequest) {
+	o, err := t.client.HeadObject(ctx, req.Key, req.VersionID)
+	if err == nil {
+		v.Metadata = withLock(v.Metadata, lockOf(o.Metadata))
+		err = g.db.RecordVersion(t.bucket.Name, v)
+	}
+	if err != nil {
+		_ = g.indexFailed(t, v.Key, fmt.Errorf("reindex the lock of %s/%s version %s: %w", t.bucket.Name, v.Key, v.VersionID, err))
+	}
 }
 
 // lockSubresource is the object lock subresource a query names.
