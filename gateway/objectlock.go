@@ -2,11 +2,13 @@ package gateway
 
 import (
 	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
 	"net/textproto"
 	"strings"
+	"time"
 
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
@@ -38,6 +40,15 @@ func (g *Gateway) serveObjectLock(w http.ResponseWriter, r *http.Request, bucket
 		Sub:              lockSubresource(q.Has),
 		BypassGovernance: strings.EqualFold(r.Header.Get("X-Amz-Bypass-Governance-Retention"), "true"),
 	}
+	if r.Method == http.MethodPut {
+		// The document is checked before the key, as S3 does.
+		if req.Body, err = readLockDocument(r.Body, req.Sub); err != nil {
+			return err
+		}
+		if key == "" && t.prefix != "" {
+			return g.refuseSharedLockConfiguration(ctx, t, bucket)
+		}
+	}
 	var v index.Version
 	if key != "" {
 		v, err = g.find(ctx, t, key, q.Get("versionId"), q.Has("versionId"))
@@ -51,18 +62,6 @@ func (g *Gateway) serveObjectLock(w http.ResponseWriter, r *http.Request, bucket
 			return noSuchKey()
 		}
 		req.Key, req.VersionID = t.key(key), t.pin(v)
-	} else if r.Method == http.MethodPut && t.prefix != "" {
-		return s3err.New(s3err.NotImplemented,
-			"Bucket %s shares backend bucket %s with the other buckets of location %s, and an object lock configuration set there would apply to all of them: set it on the backend bucket itself.",
-			bucket, t.loc.TargetBucket, t.loc.Name)
-	}
-	if r.Method == http.MethodPut {
-		if req.Body, err = io.ReadAll(io.LimitReader(r.Body, maxLockBody+1)); err != nil {
-			return err
-		}
-		if len(req.Body) > maxLockBody {
-			return errRequestTooBig
-		}
 	}
 	doc, err := t.client.ObjectLock(ctx, req)
 	if err != nil {
@@ -79,6 +78,88 @@ func (g *Gateway) serveObjectLock(w http.ResponseWriter, r *http.Request, bucket
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(doc)
 	return nil
+}
+
+// refuseSharedLockConfiguration answers PutObjectLockConfiguration on a
+// prefix location, whose backend bucket every bucket of the location
+// shares: a configuration set there would apply to all of them.
+func (g *Gateway) refuseSharedLockConfiguration(ctx context.Context, t target, bucket string) error {
+	enabled, err := t.client.ObjectLockEnabled(ctx)
+	if err != nil {
+		return fmt.Errorf("read the object lock configuration of %s: %w", t.loc.TargetBucket, err)
+	}
+	if !enabled {
+		return s3err.New(s3err.InvalidBucketState, "Object Lock configuration cannot be enabled on existing buckets.")
+	}
+	return s3err.New(s3err.NotImplemented,
+		"Bucket %s shares backend bucket %s with the other buckets of location %s, and an object lock configuration set there would apply to all of them: set it on the backend bucket itself.",
+		bucket, t.loc.TargetBucket, t.loc.Name)
+}
+
+// lockDocument is any of the three object lock documents, for the checks
+// S3 makes before anything else.
+type lockDocument struct {
+	XMLName xml.Name
+	// ObjectLockConfiguration
+	Enabled string        `xml:"ObjectLockEnabled"`
+	Rule    *lockRetained `xml:"Rule>DefaultRetention"`
+	// Retention
+	Mode, RetainUntilDate string
+	// LegalHold
+	Status string
+}
+
+type lockRetained struct {
+	Mode        string
+	Days, Years *int
+}
+
+var lockDocumentNames = map[string]string{"object-lock": "ObjectLockConfiguration", "retention": "Retention", "legal-hold": "LegalHold"}
+
+// readLockDocument reads the document of an object lock PUT and checks its
+// form: what S3 refuses as malformed is refused before the backend or the
+// key is asked.
+func readLockDocument(body io.Reader, sub string) ([]byte, error) {
+	doc, err := io.ReadAll(io.LimitReader(body, maxLockBody+1))
+	switch {
+	case err != nil:
+		return nil, err
+	case len(doc) > maxLockBody:
+		return nil, errRequestTooBig
+	case len(strings.TrimSpace(string(doc))) == 0:
+		return nil, s3err.Get(s3err.MissingRequestBody)
+	}
+	var d lockDocument
+	if xml.Unmarshal(doc, &d) != nil || d.XMLName.Local != lockDocumentNames[sub] {
+		return nil, errMalformedXML
+	}
+	validMode := func(m string) bool { return m == "GOVERNANCE" || m == "COMPLIANCE" }
+	switch sub {
+	case "object-lock":
+		if d.Enabled != "Enabled" {
+			return nil, errMalformedXML
+		}
+		if r := d.Rule; r != nil {
+			if !validMode(r.Mode) || (r.Days == nil) == (r.Years == nil) {
+				return nil, errMalformedXML
+			}
+			if (r.Days != nil && *r.Days <= 0) || (r.Years != nil && *r.Years <= 0) {
+				return nil, s3err.New(s3err.InvalidArgument, "Default retention period must be a positive integer value.")
+			}
+		}
+	case "retention":
+		if d.Mode != "" && !validMode(d.Mode) {
+			return nil, errMalformedXML
+		}
+		if _, err := time.Parse(time.RFC3339, d.RetainUntilDate); d.RetainUntilDate != "" && err != nil {
+			return nil, errMalformedXML
+		}
+	case "legal-hold":
+		if d.Status != "ON" && d.Status != "OFF" {
+			return nil, errMalformedXML
+		}
+	}
+	return doc, nil
 }
 
 // reindexLock records the lock headers of version v after a retention

@@ -34,7 +34,7 @@ func TestObjectLockOnABackendWithout(t *testing.T) {
 			_, err := e.s3.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: bucket})
 			return err
 		}},
-		{"PutObjectLockConfiguration on a prefix location", "NotImplemented", 501, func() error {
+		{"PutObjectLockConfiguration on a bucket without", "InvalidBucketState", 409, func() error {
 			_, err := e.s3.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: bucket,
 				ObjectLockConfiguration: &s3types.ObjectLockConfiguration{ObjectLockEnabled: s3types.ObjectLockEnabledEnabled}})
 			return err
@@ -75,5 +75,36 @@ func TestObjectLockOnABackendWithout(t *testing.T) {
 	}
 	if _, body := e.get("data", "k"); body != "kept" {
 		t.Errorf("object %q", body)
+	}
+}
+
+func TestReadLockDocument(t *testing.T) {
+	cases := []struct {
+		sub, doc, code string // code "" when the document is accepted
+	}{
+		{"object-lock", "", "MissingRequestBodyError"},
+		{"object-lock", "<ObjectLockConfiguration>", "MalformedXML"},
+		{"object-lock", "<Retention><Mode>GOVERNANCE</Mode></Retention>", "MalformedXML"},
+		{"object-lock", "<ObjectLockConfiguration><ObjectLockEnabled>Disabled</ObjectLockEnabled></ObjectLockConfiguration>", "MalformedXML"},
+		{"object-lock", "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>", ""},
+		{"object-lock", "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days></DefaultRetention></Rule></ObjectLockConfiguration>", ""},
+		{"object-lock", "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>SOMETIMES</Mode><Days>1</Days></DefaultRetention></Rule></ObjectLockConfiguration>", "MalformedXML"},
+		{"object-lock", "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days><Years>1</Years></DefaultRetention></Rule></ObjectLockConfiguration>", "MalformedXML"},
+		{"object-lock", "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>-3</Days></DefaultRetention></Rule></ObjectLockConfiguration>", "InvalidArgument"},
+		{"retention", "<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>2030-01-01T00:00:00Z</RetainUntilDate></Retention>", ""},
+		{"retention", "<Retention><Mode>FOREVER</Mode></Retention>", "MalformedXML"},
+		{"retention", "<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>soon</RetainUntilDate></Retention>", "MalformedXML"},
+		{"legal-hold", "<LegalHold><Status>ON</Status></LegalHold>", ""},
+		{"legal-hold", "<LegalHold><Status>MAYBE</Status></LegalHold>", "MalformedXML"},
+	}
+	for _, c := range cases {
+		_, err := readLockDocument(strings.NewReader(c.doc), c.sub)
+		var got string
+		if err != nil {
+			got = err.(*Error).Code
+		}
+		if got != c.code {
+			t.Errorf("?%s %q: got %q, want %q", c.sub, c.doc, got, c.code)
+		}
 	}
 }

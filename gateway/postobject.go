@@ -140,6 +140,7 @@ func (g *Gateway) spool(file io.Reader) (*os.File, int64, error) {
 // postResponse is the document of a browser upload answered 201.
 type postResponse struct {
 	XMLName  xml.Name `xml:"PostResponse"`
+	Xmlns    string   `xml:"xmlns,attr"`
 	Location string   `xml:"Location"`
 	Bucket   string   `xml:"Bucket"`
 	Key      string   `xml:"Key"`
@@ -174,7 +175,7 @@ func postRespond(w http.ResponseWriter, r *http.Request, fields map[string]strin
 	case "200":
 		w.WriteHeader(http.StatusOK)
 	case "201":
-		writeXML(w, http.StatusCreated, postResponse{Location: location, Bucket: bucket, Key: key, ETag: etag})
+		writeXML(w, http.StatusCreated, postResponse{Xmlns: s3Namespace, Location: location, Bucket: bucket, Key: key, ETag: etag})
 	default:
 		w.WriteHeader(http.StatusNoContent)
 	}

@@ -193,7 +193,7 @@ func TestPostObjectRefusals(t *testing.T) {
 		wantCode   string
 		wantMsg    string
 	}{
-		{"no signature fields", "forms", postForm{fields: [][2]string{{"key", "x"}}, file: "x"}, 403, "AccessDenied", "Requests must be signed"},
+		{"no signature fields", "forms", postForm{fields: [][2]string{{"key", "x"}}, file: "x"}, 403, "AccessDenied", "Access Denied."},
 		{"missing signature", "forms", withoutField(signedPostForm("forms", "x", clientSecret, later, nil), "x-amz-signature"), 400, "InvalidArgument", "x-amz-signature"},
 		{"bad secret", "forms", signedPostForm("forms", "x", "wrong-secret", later, nil), 403, "SignatureDoesNotMatch", ""},
 		{"expired", "forms", signedPostForm("forms", "x", clientSecret, time.Now().Add(-time.Minute), nil), 403, "AccessDenied", "Invalid according to Policy: Policy expired."},

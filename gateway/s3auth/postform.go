@@ -70,8 +70,9 @@ var postAuthFields = [...]string{"policy", "x-amz-algorithm", "x-amz-credential"
 func (v *sigV4Verifier) verifyPost(r *http.Request) (*PostUpload, *s3err.Error) {
 	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" {
-		return nil, s3err.New(s3err.PreconditionFailed,
-			"At least one of the pre-conditions you specified did not hold: Bucket POST must be of the enclosure-type multipart/form-data.")
+		// S3 names the condition in an element of its own: "Bucket POST
+		// must be of the enclosure-type multipart/form-data".
+		return nil, s3err.Get(s3err.PreconditionFailed)
 	}
 	if params["boundary"] == "" {
 		return nil, s3err.Get(s3err.MalformedPOSTRequest)
@@ -152,7 +153,7 @@ func (v *sigV4Verifier) verifyPostSignature(fields map[string]string) (*postPoli
 	}
 	if !signed {
 		// An anonymous upload: ringside's buckets are private.
-		return nil, errAnonymous
+		return nil, s3err.Get(s3err.AccessDenied)
 	}
 	for _, name := range postAuthFields {
 		if _, ok := fields[name]; !ok {
@@ -160,14 +161,14 @@ func (v *sigV4Verifier) verifyPostSignature(fields map[string]string) (*postPoli
 		}
 	}
 	if alg := fields["x-amz-algorithm"]; alg != sigv4.Algorithm {
-		return nil, invalidArgument("Only AWS4-HMAC-SHA256 is supported, not " + quoteShort(alg) + ".")
+		return nil, invalidArgument("Only AWS4-HMAC-SHA256 is supported")
 	}
 	t, err := time.Parse(sigv4.AmzDateFormat, fields["x-amz-date"])
 	if err != nil {
 		return nil, invalidArgument("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\".")
 	}
-	auth, e := parseCredential(fields["x-amz-credential"], func(m string) *s3err.Error {
-		return invalidArgument("Error parsing the X-Amz-Credential field; " + m)
+	auth, e := parseCredential(fields["x-amz-credential"], func(string) *s3err.Error {
+		return invalidArgument(`the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`)
 	})
 	if e != nil {
 		return nil, e
@@ -198,10 +199,10 @@ func postChecksum(fields map[string]string) (*bodyCheck, *s3err.Error) {
 			continue
 		}
 		if checksumAlgorithms[alg] == nil {
-			return nil, invalidRequest("Invalid checksum algorithm: " + quoteShort(alg) + ".")
+			return nil, invalidRequest("The algorithm type you specified in x-amz-checksum- header is invalid.")
 		}
 		if check != nil {
-			return nil, invalidRequest("Expecting a single x-amz-checksum- field. Multiple checksum types are not allowed.")
+			return nil, invalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
 		}
 		var e *s3err.Error
 		if check, e = checksumCheck(alg, value); e != nil {
@@ -232,11 +233,9 @@ func (f *postFile) Read(p []byte) (int, error) {
 	}
 	switch {
 	case f.n > f.max:
-		f.err = s3err.New(s3err.EntityTooLarge,
-			"Your proposed upload exceeds the maximum allowed size of %d bytes.", f.max)
+		f.err = s3err.Get(s3err.EntityTooLarge)
 	case errors.Is(err, io.EOF) && f.n < f.min:
-		f.err = s3err.New(s3err.EntityTooSmall,
-			"Your proposed upload is smaller than the minimum allowed size of %d bytes.", f.min)
+		f.err = s3err.Get(s3err.EntityTooSmall)
 	case errors.Is(err, io.EOF) && f.check != nil:
 		if e := f.check.verify(); e != nil {
 			f.err = e

@@ -45,6 +45,9 @@ func policyDenied(format string, args ...any) *s3err.Error {
 
 // parsePostPolicy decodes a base64 policy document and checks its form.
 func parsePostPolicy(encoded string) (*postPolicy, *s3err.Error) {
+	if strings.TrimSpace(encoded) == "" {
+		return nil, policyInvalid("Expecting '{' but found End-of-Input")
+	}
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
 	if err != nil {
 		return nil, policyInvalid("invalid Base64 encoding.")

@@ -49,6 +49,7 @@ const (
 	MetadataTooLarge                  Code = "MetadataTooLarge"
 	MethodNotAllowed                  Code = "MethodNotAllowed"
 	MissingContentLength              Code = "MissingContentLength"
+	MissingRequestBody                Code = "MissingRequestBodyError"
 	NoSuchBucket                      Code = "NoSuchBucket"
 	NoSuchKey                         Code = "NoSuchKey"
 	NoSuchLocation                    Code = "NoSuchLocation"
@@ -115,6 +116,7 @@ var table = map[Code]description{
 	MetadataTooLarge:                  {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
 	MethodNotAllowed:                  {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
 	MissingContentLength:              {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
+	MissingRequestBody:                {http.StatusBadRequest, "Request Body is empty"},
 	NoSuchBucket:                      {http.StatusNotFound, "The specified bucket does not exist."},
 	NoSuchKey:                         {http.StatusNotFound, "The specified key does not exist."},
 	NoSuchLocation:                    {http.StatusNotFound, "The location does not exist."},

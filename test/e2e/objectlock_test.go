@@ -27,6 +27,7 @@ func TestObjectLockBoto3(t *testing.T) {
 	}
 	plain := be.NewBucket(t, "unlocked", true)
 	gw.AddLocation("vault-np", be, locked, true)
+	gw.AddLocation("vault-p", be, locked, false)
 	gw.AddLocation("plain-p", be, plain, false)
 	out := runBoto3(t, gw.S3URL, gwAccessKey, gwSecretKey, objectLockScript,
 		"E2E_BACKEND="+be.URL, "E2E_BACKEND_AK="+be.AccessKey, "E2E_BACKEND_SK="+be.SecretKey, "E2E_LOCKED="+locked)
@@ -129,7 +130,15 @@ refused("InvalidBucketState", 409, s3.create_bucket, Bucket="nolock", ObjectLock
 s3.create_bucket(Bucket="plain", CreateBucketConfiguration={"LocationConstraint": "plain-p"})
 refused("InvalidRequest", 400, s3.put_object, Bucket="plain", Key="k", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=until)
 refused("ObjectLockConfigurationNotFoundError", 404, s3.get_object_lock_configuration, Bucket="plain")
-refused("NotImplemented", 501, s3.put_object_lock_configuration, Bucket="plain", ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"})
+refused("InvalidBucketState", 409, s3.put_object_lock_configuration, Bucket="plain", ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"})
+refused("MalformedXML", 400, s3.put_object_legal_hold, Bucket="plain", Key="missing", LegalHold={"Status": "MAYBE"})
+
+# A prefix location shares its backend bucket: its configuration is read,
+# never set through one of its buckets.
+s3.create_bucket(Bucket="shared-vault", ObjectLockEnabledForBucket=True,
+                 CreateBucketConfiguration={"LocationConstraint": "vault-p"})
+if s3.get_object_lock_configuration(Bucket="shared-vault")["ObjectLockConfiguration"].get("ObjectLockEnabled") != "Enabled": fail("shared configuration")
+refused("NotImplemented", 501, s3.put_object_lock_configuration, Bucket="shared-vault", ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"})
 s3.put_object(Bucket="plain", Key="k", Body=b"x")
 refused("InvalidRequest", 400, s3.put_object_legal_hold, Bucket="plain", Key="k", LegalHold={"Status": "ON"})
 refused("NoSuchKey", 404, s3.get_object_retention, Bucket="plain", Key="missing")
