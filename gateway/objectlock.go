@@ -51,12 +51,15 @@ func (g *Gateway) serveObjectLock(w http.ResponseWriter, r *http.Request, bucket
 	}
 	var v index.Version
 	if key != "" {
-		v, err = g.find(ctx, t, key, q.Get("versionId"), q.Has("versionId"))
+		// An empty versionId names the latest version, as the backend
+		// reads it (SDKs send one for an unset version).
+		version := q.Get("versionId")
+		v, err = g.find(ctx, t, key, version, version != "")
 		if err != nil {
 			return err
 		}
 		if v.IsDeleteMarker {
-			if q.Has("versionId") {
+			if version != "" {
 				return errMethodNotAllowed
 			}
 			return noSuchKey()
@@ -145,6 +148,10 @@ func readLockDocument(body io.Reader, sub string) ([]byte, error) {
 			}
 			if (r.Days != nil && *r.Days <= 0) || (r.Years != nil && *r.Years <= 0) {
 				return nil, s3err.New(s3err.InvalidArgument, "Default retention period must be a positive integer value.")
+			}
+			// S3's bounds: 100 years, in either unit.
+			if (r.Days != nil && *r.Days > 36500) || (r.Years != nil && *r.Years > 100) {
+				return nil, s3err.New(s3err.InvalidArgument, "Default retention period too large.")
 			}
 		}
 	case "retention":
