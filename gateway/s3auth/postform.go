@@ -72,7 +72,7 @@ func (v *sigV4Verifier) verifyPost(r *http.Request) (*PostUpload, *s3err.Error) 
 	if err != nil || mediaType != "multipart/form-data" {
 		// S3 names the condition in an element of its own: "Bucket POST
 		// must be of the enclosure-type multipart/form-data".
-		return nil, s3err.Get(s3err.PreconditionFailed)
+		return nil, s3err.New(s3err.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.")
 	}
 	if params["boundary"] == "" {
 		return nil, s3err.Get(s3err.MalformedPOSTRequest)

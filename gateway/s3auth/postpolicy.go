@@ -133,7 +133,10 @@ func (p *postPolicy) addCondition(raw json.RawMessage) *s3err.Error {
 	case "content-length-range":
 		lo, ok1 := integer(arr[1])
 		hi, ok2 := integer(arr[2])
-		if !ok1 || !ok2 || lo < 0 || hi < lo {
+		if !ok1 || !ok2 {
+			return policyInvalid("Invalid JSON.")
+		}
+		if lo < 0 || hi < lo {
 			return policyInvalid("Invalid content-length-range: %s", compact(raw))
 		}
 		p.minSize, p.maxSize = max(p.minSize, lo), hi

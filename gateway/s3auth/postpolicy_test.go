@@ -28,6 +28,7 @@ func TestParsePostPolicyRefusesMalformedDocuments(t *testing.T) {
 		{"wrong arity", encodePolicy(`{"expiration":"2030-01-01T00:00:00Z","conditions":[["eq","$key"]]}`), "wrong number of arguments"},
 		{"two properties", encodePolicy(`{"expiration":"2030-01-01T00:00:00Z","conditions":[{"a":"1","b":"2"}]}`), "exactly one property"},
 		{"bad range", encodePolicy(`{"expiration":"2030-01-01T00:00:00Z","conditions":[["content-length-range",10,1]]}`), "content-length-range"},
+		{"range not a number", encodePolicy(`{"expiration":"2030-01-01T00:00:00Z","conditions":[["content-length-range",12,false]]}`), "Invalid JSON"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
