@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/rclone/gofakes3"
@@ -48,6 +49,9 @@ func (g *Gateway) servePostObject(w http.ResponseWriter, r *http.Request, bucket
 		return err
 	}
 	if _, err := g.target(bucket); err != nil {
+		return err
+	}
+	if err := g.roomToSpool(r.ContentLength); err != nil {
 		return err
 	}
 	spool, size, err := g.spool(u.File)
@@ -109,6 +113,25 @@ func postMetadata(fields map[string]string) (map[string]string, error) {
 		}
 	}
 	return meta, nil
+}
+
+// roomToSpool refuses a form the spool directory has no room for: its
+// length bounds the file's. A form without a length (S3 requires one) is
+// refused, so that what is spooled is always bounded before it starts.
+func (g *Gateway) roomToSpool(formLength int64) error {
+	if formLength < 0 {
+		return errMissingContentLength
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(g.spoolDir, &st); err != nil {
+		g.log.Warn("measure the spool directory's free space", "dir", g.spoolDir, "err", err)
+		return nil
+	}
+	if free := int64(st.Bavail) * int64(st.Bsize); free < formLength {
+		g.log.Warn("no room in the spool directory for a browser upload", "dir", g.spoolDir, "free", free, "length", formLength)
+		return s3err.Unavailable(retryAfter, "The gateway has no room to take the upload in now. Please try again later.")
+	}
+	return nil
 }
 
 // spool copies a file to a temporary file of the spool directory and

@@ -234,3 +234,31 @@ func TestPostObjectLeavesNoSpoolFile(t *testing.T) {
 		t.Fatalf("stored %q", body)
 	}
 }
+
+func TestPostObjectNeedsALength(t *testing.T) {
+	e := newS3Env(t)
+	e.createBucket("forms", "shared")
+	f := signedPostForm("forms", "n.txt", clientSecret, time.Now().Add(time.Hour), nil)
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for _, kv := range f.fields {
+		_ = w.WriteField(kv[0], kv[1])
+	}
+	fw, _ := w.CreateFormFile("file", "n.txt")
+	_, _ = io.WriteString(fw, "unbounded")
+	_ = w.Close()
+	// A reader of unknown length: the form goes out chunked.
+	req, _ := http.NewRequest(http.MethodPost, e.url+"/forms", io.MultiReader(&body))
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if code, _ := errorCodeOf(t, resp); resp.StatusCode != http.StatusLengthRequired || code != "MissingContentLength" {
+		t.Fatalf("got %d %s, want 411 MissingContentLength", resp.StatusCode, code)
+	}
+	if keys := e.backendKeys("shared"); len(keys) != 0 {
+		t.Fatalf("the backend holds %v", keys)
+	}
+}
