@@ -102,6 +102,11 @@ func headerMetadata(h http.Header) (map[string]string, error) {
 			continue
 		}
 		v := vs[0]
+		if strings.HasPrefix(k, "X-Amz-Meta-") {
+			// S3 keeps one value of a name given more than once: the
+			// values joined with commas, in the order sent.
+			v = backend.DecodeMetaValue(strings.Join(vs, ","))
+		}
 		if k == "Content-Encoding" {
 			// aws-chunked describes how the request body was sent.
 			if v = withoutToken(v, "aws-chunked"); v == "" {
@@ -147,7 +152,7 @@ func writeMetadata(h http.Header, meta map[string]string) {
 		k = textproto.CanonicalMIMEHeaderKey(k)
 		switch {
 		case strings.HasPrefix(k, "X-Amz-Meta-"):
-			h[strings.ToLower(k)] = []string{v}
+			h[strings.ToLower(k)] = []string{backend.EncodeMetaValue(v)}
 		case backend.IsMetadata(k):
 			h.Set(k, v)
 		}

@@ -126,3 +126,42 @@ func TestExactReader(t *testing.T) {
 		}
 	}
 }
+
+func TestHeaderMetadataAsS3KeepsIt(t *testing.T) {
+	tests := []struct {
+		name string
+		h    http.Header
+		want map[string]string
+	}{
+		{"repeats joined in order", http.Header{"X-Amz-Meta-Key": {"value-1", "value-2", "value-3"}},
+			map[string]string{"X-Amz-Meta-Key": "value-1,value-2,value-3"}},
+		{"raw UTF-8 kept", http.Header{"X-Amz-Meta-City": {"Zürich"}},
+			map[string]string{"X-Amz-Meta-City": "Zürich"}},
+		{"RFC 2047 decoded", http.Header{"X-Amz-Meta-City": {"=?UTF-8?B?WsO8cmljaA==?="}},
+			map[string]string{"X-Amz-Meta-City": "Zürich"}},
+		{"standard header keeps its first value", http.Header{"Content-Type": {"text/plain", "text/html"}},
+			map[string]string{"Content-Type": "text/plain"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := headerMetadata(tt.h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("headerMetadata = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWriteMetadataEncodesUnicode(t *testing.T) {
+	h := http.Header{}
+	writeMetadata(h, map[string]string{"X-Amz-Meta-City": "Zürich", "X-Amz-Meta-Plain": "abc"})
+	if got := h["x-amz-meta-city"]; len(got) != 1 || got[0] != "=?UTF-8?b?WsO8cmljaA==?=" {
+		t.Errorf("x-amz-meta-city = %q, want the RFC 2047 B encoding", got)
+	}
+	if got := h["x-amz-meta-plain"]; len(got) != 1 || got[0] != "abc" {
+		t.Errorf("x-amz-meta-plain = %q, want abc", got)
+	}
+}
