@@ -57,6 +57,10 @@ type Version struct {
 	// IndexedAt is when this record was written, by the local clock. The
 	// ingester never removes a version indexed after its listing began.
 	IndexedAt time.Time `json:"i"`
+	// Parts are the sizes of the parts of a multipart object, in part
+	// order; nil when not known (a single-part object, or one whose parts
+	// were not learned yet).
+	Parts []int64 `json:"pa,omitempty"`
 	// IsLatest is filled in on reads; it is not stored.
 	IsLatest bool `json:"-"`
 }
