@@ -109,6 +109,22 @@ func (c *Client) HeadObject(ctx context.Context, key, versionID string) (Object,
 	return objectOf(key, resp.Header), nil
 }
 
+// HeadPart reads the headers of part n of one version: its Size is the
+// part's, PartCount the object's (0 for a single-part object).
+func (c *Client) HeadPart(ctx context.Context, key, versionID string, n int) (Object, error) {
+	q := "partNumber=" + strconv.Itoa(n)
+	if versionID != "" {
+		q += "&" + versionQuery(versionID)
+	}
+	k := &objectCall{op: "HeadObject", method: http.MethodHead, key: key, versionID: versionID, query: q}
+	resp, err := c.do(ctx, k)
+	if err != nil {
+		return Object{}, err
+	}
+	resp.Body.Close()
+	return objectOf(key, resp.Header), nil
+}
+
 // DeleteObject deletes key (making a delete marker on a versioned bucket) or,
 // with versionID, removes that version for good.
 func (c *Client) DeleteObject(ctx context.Context, key, versionID string) (DeleteResult, error) {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
 )
 
@@ -19,13 +20,60 @@ type objectAttributes struct {
 	ObjectSize   *int64       `xml:"ObjectSize,omitempty"`
 }
 
+// objectParts is a page of the parts of a multipart object.
 type objectParts struct {
-	PartsCount int `xml:"PartsCount"`
+	IsTruncated          bool       `xml:"IsTruncated"`
+	MaxParts             int        `xml:"MaxParts"`
+	NextPartNumberMarker int        `xml:"NextPartNumberMarker,omitempty"`
+	PartNumberMarker     int        `xml:"PartNumberMarker"`
+	Parts                []partSize `xml:"Part"`
+	PartsCount           int        `xml:"PartsCount"`
+}
+
+type partSize struct {
+	PartNumber int   `xml:"PartNumber"`
+	Size       int64 `xml:"Size"`
+}
+
+// defaultMaxParts is S3's page size of parts.
+const defaultMaxParts = 1000
+
+// partsPage is the page of parts after marker, at most max of them.
+func partsPage(parts []int64, marker, max int) *objectParts {
+	out := &objectParts{MaxParts: max, PartNumberMarker: marker, PartsCount: len(parts)}
+	for n := marker + 1; n <= len(parts); n++ {
+		if len(out.Parts) == max {
+			out.IsTruncated = true
+			break
+		}
+		out.Parts = append(out.Parts, partSize{PartNumber: n, Size: parts[n-1]})
+	}
+	if out.IsTruncated && len(out.Parts) > 0 {
+		out.NextPartNumberMarker = out.Parts[len(out.Parts)-1].PartNumber
+	}
+	return out
+}
+
+// partsQuery reads the x-amz-max-parts and x-amz-part-number-marker of a
+// GetObjectAttributes.
+func partsQuery(h http.Header) (max, marker int, err error) {
+	max, marker = defaultMaxParts, 0
+	if v := h.Get("X-Amz-Max-Parts"); v != "" {
+		if max, err = strconv.Atoi(v); err != nil || max < 0 {
+			return 0, 0, s3err.New(s3err.InvalidArgument, "x-amz-max-parts must be a non-negative integer.")
+		}
+		max = min(max, defaultMaxParts)
+	}
+	if v := h.Get("X-Amz-Part-Number-Marker"); v != "" {
+		if marker, err = strconv.Atoi(v); err != nil || marker < 0 {
+			return 0, 0, s3err.New(s3err.InvalidArgument, "x-amz-part-number-marker must be a non-negative integer.")
+		}
+	}
+	return max, marker, nil
 }
 
 // serveAttributes answers GetObjectAttributes from the index (gofakes3
-// would render a multipart ETag as hex). Part sizes are not known to the
-// gateway; a multipart object's part count is, from its ETag.
+// would render a multipart ETag as hex), part sizes included (parts.go).
 func (g *Gateway) serveAttributes(w http.ResponseWriter, r *http.Request, bucket, key string) error {
 	ctx := r.Context()
 	req := requestOf(ctx)
@@ -59,10 +107,8 @@ func (g *Gateway) serveAttributes(w http.ResponseWriter, r *http.Request, bucket
 		case "ObjectSize":
 			out.ObjectSize = &v.Size
 		case "ObjectParts":
-			if _, n, ok := strings.Cut(strings.Trim(v.ETag, `"`), "-"); ok {
-				if parts, err := strconv.Atoi(n); err == nil {
-					out.ObjectParts = &objectParts{PartsCount: parts}
-				}
+			if out.ObjectParts, err = g.attributeParts(r, t, v); err != nil {
+				return err
 			}
 		case "Checksum":
 			// ringside stores no checksums.
@@ -76,4 +122,24 @@ func (g *Gateway) serveAttributes(w http.ResponseWriter, r *http.Request, bucket
 	}
 	writeXML(w, http.StatusOK, out)
 	return nil
+}
+
+// attributeParts is the ObjectParts of v: a page of its parts, none for a
+// single-part object, as S3 answers.
+func (g *Gateway) attributeParts(r *http.Request, t target, v index.Version) (*objectParts, error) {
+	max, marker, err := partsQuery(r.Header)
+	if err != nil {
+		return nil, err
+	}
+	parts, stale, err := g.partsOf(r.Context(), t, v)
+	if err != nil {
+		return nil, err
+	}
+	if stale {
+		return nil, noSuchKey()
+	}
+	if parts == nil {
+		return nil, nil
+	}
+	return partsPage(parts, marker, max), nil
 }

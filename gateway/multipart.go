@@ -226,6 +226,7 @@ func (g *Gateway) checkIfNoneMatch(ctx context.Context, t target, key, list stri
 // it made. The backend's completion answer carries no size, so the new
 // version's headers are read back from the backend.
 func (g *Gateway) completeUpload(ctx context.Context, t target, key, id string, parts []backend.Part) (index.Version, error) {
+	sizes := g.uploadedSizes(ctx, t, key, id, parts)
 	res, err := t.client.CompleteMultipartUpload(ctx, t.key(key), id, parts)
 	if err != nil {
 		return index.Version{}, fmt.Errorf("complete the upload of %s/%s: %w", t.bucket.Name, key, err)
@@ -237,7 +238,20 @@ func (g *Gateway) completeUpload(ctx context.Context, t target, key, id string, 
 	if res.LastModified.IsZero() {
 		res.LastModified = o.LastModified
 	}
-	return g.record(t, key, res, o.Size, keptMetadata(o.Metadata))
+	if sum := sumOf(sizes); sizes != nil && sum != o.Size {
+		// Not the parts listed: an upload replaced a part meanwhile.
+		sizes = nil
+	}
+	return g.recordVersion(t, index.Version{Key: key, VersionID: res.VersionID, Size: o.Size, ETag: res.ETag,
+		LastModified: orNow(res.LastModified), Metadata: keptMetadata(o.Metadata), Parts: sizes})
+}
+
+func sumOf(sizes []int64) int64 {
+	var n int64
+	for _, s := range sizes {
+		n += s
+	}
+	return n
 }
 
 // objectURL is the path-style URL of an object at the gateway, as the

@@ -95,14 +95,19 @@ func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[st
 
 // record indexes a write the backend acknowledged.
 func (g *Gateway) record(t target, key string, res backend.PutResult, size int64, meta map[string]string) (index.Version, error) {
-	v := index.Version{
+	return g.recordVersion(t, index.Version{
 		Key:          key,
 		VersionID:    res.VersionID,
 		Size:         size,
 		ETag:         res.ETag,
 		LastModified: orNow(res.LastModified),
 		Metadata:     meta,
-	}
+	})
+}
+
+// recordVersion indexes v, a version the backend acknowledged.
+func (g *Gateway) recordVersion(t target, v index.Version) (index.Version, error) {
+	key := v.Key
 	if err := g.db.RecordVersion(t.bucket.Name, v); err != nil {
 		return v, g.indexFailed(t, key, fmt.Errorf("index %s/%s version %s: %w", t.bucket.Name, key, v.VersionID, err))
 	}
