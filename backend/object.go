@@ -28,6 +28,9 @@ func (c *Client) PutObject(ctx context.Context, key string, body io.Reader, size
 	setMetadata(k, meta)
 	k.setIf("content-md5", opts.ContentMD5)
 	k.setIf("x-amz-tagging", opts.Tagging)
+	k.setIf("if-match", opts.IfMatch)
+	k.setIf("if-none-match", opts.IfNoneMatch)
+	k.setChecksum(opts.Checksum)
 	resp, err := c.do(ctx, k)
 	if err != nil {
 		return PutResult{}, err
@@ -37,7 +40,28 @@ func (c *Client) PutObject(ctx context.Context, key string, body io.Reader, size
 		VersionID:    orNull(first(resp.Header, "X-Amz-Version-Id")),
 		ETag:         first(resp.Header, "Etag"),
 		LastModified: answeredAt(resp.Header),
+		Checksum:     checksumOf(resp.Header, opts.Checksum.Algorithm),
+		ChecksumType: first(resp.Header, "X-Amz-Checksum-Type"),
 	}, nil
+}
+
+// setChecksum sends a body's checksum header, if there is one.
+func (k *objectCall) setChecksum(sum Checksum) {
+	if sum.Algorithm != "" && sum.Value != "" {
+		k.set("x-amz-checksum-"+strings.ToLower(sum.Algorithm), sum.Value)
+	}
+}
+
+// checksumOf reads the checksum of algorithm from an answer's headers.
+func checksumOf(h http.Header, algorithm string) Checksum {
+	if algorithm == "" {
+		return Checksum{}
+	}
+	v := first(h, http.CanonicalHeaderKey("x-amz-checksum-"+algorithm))
+	if v == "" {
+		return Checksum{}
+	}
+	return Checksum{Algorithm: strings.ToLower(algorithm), Value: v}
 }
 
 // answeredAt is when the backend acknowledged a write, from its Date

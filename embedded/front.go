@@ -80,6 +80,10 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	_, tagging := q["tagging"]
 	_, multipart := q["uploadId"]
+	if !tagging && (r.Method == http.MethodPut && !multipart && r.Header.Get("X-Amz-Copy-Source") == "" ||
+		r.Method == http.MethodPost && multipart) {
+		f.writeConditionsAsMD5(r, bucket, key)
+	}
 	switch {
 	case tagging:
 		f.tagging(w, r, bucket, key, versionID)

@@ -112,3 +112,25 @@ func (e *etagWriter) serve(h http.HandlerFunc, r *http.Request) {
 		e.Header().Set("ETag", e.etag)
 	}
 }
+
+// gofakes3 checks the If-Match and If-None-Match of a write against the
+// hex MD5 of the current object, and the store checks them again as it
+// writes (addChecked) in the same form. A condition naming the multipart
+// ETag of the current version is put in that form first, so that both
+// checks see what S3 would: the version's ETag.
+func (f *front) writeConditionsAsMD5(r *http.Request, bucket, key string) {
+	ifMatch, ifNoneMatch := r.Header.Get("If-Match"), r.Header.Get("If-None-Match")
+	if ifMatch == "" && ifNoneMatch == "" {
+		return
+	}
+	v, err := f.store.lookup(bucket, key, "")
+	if err != nil || v.mpETag == "" {
+		return
+	}
+	mp, plain := v.mpETag, `"`+hex.EncodeToString(v.md5)+`"`
+	for _, name := range []string{"If-Match", "If-None-Match"} {
+		if list := r.Header.Get(name); list != "" && list != "*" && etagMatches(list, mp) {
+			r.Header.Set(name, plain)
+		}
+	}
+}

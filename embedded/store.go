@@ -365,7 +365,8 @@ func (s *store) addChecked(ctx context.Context, b *bucket, v *version) error {
 		exists := cur != nil && !cur.deleteMarker
 		etag := ""
 		if exists {
-			etag = cur.etag()
+			// gofakes3's form (see writeConditionsAsMD5).
+			etag = hex.EncodeToString(cur.md5)
 		}
 		if err := gofakes3.CheckWriteConditions(ctx, exists, etag); err != nil {
 			return err

@@ -23,6 +23,10 @@ type request struct {
 	hasVersion bool
 	// contentMD5 is passed on to the backend to check.
 	contentMD5 string
+	// ifMatch and ifNoneMatch are the conditions of a write, checked
+	// against the index first and passed on to the backend, which checks
+	// them as it writes (checkWrite takes If-Match out of the headers).
+	ifMatch, ifNoneMatch string
 	// refusal is the error of an s3Backend method, whose status and
 	// Retry-After gofakes3 cannot render (see forRouter).
 	refusal *Error

@@ -79,6 +79,16 @@ func withChecksum(ctx context.Context, kept, meta map[string]string) map[string]
 	return out
 }
 
+// withStoredChecksum is meta with the object checksum sum.
+func withStoredChecksum(meta map[string]string, sum backend.Checksum) map[string]string {
+	out := make(map[string]string, len(meta)+1)
+	for k, v := range meta {
+		out[k] = v
+	}
+	out[textproto.CanonicalMIMEHeaderKey(checksumPrefix+sum.Algorithm)] = sum.Value
+	return out
+}
+
 // writeChecksum sets the stored checksum headers of a whole-object read
 // that asked for them.
 func writeChecksum(h http.Header, r *http.Request, meta map[string]string) {

@@ -82,9 +82,12 @@ func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[st
 	}
 	kept := uploadMetadata(meta)
 	body := &exactReader{r: input, left: size}
+	req := requestOf(ctx)
 	res, err := t.client.PutObject(ctx, t.key(key), body, size, kept, backend.PutOptions{
-		ContentMD5: requestOf(ctx).contentMD5,
-		Tagging:    putOptionsTagging(meta),
+		ContentMD5:  req.contentMD5,
+		Tagging:     putOptionsTagging(meta),
+		IfMatch:     req.ifMatch,
+		IfNoneMatch: req.ifNoneMatch,
 	})
 	if err != nil {
 		return t, index.Version{}, body.cause(fmt.Errorf("write %s/%s to the backend: %w", bucket, key, err))

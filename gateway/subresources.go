@@ -85,6 +85,7 @@ func (g *Gateway) checkWrite(r *http.Request, req *request, bucket, key string, 
 	if err := g.checkIfMatch(r, req, bucket, key, ifMatch); err != nil {
 		return err
 	}
+	req.ifMatch = ifMatch
 	r.Header = r.Header.Clone()
 	r.Header.Del("If-Match")
 	return nil
