@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -104,4 +105,54 @@ func conditionalWrite(e *s3Env, via string, ifMatch, ifNoneMatch *string) error 
 		IfMatch: ifMatch, IfNoneMatch: ifNoneMatch,
 		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{PartNumber: aws.Int32(1), ETag: part.ETag}}}})
 	return err
+}
+
+// DeleteObject with If-Match, x-amz-if-match-last-modified-time and
+// x-amz-if-match-size deletes only when they hold; a key that is not there
+// meets them all.
+func TestConditionalDelete(t *testing.T) {
+	tests := []struct {
+		name     string
+		cond     func(in *s3.DeleteObjectInput, head *s3.HeadObjectOutput)
+		wantCode string
+	}{
+		{"If-Match holds", func(in *s3.DeleteObjectInput, h *s3.HeadObjectOutput) { in.IfMatch = h.ETag }, ""},
+		{"If-Match fails", func(in *s3.DeleteObjectInput, _ *s3.HeadObjectOutput) { in.IfMatch = aws.String(`"0123"`) }, "PreconditionFailed"},
+		{"size holds", func(in *s3.DeleteObjectInput, h *s3.HeadObjectOutput) { in.IfMatchSize = h.ContentLength }, ""},
+		{"size fails", func(in *s3.DeleteObjectInput, _ *s3.HeadObjectOutput) { in.IfMatchSize = aws.Int64(99) }, "PreconditionFailed"},
+		{"time holds", func(in *s3.DeleteObjectInput, h *s3.HeadObjectOutput) { in.IfMatchLastModifiedTime = h.LastModified }, ""},
+		{"time fails", func(in *s3.DeleteObjectInput, h *s3.HeadObjectOutput) {
+			in.IfMatchLastModifiedTime = aws.Time(h.LastModified.Add(-time.Hour))
+		}, "PreconditionFailed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newS3Env(t)
+			e.createBucket("data", "ring")
+			e.put("data", "k", "old")
+			ctx := context.Background()
+			head, err := e.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("data"), Key: aws.String("k")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := &s3.DeleteObjectInput{Bucket: aws.String("data"), Key: aws.String("k")}
+			tt.cond(in, head)
+			_, err = e.s3.DeleteObject(ctx, in)
+			_, herr := e.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("data"), Key: aws.String("k")})
+			if tt.wantCode != "" {
+				wantS3Code(t, err, tt.wantCode)
+				if herr != nil {
+					t.Errorf("the object is gone after a refused delete: %v", herr)
+				}
+				return
+			}
+			if err != nil || httpStatusOf(herr) != 404 {
+				t.Errorf("delete: %v; HEAD after it: %v", err, herr)
+			}
+			in.Key = aws.String("missing")
+			if _, err := e.s3.DeleteObject(ctx, in); err != nil {
+				t.Errorf("conditional delete of a missing key: %v", err)
+			}
+		})
+	}
 }
