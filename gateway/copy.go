@@ -175,6 +175,7 @@ func (g *Gateway) copyObject(ctx context.Context, c copyRequest) (copied, error)
 	if err := checkConditions(c.header, copySourceConditions, sv, errPrecondition); err != nil {
 		return copied{}, err
 	}
+	defer g.writing(ctx, dst, c.dst.key)()
 	meta := sv.Metadata
 	if c.meta != nil {
 		meta = c.meta

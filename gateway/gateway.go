@@ -67,6 +67,8 @@ type Gateway struct {
 	log     *slog.Logger
 	auth    *s3auth.Authenticator
 	handler http.Handler
+	// overlaps finds concurrent writes of one key (overlap.go).
+	overlaps overlaps
 }
 
 // New builds a gateway over an open index, its catalog and the ingester.

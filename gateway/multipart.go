@@ -256,6 +256,7 @@ func (g *Gateway) checkIfNoneMatch(ctx context.Context, t target, key, list stri
 // version's headers are read back from the backend.
 func (g *Gateway) completeUpload(ctx context.Context, t target, key, id string, parts []backend.Part, opts backend.CompleteOptions) (index.Version, backend.PutResult, error) {
 	sizes := g.uploadedSizes(ctx, t, key, id, parts)
+	defer g.writing(ctx, t, key)()
 	res, err := t.client.CompleteUpload(ctx, t.key(key), id, parts, opts)
 	if err != nil {
 		return index.Version{}, res, fmt.Errorf("complete the upload of %s/%s: %w", t.bucket.Name, key, err)

@@ -81,6 +81,7 @@ func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[st
 		return t, index.Version{}, err
 	}
 	kept := uploadMetadata(meta)
+	defer g.writing(ctx, t, key)()
 	body := &exactReader{r: input, left: size}
 	req := requestOf(ctx)
 	res, err := t.client.PutObject(ctx, t.key(key), body, size, kept, backend.PutOptions{
@@ -144,6 +145,7 @@ func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID str
 	if err := g.refuseWhenIndexFull(); err != nil {
 		return backend.DeleteResult{}, err
 	}
+	defer g.writing(ctx, t, key)()
 	if hasVersion {
 		pin := t.pin(index.Version{VersionID: versionID})
 		res, err := t.client.DeleteObject(ctx, t.key(key), pin)
