@@ -56,7 +56,7 @@ func (f *front) readPart(w http.ResponseWriter, r *http.Request, v *version, par
 	}
 	first, last, ok := partSpan(v, n)
 	if !ok {
-		writeErrorStatus(w, r, "InvalidPartNumber", "The requested partnumber is not satisfiable", http.StatusRequestedRangeNotSatisfiable)
+		writeErrorStatus(w, r, "InvalidPartNumber", "The requested partnumber is not satisfiable.", http.StatusRequestedRangeNotSatisfiable)
 		return
 	}
 	if v.parts != nil {

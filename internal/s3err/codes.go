@@ -94,7 +94,7 @@ var table = map[Code]description{
 	InvalidObjectName:                 {http.StatusBadRequest, "The specified object name is not valid."},
 	InvalidObjectState:                {http.StatusForbidden, "The operation is not valid for the current state of the object."},
 	InvalidPart:                       {http.StatusBadRequest, "One or more of the specified parts could not be found."},
-	InvalidPartNumber:                 {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable"},
+	InvalidPartNumber:                 {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable."},
 	InvalidPartOrder:                  {http.StatusBadRequest, "The list of parts was not in ascending order."},
 	InvalidRange:                      {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable."},
 	InvalidRequest:                    {http.StatusBadRequest, "Invalid Request."},
