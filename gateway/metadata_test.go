@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -8,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 func TestHeaderMetadata(t *testing.T) {
@@ -172,5 +176,31 @@ func TestWriteMetadataEncodesUnicode(t *testing.T) {
 	}
 	if got := values("X-Amz-Meta-Plain"); len(got) != 1 || got[0] != "abc" {
 		t.Errorf("x-amz-meta-plain = %q, want abc", got)
+	}
+}
+
+// Non-ASCII user metadata sent raw is stored as UTF-8 and answered RFC 2047
+// encoded, as S3 does; the backend is sent the encoded form.
+func TestUnicodeMetadataRoundTrip(t *testing.T) {
+	e := newS3Env(t)
+	e.createBucket("data", "ring")
+	e.put("data", "k", "body", func(in *s3.PutObjectInput) {
+		in.Metadata = map[string]string{"city": "Zürich", "plain": "abc"}
+	})
+	const encoded = "=?UTF-8?b?WsO8cmljaA==?="
+	head, err := e.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("data"), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.Metadata["city"] != encoded || head.Metadata["plain"] != "abc" {
+		t.Errorf("HEAD metadata %v, want city %s", head.Metadata, encoded)
+	}
+	v, err := e.db.Latest("data", "k")
+	if err != nil || v.Metadata["X-Amz-Meta-City"] != "Zürich" {
+		t.Errorf("indexed metadata %v, %v", v.Metadata, err)
+	}
+	direct, err := e.direct.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("ring"), Key: aws.String("k")})
+	if err != nil || direct.Metadata["city"] != encoded {
+		t.Errorf("backend metadata %v, %v", direct.Metadata, err)
 	}
 }
