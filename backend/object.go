@@ -134,8 +134,9 @@ func (c *Client) HeadObject(ctx context.Context, key, versionID string) (Object,
 }
 
 // HeadPart reads the headers of part n of one version: its Size is the
-// part's, PartCount the object's (0 for a single-part object).
-func (c *Client) HeadPart(ctx context.Context, key, versionID string, n int) (Object, error) {
+// part's, PartCount the object's (0 for a single-part object), and First
+// and Last the part's bytes in the object, from the Content-Range.
+func (c *Client) HeadPart(ctx context.Context, key, versionID string, n int) (PartInfo, error) {
 	q := "partNumber=" + strconv.Itoa(n)
 	if versionID != "" {
 		q += "&" + versionQuery(versionID)
@@ -143,10 +144,22 @@ func (c *Client) HeadPart(ctx context.Context, key, versionID string, n int) (Ob
 	k := &objectCall{op: "HeadObject", method: http.MethodHead, key: key, versionID: versionID, query: q}
 	resp, err := c.do(ctx, k)
 	if err != nil {
-		return Object{}, err
+		return PartInfo{}, err
 	}
 	resp.Body.Close()
-	return objectOf(key, resp.Header), nil
+	p := PartInfo{Object: objectOf(key, resp.Header), First: 0, Last: -1}
+	if cr, ok := strings.CutPrefix(first(resp.Header, "Content-Range"), "bytes "); ok {
+		span, _, _ := strings.Cut(cr, "/")
+		a, b, _ := strings.Cut(span, "-")
+		first, err1 := strconv.ParseInt(a, 10, 64)
+		last, err2 := strconv.ParseInt(b, 10, 64)
+		if err1 == nil && err2 == nil {
+			p.First, p.Last = first, last
+		}
+	} else {
+		p.Last = p.Size - 1
+	}
+	return p, nil
 }
 
 // DeleteObject deletes key (making a delete marker on a versioned bucket) or,

@@ -43,6 +43,12 @@ type Object struct {
 	PartCount int // from HeadObject when the backend says
 }
 
+// PartInfo is one part of an object, as a HEAD with partNumber tells it.
+type PartInfo struct {
+	Object            // Size is the part's
+	First, Last int64 // the part's bytes in the object
+}
+
 // Reader is an object body being streamed from the backend; the caller
 // closes Body. From a plain-HTTP backend, a body of known length is read
 // straight off its connection and is an io.WriterTo: copied with io.Copy

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -16,7 +17,8 @@ import (
 // version (index.Version.Parts): recorded when an upload completes through
 // ringside, from the upload's part listing, and learned from the backend
 // the first time they are needed for an object that arrived out of band
-// (a HEAD with partNumber per part, which every S3 server answers). A
+// (a HEAD with partNumber per part, which every S3 server answers; a read
+// of one part asks for that part alone). A
 // version whose ETag is not a multipart one ("<md5>-<count>") is a single
 // part: nothing is asked. Reads and GetObjectAttributes then answer from
 // the sizes, and a GET of a part reads its byte range from the backend.
@@ -89,8 +91,12 @@ func partSpan(parts []int64, size int64, n int) (*span, error) {
 }
 
 // readPartSpan resolves the partNumber of a read of v into its span and
-// writes the part count of a multipart object.
+// writes the part count of a multipart object. Parts not known yet are not
+// all learned for one read: the backend is asked for that part alone.
 func (g *Gateway) readPartSpan(w http.ResponseWriter, r *http.Request, t target, v index.Version, n int) (s *span, stale bool, err error) {
+	if v.Parts == nil && etagParts(v.ETag) > 0 {
+		return g.askPartSpan(r.Context(), w, t, v, n)
+	}
 	parts, stale, err := g.partsOf(r.Context(), t, v)
 	if stale || err != nil {
 		return nil, stale, err
@@ -103,6 +109,32 @@ func (g *Gateway) readPartSpan(w http.ResponseWriter, r *http.Request, t target,
 		w.Header().Set("x-amz-mp-parts-count", strconv.Itoa(len(parts)))
 	}
 	return s, false, nil
+}
+
+// askPartSpan reads the span of part n of v from the backend.
+func (g *Gateway) askPartSpan(ctx context.Context, w http.ResponseWriter, t target, v index.Version, n int) (s *span, stale bool, err error) {
+	p, err := t.client.HeadPart(ctx, t.key(v.Key), t.pin(v), n)
+	if isNotFound(err) {
+		return nil, true, nil
+	}
+	var be *backend.Error
+	if errors.As(err, &be) && be.Status == http.StatusRequestedRangeNotSatisfiable {
+		// A HEAD's refusal has no body to name its code.
+		return nil, false, errInvalidPartNumber
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read part %d of %s/%s from the backend: %w", n, t.bucket.Name, v.Key, err)
+	}
+	if p.ETag != v.ETag {
+		return nil, true, nil
+	}
+	if p.PartCount > 0 {
+		w.Header().Set("x-amz-mp-parts-count", strconv.Itoa(p.PartCount))
+	}
+	if p.Last < p.First {
+		return nil, false, nil
+	}
+	return &span{first: p.First, last: p.Last}, false, nil
 }
 
 // uploadedSizes lists the parts stored for an upload and returns the sizes
