@@ -72,8 +72,12 @@ func (c *Catalog) AddLocation(ctx context.Context, l index.Location) (LocationIn
 	}
 	c.clients.forget(l.Name)
 	c.log.Info("location added", "location", l.Name, "endpoint", l.Endpoint,
-		"targetBucket", l.TargetBucket, "noPrefix", l.NoPrefix, "versioning", showVersioning(state))
-	return c.locationInfo(l, showVersioning(state), nil), nil
+		"targetBucket", l.TargetBucket, "noPrefix", l.NoPrefix, "versioning", showVersioning(state), "feed", l.Feed)
+	info := c.locationInfo(l, showVersioning(state), nil)
+	// The one answer that shows the webhook token: the operator gives it
+	// to the backend.
+	info.FeedToken = l.FeedToken
+	return info, nil
 }
 
 // checkLocation validates a new location and fills in its defaults.
@@ -96,7 +100,7 @@ func checkLocation(l index.Location) (index.Location, error) {
 	if l.Region == "" {
 		l.Region = "us-east-1"
 	}
-	return l, nil
+	return checkFeed(l)
 }
 
 // probeError says why a location's target bucket did not answer, and what
@@ -230,7 +234,7 @@ func showVersioning(state string) string {
 
 // locationInfo is a location as the catalog shows it.
 func (c *Catalog) locationInfo(l index.Location, versioning string, buckets []index.Bucket) LocationInfo {
-	l.SecretKey = ""
+	l.SecretKey, l.FeedToken = "", ""
 	info := LocationInfo{Location: l, Versioning: versioning, Mirroring: "off", Buckets: []string{}}
 	if l.NoPrefix {
 		info.Warning = NoPrefixWarning

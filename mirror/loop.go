@@ -20,6 +20,7 @@ type loop struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	wake     chan struct{} // a rescan, resume or pause wants attention now
+	feed     *feeder       // nil without a change feed; set before run
 
 	stateMu sync.Mutex   // serialises read-modify-write of the persisted IngestState
 	turns   atomic.Int64 // iterations of run, so tests can see a paused loop go round
@@ -71,6 +72,13 @@ func (l *loop) run() {
 	defer close(l.done)
 	bo := backoff{min: l.m.opts.MinBackoff, max: l.m.opts.MaxBackoff}
 	var ps *passState
+	if l.feed != nil {
+		l.feed.waitReady(l.ctx)
+		if l.feed.resumable {
+			// The log resumes where the index is: no pass is owed at start.
+			l.sleepBetweenPasses()
+		}
+	}
 	for l.ctx.Err() == nil {
 		l.turns.Add(1)
 		if l.isPaused() {
@@ -110,8 +118,50 @@ func (l *loop) run() {
 		if changes > 0 || l.rescanPending() {
 			continue
 		}
-		l.sleep(l.m.opts.Interval)
+		l.sleepBetweenPasses()
 	}
+}
+
+// sleepBetweenPasses waits Interval, or FeedInterval while the bucket's
+// change feed is healthy; a feed that turns unhealthy meanwhile cuts the
+// wait back to Interval.
+func (l *loop) sleepBetweenPasses() {
+	if l.feed == nil {
+		l.sleep(l.m.opts.Interval)
+		return
+	}
+	deadline := time.Now().Add(l.m.opts.FeedInterval)
+	for l.ctx.Err() == nil {
+		if !l.feed.healthy() {
+			l.sleep(l.m.opts.Interval)
+			return
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return
+		}
+		if l.sleep(min(left, l.m.opts.Interval)) {
+			return
+		}
+	}
+}
+
+// nextPass is the number the next pass to start will have.
+func (l *loop) nextPass() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.seqStarted + 1
+}
+
+// requestPass asks for a full pass now, as a rescan does, and returns the
+// number of the pass that will answer it.
+func (l *loop) requestPass() int64 {
+	l.mu.Lock()
+	target := l.seqStarted + 1
+	l.rescanWant = max(l.rescanWant, target)
+	l.mu.Unlock()
+	l.poke()
+	return target
 }
 
 // stop ends the loop and waits for it.
@@ -120,8 +170,9 @@ func (l *loop) stop() {
 	<-l.done
 }
 
-// sleep waits d (forever when d < 0), or until poked or stopped.
-func (l *loop) sleep(d time.Duration) {
+// sleep waits d (forever when d < 0), or until poked or stopped; true
+// when cut short.
+func (l *loop) sleep(d time.Duration) bool {
 	var timeout <-chan time.Time
 	if d >= 0 {
 		t := time.NewTimer(d)
@@ -130,9 +181,11 @@ func (l *loop) sleep(d time.Duration) {
 	}
 	select {
 	case <-timeout:
+		return false
 	case <-l.wake:
 	case <-l.ctx.Done():
 	}
+	return true
 }
 
 // poke cuts the current sleep short.
@@ -241,6 +294,9 @@ func (l *loop) complete(ps *passState) error {
 	l.lastErr = ""
 	l.last = passSummary{start: ps.began, took: time.Since(ps.began), scanned: ps.scanned, changes: ps.changes}
 	l.notify()
+	if l.feed != nil {
+		l.feed.passDone(ps.seq)
+	}
 	return nil
 }
 

@@ -40,6 +40,9 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
 	age      *ageCollector
+	// feedApplied counts the keys read into the index for a change
+	// feed's hints.
+	feedApplied *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, lastFullPasses func() map[string]time.Time) *metrics {
@@ -65,6 +68,10 @@ func newMetrics(reg prometheus.Registerer, lastFullPasses func() map[string]time
 			Name: "ringside_mirror_errors_total",
 			Help: "Failed listings, reads of version headers and index writes.",
 		}, []string{"bucket"}),
+		feedApplied: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ringside_feed_events_applied_total",
+			Help: "Change hints applied: the key's versions read from the backend into the index.",
+		}, []string{"bucket"}),
 		age: &ageCollector{
 			desc: prometheus.NewDesc("ringside_mirror_last_full_pass_age_seconds",
 				"Seconds since the start of the last full comparison of the backend with the index.",
@@ -78,6 +85,7 @@ func newMetrics(reg prometheus.Registerer, lastFullPasses func() map[string]time
 		m.changes = register(reg, m.changes)
 		m.duration = register(reg, m.duration)
 		m.errors = register(reg, m.errors)
+		m.feedApplied = register(reg, m.feedApplied)
 		register(reg, prometheus.Collector(m.age))
 	}
 	return m
@@ -104,6 +112,7 @@ func (m *metrics) forget(bucket string) {
 	m.changes.DeletePartialMatch(l)
 	m.duration.DeletePartialMatch(l)
 	m.errors.DeletePartialMatch(l)
+	m.feedApplied.DeletePartialMatch(l)
 }
 
 // ageCollector reports the age of each bucket's last full pass at scrape

@@ -33,6 +33,7 @@ type Status struct {
 	LastPassChanges int64         `json:"lastPassChanges"`
 	LastFullPass    time.Time     `json:"lastFullPass,omitempty"` // last time the backend was fully compared
 	Passes          int64         `json:"passes"`
+	Feed            *FeedStatus   `json:"feed,omitempty"` // the bucket's change feed, if any
 }
 
 // Status returns one mirror bucket's status.
@@ -40,6 +41,9 @@ func (m *Manager) Status(bucket string) (Status, error) {
 	if l := m.loop(bucket); l != nil {
 		s := l.status()
 		s.LastFullPass = m.lastFullPass(bucket)
+		if l.feed != nil {
+			s.Feed = l.feed.status()
+		}
 		return s, nil
 	}
 	b, err := m.mirrorBucket(bucket)
