@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ringside/ringside/catalog"
+	"github.com/ringside/ringside/feed"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
 )
@@ -64,6 +65,12 @@ type adminMirror interface {
 	Rescan(ctx context.Context, bucket string, wait bool) error
 	// Resync rebuilds a bucket's index from the backend.
 	Resync(ctx context.Context, bucket string) error
+}
+
+// feedServer serves the change feeds' webhook receivers; *mirror.Manager
+// does.
+type feedServer interface {
+	FeedHandler() http.Handler
 }
 
 // Server is the admin API handler.
@@ -131,6 +138,11 @@ func (a *Server) routes() http.Handler {
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", a.healthz)
 	root.HandleFunc("GET /readyz", a.readyz)
+	// The change feeds' webhook receivers check a token of their own per
+	// location: the backend never holds the admin token.
+	if f, ok := a.mirror.(feedServer); ok {
+		root.Handle(feed.PathPrefix, f.FeedHandler())
+	}
 	root.Handle("/", a.requireToken(api))
 	return root
 }

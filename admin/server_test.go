@@ -447,7 +447,7 @@ func TestAdminClientRoundTrip(t *testing.T) {
 	}
 	wantInfo := Location{Name: loc.Name, Endpoint: loc.Endpoint, Region: loc.Region, AccessKey: loc.AccessKey,
 		MaskedSecret: secretMask, TargetBucket: loc.TargetBucket, NoPrefix: true, CAFile: loc.CAFile,
-		Versioning: "Enabled", Mirroring: "off", Buckets: []string{}}
+		Versioning: "Enabled", Mirroring: "off", Buckets: []string{}, Feed: "none"}
 	if !reflect.DeepEqual(info, wantInfo) {
 		t.Fatalf("add location answered %+v, want %+v", info, wantInfo)
 	}

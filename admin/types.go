@@ -1,9 +1,11 @@
 package admin
 
 import (
+	"net/url"
 	"time"
 
 	"github.com/ringside/ringside/catalog"
+	"github.com/ringside/ringside/feed"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
 )
@@ -41,6 +43,15 @@ type Location struct {
 	Mirroring  string   `json:"mirroring"` // off, active, paused
 	Buckets    []string `json:"buckets"`
 	Warning    string   `json:"warning,omitempty"`
+	// Feed is the change feed a mirror bucket on the location follows:
+	// none, webhook, listen or raftlog.
+	Feed string `json:"feed"`
+	// FeedPath is where the backend posts to a webhook feed, on the admin
+	// listener.
+	FeedPath string `json:"feedPath,omitempty"`
+	// FeedToken is the webhook's bearer token, shown only in the answer
+	// to the location's creation: give it to the backend then.
+	FeedToken string `json:"feedToken,omitempty"`
 }
 
 // NewLocation is the body of POST /api/v1/locations: a location to add,
@@ -55,6 +66,11 @@ type NewLocation struct {
 	NoPrefix     bool   `json:"noPrefix"`
 	CAFile       string `json:"caFile,omitempty"`
 	Insecure     bool   `json:"insecureSkipVerify,omitempty"`
+	// Feed is none (default), webhook, listen or raftlog; a webhook's
+	// token is generated unless FeedToken gives one (16 characters at
+	// least).
+	Feed      string `json:"feed,omitempty"`
+	FeedToken string `json:"feedToken,omitempty"`
 }
 
 // CreateBucketRequest is the body of POST /api/v1/buckets.
@@ -67,7 +83,8 @@ type CreateBucketRequest struct {
 // location is the index record of a location to add.
 func (l NewLocation) location() index.Location {
 	return index.Location{Name: l.Name, Endpoint: l.Endpoint, Region: l.Region, AccessKey: l.AccessKey,
-		SecretKey: l.SecretKey, TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.Insecure}
+		SecretKey: l.SecretKey, TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.Insecure,
+		Feed: l.Feed, FeedToken: l.FeedToken}
 }
 
 // showLocation is a catalog location as the API shows it.
@@ -76,5 +93,22 @@ func showLocation(l catalog.LocationInfo) Location {
 		Name: l.Name, Endpoint: l.Endpoint, Region: l.Region, AccessKey: l.AccessKey, MaskedSecret: secretMask,
 		TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.Insecure, Created: l.Created,
 		Versioning: l.Versioning, Mirroring: l.Mirroring, Buckets: l.Buckets, Warning: l.Warning,
+		Feed: showFeed(l.Feed), FeedToken: l.FeedToken, FeedPath: feedPath(l.Location),
 	}
+}
+
+func showFeed(kind string) string {
+	if kind == "" {
+		return catalog.FeedNone
+	}
+	return kind
+}
+
+// feedPath is the webhook receiver's path of a location with a webhook
+// feed.
+func feedPath(l index.Location) string {
+	if l.Feed != catalog.FeedWebhook {
+		return ""
+	}
+	return feed.PathPrefix + url.PathEscape(l.Name)
 }

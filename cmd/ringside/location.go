@@ -35,7 +35,7 @@ func locationCommand() *cli.Command {
 					&cli.StringFlag{Name: "ca-file", Usage: "PEM `FILE` of a private CA the backend's certificate chains to"},
 					&cli.BoolFlag{Name: "insecure-skip-verify", Usage: "do not verify the backend's TLS certificate (test rigs only)"},
 					jsonFlag(),
-				}, adminFlags()),
+				}, feedFlags(), adminFlags()),
 				Action: locationAdd,
 			},
 			{
@@ -77,6 +77,8 @@ func locationAdd(c *cli.Context) error {
 		NoPrefix:     c.Bool("no-prefix"),
 		CAFile:       c.String("ca-file"),
 		Insecure:     c.Bool("insecure-skip-verify"),
+		Feed:         c.String("feed"),
+		FeedToken:    c.String("feed-token"),
 	})
 	if err != nil {
 		return err
@@ -96,6 +98,7 @@ func locationAdd(c *cli.Context) error {
 	if info.NoPrefix && info.Versioning != "Enabled" {
 		fmt.Fprintf(w, "note: mirror buckets need versioning Enabled on %s (it is %s)\n", info.TargetBucket, orDash(info.Versioning))
 	}
+	printFeedSetup(w, c.String("admin"), info)
 	return nil
 }
 
@@ -163,6 +166,7 @@ func showLocation(w io.Writer, l admin.Location, now time.Time) {
 		"  versioning", orDash(l.Versioning),
 		"  mirroring", orDash(l.Mirroring),
 		"  buckets", orDash(strings.Join(l.Buckets, ", ")),
+		"  feed", feedText(l),
 	}
 	if l.CAFile != "" {
 		kv = append(kv, "  ca file", l.CAFile)

@@ -22,6 +22,7 @@ func TestEveryFlagReadsItsEnvironmentVariable(t *testing.T) {
 	own := map[string]string{
 		"add access-key": "RINGSIDE_LOCATION_ACCESS_KEY",
 		"add secret-key": "RINGSIDE_LOCATION_SECRET_KEY",
+		"add feed-token": "RINGSIDE_LOCATION_FEED_TOKEN",
 	}
 	count := 0
 	err = walkCommands(app.Commands, func(c *cli.Command) error {

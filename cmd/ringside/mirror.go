@@ -86,10 +86,10 @@ func mirrorStatus(c *cli.Context) error {
 	if c.Bool("json") {
 		return printJSON(c.App.Writer, sts)
 	}
-	tw := table(c.App.Writer, "BUCKET", "LOCATION", "STATE", "PASSES", "LAST PASS", "TOOK", "SCANNED", "CHANGES", "FULLY COMPARED")
+	tw := table(c.App.Writer, "BUCKET", "LOCATION", "STATE", "PASSES", "LAST PASS", "TOOK", "SCANNED", "CHANGES", "FULLY COMPARED", "FEED")
 	for _, st := range sts {
 		row(tw, st.Bucket, st.Location, stateText(st), st.Passes, ago(st.LastPassStart, now),
-			tookText(st), st.LastPassScanned, st.LastPassChanges, ago(st.LastFullPass, now))
+			tookText(st), st.LastPassScanned, st.LastPassChanges, ago(st.LastFullPass, now), feedColumn(st.Feed))
 	}
 	return tw.Flush()
 }
@@ -147,6 +147,7 @@ func showStatus(w io.Writer, st mirror.Status, now time.Time) {
 		"  last pass applied", strconv.FormatInt(st.LastPassChanges, 10)+" changes",
 		"  fully compared", ago(st.LastFullPass, now),
 	)
+	kv = append(kv, feedFields(st.Feed, now)...)
 	fields(w, kv...)
 }
 

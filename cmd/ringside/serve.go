@@ -82,6 +82,7 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.StringFlag{Name: "admin-token", Usage: "admin API `TOKEN` (default: generated into <data-dir>/admin-token)"},
 		&cli.StringFlag{Name: "default-location", Usage: "`LOCATION` for buckets created without a location constraint"},
 		&cli.DurationFlag{Name: "mirror-interval", Value: 2 * time.Second, Usage: "pause between mirror passes that find no change"},
+		&cli.DurationFlag{Name: "mirror-feed-interval", Value: 10 * time.Minute, Usage: "pause between mirror passes while the location's change feed is healthy"},
 		&cli.StringFlag{Name: "tls-cert", Usage: "serve S3 over TLS with this certificate `FILE` (PEM), reloaded when it changes"},
 		&cli.StringFlag{Name: "tls-key", Usage: "the TLS private key `FILE` (PEM)"},
 		&cli.BoolFlag{Name: "tls-self-signed", Usage: "serve S3 over TLS with a self-signed certificate generated under the data dir"},
@@ -101,6 +102,7 @@ type serveConfig struct {
 	adminToken      string
 	defaultLocation string
 	mirrorInterval  time.Duration
+	feedInterval    time.Duration
 	tlsCert         string
 	tlsKey          string
 	tlsSelfSigned   bool
@@ -121,6 +123,7 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 		adminToken:      c.String("admin-token"),
 		defaultLocation: c.String("default-location"),
 		mirrorInterval:  c.Duration("mirror-interval"),
+		feedInterval:    c.Duration("mirror-feed-interval"),
 		tlsCert:         c.String("tls-cert"),
 		tlsKey:          c.String("tls-key"),
 		tlsSelfSigned:   c.Bool("tls-self-signed"),
@@ -143,6 +146,9 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	}
 	if cfg.mirrorInterval <= 0 {
 		return cfg, fmt.Errorf("--mirror-interval must be positive, not %s", cfg.mirrorInterval)
+	}
+	if cfg.feedInterval <= 0 {
+		return cfg, fmt.Errorf("--mirror-feed-interval must be positive, not %s", cfg.feedInterval)
 	}
 	var err error
 	// GOMEMLIMIT is the Go runtime's own knob: an operator who set it and
@@ -252,6 +258,7 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	}
 	n.mirror = mirror.New(n.db, mirror.FromCatalog(n.cat.Resolve), mirror.Options{
 		Interval: cfg.mirrorInterval, Registerer: reg, Logger: n.log,
+		Feeds: mirror.FeedsFromCatalog(n.cat.Resolve), FeedInterval: cfg.feedInterval,
 	})
 	n.gw, err = gateway.New(gateway.Config{
 		DB:              n.db,
