@@ -30,16 +30,16 @@ const (
 // a gap forces a full pass at once; a checkpoint is persisted once the
 // hints before it are applied and no gap waits for its pass.
 type feeder struct {
-	l          *loop
-	src        feed.Source
-	prefix     string // of the backend keys of the bucket
-	bucket     string // the backend bucket
-	resumable  bool   // the source resumes from a saved position
-	work       chan job
-	ready      chan struct{} // closed once the source is connected or its head recorded
-	readyOnce  sync.Once
-	debouncer  *feed.Debouncer
-	rate       rateMeter
+	l         *loop
+	src       feed.Source
+	prefix    string // of the backend keys of the bucket
+	bucket    string // the backend bucket
+	resumable bool   // the source resumes from a saved position
+	work      chan job
+	ready     chan struct{} // closed once the source is connected or its head recorded
+	readyOnce sync.Once
+	debouncer *feed.Debouncer
+	rate      rateMeter
 
 	mu       sync.Mutex
 	n        uint64              // hints numbered as they arrive

@@ -3,7 +3,6 @@ package mirror
 import (
 	"sync"
 	"time"
-
 )
 
 // FeedStatus is a mirror bucket's change feed as `ringside mirror status`
@@ -78,5 +77,3 @@ func (r *rateMeter) perSecond(now time.Time) float64 {
 	r.mu.Unlock()
 	return float64(n) / rateWindow.Seconds()
 }
-
-
