@@ -98,11 +98,14 @@ func (f *feeder) start(wg *sync.WaitGroup) {
 func (f *feeder) run(ctx context.Context) {
 	log := f.l.m.log.With("bucket", f.l.bucket, "feed", f.src.Kind())
 	from := f.saved
-	if rl, ok := f.src.(*feed.RaftLog); ok && from == "" {
-		from = f.head(ctx, rl)
+	if rl, ok := f.src.(*feed.RaftLog); ok {
+		if from == "" {
+			from = f.head(ctx, rl)
+		}
 		if ctx.Err() != nil {
 			return
 		}
+		// Everything after from is read, whenever the log answers.
 		f.markReady()
 	}
 	sink := f.l.m.feedMet.Count(f.src.Kind(), f.debouncer)
