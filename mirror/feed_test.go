@@ -1,0 +1,112 @@
+package mirror
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ringside/ringside/feed"
+)
+
+// handSource is a feed.Source driven by the test: Run hands its sink over
+// and runs until stopped.
+type handSource struct {
+	sinks chan feed.Sink
+}
+
+func (s *handSource) Kind() string { return "hand" }
+
+func (s *handSource) Run(ctx context.Context, from feed.Position, sink feed.Sink) error {
+	s.sinks <- sink
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (s *handSource) Status() feed.Status {
+	return feed.Status{Kind: "hand", State: feed.StateRunning, Lag: -1}
+}
+
+// feedHarness runs bucket "b" following a handSource, with passes an hour
+// apart, and returns the sink the mirror gave the source.
+func feedHarness(t *testing.T) (*harness, feed.Sink) {
+	t.Helper()
+	src := &handSource{sinks: make(chan feed.Sink, 1)}
+	opts := testOptions()
+	opts.Interval = time.Hour
+	opts.Feeds = func(bucket string) (FeedTarget, error) {
+		return FeedTarget{Kind: "hand", Bucket: "src", Source: src}, nil
+	}
+	h := newHarness(t, opts)
+	h.createBucket("b", true)
+	if err := h.m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sink := <-src.sinks
+	waitFor(t, "the initial sync", func() bool {
+		st, err := h.m.Status("b")
+		return err == nil && st.Passes == 1
+	})
+	return h, sink
+}
+
+func (h *harness) passes(bucket string) int64 {
+	h.t.Helper()
+	st, err := h.m.Status(bucket)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return st.Passes
+}
+
+func TestFeedHintRefreshesKeyAndCheckpoints(t *testing.T) {
+	h, sink := feedHarness(t)
+	v := h.be.put("k1", "one", nil)
+	sink.Hint(feed.Hint{Bucket: "other", Key: "k1"}) // another backend bucket's: ignored
+	sink.Hint(feed.Hint{Bucket: "src", Key: "k1", Size: -1})
+	sink.Checkpoint("p1")
+	waitFor(t, "the checkpoint recorded", func() bool { return ingestState(t, h.db, "b").FeedPosition == "p1" })
+	if got := h.latest("b", "k1"); got.VersionID != v.id {
+		t.Errorf("latest of k1 is %q, want %q", got.VersionID, v.id)
+	}
+	if n := h.passes("b"); n != 1 {
+		t.Errorf("%d passes, want only the initial sync", n)
+	}
+	st, _ := h.m.Status("b")
+	if st.Feed == nil || !st.Feed.Healthy || st.Feed.Kind != "hand" {
+		t.Errorf("feed status %+v, want a healthy hand feed", st.Feed)
+	}
+}
+
+// After a gap, hints still apply, but the checkpoint waits for the full
+// pass the gap forced: the position must not claim what the gap missed.
+func TestFeedGapHoldsCheckpointUntilPass(t *testing.T) {
+	h, sink := feedHarness(t)
+	sink.Checkpoint("p1")
+	waitFor(t, "the first checkpoint", func() bool { return ingestState(t, h.db, "b").FeedPosition == "p1" })
+	// Paused, the forced pass waits: the held checkpoint can be seen.
+	if err := h.m.Pause("b"); err != nil {
+		t.Fatal(err)
+	}
+	missed := h.be.put("missed", "no hint for me", nil)
+	sink.Gap(feed.Gap{Bucket: "src", Reason: feed.GapReconnect})
+	h.be.put("k2", "two", nil)
+	sink.Hint(feed.Hint{Bucket: "src", Key: "k2", Size: -1})
+	sink.Checkpoint("p2")
+	waitFor(t, "k2 applied", func() bool { return h.latest("b", "k2").VersionID != "" })
+	if st, _ := h.m.Status("b"); st.Feed == nil || st.Feed.Healthy {
+		t.Errorf("feed status %+v, want unhealthy while the gap waits for its pass", st.Feed)
+	}
+	if pos := ingestState(t, h.db, "b").FeedPosition; pos != "p1" {
+		t.Fatalf("position %q recorded before the gap's pass, want p1 still", pos)
+	}
+	if err := h.m.Resume("b"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the held checkpoint recorded", func() bool { return ingestState(t, h.db, "b").FeedPosition == "p2" })
+	if got := h.latest("b", "missed"); got.VersionID != missed.id {
+		t.Errorf("the forced pass did not index the missed key: %+v", got)
+	}
+	if st, _ := h.m.Status("b"); st.Feed == nil || !st.Feed.Healthy {
+		t.Errorf("feed status %+v, want healthy after the pass", st.Feed)
+	}
+}
