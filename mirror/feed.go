@@ -233,6 +233,12 @@ func (f *feeder) Hint(h feed.Hint) {
 	if h.Bucket != f.bucket || len(h.Key) < len(f.prefix) || h.Key[:len(f.prefix)] != f.prefix {
 		return
 	}
+	if f.l.isPaused() {
+		// Paused, nothing is ingested: the pass that resuming starts
+		// catches up, and the checkpoint waits for it.
+		f.skipWhilePaused()
+		return
+	}
 	f.mu.Lock()
 	f.n++
 	seq := f.n
@@ -269,6 +275,17 @@ func (f *feeder) forcePass(why string) {
 	f.gapWant = max(f.gapWant, want)
 	f.lastGap = why
 	f.mu.Unlock()
+}
+
+// skipWhilePaused records that a hint was dropped while the bucket is
+// paused, as a gap, once per pause.
+func (f *feeder) skipWhilePaused() {
+	f.mu.Lock()
+	already := f.gapWant > 0
+	f.mu.Unlock()
+	if !already {
+		f.forcePass("hints dropped while paused")
+	}
 }
 
 func (f *feeder) worker(ctx context.Context) {
