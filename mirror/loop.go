@@ -115,7 +115,10 @@ func (l *loop) run() {
 		bo.reset()
 		changes := ps.changes
 		ps = nil
-		if changes > 0 || l.rescanPending() {
+		// A pass finding changes is followed at once by another, unless
+		// a healthy feed is bringing the changes in: then the pass only
+		// raced it.
+		if (changes > 0 && !l.feedHealthy()) || l.rescanPending() {
 			continue
 		}
 		l.sleepBetweenPasses()
@@ -145,6 +148,8 @@ func (l *loop) sleepBetweenPasses() {
 		}
 	}
 }
+
+func (l *loop) feedHealthy() bool { return l.feed != nil && l.feed.healthy() }
 
 // nextPass is the number the next pass to start will have.
 func (l *loop) nextPass() int64 {

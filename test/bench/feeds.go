@@ -4,9 +4,35 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/ringside/ringside/admin"
 )
+
+// listingWindow is how long the backend listings of one idle mirror
+// bucket are counted, the others paused.
+const listingWindow = 30 * time.Second
+
+// listingCalls counts ringside's ListObjectVersions calls to the backend
+// over listingWindow, while bucket is the only mirror bucket running.
+func (b *bench) listingCalls(ctx context.Context, bucket string) (float64, error) {
+	q := metricQuery{Name: "ringside_backend_requests_total", Labels: map[string]string{"op": "ListObjectVersions"}}
+	before, err := b.rs.scrape(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	logf("ingest: counting the backend listings of %s for %s", bucket, listingWindow)
+	select {
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-time.After(listingWindow):
+	}
+	after, err := b.rs.scrape(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	return after[0] - before[0], nil
+}
 
 // feedKind is the change feed measured on each backend: the embedded
 // backend serves MinIO's listen stream, flushed per event; the pinned
@@ -55,9 +81,29 @@ func (b *bench) feedVisibility(ctx context.Context, r *ingestRun) error {
 	if err != nil {
 		return fmt.Errorf("mirror status of %s: %w", name, err)
 	}
+	withFeed, err := b.listingCalls(ctx, name)
+	if err != nil {
+		return err
+	}
 	if _, err := b.rs.Admin.PauseMirror(ctx, name); err != nil {
 		return fmt.Errorf("pause %s: %w", name, err)
 	}
+	if _, err := b.rs.Admin.ResumeMirror(ctx, r.name); err != nil {
+		return fmt.Errorf("resume %s: %w", r.name, err)
+	}
+	without, err := b.listingCalls(ctx, r.name)
+	if err != nil {
+		return err
+	}
+	if _, err := b.rs.Admin.PauseMirror(ctx, r.name); err != nil {
+		return fmt.Errorf("pause %s: %w", r.name, err)
+	}
+	perHour := func(n float64) float64 { return n * float64(time.Hour) / float64(listingWindow) }
+	b.rep.figure(figure{ID: "ingest-feed-listings-" + strconv.Itoa(r.keys),
+		Name:  fmt.Sprintf("backend ListObjectVersions calls per hour, no change, %d objects, with the %s feed", r.keys, kind),
+		Value: perHour(withFeed), Unit: "calls/h", Target: "<= 1/20 of without",
+		Met:     ptr(perHour(withFeed) <= perHour(without)/20),
+		Compare: fmt.Sprintf("%.0f calls/h without a feed (counted over %s each)", perHour(without), listingWindow)})
 	p50, p99 := percentile(lat, 50)/1000, percentile(lat, 99)/1000
 	f := figure{ID: "ingest-feed-visibility-" + strconv.Itoa(r.keys),
 		Name:  fmt.Sprintf("backend write to gateway listing with the %s feed, %d objects, p50", kind, r.keys),
