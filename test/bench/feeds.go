@@ -4,9 +4,15 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
 	"github.com/ringside/ringside/admin"
+	"github.com/ringside/ringside/feed"
 )
 
 // listingWindow is how long the backend listings of one idle mirror
@@ -37,12 +43,65 @@ func (b *bench) listingCalls(ctx context.Context, bucket string) (float64, error
 // feedKind is the change feed measured on each backend: the embedded
 // backend serves MinIO's listen stream, flushed per event; the pinned
 // MinIO holds that stream until 4 KiB of events accumulate (docs/FEEDS.md),
-// so on MinIO the feed is not measured here.
+// so on MinIO its webhook target is measured.
 func feedKind(backend string) string {
 	if backend == "embedded" {
 		return "listen"
 	}
-	return ""
+	return "webhook"
+}
+
+// webhookTargets are MinIO's webhook targets, one per feed location,
+// configured by environment at MinIO's start (docs/FEEDS.md): they post to
+// ringside's admin address, picked first.
+type webhookTargets struct {
+	adminListen string
+	token       string
+}
+
+func newWebhookTargets() (webhookTargets, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return webhookTargets{}, err
+	}
+	token, err := randomToken()
+	if err != nil {
+		return webhookTargets{}, err
+	}
+	return webhookTargets{adminListen: addr, token: token}, nil
+}
+
+// targetID is MinIO's name of the webhook target of a mirror bucket.
+func targetID(bucket string) string {
+	return strings.ToUpper(strings.NewReplacer("-", "").Replace(bucket))
+}
+
+func (w webhookTargets) minioEnv() []string {
+	var env []string
+	for _, bk := range []string{listBucket, mirrorSmallBucket} {
+		id := targetID(bk)
+		env = append(env,
+			"MINIO_NOTIFY_WEBHOOK_ENABLE_"+id+"=on",
+			"MINIO_NOTIFY_WEBHOOK_ENDPOINT_"+id+"=http://"+w.adminListen+feed.PathPrefix+"loc-feed-"+bk,
+			"MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_"+id+"="+w.token,
+		)
+	}
+	return env
+}
+
+// notifyWebhook names bucket's webhook target for its changes on MinIO.
+func (b *bench) notifyWebhook(ctx context.Context, bucket string) error {
+	_, err := b.direct.C.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{
+		Bucket: aws.String(bucket),
+		NotificationConfiguration: &types.NotificationConfiguration{QueueConfigurations: []types.QueueConfiguration{{
+			QueueArn: aws.String("arn:minio:sqs::" + targetID(bucket) + ":webhook"),
+			Events:   []types.Event{"s3:ObjectCreated:*", "s3:ObjectRemoved:*"},
+		}}},
+	})
+	if err != nil {
+		return fmt.Errorf("name the webhook target of %s: %w", bucket, err)
+	}
+	return nil
 }
 
 // feedVisibility measures backend write → gateway listing through a change
@@ -50,15 +109,18 @@ func feedKind(backend string) string {
 // following the feed, with passes as a safety net only.
 func (b *bench) feedVisibility(ctx context.Context, r *ingestRun) error {
 	kind := feedKind(b.be.Kind)
-	if kind == "" {
-		logf("ingest: no change feed measured on %s", b.be.Kind)
-		return nil
-	}
 	name := "feed-" + r.name
-	_, err := b.rs.Admin.AddLocation(ctx, admin.NewLocation{
+	loc := admin.NewLocation{
 		Name: "loc-" + name, Endpoint: b.be.URL, Region: "us-east-1", AccessKey: b.be.AccessKey, SecretKey: b.be.SecretKey,
 		TargetBucket: r.name, NoPrefix: true, Feed: kind,
-	})
+	}
+	if kind == "webhook" {
+		loc.FeedToken = b.hooks.token
+		if err := b.notifyWebhook(ctx, r.name); err != nil {
+			return err
+		}
+	}
+	_, err := b.rs.Admin.AddLocation(ctx, loc)
 	if err != nil {
 		return fmt.Errorf("add the feed location of %s: %w", r.name, err)
 	}
