@@ -164,7 +164,7 @@ func (b *bench) feedVisibility(ctx context.Context, r *ingestRun) error {
 	b.rep.figure(figure{ID: "ingest-feed-listings-" + strconv.Itoa(r.keys),
 		Name:  fmt.Sprintf("backend ListObjectVersions calls per hour, no change, %d objects, with the %s feed", r.keys, kind),
 		Value: perHour(withFeed), Unit: "calls/h", Target: "<= 1/20 of without",
-		Met:     ptr(perHour(withFeed) <= perHour(without)/20),
+		Met: ptr(perHour(withFeed) <= perHour(without)/20),
 		Compare: fmt.Sprintf("%.0f calls/h without a feed (counted over %s each); the safety-net passes, 10 min apart, add %d calls/h",
 			perHour(without), listingWindow, 6*((r.keys+999)/1000))})
 	p50, p99 := percentile(lat, 50)/1000, percentile(lat, 99)/1000
