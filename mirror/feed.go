@@ -50,7 +50,7 @@ type feeder struct {
 	gapWant  int64
 	held     feed.Position // a checkpoint waiting for gapWant's pass
 	saved    feed.Position
-	waited   bool // the loop's first pass has stopped waiting for ready
+	gaveUp   bool // the loop's first pass stopped waiting before the feed was ready
 	pending  int  // hints handed to the workers and not yet applied
 	lastGap  string
 	failedAt time.Time
@@ -106,7 +106,7 @@ func (f *feeder) run(ctx context.Context) {
 			return
 		}
 		// Everything after from is read, whenever the log answers.
-		f.markReady()
+		f.becameReady()
 	}
 	sink := f.l.m.feedMet.Count(f.src.Kind(), f.debouncer)
 	for ctx.Err() == nil {
@@ -170,7 +170,12 @@ func (f *feeder) waitReady(ctx context.Context) {
 	next := f.l.nextPass() // the first pass, which covers what came before
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.waited = true
+	select {
+	case <-f.ready:
+	default:
+		// becameReady, later, sees this and forces another pass.
+		f.gaveUp = true
+	}
 	if !f.resumable {
 		f.gapWant = max(f.gapWant, next)
 	}
@@ -216,14 +221,19 @@ func (f *feeder) stateChanged(prev string, st feed.Status) {
 	if _, positioned := f.src.(*feed.RaftLog); positioned {
 		return // ready once its head is recorded
 	}
+	f.becameReady()
+}
+
+// becameReady marks the feed ready; when the first pass began before, what
+// came before the feed was ready is not known to be in the index, and
+// another pass is forced.
+func (f *feeder) becameReady() {
 	first := f.markReady()
 	f.mu.Lock()
-	late := first && f.waited
+	late := first && f.gaveUp
 	f.mu.Unlock()
 	if late {
-		// Connected only after the first pass began: what came before the
-		// connection is not known to be in the index.
-		f.forcePass("the feed connected after the first pass began")
+		f.forcePass("the feed became ready after the first pass began")
 	}
 }
 

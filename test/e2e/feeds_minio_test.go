@@ -42,7 +42,7 @@ func startMinIOWebhook(t *testing.T, url, token string) *Backend {
 		}
 	})
 	be := &Backend{Kind: "minio", URL: "http://" + addr, AccessKey: minAccessKey, SecretKey: minSecretKey}
-	if err := waitHTTP(p, be.URL+"/minio/health/live", 60*time.Second); err != nil {
+	if err := waitHTTP(p, be.URL+"/minio/health/ready", 60*time.Second); err != nil {
 		t.Fatalf("wait for MinIO: %v\n%s", err, p.logs())
 	}
 	be.S3 = newS3Client(be.URL, be.AccessKey, be.SecretKey)

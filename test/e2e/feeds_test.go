@@ -162,10 +162,13 @@ func TestFeedGapForcesPass(t *testing.T) {
 	}
 	g.Start()
 	waitListed(t, g, "mir", keys, 30*time.Second)
-	st := feedMirrorStatus(t, g, "mir")
-	if st.Feed == nil || st.Feed.Gaps == 0 || st.Passes == 0 {
-		t.Errorf("status %+v feed %+v: want a gap and the pass it forced", st, st.Feed)
-	}
+	eventually(t, 30*time.Second, "the gap and the pass it forced", func() error {
+		st := feedMirrorStatus(t, g, "mir")
+		if st.Feed == nil || st.Feed.Gaps == 0 || st.Passes == 0 || !st.Feed.Healthy {
+			return fmt.Errorf("status %+v feed %+v", st, st.Feed)
+		}
+		return nil
+	})
 	if !strings.Contains(g.Logs(), "full pass forced") {
 		t.Errorf("the log does not say that a gap forced a pass")
 	}
