@@ -56,9 +56,12 @@ func TestFeedMinIOWebhook(t *testing.T) {
 	g := startGateway(t, GatewayOptions{MirrorInterval: "1h"})
 	be := startMinIOWebhook(t, g.AdminURL+"/feed/v1/loc", token)
 	ctx := context.Background()
-	if _, err := be.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("src")}); err != nil {
-		t.Fatal(err)
-	}
+	// MinIO answers ready before it has set its notification targets up,
+	// and refuses requests meanwhile (XMinioServerNotInitialized).
+	eventually(t, 60*time.Second, "MinIO creating the bucket", func() error {
+		_, err := be.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("src")})
+		return err
+	})
 	_, err := be.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("src"),
 		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
 	if err != nil {
