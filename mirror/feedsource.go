@@ -1,9 +1,11 @@
 package mirror
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/ringside/ringside/catalog"
@@ -37,9 +39,25 @@ func FeedsFromCatalog(resolve func(bucket string) (catalog.Target, error)) FeedR
 		}
 		return FeedTarget{
 			Kind: t.Location.Feed, Location: t.Location.Name, Token: t.Location.FeedToken,
-			Bucket: t.Location.TargetBucket, Prefix: t.Prefix, Client: t.Client,
+			Bucket: t.Location.TargetBucket, Prefix: t.Prefix, Client: currentClient{resolve: resolve, bucket: bucket},
 		}, nil
 	}
+}
+
+// currentClient signs each request of a feed with the location's client of
+// the moment, as passes resolve theirs, so that new keys or a moved
+// endpoint reach a running feed.
+type currentClient struct {
+	resolve func(bucket string) (catalog.Target, error)
+	bucket  string
+}
+
+func (c currentClient) SignedGet(ctx context.Context, op, path string, query url.Values) (*http.Response, error) {
+	t, err := c.resolve(c.bucket)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s for its feed: %w", c.bucket, err)
+	}
+	return t.Client.SignedGet(ctx, op, path, query)
 }
 
 // newFeedSource makes the source a FeedTarget names; nil for none.
