@@ -2,6 +2,9 @@ package mirror
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,4 +151,62 @@ func TestFeedPausedIngestsNothing(t *testing.T) {
 	}
 	waitFor(t, "the pass after resuming", func() bool { return h.latest("b", "k").VersionID == v.id })
 	waitFor(t, "the checkpoint recorded", func() bool { return ingestState(t, h.db, "b").FeedPosition == "p1" })
+}
+
+// The webhook receivers are served by location, each with its own token.
+func TestFeedHandlerRoutesWebhooks(t *testing.T) {
+	const token = "a-webhook-token-0123456789"
+	opts := testOptions()
+	opts.Interval = time.Hour
+	opts.Feeds = func(bucket string) (FeedTarget, error) {
+		return FeedTarget{Kind: "webhook", Location: "loc-" + bucket, Token: token, Bucket: "src"}, nil
+	}
+	h := newHarness(t, opts)
+	h.createBucket("b", true)
+	if err := h.m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the initial sync", func() bool { return h.passes("b") == 1 })
+	srv := httptest.NewServer(h.m.FeedHandler())
+	defer srv.Close()
+	v := h.be.put("hello world.txt", "pushed", nil)
+	body := `{"Records":[{"eventName":"s3:ObjectCreated:Put","s3":{"bucket":{"name":"src"},"object":{"key":"hello+world.txt","size":6}}}]}`
+	post := func(path, auth string) int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	tests := []struct {
+		path, token string
+		want        int
+	}{
+		{"/feed/v1/loc-other", token, http.StatusNotFound},
+		{"/feed/v1/", token, http.StatusNotFound},
+		{"/feed/v1/loc-b/x", token, http.StatusNotFound},
+		{"/feed/v1/loc-b", "", http.StatusUnauthorized},
+		{"/feed/v1/loc-b", "not-the-token-0123456789", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		if got := post(tt.path, tt.token); got != tt.want {
+			t.Errorf("POST %s: status %d, want %d", tt.path, got, tt.want)
+		}
+	}
+	if got := h.latest("b", "hello world.txt"); got.VersionID != "" {
+		t.Fatalf("a refused notification was applied: %+v", got)
+	}
+	if got := post("/feed/v1/loc-b", token); got != http.StatusOK {
+		t.Fatalf("POST with the token: status %d, want 200", got)
+	}
+	waitFor(t, "the pushed key indexed", func() bool { return h.latest("b", "hello world.txt").VersionID == v.id })
 }
