@@ -32,6 +32,9 @@ func printFeedSetup(w io.Writer, adminBase string, l admin.Location) {
 	if l.FeedPath == "" {
 		return
 	}
+	if base, err := adminURL(adminBase); err == nil {
+		adminBase = base
+	}
 	url := strings.TrimSuffix(adminBase, "/") + l.FeedPath
 	fmt.Fprintf(w, "webhook feed: have the backend post its S3 event notifications (put, delete) to\n")
 	fmt.Fprintf(w, "  %s\n  with the header  Authorization: Bearer %s\n", url, l.FeedToken)
