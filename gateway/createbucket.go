@@ -27,6 +27,10 @@ const ingestSuffix = catalog.IngestSuffix
 // location to bind the bucket to (gofakes3 discards it, and could not
 // answer the refusals with their status).
 func (g *Gateway) serveCreateBucket(w http.ResponseWriter, r *http.Request, bucket, _ string) error {
+	if catalog.ValidateBucketName(bucket, s3err.InvalidBucketName, "Bucket") != nil {
+		// S3's own words: the rules are in the README.
+		return s3err.Get(s3err.InvalidBucketName)
+	}
 	if err := checkACLHeaders(r.Header); err != nil {
 		return err
 	}

@@ -1,0 +1,74 @@
+package s3auth
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestParsePresignedRefusals checks the refusals of malformed presigned
+// URLs: S3's code and its exact words, which SDKs and suites compare.
+func TestParsePresignedRefusals(t *testing.T) {
+	const missing = "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
+	const malformedCred = `Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`
+	valid := url.Values{
+		"X-Amz-Algorithm":     {"AWS4-HMAC-SHA256"},
+		"X-Amz-Credential":    {"AK/20130524/us-east-1/s3/aws4_request"},
+		"X-Amz-Date":          {"20130524T000000Z"},
+		"X-Amz-Expires":       {"86400"},
+		"X-Amz-SignedHeaders": {"host"},
+		"X-Amz-Signature":     {strings.Repeat("a", 64)},
+	}
+	tests := []struct {
+		name, param, value string // value "" deletes param
+		want               string // "" means accepted
+	}{
+		{"valid", "", "", ""},
+		{"no signature", "X-Amz-Signature", "", missing},
+		{"no signed headers", "X-Amz-SignedHeaders", "", missing},
+		{"no credential", "X-Amz-Credential", "", missing},
+		{"no date", "X-Amz-Date", "", missing},
+		{"no expiry", "X-Amz-Expires", "", missing},
+		{"no algorithm", "X-Amz-Algorithm", "", missing},
+		{"other algorithm", "X-Amz-Algorithm", "AWS4-ECDSA-P256-SHA256", `X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"`},
+		{"expiry not a number", "X-Amz-Expires", "invalid_value", "X-Amz-Expires should be a number"},
+		{"negative expiry", "X-Amz-Expires", "-3", "X-Amz-Expires must be non-negative"},
+		{"expiry over a week", "X-Amz-Expires", "60580000", "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds"},
+		{"expiry of a week", "X-Amz-Expires", "604800", ""},
+		{"expiry far over a week", "X-Amz-Expires", "99999999999999999999", "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds"},
+		{"credential of three parts", "X-Amz-Credential", "access/hello/world", malformedCred},
+		{"credential without access key", "X-Amz-Credential", "/20130524/us-east-1/s3/aws4_request", malformedCred},
+		{"credential date", "X-Amz-Credential", "AK/32234Z34/us-east-1/s3/aws4_request", `Error parsing the X-Amz-Credential parameter; incorrect date format "32234Z34". This date in the credential must be in the format "yyyyMMdd".`},
+		{"credential service", "X-Amz-Credential", "AK/20130524/us-east-1/sns/aws4_request", `Error parsing the X-Amz-Credential parameter; incorrect service "sns". This endpoint belongs to "s3".`},
+		{"credential terminal", "X-Amz-Credential", "AK/20130524/us-east-1/s3/aws5_request", `Error parsing the X-Amz-Credential parameter; incorrect terminal "aws5_request". This endpoint uses "aws4_request".`},
+		{"date format", "X-Amz-Date", "2013-05-24", `X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := url.Values{}
+			for k, v := range valid {
+				q[k] = v
+			}
+			if tt.param != "" {
+				q.Set(tt.param, tt.value)
+			}
+			auth, _, expires, e := parsePresigned(q)
+			if tt.want == "" {
+				if e != nil {
+					t.Fatalf("refused: %v", e)
+				}
+				if auth.AccessKey != "AK" || expires < time.Second {
+					t.Fatalf("parsed %+v, expires %v", auth, expires)
+				}
+				return
+			}
+			if e == nil {
+				t.Fatal("accepted")
+			}
+			if e.Code != "AuthorizationQueryParametersError" || e.Status != 400 || e.Message != tt.want {
+				t.Fatalf("got %d %s %q, want 400 AuthorizationQueryParametersError %q", e.Status, e.Code, e.Message, tt.want)
+			}
+		})
+	}
+}
