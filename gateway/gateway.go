@@ -31,6 +31,9 @@ type Config struct {
 	CredentialsFile string
 	Registerer      prometheus.Registerer
 	Logger          *slog.Logger
+	// Domains are the base domains of virtual-hosted-style requests
+	// (bucket.<domain>); none means path style only.
+	Domains []string
 }
 
 // Error is a refusal with the S3 error code, message and HTTP status a
@@ -67,6 +70,7 @@ type Gateway struct {
 	log     *slog.Logger
 	auth    *s3auth.Authenticator
 	handler http.Handler
+	addr    addressing
 }
 
 // New builds a gateway over an open index, its catalog and the ingester.
@@ -86,8 +90,14 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("set up authentication: %w", err)
 	}
+	addr, err := newAddressing(cfg.Domains)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	m := newMetrics(cfg.Registerer)
+	m.addr = addr
 	g := &Gateway{
+		addr:   addr,
 		db:     cfg.DB,
 		cat:    cfg.Catalog,
 		mirror: cfg.Mirror,

@@ -240,10 +240,13 @@ func (g *Gateway) completeUpload(ctx context.Context, t target, key, id string, 
 	return g.record(t, key, res, o.Size, keptMetadata(o.Metadata))
 }
 
-// objectURL is the path-style URL of an object at the gateway, as the
-// client reached it.
+// objectURL is the URL of an object at the gateway, as the client reached
+// it: path style, or virtual-hosted style.
 func objectURL(r *http.Request, bucket, key string) string {
 	u := url.URL{Scheme: "http", Host: r.Host, Path: "/" + bucket + "/" + key}
+	if requestOf(r.Context()).virtual {
+		u.Path = "/" + key
+	}
 	if r.TLS != nil {
 		u.Scheme = "https"
 	}

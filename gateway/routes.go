@@ -220,7 +220,4 @@ func (rt *route) matches(method string, at level, p params, copySrc bool) bool {
 
 // classify names the S3 operation of a path-style request, for the
 // metrics.
-func classify(r *http.Request) op {
-	bucket, key := splitPath(r.URL.Path)
-	return lookup(r.Method, bucket, key, r.URL.RawQuery, r.Header.Get("X-Amz-Copy-Source") != "").op
-}
+func classify(r *http.Request) op { return addressing{}.classify(r) }

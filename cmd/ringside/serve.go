@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -86,6 +87,7 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.StringFlag{Name: "credentials-file", Usage: "`FILE` of \"ACCESS_KEY SECRET_KEY\" lines, reloaded when it changes"},
 		&cli.StringFlag{Name: "admin-token", Usage: "admin API `TOKEN` (default: generated into <data-dir>/admin-token)"},
 		&cli.StringFlag{Name: "default-location", Usage: "`LOCATION` for buckets created without a location constraint"},
+		&cli.StringFlag{Name: "domain", Usage: "base `DOMAINS` (comma-separated) of virtual-hosted-style requests: Host bucket.<domain> names the bucket"},
 		&cli.DurationFlag{Name: "mirror-interval", Value: 2 * time.Second, Usage: "pause between mirror passes that find no change"},
 		&cli.StringFlag{Name: "tls-cert", Usage: "serve S3 over TLS with this certificate `FILE` (PEM), reloaded when it changes"},
 		&cli.StringFlag{Name: "tls-key", Usage: "the TLS private key `FILE` (PEM)"},
@@ -110,6 +112,7 @@ type serveConfig struct {
 	credentialsFile string
 	adminToken      string
 	defaultLocation string
+	domains         []string
 	mirrorInterval  time.Duration
 	tlsCert         string
 	tlsKey          string
@@ -134,6 +137,7 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 		credentialsFile: c.String("credentials-file"),
 		adminToken:      c.String("admin-token"),
 		defaultLocation: c.String("default-location"),
+		domains:         strings.Split(c.String("domain"), ","),
 		mirrorInterval:  c.Duration("mirror-interval"),
 		tlsCert:         c.String("tls-cert"),
 		tlsKey:          c.String("tls-key"),
@@ -324,6 +328,7 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 		CredentialsFile: cfg.credentialsFile,
 		Registerer:      reg,
 		Logger:          n.log,
+		Domains:         cfg.domains,
 	})
 	if err != nil {
 		return fmt.Errorf("build the gateway: %w", err)
