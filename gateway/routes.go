@@ -88,7 +88,7 @@ var routes = []route{
 	{op: opGetBucketVersioning, level: atBucket, method: http.MethodGet, has: []string{"versioning"}},
 	{op: opPutBucketVersioning, level: atBucket, method: http.MethodPut, has: []string{"versioning"}},
 	{op: opListObjectVersions, level: atBucket, method: http.MethodGet, has: []string{"versions"}, serve: (*Gateway).serveList},
-	{op: opGetBucketLocation, level: atBucket, method: http.MethodGet, has: []string{"location"}},
+	{op: opGetBucketLocation, level: atBucket, method: http.MethodGet, has: []string{"location"}, serve: (*Gateway).serveGetBucketLocation},
 	{op: opListObjectsV2, level: atBucket, method: http.MethodGet, has: []string{"list-type=2"}, not: misusedSubresources, serve: (*Gateway).serveList},
 	{op: opListObjects, level: atBucket, method: http.MethodGet, not: misusedSubresources, serve: (*Gateway).serveList},
 	{op: opHeadBucket, level: atBucket, method: http.MethodHead},

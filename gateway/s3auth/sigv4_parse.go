@@ -2,6 +2,7 @@ package s3auth
 
 import (
 	"errors"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -234,4 +235,27 @@ func quoteShort(s string) string {
 		s = s[:max] + "..."
 	}
 	return "\"" + strings.ToValidUTF8(s, "?") + "\""
+}
+
+// SigningRegion is the region of the credential scope r is signed for,
+// "" when it carries no well-formed signature. ringside accepts every
+// region; the few answers that name one (GetBucketLocation, the location
+// constraint of CreateBucket) use the client's own.
+func SigningRegion(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		auth, e := parseAuthorization(h)
+		if e != nil {
+			return ""
+		}
+		return auth.Region
+	}
+	cred := r.URL.Query().Get("X-Amz-Credential")
+	if cred == "" {
+		return ""
+	}
+	auth, e := parseCredential(cred, authQueryMalformed)
+	if e != nil {
+		return ""
+	}
+	return auth.Region
 }

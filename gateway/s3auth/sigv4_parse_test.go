@@ -1,6 +1,8 @@
 package s3auth
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -70,5 +72,33 @@ func TestParsePresignedRefusals(t *testing.T) {
 				t.Fatalf("got %d %s %q, want 400 AuthorizationQueryParametersError %q", e.Status, e.Code, e.Message, tt.want)
 			}
 		})
+	}
+}
+
+func TestSigningRegion(t *testing.T) {
+	sig := strings.Repeat("a", 64)
+	header := func(cred string) *http.Request {
+		r := httptest.NewRequest("GET", "http://127.0.0.1/b?location", nil)
+		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+cred+", SignedHeaders=host, Signature="+sig)
+		return r
+	}
+	query := func(cred string) *http.Request {
+		return httptest.NewRequest("GET", "http://127.0.0.1/b?X-Amz-Credential="+url.QueryEscape(cred), nil)
+	}
+	tests := []struct {
+		name string
+		r    *http.Request
+		want string
+	}{
+		{"header", header("AK/20130524/eu-west-1/s3/aws4_request"), "eu-west-1"},
+		{"access key with slashes", header("A/K/20130524/ap-south-2/s3/aws4_request"), "ap-south-2"},
+		{"presigned", query("AK/20130524/us-west-2/s3/aws4_request"), "us-west-2"},
+		{"malformed", header("AK/eu-west-1"), ""},
+		{"unsigned", httptest.NewRequest("GET", "http://127.0.0.1/b", nil), ""},
+	}
+	for _, tt := range tests {
+		if got := SigningRegion(tt.r); got != tt.want {
+			t.Errorf("%s: SigningRegion = %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
