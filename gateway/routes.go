@@ -66,6 +66,13 @@ var routes = []route{
 	{op: opGetObjectTagging, level: atObject, method: http.MethodGet, has: []string{"tagging"}, serve: (*Gateway).serveGetTagging},
 	{op: opPutObjectTagging, level: atObject, method: http.MethodPut, has: []string{"tagging"}},
 	{op: opDeleteObjectTagging, level: atObject, method: http.MethodDelete, has: []string{"tagging"}},
+	{op: opGetBucketTagging, level: atBucket, method: http.MethodGet, has: []string{"tagging"}, serve: (*Gateway).serveGetBucketTagging},
+	{op: opPutBucketTagging, level: atBucket, method: http.MethodPut, has: []string{"tagging"}, serve: (*Gateway).servePutBucketTagging},
+	{op: opDeleteBucketTagging, level: atBucket, method: http.MethodDelete, has: []string{"tagging"}, serve: (*Gateway).serveDeleteBucketTagging},
+	// CORS and website configurations are not managed; the answers around
+	// that are S3's (bucketconfig.go).
+	{op: opOther, level: atBucket, method: http.MethodGet, anyOf: []string{"cors", "website"}, serve: (*Gateway).serveNoBucketConfig},
+	{op: opOther, level: atBucket, method: http.MethodPut, anyOf: []string{"cors", "website"}, serve: (*Gateway).servePutBucketConfig},
 	{op: opGetObjectAcl, level: atObject, method: http.MethodGet, has: []string{"acl"}},
 	{op: opPutObjectAcl, level: atObject, method: http.MethodPut, has: []string{"acl"}},
 	{op: opGetBucketAcl, level: atBucket, method: http.MethodGet, has: []string{"acl"}},

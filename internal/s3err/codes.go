@@ -13,6 +13,7 @@ const (
 	AuthorizationHeaderMalformed      Code = "AuthorizationHeaderMalformed"
 	AuthorizationQueryParametersError Code = "AuthorizationQueryParametersError"
 	BadDigest                         Code = "BadDigest"
+	BadRequest                        Code = "BadRequest"
 	BucketAlreadyExists               Code = "BucketAlreadyExists"
 	BucketAlreadyOwnedByYou           Code = "BucketAlreadyOwnedByYou"
 	BucketNotEmpty                    Code = "BucketNotEmpty"
@@ -76,6 +77,7 @@ var table = map[Code]description{
 	AuthorizationHeaderMalformed:      {http.StatusBadRequest, "The authorization header is malformed."},
 	AuthorizationQueryParametersError: {http.StatusBadRequest, "Error parsing the X-Amz-Credential parameter."},
 	BadDigest:                         {http.StatusBadRequest, "The Content-MD5 you specified did not match what we received."},
+	BadRequest:                        {http.StatusBadRequest, "Bad Request"},
 	BucketAlreadyExists:               {http.StatusConflict, "The requested bucket name is not available."},
 	BucketAlreadyOwnedByYou:           {http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."},
 	BucketNotEmpty:                    {http.StatusConflict, "The bucket you tried to delete is not empty."},
