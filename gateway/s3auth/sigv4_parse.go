@@ -50,24 +50,33 @@ func parseAuthorization(value string) (sigV4Auth, *s3err.Error) {
 	default:
 		return sigV4Auth{}, authHeaderMalformed("the authorization mechanism is not AWS4-HMAC-SHA256.")
 	}
+	if strings.Count(rest, ",") < len(authComponents)-1 {
+		return sigV4Auth{}, authHeaderMalformed("the authorization header requires three components: Credential, SignedHeaders, and Signature.")
+	}
 	// Slots rather than a map: this runs on every request.
 	var values [len(authComponents)]string
 	var seen [len(authComponents)]bool
+	unknown := ""
 	for more := true; more; {
 		var part string
 		part, rest, more = strings.Cut(rest, ",")
 		name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
-			return sigV4Auth{}, authHeaderMalformed("a component is not of the form name=value.")
+			return sigV4Auth{}, authHeaderMalformed("the authorization component " + quoteShort(strings.TrimSpace(part)) + " is malformed.")
 		}
 		k := slices.Index(authComponents[:], name)
 		if k < 0 {
-			return sigV4Auth{}, authHeaderMalformed("unknown component " + quoteShort(name) + ".")
+			// S3 names the component that is missing, if one is.
+			unknown = name
+			continue
 		}
 		if seen[k] {
 			return sigV4Auth{}, authHeaderMalformed("component " + name + " is repeated.")
 		}
 		seen[k], values[k] = true, strings.TrimSpace(val)
+	}
+	if unknown != "" && seen[0] && seen[1] && seen[2] {
+		return sigV4Auth{}, authHeaderMalformed("unknown component " + quoteShort(unknown) + ".")
 	}
 	return sigV4AuthFrom(values[0], values[1], values[2], authHeaderMalformed, authHeaderMalformed)
 }
@@ -175,17 +184,23 @@ func parseCredential(s string, malformed func(string) *s3err.Error) (sigV4Auth, 
 	}
 	parts[0] = rest
 	auth := sigV4Auth{AccessKey: parts[0], Date: parts[1], Region: parts[2]}
+	const malformedCredential = `the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`
 	if auth.AccessKey == "" || auth.Region == "" {
-		return sigV4Auth{}, malformed(`the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`)
+		return sigV4Auth{}, malformed(malformedCredential)
+	}
+	// With more than five fields, which are the scope's is anyone's guess
+	// unless they are right.
+	extra := strings.Contains(auth.AccessKey, "/")
+	switch {
+	case parts[4] != sigv4.Terminator && extra, parts[3] != sigv4.Service && extra:
+		return sigV4Auth{}, malformed(malformedCredential)
+	case parts[4] != sigv4.Terminator:
+		return sigV4Auth{}, malformed(`incorrect terminal ` + quoteShort(parts[4]) + `. This endpoint uses "aws4_request".`)
+	case parts[3] != sigv4.Service:
+		return sigV4Auth{}, malformed(`incorrect service ` + quoteShort(parts[3]) + `. This endpoint belongs to "s3".`)
 	}
 	if _, err := time.Parse(sigv4.ScopeDateFormat, auth.Date); err != nil || len(auth.Date) != 8 {
 		return sigV4Auth{}, malformed(`incorrect date format ` + quoteShort(auth.Date) + `. This date in the credential must be in the format "yyyyMMdd".`)
-	}
-	if parts[3] != sigv4.Service {
-		return sigV4Auth{}, malformed(`incorrect service ` + quoteShort(parts[3]) + `. This endpoint belongs to "s3".`)
-	}
-	if parts[4] != sigv4.Terminator {
-		return sigV4Auth{}, malformed(`incorrect terminal ` + quoteShort(parts[4]) + `. This endpoint uses "aws4_request".`)
 	}
 	return auth, nil
 }

@@ -102,3 +102,40 @@ func TestSigningRegion(t *testing.T) {
 		}
 	}
 }
+
+// TestParseAuthorizationMessages checks the words of the refusals of a
+// malformed Authorization header, S3's.
+func TestParseAuthorizationMessages(t *testing.T) {
+	const sig = "5fb279ae552098ea7c5c807df54cdb159e74939e19449b29831552639ec34b29"
+	const prefix = "The authorization header is malformed; "
+	tests := []struct{ name, header, want string }{
+		{"two components", "AWS4-HMAC-SHA256 Credential=access/20250912/us-east-1/s3/aws4_request,Signature=" + sig,
+			"the authorization header requires three components: Credential, SignedHeaders, and Signature."},
+		{"no equals sign", "AWS4-HMAC-SHA256 Credential=access/20250912/us-east-1/s3/aws4_request,SignedHeaders-Content-Length,Signature=" + sig,
+			`the authorization component "SignedHeaders-Content-Length" is malformed.`},
+		{"credential misnamed", "AWS4-HMAC-SHA256 missing_creds=access/20250912/us-east-1/s3/aws4_request,SignedHeaders=host,Signature=" + sig,
+			"missing Credential."},
+		{"signed headers misnamed", "AWS4-HMAC-SHA256 Credential=access/20250912/us-east-1/s3/aws4_request,missing=host,Signature=" + sig,
+			"missing SignedHeaders."},
+		{"signature misnamed", "AWS4-HMAC-SHA256 Credential=access/20250912/us-east-1/s3/aws4_request,SignedHeaders=host,missing=" + sig,
+			"missing Signature."},
+		{"unknown fourth component", "AWS4-HMAC-SHA256 Credential=access/20250912/us-east-1/s3/aws4_request,SignedHeaders=host,Signature=" + sig + ",Extra=1",
+			`unknown component "Extra".`},
+		{"credential with extra fields", "AWS4-HMAC-SHA256 Credential=access/32234/us-east-1/s3/extra/things,SignedHeaders=host,Signature=" + sig,
+			`the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`},
+		{"terminal before date", "AWS4-HMAC-SHA256 Credential=access/32234/us-east-1/s3/aws_request,SignedHeaders=host,Signature=" + sig,
+			`incorrect terminal "aws_request". This endpoint uses "aws4_request".`},
+		{"service before date", "AWS4-HMAC-SHA256 Credential=access/32234/us-east-1/ec2/aws4_request,SignedHeaders=host,Signature=" + sig,
+			`incorrect service "ec2". This endpoint belongs to "s3".`},
+		{"date", "AWS4-HMAC-SHA256 Credential=access/3223423234/us-east-1/s3/aws4_request,SignedHeaders=host,Signature=" + sig,
+			`incorrect date format "3223423234". This date in the credential must be in the format "yyyyMMdd".`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, e := parseAuthorization(tt.header)
+			if e == nil || e.Code != "AuthorizationHeaderMalformed" || e.Message != prefix+tt.want {
+				t.Fatalf("got %v, want AuthorizationHeaderMalformed %q", e, prefix+tt.want)
+			}
+		})
+	}
+}
