@@ -154,6 +154,14 @@ func TestRegionAWSCLI(t *testing.T) {
 	if len(tags.TagSet) != 1 || tags.TagSet[0].Key != "env" || tags.TagSet[0].Value != "prod" {
 		t.Errorf("get-bucket-tagging = %+v", tags)
 	}
+	for sub, want := range map[string]string{
+		"get-bucket-cors":    "(NoSuchCORSConfiguration) when calling the GetBucketCors operation: The CORS configuration does not exist",
+		"get-bucket-website": "(NoSuchWebsiteConfiguration) when calling the GetBucketWebsite operation: The specified bucket does not have a website configuration",
+	} {
+		if _, stderr, err := cli.Run("s3api", sub, "--bucket", "eu-cli"); err == nil || !strings.Contains(stderr, want) {
+			t.Errorf("aws s3api %s: %v, stderr %q, want %q", sub, err, stderr, want)
+		}
+	}
 	var b struct{ Location string }
 	if err := json.Unmarshal([]byte(gw.MustCLI("bucket", "show", "eu-cli", "--json")), &b); err != nil || b.Location != "ring-default" {
 		t.Errorf("bucket made by aws s3 mb: %+v, %v, want location ring-default", b, err)
