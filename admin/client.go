@@ -65,6 +65,14 @@ func (c *Client) Location(ctx context.Context, name string) (Location, error) {
 	return out, err
 }
 
+// UpdateLocation changes the given fields of a location; the server
+// checks the new settings against the backend before storing them.
+func (c *Client) UpdateLocation(ctx context.Context, name string, u LocationUpdate) (Location, error) {
+	var out Location
+	err := c.do(ctx, http.MethodPatch, "/api/v1/locations/"+url.PathEscape(name), u, &out)
+	return out, err
+}
+
 // RemoveLocation removes a location no bucket uses.
 func (c *Client) RemoveLocation(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodDelete, "/api/v1/locations/"+url.PathEscape(name), nil, nil)

@@ -35,6 +35,9 @@ type adminCatalog interface {
 	Locations(ctx context.Context) ([]catalog.LocationInfo, error)
 	// Location shows one location.
 	Location(ctx context.Context, name string) (catalog.LocationInfo, error)
+	// UpdateLocation changes how a location's backend is reached, after
+	// checking the new settings against it.
+	UpdateLocation(ctx context.Context, name string, ch catalog.LocationChange) (catalog.LocationInfo, error)
 	// RemoveLocation removes a location no bucket uses.
 	RemoveLocation(ctx context.Context, name string) error
 	// CreateBucket binds a new gateway bucket to a location, handing a
@@ -108,6 +111,7 @@ func (a *Server) routes() http.Handler {
 	api.HandleFunc("GET /api/v1/locations", a.listLocations)
 	api.HandleFunc("POST /api/v1/locations", a.addLocation)
 	api.HandleFunc("GET /api/v1/locations/{name}", a.showLocation)
+	api.HandleFunc("PATCH /api/v1/locations/{name}", a.updateLocation)
 	api.HandleFunc("DELETE /api/v1/locations/{name}", a.removeLocation)
 	api.HandleFunc("GET /api/v1/buckets", a.listBuckets)
 	api.HandleFunc("POST /api/v1/buckets", a.createBucket)
@@ -197,6 +201,19 @@ func (a *Server) addLocation(w http.ResponseWriter, r *http.Request) {
 
 func (a *Server) showLocation(w http.ResponseWriter, r *http.Request) {
 	info, err := a.cat.Location(r.Context(), r.PathValue("name"))
+	if err != nil {
+		writeFailure(w, err, "NoSuchLocation")
+		return
+	}
+	writeJSON(w, http.StatusOK, showLocation(info))
+}
+
+func (a *Server) updateLocation(w http.ResponseWriter, r *http.Request) {
+	var u LocationUpdate
+	if !readJSON(w, r, &u) {
+		return
+	}
+	info, err := a.cat.UpdateLocation(r.Context(), r.PathValue("name"), u.change())
 	if err != nil {
 		writeFailure(w, err, "NoSuchLocation")
 		return

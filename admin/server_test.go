@@ -30,6 +30,7 @@ type adminFakeCatalog struct {
 	locations map[string]catalog.LocationInfo
 	buckets   map[string]index.Bucket
 	added     []index.Location
+	changes   []catalog.LocationChange
 }
 
 func newAdminFakeCatalog() *adminFakeCatalog {
@@ -72,6 +73,27 @@ func (f *adminFakeCatalog) Location(_ context.Context, name string) (catalog.Loc
 	if !ok {
 		return catalog.LocationInfo{}, fmt.Errorf("location %s: %w", name, index.ErrNotFound)
 	}
+	return l, nil
+}
+
+func (f *adminFakeCatalog) UpdateLocation(_ context.Context, name string, ch catalog.LocationChange) (catalog.LocationInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return catalog.LocationInfo{}, f.err
+	}
+	l, ok := f.locations[name]
+	if !ok {
+		return catalog.LocationInfo{}, fmt.Errorf("location %s: %w", name, index.ErrNotFound)
+	}
+	f.changes = append(f.changes, ch)
+	if ch.Endpoint != nil {
+		l.Endpoint = *ch.Endpoint
+	}
+	if ch.SecretKey != nil {
+		l.SecretKey = *ch.SecretKey // unmasked: the admin API must mask it
+	}
+	f.locations[name] = l
 	return l, nil
 }
 
@@ -237,6 +259,7 @@ func TestAdminRequiresToken(t *testing.T) {
 		{"GET", "/api/v1/locations"},
 		{"POST", "/api/v1/locations"},
 		{"GET", "/api/v1/locations/ring"},
+		{"PATCH", "/api/v1/locations/ring"},
 		{"DELETE", "/api/v1/locations/ring"},
 		{"GET", "/api/v1/buckets"},
 		{"POST", "/api/v1/buckets"},
@@ -286,7 +309,7 @@ func TestAdminRequiresToken(t *testing.T) {
 		}
 	}
 	// Nothing reached the gateway or the ingester.
-	if len(f.cat.added) != 0 || len(f.cat.buckets) != 0 || len(f.mirror.recorded()) != 0 {
+	if len(f.cat.added) != 0 || len(f.cat.changes) != 0 || len(f.cat.buckets) != 0 || len(f.mirror.recorded()) != 0 {
 		t.Fatalf("unauthenticated requests changed state: added %v buckets %v calls %v", f.cat.added, f.cat.buckets, f.mirror.recorded())
 	}
 }
@@ -535,6 +558,42 @@ func TestAdminNeverReturnsSecrets(t *testing.T) {
 		if resp.StatusCode != 200 || strings.Contains(string(body), secret) || !strings.Contains(string(body), secretMask) {
 			t.Fatalf("%s: status %d body %s", path, resp.StatusCode, body)
 		}
+	}
+}
+
+// An update carries only the fields given; the answer masks the secret.
+func TestAdminUpdateLocation(t *testing.T) {
+	f := newAdminFixture(t)
+	ctx := context.Background()
+	if _, err := f.client.AddLocation(ctx, NewLocation{Name: "ring", Endpoint: "http://old:80", SecretKey: "old-secret", AccessKey: "AK"}); err != nil {
+		t.Fatal(err)
+	}
+	endpoint, secret := "http://new:80", "rotated-secret-42"
+	got, err := f.client.UpdateLocation(ctx, "ring", LocationUpdate{Endpoint: &endpoint, SecretKey: &secret})
+	if err != nil {
+		t.Fatalf("update location: %v", err)
+	}
+	if got.Endpoint != endpoint || got.MaskedSecret != secretMask || got.AccessKey != "AK" {
+		t.Errorf("update answered %+v", got)
+	}
+	ch := f.cat.changes[0]
+	if ch.Endpoint == nil || *ch.Endpoint != endpoint || ch.SecretKey == nil || *ch.SecretKey != secret ||
+		ch.AccessKey != nil || ch.Region != nil || ch.CAFile != nil || ch.Insecure != nil || ch.TargetBucket != nil || ch.NoPrefix != nil {
+		t.Errorf("the catalog received %+v; want only endpoint and secret key", ch)
+	}
+	var ge *Error
+	if _, err := f.client.UpdateLocation(ctx, "nowhere", LocationUpdate{Endpoint: &endpoint}); !errors.As(err, &ge) || ge.Status != http.StatusNotFound || ge.Code != "NoSuchLocation" {
+		t.Errorf("update of an unknown location: %v, want 404 NoSuchLocation", err)
+	}
+	req, _ := http.NewRequest("PATCH", f.srv.URL+"/api/v1/locations/ring", strings.NewReader(`{"secret":"x"}`))
+	req.Header.Set("Authorization", "Bearer "+adminTestToken)
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || len(f.cat.changes) != 1 {
+		t.Errorf("unknown field: status %d, %d changes; want 400 and nothing changed", resp.StatusCode, len(f.cat.changes))
 	}
 }
 

@@ -10,8 +10,8 @@ import (
 
 // The admin API's wire types. No type the API answers with has a secret
 // in it: a location shows its access key and a mask where the secret key
-// would be. Only NewLocation, a request body, carries a secret, and only
-// from the client to the server.
+// would be. Only NewLocation and LocationUpdate, request bodies, carry a
+// secret, and only from the client to the server.
 
 // Error is a refusal as the admin API relays it, as JSON: the code,
 // message and status of the catalog's or the ingester's refusal.
@@ -55,6 +55,26 @@ type NewLocation struct {
 	NoPrefix     bool   `json:"noPrefix"`
 	CAFile       string `json:"caFile,omitempty"`
 	Insecure     bool   `json:"insecureSkipVerify,omitempty"`
+}
+
+// LocationUpdate is the body of PATCH /api/v1/locations/{name}: the
+// fields to change, each left out (null) to keep its value. It may carry
+// a new secret key, only from the client to the server.
+type LocationUpdate struct {
+	Endpoint     *string `json:"endpoint,omitempty"`
+	Region       *string `json:"region,omitempty"`
+	AccessKey    *string `json:"accessKey,omitempty"`
+	SecretKey    *string `json:"secretKey,omitempty"`
+	CAFile       *string `json:"caFile,omitempty"`
+	Insecure     *bool   `json:"insecureSkipVerify,omitempty"`
+	TargetBucket *string `json:"targetBucket,omitempty"`
+	NoPrefix     *bool   `json:"noPrefix,omitempty"`
+}
+
+// change is the catalog's form of an update.
+func (u LocationUpdate) change() catalog.LocationChange {
+	return catalog.LocationChange{Endpoint: u.Endpoint, Region: u.Region, AccessKey: u.AccessKey, SecretKey: u.SecretKey,
+		CAFile: u.CAFile, Insecure: u.Insecure, TargetBucket: u.TargetBucket, NoPrefix: u.NoPrefix}
 }
 
 // CreateBucketRequest is the body of POST /api/v1/buckets.

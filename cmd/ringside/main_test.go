@@ -22,6 +22,8 @@ func TestEveryFlagReadsItsEnvironmentVariable(t *testing.T) {
 	own := map[string]string{
 		"add access-key": "RINGSIDE_LOCATION_ACCESS_KEY",
 		"add secret-key": "RINGSIDE_LOCATION_SECRET_KEY",
+		"update access-key": "RINGSIDE_LOCATION_ACCESS_KEY",
+		"update secret-key": "RINGSIDE_LOCATION_SECRET_KEY",
 	}
 	count := 0
 	err = walkCommands(app.Commands, func(c *cli.Command) error {
