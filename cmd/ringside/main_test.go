@@ -20,8 +20,8 @@ func TestEveryFlagReadsItsEnvironmentVariable(t *testing.T) {
 	}
 	// Flags that name their own variable on purpose.
 	own := map[string]string{
-		"add access-key": "RINGSIDE_LOCATION_ACCESS_KEY",
-		"add secret-key": "RINGSIDE_LOCATION_SECRET_KEY",
+		"add access-key":    "RINGSIDE_LOCATION_ACCESS_KEY",
+		"add secret-key":    "RINGSIDE_LOCATION_SECRET_KEY",
 		"update access-key": "RINGSIDE_LOCATION_ACCESS_KEY",
 		"update secret-key": "RINGSIDE_LOCATION_SECRET_KEY",
 	}
