@@ -31,6 +31,8 @@ type Config struct {
 	CredentialsFile string
 	Registerer      prometheus.Registerer
 	Logger          *slog.Logger
+	// AccessLog, if set, receives one line per S3 request.
+	AccessLog *slog.Logger
 }
 
 // Error is a refusal with the S3 error code, message and HTTP status a
@@ -96,7 +98,7 @@ func New(cfg Config) (*Gateway, error) {
 		// signature they belong to.
 		gofakes3.WithTimeSkewLimit(0),
 	)
-	g.handler = m.middleware(auth.middleware(g.front(router.Server())))
+	g.handler = accessLog(cfg.AccessLog, m.middleware(auth.middleware(g.front(router.Server()))))
 	return g, nil
 }
 

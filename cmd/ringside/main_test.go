@@ -207,6 +207,7 @@ func TestServeConfigValidation(t *testing.T) {
 		{"--tls-cert c.pem", "both --tls-cert and --tls-key"},
 		{"--tls-cert c.pem --tls-key k.pem --tls-self-signed", "exclude each other"},
 		{"--log-level chatty", "--log-level"},
+		{"--log-format yaml", "not text or json"},
 		{"--mirror-interval 0s", "must be positive"},
 		{"--access-key a --secret-key s --log-level debug", ""},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -55,7 +56,9 @@ func serveCommand() *cli.Command {
 			if len(cfg.credentials) == 0 && cfg.credentialsFile == "" {
 				return errors.New("no client credentials: give --access-key and --secret-key, or --credentials-file")
 			}
-			log := newLogger(cfg.logLevel)
+			log := newLogger(cfg.logOutput, cfg.logFormat, cfg.logLevel)
+			// For whatever is not handed this logger.
+			slog.SetDefault(log)
 			n, err := openNode(c.Context, cfg, log)
 			if err != nil {
 				return err
@@ -86,6 +89,8 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.StringFlag{Name: "tls-key", Usage: "the TLS private key `FILE` (PEM)"},
 		&cli.BoolFlag{Name: "tls-self-signed", Usage: "serve S3 over TLS with a self-signed certificate generated under the data dir"},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text (logfmt key=value) or json, one object per line"},
+		&cli.BoolFlag{Name: "access-log", Usage: "log one line per S3 request (request ID, access key, operation, bucket, key, status, bytes, duration), whatever --log-level"},
 		&cli.StringFlag{Name: "memory-limit", Value: defaultMemoryLimit, Usage: "soft limit on the Go runtime's memory, `SIZE` like 96MiB or 1GiB, 0 or off for none; when only GOMEMLIMIT is set, it applies instead"},
 		&cli.StringFlag{Name: "index-cache-size", Value: defaultIndexCacheSize, Usage: "`SIZE` of the index's block cache, which HEADs and listings read through"},
 	}
@@ -105,6 +110,9 @@ type serveConfig struct {
 	tlsKey          string
 	tlsSelfSigned   bool
 	logLevel        slog.Level
+	logFormat       string    // text or json
+	accessLog       bool      // one line per S3 request
+	logOutput       io.Writer // nil means stderr
 	// memoryLimit is the Go runtime's soft memory limit; 0 leaves the
 	// runtime's own (GOMEMLIMIT, or none).
 	memoryLimit    int64
@@ -124,6 +132,8 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 		tlsCert:         c.String("tls-cert"),
 		tlsKey:          c.String("tls-key"),
 		tlsSelfSigned:   c.Bool("tls-self-signed"),
+		logFormat:       c.String("log-format"),
+		accessLog:       c.Bool("access-log"),
 	}
 	ak, sk := c.String("access-key"), c.String("secret-key")
 	switch {
@@ -134,6 +144,9 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	}
 	if err := cfg.logLevel.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return cfg, fmt.Errorf("--log-level: %q is not debug, info, warn or error", c.String("log-level"))
+	}
+	if cfg.logFormat != "text" && cfg.logFormat != "json" {
+		return cfg, fmt.Errorf("--log-format: %q is not text or json", cfg.logFormat)
 	}
 	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
 		return cfg, errors.New("give both --tls-cert and --tls-key, or neither")
@@ -158,8 +171,25 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	return cfg, nil
 }
 
-func newLogger(level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+// newLogger logs to out (nil: stderr) in format (text or json).
+func newLogger(out io.Writer, format string, level slog.Level) *slog.Logger {
+	if out == nil {
+		out = os.Stderr
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(out, opts))
+	}
+	return slog.New(slog.NewTextHandler(out, opts))
+}
+
+// accessLogger is the access log's, if asked for: the same output and
+// format as the log, at info whatever --log-level says.
+func (cfg serveConfig) accessLogger() *slog.Logger {
+	if !cfg.accessLog {
+		return nil
+	}
+	return newLogger(cfg.logOutput, cfg.logFormat, slog.LevelInfo).With("log", "access")
 }
 
 // node is one running gateway: index, gateway, ingester and the two HTTP
@@ -261,6 +291,7 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 		CredentialsFile: cfg.credentialsFile,
 		Registerer:      reg,
 		Logger:          n.log,
+		AccessLog:       cfg.accessLogger(),
 	})
 	if err != nil {
 		return fmt.Errorf("build the gateway: %w", err)
