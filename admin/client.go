@@ -79,8 +79,8 @@ func (c *Client) RemoveLocation(ctx context.Context, name string) error {
 }
 
 // Buckets lists the gateway buckets.
-func (c *Client) Buckets(ctx context.Context) ([]index.Bucket, error) {
-	var out []index.Bucket
+func (c *Client) Buckets(ctx context.Context) ([]Bucket, error) {
+	var out []Bucket
 	err := c.do(ctx, http.MethodGet, "/api/v1/buckets", nil, &out)
 	return out, err
 }
@@ -95,8 +95,8 @@ func (c *Client) CreateBucket(ctx context.Context, name, location string, mirror
 }
 
 // Bucket shows one gateway bucket.
-func (c *Client) Bucket(ctx context.Context, name string) (index.Bucket, error) {
-	var out index.Bucket
+func (c *Client) Bucket(ctx context.Context, name string) (Bucket, error) {
+	var out Bucket
 	err := c.do(ctx, http.MethodGet, "/api/v1/buckets/"+url.PathEscape(name), nil, &out)
 	return out, err
 }

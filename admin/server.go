@@ -181,7 +181,7 @@ func (a *Server) listLocations(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]Location, len(locs))
 	for i, l := range locs {
-		out[i] = showLocation(l)
+		out[i] = a.withMirrorState(showLocation(l))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -205,7 +205,7 @@ func (a *Server) showLocation(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, err, "NoSuchLocation")
 		return
 	}
-	writeJSON(w, http.StatusOK, showLocation(info))
+	writeJSON(w, http.StatusOK, a.withMirrorState(showLocation(info)))
 }
 
 func (a *Server) updateLocation(w http.ResponseWriter, r *http.Request) {
@@ -235,7 +235,11 @@ func (a *Server) listBuckets(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, err, "NoSuchBucket")
 		return
 	}
-	writeJSON(w, http.StatusOK, nonNil(bs))
+	out := make([]Bucket, len(bs))
+	for i, b := range bs {
+		out[i] = a.bucketView(b)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *Server) createBucket(w http.ResponseWriter, r *http.Request) {
@@ -257,7 +261,7 @@ func (a *Server) showBucket(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, err, "NoSuchBucket")
 		return
 	}
-	writeJSON(w, http.StatusOK, b)
+	writeJSON(w, http.StatusOK, a.bucketView(b))
 }
 
 func (a *Server) deleteBucket(w http.ResponseWriter, r *http.Request) {
@@ -327,6 +331,40 @@ func (a *Server) mirrorControl(w http.ResponseWriter, r *http.Request, do func(a
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
+}
+
+// The ingester is the one source of a mirror bucket's state: the location
+// and bucket views take it from there, so that they say what `mirror
+// status` says.
+
+// withMirrorState shows a location's mirroring as its mirror bucket's
+// state.
+func (a *Server) withMirrorState(l Location) Location {
+	if l.Mirroring == "off" {
+		return l
+	}
+	for _, b := range l.Buckets {
+		if st, err := a.mirror.Status(b); err == nil {
+			l.Mirroring, l.MirrorError = st.State, st.LastError
+			return l
+		}
+	}
+	return l
+}
+
+// bucketView is a bucket with its mirror state.
+func (a *Server) bucketView(b index.Bucket) Bucket {
+	out := Bucket{Bucket: b, Mirroring: "off"}
+	if !b.Mirror {
+		return out
+	}
+	st, err := a.mirror.Status(b.Name)
+	if err != nil {
+		out.Mirroring, out.MirrorError = "unknown", err.Error()
+		return out
+	}
+	out.Mirroring, out.MirrorError = st.State, st.LastError
+	return out
 }
 
 // nonNil makes empty lists encode as [] rather than null.

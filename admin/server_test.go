@@ -242,7 +242,7 @@ func newAdminFixture(t *testing.T) *adminFixture {
 		cat: newAdminFakeCatalog(),
 		mirror: &adminFakeMirror{statuses: map[string]mirror.Status{
 			"photos": {Bucket: "photos", Location: "ring", State: "idle", Passes: 3,
-				LastPassStart: time.Date(2026, 11, 22, 3, 59, 0, 0, time.UTC), LastPassTook: 1500 * time.Millisecond,
+				LastPassStart: time.Date(2026, 11, 22, 3, 59, 0, 0, time.UTC), LastPassSeconds: 1.5,
 				LastPassScanned: 1200, LastPassChanges: 4, LastFullPass: time.Date(2026, 11, 22, 3, 59, 1, 0, time.UTC)},
 		}},
 	}
@@ -501,7 +501,7 @@ func TestAdminClientRoundTrip(t *testing.T) {
 		t.Fatalf("mirror status: %v", err)
 	}
 	wantSt := f.mirror.statuses["photos"]
-	if st.LastPassTook != wantSt.LastPassTook || !st.LastPassStart.Equal(wantSt.LastPassStart) ||
+	if st.LastPassSeconds != wantSt.LastPassSeconds || !st.LastPassStart.Equal(wantSt.LastPassStart) ||
 		!st.LastFullPass.Equal(wantSt.LastFullPass) || st.LastPassScanned != 1200 || st.Passes != 3 {
 		t.Fatalf("mirror status %+v, want %+v", st, wantSt)
 	}

@@ -37,10 +37,22 @@ type Location struct {
 	// Versioning is the target bucket's state as the backend reports it:
 	// "Enabled", "Suspended", "Unversioned" (never enabled), or "Unknown"
 	// when the backend did not answer.
-	Versioning string   `json:"versioning"`
-	Mirroring  string   `json:"mirroring"` // off, active, paused
-	Buckets    []string `json:"buckets"`
-	Warning    string   `json:"warning,omitempty"`
+	Versioning string `json:"versioning"`
+	// Mirroring is "off" when no mirror bucket uses the location, else
+	// its mirror bucket's state as `mirror status` shows it.
+	Mirroring   string   `json:"mirroring"`
+	MirrorError string   `json:"mirrorError,omitempty"`
+	Buckets     []string `json:"buckets"`
+	Warning     string   `json:"warning,omitempty"`
+}
+
+// Bucket is a gateway bucket as the admin API shows it: its record, with
+// the backend's versioning read now, and for a mirror bucket the state
+// `mirror status` shows ("off" for a write-through bucket).
+type Bucket struct {
+	index.Bucket
+	Mirroring   string `json:"mirroring"`
+	MirrorError string `json:"mirrorError,omitempty"`
 }
 
 // NewLocation is the body of POST /api/v1/locations: a location to add,

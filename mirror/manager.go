@@ -64,6 +64,7 @@ func (o Options) withDefaults() Options {
 // store is the part of the index the ingester uses; *index.DB is one.
 type store interface {
 	GetBucket(name string) (index.Bucket, error)
+	PutBucket(b index.Bucket) error
 	Latest(bucket, key string) (index.Version, error)
 	SetKeyVersions(bucket, key string, versions []index.Version, listedAt time.Time) (bool, error)
 	ListBuckets() ([]index.Bucket, error)

@@ -20,19 +20,23 @@ const (
 )
 
 // Status is one mirror bucket's ingest state, as `ringside mirror status`
-// shows it.
+// shows it, and the state every other view of the bucket shows.
 type Status struct {
-	Bucket          string        `json:"bucket"`
-	Location        string        `json:"location"`
-	State           string        `json:"state"` // initial-sync, idle, scanning, paused, error
-	LastError       string        `json:"lastError,omitempty"`
-	InitialSynced   int64         `json:"initialSynced"` // versions applied by the initial sync so far
-	LastPassStart   time.Time     `json:"lastPassStart,omitempty"`
-	LastPassTook    time.Duration `json:"lastPassTook"`
-	LastPassScanned int64         `json:"lastPassScanned"`
-	LastPassChanges int64         `json:"lastPassChanges"`
-	LastFullPass    time.Time     `json:"lastFullPass,omitempty"` // last time the backend was fully compared
-	Passes          int64         `json:"passes"`
+	Bucket    string `json:"bucket"`
+	Location  string `json:"location"`
+	State     string `json:"state"` // initial-sync, idle, scanning, paused, error
+	LastError string `json:"lastError,omitempty"`
+	// InitialSynced is the number of versions the initial sync has listed
+	// and indexed so far (the index's, across restarts).
+	InitialSynced int64 `json:"initialSynced"`
+	// Progress is the running initial sync's phase, counts, rate and ETA.
+	Progress        *Progress `json:"progress,omitempty"`
+	LastPassStart   time.Time `json:"lastPassStart,omitempty"`
+	LastPassSeconds float64   `json:"lastPassSeconds"`
+	LastPassScanned int64     `json:"lastPassScanned"`
+	LastPassChanges int64     `json:"lastPassChanges"`
+	LastFullPass    time.Time `json:"lastFullPass,omitempty"` // last time the backend was fully compared
+	Passes          int64     `json:"passes"`
 }
 
 // Status returns one mirror bucket's status.

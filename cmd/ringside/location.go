@@ -230,6 +230,7 @@ func showLocation(w io.Writer, l admin.Location, now time.Time) {
 		"  secret key", "********",
 		"  versioning", orDash(l.Versioning),
 		"  mirroring", orDash(l.Mirroring),
+		"  mirror error", orDash(l.MirrorError),
 		"  buckets", orDash(strings.Join(l.Buckets, ", ")),
 	}
 	if l.CAFile != "" {

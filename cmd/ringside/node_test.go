@@ -166,7 +166,7 @@ func TestServeAndAdminCommands(t *testing.T) {
 		return nil
 	})
 	out = cli("location", "list")
-	if !regexp.MustCompile(`(?m)^ring\s.*\sactive\s+photos$`).MatchString(out) ||
+	if !regexp.MustCompile(`(?m)^ring\s.*\s(idle|scanning)\s+photos$`).MatchString(out) ||
 		!regexp.MustCompile(`(?m)^plain\s.*\soff\s+docs$`).MatchString(out) {
 		t.Fatalf("location list:\n%s", out)
 	}
