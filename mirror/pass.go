@@ -22,9 +22,9 @@ type passState struct {
 	cursor    string    // backend key of the last key applied
 	scanned   int64
 	changes   int64
-	initial   bool  // the bucket's initial sync: progress is persisted
-	synced    int64 // initial sync: versions applied, across restarts
-	force     bool  // resync: write every key, read every version's headers
+	initial   bool          // the bucket's initial sync: progress is persisted
+	synced    int64         // initial sync: versions applied, across restarts
+	force     bool          // resync: write every key, read every version's headers
 	prog      *syncProgress // initial sync: its phase and counts, for Status
 }
 
