@@ -11,12 +11,14 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ringside/ringside/admin"
@@ -78,6 +80,7 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "listen", Value: "127.0.0.1:7480", Usage: "S3 API `ADDRESS`"},
 		&cli.StringFlag{Name: "admin-listen", Value: "127.0.0.1:7481", Usage: "admin API, /healthz, /readyz and /metrics `ADDRESS`"},
+		&cli.StringFlag{Name: "metrics-listen", Usage: "also serve /metrics on this `ADDRESS`, without the admin token, for a Prometheus that must not hold admin rights"},
 		&cli.StringFlag{Name: "data-dir", Value: dataDirDefault, Usage: dataDirUsage},
 		&cli.StringFlag{Name: "access-key", Usage: "client access `KEY`"},
 		&cli.StringFlag{Name: "secret-key", Usage: "client secret `KEY`"},
@@ -100,6 +103,7 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 type serveConfig struct {
 	listen          string
 	adminListen     string
+	metricsListen   string // "" for none
 	dataDir         string
 	credentials     map[string]string
 	credentialsFile string
@@ -123,6 +127,7 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	cfg := serveConfig{
 		listen:          c.String("listen"),
 		adminListen:     c.String("admin-listen"),
+		metricsListen:   c.String("metrics-listen"),
 		dataDir:         c.String("data-dir"),
 		credentials:     map[string]string{},
 		credentialsFile: c.String("credentials-file"),
@@ -208,8 +213,11 @@ type node struct {
 	workCtx  context.Context
 	stopWork context.CancelFunc
 
+	reg               *prometheus.Registry
 	s3Srv, adminSrv   *http.Server
+	metricsSrv        *http.Server
 	s3URL, adminURL   string
+	metricsURL        string
 	errc              chan error // a server that stopped on its own
 	s3Scheme          string
 	tlsFingerprint    string
@@ -225,7 +233,7 @@ var (
 // openNode prepares the data dir, the admin token and TLS, then opens the
 // index and builds the components (wire); it serves nothing yet. On failure everything opened is closed again.
 func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, err error) {
-	n := &node{cfg: cfg, log: log, errc: make(chan error, 2), s3Scheme: "http"}
+	n := &node{cfg: cfg, log: log, errc: make(chan error, 3), s3Scheme: "http"}
 	defer func() {
 		if err != nil {
 			n.close()
@@ -251,7 +259,8 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 		log.Debug("memory limit set", "bytes", cfg.memoryLimit)
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfo())
+	n.reg = reg
 	if err := n.wire(ctx, reg, token); err != nil {
 		return nil, err
 	}
@@ -370,6 +379,9 @@ func (n *node) listen() error {
 		n.log.Warn("the admin API listens beyond loopback over plain HTTP; keep it on a trusted network", "addr", adminLn.Addr().String())
 	}
 
+	if err := n.listenMetrics(); err != nil {
+		return err
+	}
 	s3Ln, err := net.Listen("tcp", n.cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen for S3 on %s: %w", n.cfg.listen, err)
@@ -389,6 +401,41 @@ func (n *node) listen() error {
 	}
 	n.announce()
 	return nil
+}
+
+// listenMetrics serves /metrics alone on --metrics-listen, if given. It
+// needs no token: it shows counts, never a secret or a way to change
+// anything, so a scraper gets no admin rights.
+func (n *node) listenMetrics() error {
+	if n.cfg.metricsListen == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", n.cfg.metricsListen)
+	if err != nil {
+		return fmt.Errorf("listen for metrics on %s: %w", n.cfg.metricsListen, err)
+	}
+	n.metricsURL = "http://" + ln.Addr().String()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{}))
+	n.metricsSrv = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelDebug),
+	}
+	go n.serve("metrics", func() error { return n.metricsSrv.Serve(ln) })
+	n.log.Info("serving metrics without the admin token", "url", n.metricsURL+"/metrics")
+	return nil
+}
+
+// buildInfo is ringside_build_info: 1, with the version and the Go
+// version as labels, so that dashboards can show what runs where.
+func buildInfo() prometheus.Collector {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "ringside_build_info",
+		Help: "Always 1; the labels say which ringside build is running.",
+	}, []string{"version", "goversion"})
+	g.WithLabelValues(version, runtime.Version()).Set(1)
+	return g
 }
 
 func (n *node) serve(what string, serve func() error) {
@@ -459,6 +506,9 @@ func (n *node) close() {
 			n.adminSrv.Close()
 		}
 	}
+	if n.metricsSrv != nil {
+		n.metricsSrv.Close()
+	}
 	if n.mirror != nil {
 		n.mirror.Close()
 	}
@@ -475,6 +525,7 @@ func (n *node) close() {
 	if n.tls != nil {
 		n.tls.Close()
 	}
+	n.metricsSrv = nil
 	n.admin, n.s3Srv, n.adminSrv, n.mirror, n.gw, n.db, n.tls = nil, nil, nil, nil, nil, nil, nil
 }
 
