@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/pprof"
 	"sync/atomic"
@@ -176,7 +177,7 @@ func (a *Server) readyz(w http.ResponseWriter, r *http.Request) {
 func (a *Server) listLocations(w http.ResponseWriter, r *http.Request) {
 	locs, err := a.cat.Locations(r.Context())
 	if err != nil {
-		writeFailure(w, err, "NoSuchLocation")
+		writeFailure(w, r, err, "NoSuchLocation")
 		return
 	}
 	out := make([]Location, len(locs))
@@ -193,7 +194,7 @@ func (a *Server) addLocation(w http.ResponseWriter, r *http.Request) {
 	}
 	info, err := a.cat.AddLocation(r.Context(), l.location())
 	if err != nil {
-		writeFailure(w, err, "NoSuchLocation")
+		writeFailure(w, r, err, "NoSuchLocation")
 		return
 	}
 	writeJSON(w, http.StatusCreated, showLocation(info))
@@ -202,7 +203,7 @@ func (a *Server) addLocation(w http.ResponseWriter, r *http.Request) {
 func (a *Server) showLocation(w http.ResponseWriter, r *http.Request) {
 	info, err := a.cat.Location(r.Context(), r.PathValue("name"))
 	if err != nil {
-		writeFailure(w, err, "NoSuchLocation")
+		writeFailure(w, r, err, "NoSuchLocation")
 		return
 	}
 	writeJSON(w, http.StatusOK, a.withMirrorState(showLocation(info)))
@@ -215,7 +216,7 @@ func (a *Server) updateLocation(w http.ResponseWriter, r *http.Request) {
 	}
 	info, err := a.cat.UpdateLocation(r.Context(), r.PathValue("name"), u.change())
 	if err != nil {
-		writeFailure(w, err, "NoSuchLocation")
+		writeFailure(w, r, err, "NoSuchLocation")
 		return
 	}
 	writeJSON(w, http.StatusOK, showLocation(info))
@@ -223,7 +224,7 @@ func (a *Server) updateLocation(w http.ResponseWriter, r *http.Request) {
 
 func (a *Server) removeLocation(w http.ResponseWriter, r *http.Request) {
 	if err := a.cat.RemoveLocation(r.Context(), r.PathValue("name")); err != nil {
-		writeFailure(w, err, "NoSuchLocation")
+		writeFailure(w, r, err, "NoSuchLocation")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -232,7 +233,7 @@ func (a *Server) removeLocation(w http.ResponseWriter, r *http.Request) {
 func (a *Server) listBuckets(w http.ResponseWriter, r *http.Request) {
 	bs, err := a.cat.Buckets(r.Context())
 	if err != nil {
-		writeFailure(w, err, "NoSuchBucket")
+		writeFailure(w, r, err, "NoSuchBucket")
 		return
 	}
 	out := make([]Bucket, len(bs))
@@ -249,7 +250,7 @@ func (a *Server) createBucket(w http.ResponseWriter, r *http.Request) {
 	}
 	b, err := a.cat.CreateBucket(r.Context(), req.Name, req.Location, req.Mirror, a.mirror)
 	if err != nil {
-		writeFailure(w, err, "NoSuchLocation")
+		writeFailure(w, r, err, "NoSuchLocation")
 		return
 	}
 	writeJSON(w, http.StatusCreated, b)
@@ -258,7 +259,7 @@ func (a *Server) createBucket(w http.ResponseWriter, r *http.Request) {
 func (a *Server) showBucket(w http.ResponseWriter, r *http.Request) {
 	b, err := a.cat.Bucket(r.Context(), r.PathValue("name"))
 	if err != nil {
-		writeFailure(w, err, "NoSuchBucket")
+		writeFailure(w, r, err, "NoSuchBucket")
 		return
 	}
 	writeJSON(w, http.StatusOK, a.bucketView(b))
@@ -266,7 +267,7 @@ func (a *Server) showBucket(w http.ResponseWriter, r *http.Request) {
 
 func (a *Server) deleteBucket(w http.ResponseWriter, r *http.Request) {
 	if err := a.cat.DeleteBucket(r.Context(), r.PathValue("name"), a.mirror); err != nil {
-		writeFailure(w, err, "NoSuchBucket")
+		writeFailure(w, r, err, "NoSuchBucket")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -278,11 +279,11 @@ func (a *Server) resyncBucket(w http.ResponseWriter, r *http.Request) {
 	// Resync works on any bucket; asking the catalog first gives an unknown
 	// name the same NoSuchBucket as every other bucket route.
 	if _, err := a.cat.Bucket(r.Context(), name); err != nil {
-		writeFailure(w, err, "NoSuchBucket")
+		writeFailure(w, r, err, "NoSuchBucket")
 		return
 	}
 	if err := m.Resync(r.Context(), name); err != nil {
-		writeFailure(w, err, "NoSuchBucket")
+		writeFailure(w, r, err, "NoSuchBucket")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -297,7 +298,7 @@ func (a *Server) mirrorStatus(w http.ResponseWriter, r *http.Request) {
 	m := a.mirror
 	st, err := m.Status(r.PathValue("bucket"))
 	if err != nil {
-		writeFailure(w, err, "NoSuchMirrorBucket")
+		writeFailure(w, r, mirrorRefusal(r.PathValue("bucket"), err), "NoSuchMirrorBucket")
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -322,12 +323,12 @@ func (a *Server) mirrorControl(w http.ResponseWriter, r *http.Request, do func(a
 	m := a.mirror
 	bucket := r.PathValue("bucket")
 	if err := do(m, bucket); err != nil {
-		writeFailure(w, err, "NoSuchMirrorBucket")
+		writeFailure(w, r, mirrorRefusal(bucket, err), "NoSuchMirrorBucket")
 		return
 	}
 	st, err := m.Status(bucket)
 	if err != nil {
-		writeFailure(w, err, "NoSuchMirrorBucket")
+		writeFailure(w, r, mirrorRefusal(bucket, err), "NoSuchMirrorBucket")
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -388,8 +389,14 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 
 // writeFailure relays err: a *Error keeps its code and status, an unknown
 // name becomes notFoundCode with 404, anything else is an internal error.
-func writeFailure(w http.ResponseWriter, err error, notFoundCode string) {
+// A failure of ringside's own (5xx) is logged with its cause; a refusal is
+// the caller's to read.
+func writeFailure(w http.ResponseWriter, r *http.Request, err error, notFoundCode string) {
 	var ge *Error
+	internal := !errors.As(err, &ge) && !errors.Is(err, index.ErrNotFound) && !errors.Is(err, index.ErrExists)
+	if internal || (ge != nil && ge.Status >= 500) {
+		slog.Default().Error("admin request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
 	switch {
 	case errors.As(err, &ge):
 		writeError(w, ge)

@@ -404,6 +404,7 @@ func TestAdminRelaysErrors(t *testing.T) {
 			name:     "pause of an unknown mirror bucket",
 			call:     func(c *Client) error { _, err := c.PauseMirror(ctx, "nothing"); return err },
 			wantCode: "NoSuchMirrorBucket", wantStatus: 404,
+			wantMsg: "Bucket nothing does not exist: `ringside mirror status` lists the mirror buckets.",
 		},
 		{
 			name:     "other failures are internal errors",

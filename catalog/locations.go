@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,9 +106,15 @@ func checkLocation(l index.Location) (index.Location, error) {
 func probeError(l index.Location, err error) error {
 	var be *backend.Error
 	if !errors.As(err, &be) {
+		if advice := connectionAdvice(l, err); advice != nil {
+			return advice
+		}
 		return s3err.New(s3err.InvalidArgument,
-			"Target bucket %s at %s did not answer (%v): check the endpoint and that the server is up.",
-			l.TargetBucket, l.Endpoint, err)
+			"Target bucket %s at %s did not answer (%s): check the endpoint and that the server is up.",
+			l.TargetBucket, l.Endpoint, rootCause(err))
+	}
+	if be.Status == http.StatusBadRequest && strings.HasPrefix(l.Endpoint, "http://") && speaksTLS(l.Endpoint) {
+		return wrongScheme(l, "https")
 	}
 	switch be.Code {
 	case "NoSuchBucket":

@@ -47,5 +47,9 @@ func newApp() (*cli.App, error) {
 	if err := applyEnvVars(app); err != nil {
 		return nil, err
 	}
+	_ = walkCommands(app.Commands, func(c *cli.Command) error {
+		c.OnUsageError = usageError
+		return nil
+	})
 	return app, nil
 }

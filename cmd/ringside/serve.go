@@ -58,6 +58,9 @@ func serveCommand() *cli.Command {
 			if len(cfg.credentials) == 0 && cfg.credentialsFile == "" {
 				return errors.New("no client credentials: give --access-key and --secret-key, or --credentials-file")
 			}
+			if err := checkCredentialsFile(cfg); err != nil {
+				return err
+			}
 			log := newLogger(cfg.logOutput, cfg.logFormat, cfg.logLevel)
 			// For whatever is not handed this logger.
 			slog.SetDefault(log)
@@ -275,6 +278,9 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	cfg := n.cfg
 	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize})
 	if err != nil {
+		return dataDirInUse(cfg.dataDir, err)
+	}
+	if err := n.checkDefaultLocation(); err != nil {
 		return err
 	}
 	if err := index.RegisterMetrics(reg, n.db); err != nil {
