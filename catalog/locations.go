@@ -39,6 +39,9 @@ type LocationInfo struct {
 	Mirroring  string // off, active, paused
 	Buckets    []string
 	Warning    string
+	// Changed names the fields an UpdateLocation changed (secretKey by
+	// name only); empty when it changed nothing.
+	Changed []string
 }
 
 // AddLocation validates a location, checks that its target bucket answers,

@@ -71,6 +71,11 @@ func (c *Catalog) UpdateLocation(ctx context.Context, name string, ch LocationCh
 	if err != nil {
 		return LocationInfo{}, err
 	}
+	if l == old {
+		// Nothing to check or store: declaring a location again, as a
+		// configuration file does on every reload, costs one probe.
+		return c.locationInfo(l, c.probeVersioning(ctx, l), used), nil
+	}
 	if err := placementUnchanged(old, l, used); err != nil {
 		return LocationInfo{}, err
 	}
@@ -85,9 +90,12 @@ func (c *Catalog) UpdateLocation(ctx context.Context, name string, ch LocationCh
 		return LocationInfo{}, fmt.Errorf("store location %s: %w", name, err)
 	}
 	c.clients.forget(name)
-	c.log.Info("location updated", "location", name, "changed", strings.Join(changedFields(old, l), ","),
+	changed := changedFields(old, l)
+	c.log.Info("location updated", "location", name, "changed", strings.Join(changed, ","),
 		"endpoint", l.Endpoint, "buckets", len(used))
-	return c.locationInfo(l, showVersioning(state), used), nil
+	info := c.locationInfo(l, showVersioning(state), used)
+	info.Changed = changed
+	return info, nil
 }
 
 // probeNew builds a client with a location's new settings and reads its

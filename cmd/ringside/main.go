@@ -41,6 +41,7 @@ func newApp() (*cli.App, error) {
 			locationCommand(),
 			bucketCommand(),
 			mirrorCommand(),
+			configCommand(),
 			versionCommand(),
 		},
 	}

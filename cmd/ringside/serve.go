@@ -24,6 +24,7 @@ import (
 	"github.com/ringside/ringside/admin"
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/certs"
+	"github.com/ringside/ringside/config"
 	"github.com/ringside/ringside/gateway"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
@@ -51,10 +52,15 @@ func serveCommand() *cli.Command {
 			"admin commands find it.",
 		Flags: serveFlags(defaultDataDir),
 		Action: func(c *cli.Context) error {
+			file, err := loadConfigFile(c)
+			if err != nil {
+				return err
+			}
 			cfg, err := serveConfigFrom(c)
 			if err != nil {
 				return err
 			}
+			cfg.configFile, cfg.file = c.String("config"), file
 			if len(cfg.credentials) == 0 && cfg.credentialsFile == "" {
 				return errors.New("no client credentials: give --access-key and --secret-key, or --credentials-file")
 			}
@@ -81,6 +87,7 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		dataDirUsage += " (default: a temporary dir, removed on exit)"
 	}
 	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Usage: "configuration `FILE` (YAML): server settings, locations and buckets, applied at start and on SIGHUP; flags and environment override its server settings"},
 		&cli.StringFlag{Name: "listen", Value: "127.0.0.1:7480", Usage: "S3 API `ADDRESS`"},
 		&cli.StringFlag{Name: "admin-listen", Value: "127.0.0.1:7481", Usage: "admin API, /healthz, /readyz and /metrics `ADDRESS`"},
 		&cli.StringFlag{Name: "metrics-listen", Usage: "also serve /metrics on this `ADDRESS`, without the admin token, for a Prometheus that must not hold admin rights"},
@@ -120,6 +127,8 @@ type serveConfig struct {
 	logFormat       string    // text or json
 	accessLog       bool      // one line per S3 request
 	logOutput       io.Writer // nil means stderr
+	configFile      string    // --config, reread on SIGHUP
+	file            *config.File
 	// memoryLimit is the Go runtime's soft memory limit; 0 leaves the
 	// runtime's own (GOMEMLIMIT, or none).
 	memoryLimit    int64
@@ -267,6 +276,11 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 	if err := n.wire(ctx, reg, token); err != nil {
 		return nil, err
 	}
+	// Before the default location is checked: the file may declare it.
+	n.applyConfig(ctx, cfg.file)
+	if err := n.checkDefaultLocation(); err != nil {
+		return nil, err
+	}
 	return n, nil
 }
 
@@ -279,9 +293,6 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize})
 	if err != nil {
 		return dataDirInUse(cfg.dataDir, err)
-	}
-	if err := n.checkDefaultLocation(); err != nil {
-		return err
 	}
 	if err := index.RegisterMetrics(reg, n.db); err != nil {
 		return err
@@ -477,6 +488,7 @@ func (n *node) run(ctx context.Context, ready func() error) error {
 	if err := n.start(ready); err != nil {
 		return err
 	}
+	n.reloadOnHangup(sigCtx)
 	var err error
 	select {
 	case <-sigCtx.Done():
