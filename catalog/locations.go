@@ -259,6 +259,9 @@ func (c *Catalog) locationInfo(l index.Location, versioning string, buckets []in
 // mirroring is a mirror bucket's indicator: active or paused.
 func (c *Catalog) mirroring(bucket string) string {
 	st, err := c.db.GetIngestState(bucket)
+	if err != nil {
+		c.log.Warn("read a mirror bucket's ingest state", "bucket", bucket, "err", err)
+	}
 	if err == nil && st.Paused {
 		return "paused"
 	}

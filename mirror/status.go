@@ -86,13 +86,22 @@ func (m *Manager) StatusAll() []Status {
 				names = append(names, b.Name)
 			}
 		}
+	} else {
+		// The running loops are still worth showing.
+		m.log.Warn("mirror: list buckets for the status; showing the running ones", "err", err)
 	}
 	sort.Strings(names)
 	out := make([]Status, 0, len(names))
 	for _, n := range names {
-		if s, err := m.Status(n); err == nil {
-			out = append(out, s)
+		s, err := m.Status(n)
+		if err != nil {
+			// Deleted since it was listed, or its state unreadable.
+			if !errors.Is(err, index.ErrNotFound) {
+				m.log.Warn("mirror: read a bucket's status", "bucket", n, "err", err)
+			}
+			continue
 		}
+		out = append(out, s)
 	}
 	return out
 }
