@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -27,7 +28,7 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		// and its line carry.
 		w.Header()[requestIDHeader] = []string{requestID(seq.Add(1))}
 		o := classify(r)
-		rec := &recorder{ResponseWriter: w}
+		rec := &accessWriter{ResponseWriter: w}
 		var body *countingBody
 		if r.Body != nil && r.Body != http.NoBody {
 			body = &countingBody{ReadCloser: r.Body}
@@ -82,3 +83,47 @@ func requestAccessKey(r *http.Request) string {
 	}
 	return q.Get("AWSAccessKeyId")
 }
+
+// accessWriter learns a response's status and counts its body bytes,
+// keeping the fast paths of the writer it wraps: ReadFrom (which lets a
+// large GET go out by sendfile or splice), Flush, and Unwrap for
+// http.ResponseController.
+type accessWriter struct {
+	http.ResponseWriter
+	status int
+	sent   int64
+}
+
+func (w *accessWriter) WriteHeader(code int) {
+	// 1xx responses (100 Continue) precede the real status.
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *accessWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.sent += int64(n)
+	return n, err
+}
+
+func (w *accessWriter) ReadFrom(src io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	// io.Copy uses the wrapped writer's own ReadFrom when it has one.
+	n, err := io.Copy(w.ResponseWriter, src)
+	w.sent += n
+	return n, err
+}
+
+func (w *accessWriter) Flush() {
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *accessWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +133,54 @@ func TestRequestAccessKey(t *testing.T) {
 		if got := requestAccessKey(r); got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// A large GET, which goes out through ReadFrom, is counted whole.
+func TestAccessLogCountsALargeGet(t *testing.T) {
+	logs := &syncBuffer{}
+	e := newS3EnvWith(t, "", func(c *Config) {
+		c.AccessLog = slog.New(slog.NewJSONHandler(logs, nil))
+	})
+	body := strings.Repeat("0123456789abcdef", 4<<16) // 4 MiB
+	e.createBucket("data", "ring")
+	e.put("data", "big", body)
+	if _, got := e.get("data", "big"); got != body {
+		t.Fatalf("got %d bytes, want %d", len(got), len(body))
+	}
+	var last accessLine
+	if !eventually(func() bool {
+		lines := parseAccess(t, logs.String())
+		last = lines[len(lines)-1]
+		return last.Op == "GetObject"
+	}) || last.BytesOut != int64(len(body)) || last.Status != 200 {
+		t.Fatalf("access line of the GET: %+v", last)
+	}
+}
+
+// readFromWriter is a ResponseWriter whose ReadFrom, the path to sendfile
+// and splice, records its use.
+type readFromWriter struct {
+	*httptest.ResponseRecorder
+	readFrom int64
+}
+
+func (w *readFromWriter) ReadFrom(r io.Reader) (int64, error) {
+	n, err := io.Copy(w.ResponseRecorder, r)
+	w.readFrom += n
+	return n, err
+}
+
+// The access log's writer hands a body copied into it to the ReadFrom of
+// the writer it wraps, and lets http.ResponseController reach it.
+func TestAccessWriterKeepsTheFastPaths(t *testing.T) {
+	under := &readFromWriter{ResponseRecorder: httptest.NewRecorder()}
+	w := &accessWriter{ResponseWriter: under}
+	n, err := io.Copy(w, io.LimitReader(strings.NewReader(strings.Repeat("x", 100000)), 70000))
+	if err != nil || n != 70000 || under.readFrom != 70000 || w.sent != 70000 || w.status != http.StatusOK {
+		t.Fatalf("copied %d (%v): %d through ReadFrom, %d counted, status %d", n, err, under.readFrom, w.sent, w.status)
+	}
+	if err := http.NewResponseController(w).Flush(); err != nil || !under.Flushed {
+		t.Fatalf("flush through the access writer: %v, flushed %v", err, under.Flushed)
 	}
 }
