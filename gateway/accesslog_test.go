@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,12 +10,32 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
+
+// logBuffer is a log destination the tests read while the gateway
+// writes.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 // accessLine is one access log line as JSON.
 type accessLine struct {
@@ -36,7 +57,7 @@ type accessLine struct {
 // byte counts; refused and presigned requests too; no secret, signature
 // or query appears.
 func TestAccessLog(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &logBuffer{}
 	e := newS3EnvWith(t, "", func(c *Config) {
 		c.AccessLog = slog.New(slog.NewJSONHandler(logs, nil))
 	})
@@ -138,7 +159,7 @@ func TestRequestAccessKey(t *testing.T) {
 
 // A large GET, which goes out through ReadFrom, is counted whole.
 func TestAccessLogCountsALargeGet(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &logBuffer{}
 	e := newS3EnvWith(t, "", func(c *Config) {
 		c.AccessLog = slog.New(slog.NewJSONHandler(logs, nil))
 	})
