@@ -24,9 +24,7 @@ func configCommand() *cli.Command {
 			ArgsUsage: "FILE",
 			Description: "Parses FILE, resolves its ${VAR} references and *File secrets, and checks names,\n" +
 				"endpoints, keys and the bucket rules as `location add` and `bucket create` do,\n" +
-				"without reaching any backend. Every problem is listed.\n\n" +
-				"EXAMPLES:\n" +
-				"   ringside config check /etc/ringside/ringside.yaml",
+				"without reaching any backend. Every problem is listed.",
 			Action: configCheck,
 		}},
 	}

@@ -45,10 +45,7 @@ func locationCommand() *cli.Command {
 				Description: "Only the flags given change. The new settings are checked as `location add` checks them;\n" +
 					"once stored, buckets on the location use them at their next backend request, without a\n" +
 					"restart. --bucket and --no-prefix decide where keys are, so they change only while no\n" +
-					"bucket uses the location.\n\n" +
-					"EXAMPLES:\n" +
-					"   ringside location update ring --secret-key \"$NEW_SECRET\"\n" +
-					"   ringside location update ring --endpoint https://s3.example:443 --ca-file /etc/ring-ca.pem",
+					"bucket uses the location.",
 				Flags: withFlags([]cli.Flag{
 					&cli.StringFlag{Name: "endpoint", Usage: "new backend `URL` or host[:port]"},
 					&cli.StringFlag{Name: "access-key", EnvVars: []string{"RINGSIDE_LOCATION_ACCESS_KEY"}, Usage: "new backend access `KEY`"},

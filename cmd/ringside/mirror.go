@@ -22,11 +22,7 @@ func mirrorCommand() *cli.Command {
 				Usage:     "show the ingest state of every mirror bucket, or of one",
 				ArgsUsage: "[BUCKET]",
 				Description: "States: initial-sync (with its phase, counts, rate and ETA), idle, scanning, paused, error\n" +
-					"(with the cause). Location and bucket views show the same state.\n\n" +
-					"EXAMPLES:\n" +
-					"   ringside mirror status\n" +
-					"   ringside mirror status photos --watch\n" +
-					"   ringside mirror status --json",
+					"(with the cause). Location and bucket views show the same state.",
 				Flags: withFlags([]cli.Flag{
 					jsonFlag(),
 					&cli.BoolFlag{Name: "watch", Usage: "show the status again every --interval until interrupted"},
