@@ -79,6 +79,9 @@ func mirrorStatusWatch(c *cli.Context) error {
 	for {
 		fmt.Fprintf(c.App.Writer, "-- %s\n", time.Now().Format(time.TimeOnly))
 		if err := mirrorStatus(c); err != nil {
+			if c.Context.Err() != nil {
+				return nil // interrupted during a request
+			}
 			return err
 		}
 		select {

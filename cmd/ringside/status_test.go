@@ -103,3 +103,34 @@ func setVersioning(t *testing.T, be *embedded.Server, status types.BucketVersion
 		t.Fatalf("set versioning %s on the backend: %v", status, err)
 	}
 }
+
+// --watch shows the status again until interrupted, then returns cleanly.
+func TestMirrorStatusWatch(t *testing.T) {
+	n, be, _ := startTestNode(t)
+	adminFlags := []string{"--admin", n.adminURL, "--data-dir", n.cfg.dataDir}
+	mustCLI(t, append([]string{"location", "add", "ring", "--endpoint", be.URL(), "--access-key", testBackendKey,
+		"--secret-key", testBackendSecret, "--bucket", "store", "--no-prefix"}, adminFlags...)...)
+	mustCLI(t, append([]string{"bucket", "create", "photos", "--location", "ring", "--mirror"}, adminFlags...)...)
+	app, err := newApp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &syncBuffer{}
+	app.Writer, app.ErrWriter = out, out
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		argv := append([]string{"ringside", "mirror", "status", "photos", "--watch", "--interval", "20ms"}, adminFlags...)
+		done <- app.RunContext(ctx, reorderArgs(app, argv))
+	}()
+	eventually(t, 10*time.Second, "three updates", func() error {
+		if c := strings.Count(out.String(), "mirror bucket photos"); c < 3 {
+			return fmt.Errorf("%d updates so far", c)
+		}
+		return nil
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("--watch ended with %v", err)
+	}
+}
