@@ -23,6 +23,12 @@ func (f *File) Check() []error {
 			add("server: mirrorInterval %q: give a positive duration with a unit, as in 2s or 500ms", d)
 		}
 	}
+	if v := f.Server.LogLevel; v != "" && !oneOf(v, "debug", "info", "warn", "error") {
+		add("server: logLevel %q: use debug, info, warn or error", v)
+	}
+	if v := f.Server.LogFormat; v != "" && !oneOf(v, "text", "json") {
+		add("server: logFormat %q: use text or json", v)
+	}
 	for _, name := range sortedKeys(f.Locations) {
 		if _, err := catalog.CheckLocation(f.Locations[name].location(name)); err != nil {
 			add("location %s: %s", name, message(err))
@@ -78,4 +84,13 @@ func message(err error) string {
 		return e.Message
 	}
 	return err.Error()
+}
+
+func oneOf(v string, allowed ...string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
 }

@@ -86,6 +86,8 @@ func TestCheckFindsEveryProblem(t *testing.T) {
 	f, err := Parse([]byte(`
 server:
   mirrorInterval: "2"
+  logLevel: chatty
+  logFormat: xml
 locations:
   ring: {endpoint: "ftp://x", accessKey: a, secretKey: s, targetBucket: bucket-one, noPrefix: true}
   plain: {endpoint: "http://127.0.0.1:1", accessKey: a, secretKey: s, targetBucket: bucket-two}
@@ -104,7 +106,7 @@ buckets:
 		all += p.Error() + "\n"
 	}
 	for _, want := range []string{
-		"mirrorInterval \"2\"", "location ring: Endpoint", "no-prefix location holds one bucket",
+		"mirrorInterval \"2\"", "logLevel \"chatty\"", "logFormat \"xml\"", "location ring: Endpoint", "no-prefix location holds one bucket",
 		"bucket mirrored: a mirror bucket needs a no-prefix location", "location nowhere is not declared", "bucket Bad_Name",
 	} {
 		if !strings.Contains(all, want) {
