@@ -24,6 +24,9 @@ const IngestSuffix = ":ingest"
 // default location), in mirror mode if asked, enforcing the data rules. A
 // mirror bucket is handed to ing before CreateBucket returns.
 func (c *Catalog) CreateBucket(ctx context.Context, name, location string, mirrorMode bool, ing Ingester) (index.Bucket, error) {
+	if err := IndexWritable(c.db); err != nil {
+		return index.Bucket{}, err
+	}
 	if err := ValidateBucketName(name, s3err.InvalidBucketName, "Bucket"); err != nil {
 		return index.Bucket{}, err
 	}
@@ -161,6 +164,9 @@ func bucketExists(name string) *s3err.Error {
 // DeleteBucket removes an empty gateway bucket, stopping its mirroring
 // first. The backend bucket and anything still in it are left alone.
 func (c *Catalog) DeleteBucket(ctx context.Context, name string, ing Ingester) error {
+	if err := IndexWritable(c.db); err != nil {
+		return err
+	}
 	c.manage.Lock()
 	defer c.manage.Unlock()
 	b, err := c.db.GetBucket(name)

@@ -19,6 +19,9 @@ type Config struct {
 	DefaultLocation string
 	// Observe, if set, is told of every backend request (for metrics).
 	Observe func(op string, status int, d time.Duration)
+	// Backend bounds the calls to every location's backend and sets
+	// their breakers; its Monitor publishes their health.
+	Backend backend.Options
 	// Logger receives lifecycle events; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -59,7 +62,7 @@ func New(cfg Config) (*Catalog, error) {
 		db:              cfg.DB,
 		log:             log,
 		defaultLocation: cfg.DefaultLocation,
-		clients:         newClientCache(cfg.Observe, log),
+		clients:         newClientCache(cfg.Observe, cfg.Backend, log),
 	}, nil
 }
 

@@ -59,10 +59,11 @@ func (c *Catalog) AddLocation(ctx context.Context, l index.Location) (LocationIn
 	} else if !errors.Is(err, index.ErrNotFound) {
 		return LocationInfo{}, fmt.Errorf("read location %s: %w", l.Name, err)
 	}
-	client, err := newClient(l, c.clients.observe)
+	client, err := c.clients.newClient(l)
 	if err != nil {
 		return LocationInfo{}, s3err.New(s3err.InvalidArgument, "Location %s: %v.", l.Name, err)
 	}
+	defer client.Close()
 	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	state, err := client.Versioning(pctx)

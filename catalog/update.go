@@ -101,7 +101,7 @@ func (c *Catalog) UpdateLocation(ctx context.Context, name string, ch LocationCh
 // probeNew builds a client with a location's new settings and reads its
 // target bucket's versioning, which proves it answers and takes the keys.
 func (c *Catalog) probeNew(ctx context.Context, l index.Location) (string, error) {
-	client, err := newClient(l, c.clients.observe)
+	client, err := c.clients.newClient(l)
 	if err != nil {
 		return "", s3err.New(s3err.InvalidArgument, "Location %s: %v.", l.Name, err)
 	}

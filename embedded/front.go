@@ -21,7 +21,10 @@ import (
 //   - DeleteObjects, which ignores the VersionIds of the objects;
 //   - versionId=null, which gofakes3 takes for "no version";
 //   - ListMultipartUploads and ListParts, from the store's uploads
-//     (multipart.go).
+//     (multipart.go);
+//   - the change feeds, which gofakes3 has not: MinIO's
+//     ListenBucketNotification stream (listen.go) and the S3 Connector's
+//     metadata log routes (raftlog.go), from the store's journal.
 //
 // gofakes3 itself runs without keys: the front end has checked the
 // signature by then, and may rewrite a request, which would break it.
@@ -40,9 +43,18 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if strings.HasPrefix(r.URL.Path, metadataPrefix) {
+		f.metadata(w, r)
+		return
+	}
 	bucket, key, _ := strings.Cut(strings.TrimLeft(r.URL.Path, "/"), "/")
 	q := r.URL.Query()
 	if key == "" {
+		_, events := q["events"]
+		if bucket != "" && events && r.Method == http.MethodGet {
+			f.listen(w, r, bucket, q)
+			return
+		}
 		_, versions := q["versions"]
 		_, multiDelete := q["delete"]
 		_, uploads := q["uploads"]

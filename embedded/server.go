@@ -14,10 +14,15 @@ import (
 
 // Server is a running in-process S3 server.
 type Server struct {
-	url  string
-	ln   *listener
-	http *http.Server
-	done chan struct{} // closed when Serve has returned
+	url   string
+	store *store
+	// closing ends when Close starts: the event pushers stop retrying.
+	closing context.Context
+	stop    context.CancelFunc
+	pushers sync.WaitGroup
+	ln      *listener
+	http    *http.Server
+	done    chan struct{} // closed when Serve has returned
 
 	mu    sync.Mutex
 	fresh map[net.Conn]bool // connections that have not sent a request yet
@@ -46,10 +51,12 @@ func Start(addr, accessKey, secretKey string, buckets ...string) (*Server, error
 	}
 	s := &Server{
 		url:   "http://" + loopbackAddr(tcp.Addr().(*net.TCPAddr)),
+		store: st,
 		ln:    &listener{Listener: tcp},
 		done:  make(chan struct{}),
 		fresh: map[net.Conn]bool{},
 	}
+	s.closing, s.stop = context.WithCancel(context.Background())
 	s.http = &http.Server{
 		Handler:           &front{store: st, fake: fake.Server(), keys: map[string]string{accessKey: secretKey}},
 		ReadHeaderTimeout: 30 * time.Second,
@@ -106,6 +113,11 @@ func loopbackAddr(a *net.TCPAddr) string {
 	return net.JoinHostPort(ip.String(), fmt.Sprint(a.Port))
 }
 
+// SetLogRetention sets how many changes the metadata log holds (default
+// 100000), dropping the oldest beyond: a reader whose position was dropped
+// is told so.
+func (s *Server) SetLogRetention(n int) { s.store.events.setRetention(n) }
+
 // URL is the server's endpoint, http://host:port.
 func (s *Server) URL() string { return s.url }
 
@@ -116,6 +128,11 @@ func (s *Server) Close() error {
 	// no more can be accepted.
 	_ = s.ln.Close()
 	<-s.done
+	// Listen streams run until their client goes, and pushers until their
+	// receiver takes the change: they are ended first.
+	s.stop()
+	s.store.events.close()
+	s.pushers.Wait()
 	s.mu.Lock()
 	for c := range s.fresh {
 		_ = c.Close()

@@ -41,9 +41,11 @@ type store struct {
 	buckets map[string]*bucket
 	seq     uint64
 	now     func() time.Time
+	events  *journal // every change of a version, in order
 }
 
 type bucket struct {
+	name       string
 	created    time.Time
 	versioning gofakes3.VersioningStatus
 	keys       []string              // sorted: keys with at least one version
@@ -70,7 +72,7 @@ var (
 )
 
 func newStore() *store {
-	return &store{buckets: map[string]*bucket{}, now: func() time.Time { return time.Now().UTC() }}
+	return &store{buckets: map[string]*bucket{}, now: func() time.Time { return time.Now().UTC() }, events: newJournal()}
 }
 
 // newVersionID makes a VersionId that, like S3's, is opaque, URL-unsafe
@@ -166,6 +168,19 @@ func (s *store) add(b *bucket, v *version) {
 		}
 	}
 	b.history[v.key] = append([]*version{v}, h...)
+	c := change{event: eventPut, bucket: b.name, key: v.key, versionID: v.id, latest: true, modified: v.modified}
+	if v.deleteMarker {
+		c.event = eventDeleteMarker
+	} else {
+		c.etag, c.size = v.etag(), int64(len(v.body))
+	}
+	s.events.record(c)
+}
+
+// removed journals the removal of version v of bucket b; the caller holds
+// the lock.
+func (s *store) removed(b *bucket, v *version) {
+	s.events.record(change{event: eventDelete, bucket: b.name, key: v.key, versionID: v.id, modified: s.now()})
 }
 
 // drop removes the version at index i of key's history; the caller holds
@@ -241,7 +256,7 @@ func (s *store) CreateBucket(ctx context.Context, name string) error {
 	if s.buckets[name] != nil {
 		return gofakes3.ResourceError(gofakes3.ErrBucketAlreadyExists, name)
 	}
-	s.buckets[name] = &bucket{created: s.now(), history: map[string][]*version{}, uploads: map[string]*upload{}}
+	s.buckets[name] = &bucket{name: name, created: s.now(), history: map[string][]*version{}, uploads: map[string]*upload{}}
 	return nil
 }
 
@@ -398,8 +413,9 @@ func (s *store) DeleteObject(ctx context.Context, bucketName, key string) (gofak
 // caller holds the lock.
 func (s *store) remove(b *bucket, key string) gofakes3.ObjectDeleteResult {
 	if b.versioning == gofakes3.VersioningNone {
-		if len(b.history[key]) > 0 {
+		if h := b.history[key]; len(h) > 0 {
 			b.drop(key, 0)
+			s.removed(b, h[0])
 		}
 		return gofakes3.ObjectDeleteResult{}
 	}
@@ -422,6 +438,7 @@ func (s *store) DeleteObjectVersion(bucketName, key string, id gofakes3.VersionI
 	for i, v := range b.history[key] {
 		if v.id == want {
 			b.drop(key, i)
+			s.removed(b, v)
 			return gofakes3.ObjectDeleteResult{IsDeleteMarker: v.deleteMarker, VersionID: gofakes3.VersionID(v.id)}, nil
 		}
 	}
@@ -502,5 +519,10 @@ func (s *store) setTagging(bucketName, key, id, tagging string) (*version, error
 	h := slices.Clone(b.history[key])
 	h[slices.Index(h, v)] = &changed
 	b.history[key] = h
+	event := eventPutTagging
+	if tagging == "" {
+		event = eventDelTagging
+	}
+	s.events.record(change{event: event, bucket: b.name, key: key, versionID: v.id, etag: v.etag(), size: int64(len(v.body)), modified: s.now()})
 	return &changed, nil
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // objectAttributes is the answer to GetObjectAttributes.
@@ -34,7 +36,7 @@ func (g *Gateway) serveAttributes(w http.ResponseWriter, r *http.Request, bucket
 		}
 	}
 	if len(want) == 0 {
-		return s3Err("InvalidArgument", http.StatusBadRequest, "Give the attributes to read in x-amz-object-attributes.")
+		return s3err.New(s3err.InvalidArgument, "Give the attributes to read in x-amz-object-attributes.")
 	}
 	t, err := g.target(bucket)
 	if err != nil {
@@ -65,7 +67,7 @@ func (g *Gateway) serveAttributes(w http.ResponseWriter, r *http.Request, bucket
 		case "Checksum":
 			// ringside stores no checksums.
 		default:
-			return s3Err("InvalidArgument", http.StatusBadRequest, "Invalid attribute name specified: %s.", a)
+			return s3err.New(s3err.InvalidArgument, "Invalid attribute name specified: %s.", a)
 		}
 	}
 	w.Header().Set("Last-Modified", v.LastModified.UTC().Format(http.TimeFormat))

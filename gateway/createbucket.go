@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ringside/ringside/catalog"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // maxBucketConfiguration bounds the CreateBucketConfiguration body.
@@ -30,7 +31,7 @@ func (g *Gateway) serveCreateBucket(w http.ResponseWriter, r *http.Request, buck
 		return err
 	}
 	if strings.EqualFold(r.Header.Get("X-Amz-Bucket-Object-Lock-Enabled"), "true") {
-		return s3Err("NotImplemented", http.StatusNotImplemented, "Object lock is not supported.")
+		return s3err.New(s3err.NotImplemented, "Object lock is not supported.")
 	}
 	constraint, err := readLocationConstraint(r.Body)
 	if err != nil {
@@ -38,7 +39,7 @@ func (g *Gateway) serveCreateBucket(w http.ResponseWriter, r *http.Request, buck
 	}
 	location, mirrorMode := strings.CutSuffix(constraint, ingestSuffix)
 	if mirrorMode && location == "" {
-		return s3Err("InvalidLocationConstraint", http.StatusBadRequest,
+		return s3err.New(s3err.InvalidLocationConstraint,
 			"The location constraint %q names no location: use LOCATION%s.", constraint, ingestSuffix)
 	}
 	if _, err := g.cat.CreateBucket(r.Context(), bucket, location, mirrorMode, g.mirror); err != nil {
@@ -58,15 +59,14 @@ func readLocationConstraint(body io.Reader) (string, error) {
 		return "", err
 	}
 	if len(data) > maxBucketConfiguration {
-		return "", s3Err("MaxMessageLengthExceeded", http.StatusBadRequest, "Your request was too big.")
+		return "", errRequestTooBig
 	}
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return "", nil
 	}
 	var cfg createBucketConfiguration
 	if err := xml.Unmarshal(data, &cfg); err != nil {
-		return "", s3Err("MalformedXML", http.StatusBadRequest,
-			"The XML you provided was not well-formed or did not validate against our published schema.")
+		return "", errMalformedXML
 	}
 	return strings.TrimSpace(cfg.LocationConstraint), nil
 }

@@ -8,9 +8,9 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/catalog"
+	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
 )
@@ -67,7 +67,7 @@ type Gateway struct {
 	cat     *catalog.Catalog
 	mirror  Mirror
 	log     *slog.Logger
-	auth    *authenticator
+	auth    *s3auth.Authenticator
 	handler http.Handler
 }
 
@@ -80,7 +80,11 @@ func New(cfg Config) (*Gateway, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	auth, err := newAuthenticator(cfg)
+	auth, err := s3auth.New(s3auth.Config{
+		Credentials:     cfg.Credentials,
+		CredentialsFile: cfg.CredentialsFile,
+		Logger:          log,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("set up authentication: %w", err)
 	}
@@ -92,13 +96,7 @@ func New(cfg Config) (*Gateway, error) {
 		log:    log,
 		auth:   auth,
 	}
-	router := gofakes3.New(&s3Backend{g: g},
-		gofakes3.WithLogger(gofakes3Logger{log}),
-		// Request times are the authenticator's to check, with the
-		// signature they belong to.
-		gofakes3.WithTimeSkewLimit(0),
-	)
-	g.handler = accessLog(cfg.AccessLog, m.middleware(auth.middleware(g.front(router.Server()))))
+	g.handler = accessLog(cfg.AccessLog, m.middleware(auth.Middleware(g.front(g.fallback()))))
 	return g, nil
 }
 
@@ -109,17 +107,4 @@ func (g *Gateway) Handler() http.Handler { return g.handler }
 func (g *Gateway) Close() error {
 	g.auth.Close()
 	return nil
-}
-
-// gofakes3Logger passes gofakes3's errors and warnings to the gateway's
-// logger; its per-request information lines are dropped.
-type gofakes3Logger struct{ log *slog.Logger }
-
-func (l gofakes3Logger) Print(level gofakes3.LogLevel, v ...any) {
-	switch level {
-	case gofakes3.LogErr:
-		l.log.Error("s3 router", "detail", fmt.Sprint(v...))
-	case gofakes3.LogWarn:
-		l.log.Warn("s3 router", "detail", fmt.Sprint(v...))
-	}
 }

@@ -45,7 +45,7 @@ type opSeries struct {
 // newMetrics registers the gateway's collectors on reg (nil means none).
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{enabled: reg != nil}
-	m.recorder.New = func() any { return new(recorder) }
+	m.recorder.New = func() any { return newRecorder() }
 	m.requests = newStatusCounters(register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ringside_s3_requests_total",
 		Help: "S3 requests answered, by operation and HTTP status.",

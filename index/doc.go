@@ -21,9 +21,17 @@
 //	                                   through the gateway (expires in minutes)
 //	C                                → entry counters of a cleanly closed
 //	                                   index (taken back and deleted at open)
+//	R<bucket>\x00<key>               → a key whose index write failed after
+//	                                   the backend stored the change
+//	                                   (repair.go), until it is repaired
 //
 // Version values are binary records (record.go) whose first byte names
 // their format; JSON values of earlier releases are still decoded.
+//
+// Every write first checks the free space of the index's filesystem
+// against a reserve and fails with ErrNoSpace below it (space.go): Badger
+// writes its logs and tables through memory maps, where a full disk is a
+// SIGBUS rather than an error.
 //
 // Every call that changes a key's versions is one Badger transaction that
 // reads the key's O entry, so concurrent changes to one key conflict and are

@@ -3,7 +3,8 @@
 # non-interactive; safe to run before every `make test`.
 #
 #   - Debian packages: awscli, s3cmd, rclone, python3-boto3 (the real S3
-#     clients of the end-to-end tests).
+#     clients of the end-to-end tests); prometheus for promtool and systemd
+#     for systemd-analyze (test/deploy checks the alert rules and the unit).
 #   - MinIO, the real S3 server of the second end-to-end backend, built with
 #     `go install` at a pinned commit into <repo>/.tools/minio.
 #
@@ -20,7 +21,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Go 1.26. Override with MINIO_VERSION=... to try another.
 MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
 
-packages=(awscli s3cmd rclone python3-boto3)
+packages=(awscli s3cmd rclone python3-boto3 prometheus systemd)
 
 installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"
@@ -46,7 +47,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-for tool in /usr/bin/aws /usr/bin/s3cmd /usr/bin/rclone; do
+# The prometheus package is here for promtool only: where systemd runs, its
+# postinst starts and enables a Prometheus server, which no test wants.
+if [ -d /run/systemd/system ] && systemctl is-enabled --quiet prometheus 2>/dev/null; then
+	as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
+for tool in /usr/bin/aws /usr/bin/s3cmd /usr/bin/rclone /usr/bin/promtool /usr/bin/systemd-analyze; do
 	[ -x "$tool" ] || { echo "deps: $tool is missing after installing its package" >&2; exit 1; }
 done
 /usr/bin/python3 -c 'import boto3' || { echo "deps: /usr/bin/python3 cannot import boto3" >&2; exit 1; }

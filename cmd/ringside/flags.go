@@ -107,9 +107,27 @@ func withFlags(lists ...[]cli.Flag) []cli.Flag {
 // oneArg returns the single positional argument a command needs.
 func oneArg(c *cli.Context, what string) (string, error) {
 	if c.NArg() != 1 || c.Args().First() == "" {
-		return "", fmt.Errorf("%s takes exactly one %s (see ringside %s --help)", c.Command.FullName(), what, c.Command.FullName())
+		name := commandPath(c)
+		return "", fmt.Errorf("%s takes exactly one %s (see ringside %s --help)", name, what, name)
 	}
 	return c.Args().First(), nil
+}
+
+// commandPath is the running command's full name, "bucket delete": the
+// Command's own FullName lacks its parents when it runs as a subcommand.
+// The lineage runs from the command up to the app's own root command,
+// left out.
+func commandPath(c *cli.Context) string {
+	var names []string
+	for _, ctx := range c.Lineage() {
+		if ctx.Command != nil {
+			names = append([]string{ctx.Command.Name}, names...)
+		}
+	}
+	if len(names) > 1 {
+		names = names[1:]
+	}
+	return strings.Join(names, " ")
 }
 
 // sizeUnits are the suffixes parseSize takes: GOMEMLIMIT's.

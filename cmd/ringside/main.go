@@ -33,7 +33,6 @@ func newApp() (*cli.App, error) {
 		Description: "Every flag can also be set with RINGSIDE_<FLAG_NAME>, e.g. RINGSIDE_ADMIN_LISTEN for\n" +
 			"--admin-listen (location add's backend keys use RINGSIDE_LOCATION_ACCESS_KEY and\n" +
 			"RINGSIDE_LOCATION_SECRET_KEY).",
-		HideVersion:          true,
 		EnableBashCompletion: true,
 		Commands: []*cli.Command{
 			serveCommand(),
@@ -43,9 +42,15 @@ func newApp() (*cli.App, error) {
 			mirrorCommand(),
 			configCommand(),
 			versionCommand(),
+			healthcheckCommand(),
+			completionCommand(),
 		},
 	}
+	addExamples(app)
 	if err := applyEnvVars(app); err != nil {
+		return nil, err
+	}
+	if err := applyFileEnv(app); err != nil {
 		return nil, err
 	}
 	_ = walkCommands(app.Commands, func(c *cli.Command) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ringside/ringside/admin"
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/certs"
 	"github.com/ringside/ringside/config"
@@ -40,6 +42,8 @@ const (
 	// and the binary's own pages.
 	defaultMemoryLimit    = "96MiB"
 	defaultIndexCacheSize = "16MiB"
+	// defaultIndexReserve is index.DefaultReserve, which says why.
+	defaultIndexReserve = "128MiB"
 )
 
 func serveCommand() *cli.Command {
@@ -47,7 +51,8 @@ func serveCommand() *cli.Command {
 		Name:  "serve",
 		Usage: "run the gateway: S3 API, admin API and the mirror ingester",
 		Description: "Serves S3 on --listen and the admin API (with /healthz, /readyz and /metrics) on\n" +
-			"--admin-listen. The index lives under --data-dir. With no --admin-token, a token is\n" +
+			"--admin-listen. /readyz is 200 while the index serves; /readyz?backends=1 also requires\n" +
+			"every location's backend to answer. The index lives under --data-dir. With no --admin-token, a token is\n" +
 			"generated on first start and kept in <data-dir>/admin-token (mode 0600), where the\n" +
 			"admin commands find it.",
 		Flags: serveFlags(defaultDataDir),
@@ -106,6 +111,11 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.BoolFlag{Name: "access-log", Usage: "log one line per S3 request (request ID, access key, operation, bucket, key, status, bytes, duration), whatever --log-level"},
 		&cli.StringFlag{Name: "memory-limit", Value: defaultMemoryLimit, Usage: "soft limit on the Go runtime's memory, `SIZE` like 96MiB or 1GiB, 0 or off for none; when only GOMEMLIMIT is set, it applies instead"},
 		&cli.StringFlag{Name: "index-cache-size", Value: defaultIndexCacheSize, Usage: "`SIZE` of the index's block cache, which HEADs and listings read through"},
+		&cli.DurationFlag{Name: "backend-connect-timeout", Value: backend.DefaultConnectTimeout, Usage: "bound on connecting to a backend (TCP and TLS)"},
+		&cli.DurationFlag{Name: "backend-response-timeout", Value: backend.DefaultResponseTimeout, Usage: "bound on the wait for a backend answer's headers (server-side copies and multipart completion get 5m)"},
+		&cli.DurationFlag{Name: "backend-stall-timeout", Value: backend.DefaultStallTimeout, Usage: "bound on a body to or from a backend that stops moving"},
+		&cli.IntFlag{Name: "backend-breaker-failures", Value: 5, Usage: "calls in a row a backend leaves unanswered before its location fails fast (503) until a probe is answered"},
+		&cli.StringFlag{Name: "index-reserve", Value: defaultIndexReserve, Usage: "free `SIZE` kept on the index's filesystem: below it, writes are refused with 503 and a start opens the index read-only"},
 	}
 }
 
@@ -133,6 +143,10 @@ type serveConfig struct {
 	// runtime's own (GOMEMLIMIT, or none).
 	memoryLimit    int64
 	indexCacheSize int64
+	indexReserve   int64
+	// backend bounds every location's backend calls; the same for all
+	// locations for now.
+	backend backend.Options
 }
 
 func serveConfigFrom(c *cli.Context) (serveConfig, error) {
@@ -151,6 +165,14 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 		tlsSelfSigned:   c.Bool("tls-self-signed"),
 		logFormat:       c.String("log-format"),
 		accessLog:       c.Bool("access-log"),
+		backend: backend.Options{
+			Timeouts: backend.Timeouts{
+				Connect:  c.Duration("backend-connect-timeout"),
+				Response: c.Duration("backend-response-timeout"),
+				Stall:    c.Duration("backend-stall-timeout"),
+			},
+			BreakerFailures: c.Int("backend-breaker-failures"),
+		},
 	}
 	ak, sk := c.String("access-key"), c.String("secret-key")
 	switch {
@@ -171,6 +193,9 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	if cfg.tlsSelfSigned && cfg.tlsCert != "" {
 		return cfg, errors.New("--tls-self-signed and --tls-cert exclude each other: pick one")
 	}
+	if err := checkBackendOptions(cfg.backend); err != nil {
+		return cfg, err
+	}
 	if cfg.mirrorInterval <= 0 {
 		return cfg, fmt.Errorf("--mirror-interval must be positive, not %s", cfg.mirrorInterval)
 	}
@@ -185,7 +210,34 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	if cfg.indexCacheSize, err = parseSize(c.String("index-cache-size"), false); err != nil {
 		return cfg, fmt.Errorf("--index-cache-size: %w", err)
 	}
+	if cfg.indexReserve, err = parseSize(c.String("index-reserve"), false); err != nil {
+		return cfg, fmt.Errorf("--index-reserve: %w", err)
+	}
+	if cfg.indexReserve < index.MinReserve {
+		return cfg, fmt.Errorf("--index-reserve: %d bytes is below the %d the index's live memtable log may take", cfg.indexReserve, index.MinReserve)
+	}
 	return cfg, nil
+}
+
+// checkBackendOptions refuses a timeout or breaker setting that would
+// disable what it bounds.
+func checkBackendOptions(o backend.Options) error {
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{
+		{"--backend-connect-timeout", o.Timeouts.Connect},
+		{"--backend-response-timeout", o.Timeouts.Response},
+		{"--backend-stall-timeout", o.Timeouts.Stall},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("%s must be positive, not %s", d.flag, d.v)
+		}
+	}
+	if o.BreakerFailures < 1 {
+		return fmt.Errorf("--backend-breaker-failures must be at least 1, not %d", o.BreakerFailures)
+	}
+	return nil
 }
 
 // newLogger logs to out (nil: stderr) in format (text or json).
@@ -219,7 +271,9 @@ type node struct {
 	gw     *gateway.Gateway
 	mirror *mirror.Manager
 	admin  *admin.Server
-	tls    *certs.Source
+	// backends knows the health of every location's backend.
+	backends *backend.Monitor
+	tls      *certs.Source
 	// workCtx is the context of the ingester and of admin requests;
 	// stopWork ends it at shutdown.
 	workCtx  context.Context
@@ -290,18 +344,27 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 // that connects components; none is given another after it is built.
 func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string) (err error) {
 	cfg := n.cfg
-	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize})
+	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize, Reserve: cfg.indexReserve})
 	if err != nil {
 		return dataDirInUse(cfg.dataDir, err)
 	}
 	if err := index.RegisterMetrics(reg, n.db); err != nil {
 		return err
 	}
+	if err := index.RegisterSpaceMetrics(reg, n.db); err != nil {
+		return err
+	}
+	if n.backends, err = backend.NewMonitor(reg); err != nil {
+		return fmt.Errorf("register the backend metrics: %w", err)
+	}
+	backendOpts := cfg.backend
+	backendOpts.Monitor, backendOpts.Logger = n.backends, n.log
 	n.cat, err = catalog.New(catalog.Config{
 		DB:              n.db,
 		DefaultLocation: cfg.defaultLocation,
 		Observe:         gateway.BackendObserver(reg),
 		Logger:          n.log,
+		Backend:         backendOpts,
 	})
 	if err != nil {
 		return fmt.Errorf("build the catalog: %w", err)
@@ -326,6 +389,7 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	if err := n.mirror.Start(n.workCtx); err != nil {
 		return fmt.Errorf("start the mirror ingester: %w", err)
 	}
+	n.db.StartRepairs(n.workCtx, n.mirror, index.RepairInterval)
 	n.admin = admin.NewServer(n.cat, n.mirror, token, reg)
 	return nil
 }
@@ -385,7 +449,7 @@ func (n *node) listen() error {
 	}
 	n.adminURL = "http://" + adminLn.Addr().String()
 	n.adminSrv = &http.Server{
-		Handler:           n.admin,
+		Handler:           n.readyzBackends(n.admin),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Rescans with --wait and resyncs end when the node stops.
 		BaseContext: func(net.Listener) context.Context { return n.workCtx },
@@ -454,6 +518,35 @@ func buildInfo() prometheus.Collector {
 	g.WithLabelValues(version, runtime.Version()).Set(1)
 	return g
 }
+
+// readyzBackends answers /readyz?backends=1, which also requires every
+// location's backend to answer, for deployments that want a pod drained
+// when its backend is gone. Plain /readyz stays ready while the index
+// serves: HEADs and listings are answered from it even then. A location
+// whose client was not used yet counts as up.
+func (n *node) readyzBackends(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" || r.Method != http.MethodGet || !truthy(r.URL.Query().Get("backends")) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		down := map[string]backend.Health{}
+		for name, h := range n.backends.All() {
+			if !h.Up {
+				down[name] = h
+			}
+		}
+		if len(down) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": "backend unavailable", "backends": down})
+	})
+}
+
+func truthy(s string) bool { return s == "1" || s == "true" || s == "yes" }
 
 func (n *node) serve(what string, serve func() error) {
 	if err := serve(); err != nil && !errors.Is(err, http.ErrServerClosed) {

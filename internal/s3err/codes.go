@@ -36,10 +36,12 @@ const (
 	InvalidRange                      Code = "InvalidRange"
 	InvalidRequest                    Code = "InvalidRequest"
 	InvalidTag                        Code = "InvalidTag"
+	InvalidURI                        Code = "InvalidURI"
 	KeyTooLongError                   Code = "KeyTooLongError"
 	LocationAlreadyExists             Code = "LocationAlreadyExists"
 	LocationInUse                     Code = "LocationInUse"
 	MalformedXML                      Code = "MalformedXML"
+	MaxMessageLengthExceeded          Code = "MaxMessageLengthExceeded"
 	MetadataTooLarge                  Code = "MetadataTooLarge"
 	MethodNotAllowed                  Code = "MethodNotAllowed"
 	MissingContentLength              Code = "MissingContentLength"
@@ -95,10 +97,12 @@ var table = map[Code]description{
 	InvalidRange:                      {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable."},
 	InvalidRequest:                    {http.StatusBadRequest, "Invalid Request."},
 	InvalidTag:                        {http.StatusBadRequest, "The tag provided was not a valid tag."},
+	InvalidURI:                        {http.StatusBadRequest, "Couldn't parse the specified URI."},
 	KeyTooLongError:                   {http.StatusBadRequest, "Your key is too long."},
 	LocationAlreadyExists:             {http.StatusConflict, "The location already exists."},
 	LocationInUse:                     {http.StatusConflict, "The location is used by buckets."},
 	MalformedXML:                      {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema."},
+	MaxMessageLengthExceeded:          {http.StatusBadRequest, "Your request was too big."},
 	MetadataTooLarge:                  {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
 	MethodNotAllowed:                  {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
 	MissingContentLength:              {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
