@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
@@ -50,6 +51,8 @@ type adminCatalog interface {
 	Buckets(ctx context.Context) ([]index.Bucket, error)
 	// Bucket shows one gateway bucket.
 	Bucket(ctx context.Context, name string) (index.Bucket, error)
+	// BackendHealth is the health of a location's backend, if known.
+	BackendHealth(location string) (backend.Health, bool)
 }
 
 // adminMirror is what the admin API asks of the ingester; *mirror.Manager
@@ -290,8 +293,19 @@ func (a *Server) resyncBucket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *Server) mirrorStatusAll(w http.ResponseWriter, r *http.Request) {
-	m := a.mirror
-	writeJSON(w, http.StatusOK, nonNil(m.StatusAll()))
+	all := a.mirror.StatusAll()
+	for i := range all {
+		a.withHealth(&all[i])
+	}
+	writeJSON(w, http.StatusOK, nonNil(all))
+}
+
+// withHealth adds the health of a mirror bucket's backend to its status,
+// so that `mirror status` says when the backend is unreachable and why.
+func (a *Server) withHealth(st *mirror.Status) {
+	if h, ok := a.cat.BackendHealth(st.Location); ok {
+		st.Backend = &h
+	}
 }
 
 func (a *Server) mirrorStatus(w http.ResponseWriter, r *http.Request) {
@@ -301,6 +315,7 @@ func (a *Server) mirrorStatus(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, r, mirrorRefusal(r.PathValue("bucket"), err), "NoSuchMirrorBucket")
 		return
 	}
+	a.withHealth(&st)
 	writeJSON(w, http.StatusOK, st)
 }
 
@@ -331,6 +346,7 @@ func (a *Server) mirrorControl(w http.ResponseWriter, r *http.Request, do func(a
 		writeFailure(w, r, mirrorRefusal(bucket, err), "NoSuchMirrorBucket")
 		return
 	}
+	a.withHealth(&st)
 	writeJSON(w, http.StatusOK, st)
 }
 

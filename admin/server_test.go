@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
@@ -31,6 +32,7 @@ type adminFakeCatalog struct {
 	buckets   map[string]index.Bucket
 	added     []index.Location
 	changes   []catalog.LocationChange
+	health    map[string]backend.Health
 }
 
 func newAdminFakeCatalog() *adminFakeCatalog {
@@ -146,6 +148,13 @@ func (f *adminFakeCatalog) Buckets(context.Context) ([]index.Bucket, error) {
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+func (f *adminFakeCatalog) BackendHealth(location string) (backend.Health, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h, ok := f.health[location]
+	return h, ok
 }
 
 func (f *adminFakeCatalog) Bucket(_ context.Context, name string) (index.Bucket, error) {
@@ -622,5 +631,35 @@ func TestAdminClientNonJSONErrors(t *testing.T) {
 	var ge *Error
 	if !errors.As(err, &ge) || ge.Code != "HTTP502" || ge.Message != "bad gateway from a proxy" {
 		t.Fatalf("got %v, want HTTP502 with the proxy's message", err)
+	}
+}
+
+// The health of a mirror bucket's backend, as its location's breaker sees
+// it, reaches mirror status; a location the gateway never called shows none.
+func TestMirrorStatusShowsBackendHealth(t *testing.T) {
+	f := newAdminFixture(t)
+	ctx := context.Background()
+	st, err := f.client.MirrorStatus(ctx, "photos")
+	if err != nil || st.Backend != nil {
+		t.Fatalf("status before any backend call: %+v, %v; want no backend health", st.Backend, err)
+	}
+	since := time.Date(2026, 11, 22, 4, 0, 0, 0, time.UTC)
+	f.cat.mu.Lock()
+	f.cat.health = map[string]backend.Health{"ring": {Up: false, Since: since, Cause: "dial tcp: connection refused", ConsecutiveFailures: 5}}
+	f.cat.mu.Unlock()
+	for name, get := range map[string]func() (mirror.Status, error){
+		"one": func() (mirror.Status, error) { return f.client.MirrorStatus(ctx, "photos") },
+		"all": func() (mirror.Status, error) {
+			all, err := f.client.MirrorStatusAll(ctx)
+			if err != nil || len(all) != 1 {
+				return mirror.Status{}, fmt.Errorf("%d statuses, %v", len(all), err)
+			}
+			return all[0], nil
+		},
+	} {
+		st, err := get()
+		if err != nil || st.Backend == nil || st.Backend.Up || !st.Backend.Since.Equal(since) || st.Backend.Cause != "dial tcp: connection refused" {
+			t.Fatalf("%s: status backend %+v, %v; want unreachable since %v", name, st.Backend, err, since)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package admin
 import (
 	"time"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
@@ -44,6 +45,9 @@ type Location struct {
 	MirrorError string   `json:"mirrorError,omitempty"`
 	Buckets     []string `json:"buckets"`
 	Warning     string   `json:"warning,omitempty"`
+	// Backend is the backend's health as the location's breaker sees it;
+	// absent until ringside has called the backend.
+	Backend *backend.Health `json:"backend,omitempty"`
 }
 
 // Bucket is a gateway bucket as the admin API shows it: its record, with
@@ -108,5 +112,6 @@ func showLocation(l catalog.LocationInfo) Location {
 		Name: l.Name, Endpoint: l.Endpoint, Region: l.Region, AccessKey: l.AccessKey, MaskedSecret: secretMask,
 		TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.Insecure, Created: l.Created,
 		Versioning: l.Versioning, Mirroring: l.Mirroring, Buckets: l.Buckets, Warning: l.Warning,
+		Backend: l.Backend,
 	}
 }

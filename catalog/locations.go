@@ -39,6 +39,9 @@ type LocationInfo struct {
 	Mirroring  string // off, active, paused
 	Buckets    []string
 	Warning    string
+	// Backend is the health of the location's backend as its breaker
+	// sees it; nil when no call has been made to it since the start.
+	Backend *backend.Health
 	// Changed names the fields an UpdateLocation changed (secretKey by
 	// name only); empty when it changed nothing.
 	Changed []string
@@ -240,12 +243,22 @@ func showVersioning(state string) string {
 	return state
 }
 
+// BackendHealth is the health of location's backend as its breaker sees
+// it: up, or unreachable since when and why. ok is false when no client
+// of that location was built since the start (nothing is known yet).
+func (c *Catalog) BackendHealth(location string) (h backend.Health, ok bool) {
+	return c.clients.health(location)
+}
+
 // locationInfo is a location as the catalog shows it.
 func (c *Catalog) locationInfo(l index.Location, versioning string, buckets []index.Bucket) LocationInfo {
 	l.SecretKey = ""
 	info := LocationInfo{Location: l, Versioning: versioning, Mirroring: "off", Buckets: []string{}}
 	if l.NoPrefix {
 		info.Warning = NoPrefixWarning
+	}
+	if h, ok := c.BackendHealth(l.Name); ok {
+		info.Backend = &h
 	}
 	for _, b := range buckets {
 		info.Buckets = append(info.Buckets, b.Name)

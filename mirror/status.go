@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
 )
 
@@ -37,6 +38,9 @@ type Status struct {
 	LastPassChanges int64     `json:"lastPassChanges"`
 	LastFullPass    time.Time `json:"lastFullPass,omitempty"` // last time the backend was fully compared
 	Passes          int64     `json:"passes"`
+	// Backend is the health of the bucket's backend as its location's
+	// breaker sees it; the admin API fills it in.
+	Backend *backend.Health `json:"backend,omitempty"`
 }
 
 // Status returns one mirror bucket's status.

@@ -176,9 +176,14 @@ func locationList(c *cli.Context) error {
 	if c.Bool("json") {
 		return printJSON(c.App.Writer, locs)
 	}
-	tw := table(c.App.Writer, "NAME", "ENDPOINT", "TARGET", "NO-PREFIX", "VERSIONING", "MIRRORING", "BUCKETS")
+	tw := table(c.App.Writer, "NAME", "ENDPOINT", "TARGET", "NO-PREFIX", "VERSIONING", "MIRRORING", "BACKEND", "BUCKETS")
 	for _, l := range locs {
-		row(tw, l.Name, l.Endpoint, l.TargetBucket, yesNo(l.NoPrefix), orDash(l.Versioning), orDash(l.Mirroring), orDash(strings.Join(l.Buckets, ",")))
+		backend := "-"
+		if l.Backend != nil {
+			// The table keeps one word; location show gives the cause.
+			backend = map[bool]string{true: "up", false: "unreachable"}[l.Backend.Up]
+		}
+		row(tw, l.Name, l.Endpoint, l.TargetBucket, yesNo(l.NoPrefix), orDash(l.Versioning), orDash(l.Mirroring), backend, orDash(strings.Join(l.Buckets, ",")))
 	}
 	return tw.Flush()
 }
@@ -228,6 +233,7 @@ func showLocation(w io.Writer, l admin.Location, now time.Time) {
 		"  versioning", orDash(l.Versioning),
 		"  mirroring", orDash(l.Mirroring),
 		"  mirror error", orDash(l.MirrorError),
+		"  backend", healthText(l.Backend, now),
 		"  buckets", orDash(strings.Join(l.Buckets, ", ")),
 	}
 	if l.CAFile != "" {

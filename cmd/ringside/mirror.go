@@ -172,6 +172,9 @@ func showStatus(w io.Writer, st mirror.Status, now time.Time) {
 	if st.LastError != "" {
 		kv = append(kv, "  last error", st.LastError)
 	}
+	if st.Backend != nil && !st.Backend.Up {
+		kv = append(kv, "  backend", healthText(st.Backend, now))
+	}
 	if st.Progress != nil {
 		kv = append(kv, "  initial sync", progressText(st.Progress))
 	}

@@ -176,8 +176,8 @@ func TestServeAndAdminCommands(t *testing.T) {
 		return nil
 	})
 	out = cli("location", "list")
-	if !regexp.MustCompile(`(?m)^ring\s.*\s(idle|scanning)\s+photos$`).MatchString(out) ||
-		!regexp.MustCompile(`(?m)^plain\s.*\soff\s+docs$`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^ring\s.*\s(idle|scanning)\s+up\s+photos$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^plain\s.*\soff\s+up\s+docs$`).MatchString(out) {
 		t.Fatalf("location list:\n%s", out)
 	}
 	cli("mirror", "pause", "photos")
