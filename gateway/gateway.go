@@ -34,6 +34,8 @@ type Config struct {
 	// Domains are the base domains of virtual-hosted-style requests
 	// (bucket.<domain>); none means path style only.
 	Domains []string
+	// AccessLog, if set, receives one line per S3 request.
+	AccessLog *slog.Logger
 }
 
 // Error is a refusal with the S3 error code, message and HTTP status a
@@ -104,7 +106,7 @@ func New(cfg Config) (*Gateway, error) {
 		log:    log,
 		auth:   auth,
 	}
-	g.handler = m.middleware(auth.Middleware(g.front(g.fallback())))
+	g.handler = accessLog(cfg.AccessLog, m.middleware(auth.Middleware(g.front(g.fallback()))))
 	return g, nil
 }
 
