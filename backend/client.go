@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -45,6 +46,10 @@ type Client struct {
 	// bucketPathRaw the same unescaped.
 	host                      string
 	bucketPath, bucketPathRaw string
+	location                  string
+	timeouts                  Timeouts
+	health                    *health
+	monitor                   *Monitor
 }
 
 // New builds a client; it does not contact the backend.
@@ -62,6 +67,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Region == "" {
 		cfg.Region = defaultRegion
 	}
+	cfg.Timeouts = cfg.Timeouts.withDefaults()
 	transport, err := newTransport(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: %w", ep, err)
@@ -70,8 +76,10 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Observe != nil {
 		rt = observed{next: transport, observe: cfg.Observe}
 	}
-	// No client-wide timeout: a large GET may stream for as long as it needs.
-	httpClient := &http.Client{Transport: rt}
+	h := newHealth(cfg.Location, cfg.Options)
+	// No client-wide timeout: a large GET may stream for as long as it
+	// needs, provided it keeps moving (see guarded).
+	httpClient := &http.Client{Transport: guarded{next: rt, timeouts: cfg.Timeouts, health: h}}
 	creds := aws.Credentials{AccessKeyID: cfg.AccessKey, SecretAccessKey: cfg.SecretKey, Source: "ringside location"}
 	c := &Client{
 		bucket:   cfg.Bucket,
@@ -82,8 +90,12 @@ func New(cfg Config) (*Client, error) {
 		http:     httpClient,
 		sign:     newSigner(cfg.AccessKey, cfg.SecretKey, cfg.Region),
 		host:     hostOf(ep),
-		raw:      newRawPool(ep),
+		raw:      newRawPool(ep, cfg.Timeouts, h),
 		observe:  cfg.Observe,
+		location: cfg.Location,
+		timeouts: cfg.Timeouts,
+		health:   h,
+		monitor:  cfg.Monitor,
 	}
 	base := strings.TrimRight(ep.Path, "/") + "/" + cfg.Bucket
 	c.bucketPathRaw, c.bucketPath = base, escape(base, true)
@@ -106,7 +118,29 @@ func New(cfg Config) (*Client, error) {
 		// Expect: 100-continue costs a round trip per large upload.
 		o.ContinueHeaderThresholdBytes = -1
 	})
+	h.probe = c.probe
+	c.monitor.add(c)
 	return c, nil
+}
+
+// Health says whether the backend answers, and since when.
+func (c *Client) Health() Health { return c.health.snapshot() }
+
+// Close stops the client's background probe and withdraws it from its
+// Monitor. Calls still in flight finish; the client stays usable, as
+// clients a cache dropped may still be held by requests.
+func (c *Client) Close() {
+	c.health.close()
+	c.monitor.remove(c)
+}
+
+// probe is the cheapest call that proves the backend answers: any
+// answer, a refusal included, closes the breaker.
+func (c *Client) probe(ctx context.Context) error {
+	_, err := c.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(c.bucket)}, func(o *s3.Options) {
+		o.RetryMaxAttempts = 1
+	})
+	return err
 }
 
 // hostOf is the Host header of requests to ep: without the scheme's
@@ -127,7 +161,7 @@ func newRetryer() aws.Retryer {
 		o.MaxAttempts = maxAttempts
 		o.MaxBackoff = maxBackoff
 		o.RateLimiter = ratelimit.None
-		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(untrusted)}, o.Retryables...)
+		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(untrusted), retry.IsErrorRetryableFunc(hopeless)}, o.Retryables...)
 	})
 }
 
@@ -139,6 +173,22 @@ func untrusted(err error) aws.Ternary {
 		return aws.FalseTernary
 	}
 	return aws.UnknownTernary
+}
+
+// hopeless says not to retry a call the breaker refused or the
+// watchdog cut: the backend is not answering, and trying again would
+// only hold the caller longer than its deadline.
+func hopeless(err error) aws.Ternary {
+	if noRetry(err) {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
+}
+
+// noRetry reports a failure that trying again will not cure soon.
+func noRetry(err error) bool {
+	var te *TimeoutError
+	return errors.Is(err, errBreakerOpen) || errors.As(err, &te)
 }
 
 // Bucket is the backend bucket this client targets.

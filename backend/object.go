@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // PutObject streams size bytes of body to key (size must be known).
@@ -168,40 +170,8 @@ func (c *Client) copySource(key, versionID string) string {
 }
 
 // escape percent-encodes every byte of s but the unreserved ones and, if
-// keepSlash, '/'.
-func escape(s string, keepSlash bool) string {
-	const hex = "0123456789ABCDEF"
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if !unreserved(s[i], keepSlash) {
-			n++
-		}
-	}
-	if n == 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 2*n)
-	for i := 0; i < len(s); i++ {
-		if ch := s[i]; unreserved(ch, keepSlash) {
-			b.WriteByte(ch)
-		} else {
-			b.WriteByte('%')
-			b.WriteByte(hex[ch>>4])
-			b.WriteByte(hex[ch&15])
-		}
-	}
-	return b.String()
-}
-
-func unreserved(ch byte, keepSlash bool) bool {
-	switch {
-	case 'A' <= ch && ch <= 'Z', 'a' <= ch && ch <= 'z', '0' <= ch && ch <= '9',
-		ch == '-', ch == '_', ch == '.', ch == '~', ch == '/' && keepSlash:
-		return true
-	}
-	return false
-}
+// keepSlash, '/', as SigV4 signs it.
+func escape(s string, keepSlash bool) string { return sigv4.URIEncode(s, !keepSlash) }
 
 // optional is s as an SDK field: nil when empty, so that it is not sent.
 func optional(s string) *string {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,6 +56,8 @@ type rawPool struct {
 	dialer      net.Dialer
 	idleTimeout time.Duration
 	maxIdle     int
+	timeouts    Timeouts
+	health      *health
 
 	mu   sync.Mutex
 	idle []*rawConn // the most recently used last
@@ -70,7 +73,7 @@ type rawConn struct {
 
 // newRawPool is the pool of a backend at ep, or nil when its GETs go
 // through net/http: over TLS, and through a proxy the environment names.
-func newRawPool(ep *url.URL) *rawPool {
+func newRawPool(ep *url.URL, t Timeouts, h *health) *rawPool {
 	if ep.Scheme != "http" {
 		return nil
 	}
@@ -83,17 +86,23 @@ func newRawPool(ep *url.URL) *rawPool {
 	}
 	return &rawPool{
 		addr:        net.JoinHostPort(ep.Hostname(), port),
-		dialer:      net.Dialer{Timeout: dialTimeout, KeepAlive: keepAlive},
+		dialer:      net.Dialer{Timeout: t.Connect, KeepAlive: keepAlive},
 		idleTimeout: idleConnTimeout,
 		maxIdle:     rawMaxIdle,
+		timeouts:    t,
+		health:      h,
 	}
 }
 
 // rawAttempt sends a GET over a connection of the pool, telling Observe
 // as the transport would.
 func (c *Client) rawAttempt(req *http.Request, op string) (*http.Response, error) {
+	ctx := req.Context()
+	if err := c.health.admit(ctx); err != nil {
+		return nil, err
+	}
 	start := time.Now()
-	resp, err := c.raw.roundTrip(req.Context(), req)
+	resp, err := c.raw.roundTrip(ctx, req)
 	if c.observe != nil {
 		status := 0
 		if resp != nil {
@@ -102,8 +111,13 @@ func (c *Client) rawAttempt(req *http.Request, op string) (*http.Response, error
 		c.observe(op, status, time.Since(start))
 	}
 	if err != nil {
+		if ctx.Err() == nil && !errors.Is(err, ErrUnavailable) {
+			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		c.health.failed(ctx, err)
 		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Redacted(), err)
 	}
+	c.health.answered(resp.StatusCode)
 	if resp.StatusCode/100 == 3 && resp.StatusCode != http.StatusNotModified {
 		// net/http's client follows redirects; such a backend is
 		// left to it.
@@ -134,7 +148,8 @@ func (p *rawPool) roundTrip(ctx context.Context, req *http.Request) (*http.Respo
 		// An idle connection the backend closed fails before any byte
 		// of an answer: the request is sent again, on another. Those
 		// idle since before it were most likely closed too.
-		if !reused || !unanswered || ctx.Err() != nil {
+		// A backend that let a deadline pass would let it pass again.
+		if !reused || !unanswered || ctx.Err() != nil || noRetry(err) {
 			return nil, err
 		}
 		p.dropIdleSince(rc.idleSince)
@@ -222,19 +237,21 @@ func (rc *rawConn) exchange(ctx context.Context, req *http.Request, p *rawPool) 
 			}
 		}
 	}()
+	t := p.timeouts
+	rc.within(ctx, t.Stall, t.Response)
 	if err := req.Write(rc.bw); err != nil {
-		return nil, true, err
+		return nil, true, timedOut(ctx, err, waitSend, t.Stall)
 	}
 	if err := rc.bw.Flush(); err != nil {
-		return nil, true, err
+		return nil, true, timedOut(ctx, err, waitSend, t.Stall)
 	}
 	if _, err := rc.br.Peek(1); err != nil {
-		return nil, true, err
+		return nil, true, timedOut(ctx, err, waitHeaders, t.Response)
 	}
 	for {
 		resp, err = http.ReadResponse(rc.br, req)
 		if err != nil {
-			return nil, false, err
+			return nil, false, timedOut(ctx, err, waitHeaders, t.Response)
 		}
 		// Informational answers (103 Early Hints) come before the real
 		// one; no Expect is sent, so no 100 Continue is awaited.
@@ -244,11 +261,36 @@ func (rc *rawConn) exchange(ctx context.Context, req *http.Request, p *rawPool) 
 	}
 	if resp.StatusCode/100 != 2 || resp.StatusCode == http.StatusNoContent ||
 		resp.ContentLength < 0 || len(resp.TransferEncoding) > 0 {
-		resp.Body = &answerBody{ReadCloser: resp.Body, rc: rc, pool: p, stop: stop, keep: !resp.Close}
+		resp.Body = &answerBody{ReadCloser: resp.Body, ctx: ctx, rc: rc, pool: p, stop: stop, keep: !resp.Close}
 		return resp, false, nil
 	}
 	resp.Body = &rawBody{ctx: ctx, rc: rc, pool: p, stop: stop, left: resp.ContentLength, keep: !resp.Close}
 	return resp, false, nil
+}
+
+// within gives the backend write to take the request and read to start
+// answering (0: no read deadline, as for a body read through the
+// connection's buffer). A cancelled call's deadline in the past is kept:
+// the cancellation may have set it just before.
+func (rc *rawConn) within(ctx context.Context, write, read time.Duration) {
+	now := time.Now()
+	if write > 0 {
+		_ = rc.conn.SetWriteDeadline(now.Add(write))
+	}
+	if read > 0 {
+		_ = rc.conn.SetReadDeadline(now.Add(read))
+	}
+	if ctx.Err() != nil {
+		_ = rc.conn.SetDeadline(aLongTimeAgo)
+	}
+}
+
+// timedOut turns a deadline the backend let pass into a TimeoutError.
+func timedOut(ctx context.Context, err error, waiting string, d time.Duration) error {
+	if ctx.Err() == nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		return &TimeoutError{Waiting: waiting, After: d}
+	}
+	return err
 }
 
 // release keeps rc for another request when keep says its answer ended
@@ -286,6 +328,9 @@ func (b *rawBody) Read(p []byte) (int, error) {
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]
+	}
+	if b.rc.br.Buffered() == 0 {
+		b.rc.within(b.ctx, 0, b.pool.timeouts.Stall)
 	}
 	n, err := b.rc.br.Read(p)
 	b.left -= int64(n)
@@ -331,19 +376,41 @@ func (b *rawBody) WriteTo(dst io.Writer) (int64, error) {
 			m, err := io.Copy(dst, readerOnly{b})
 			return written + m, err
 		}
-		lr := &io.LimitedReader{R: b.rc.conn, N: b.left}
-		m, err := rf.ReadFrom(lr)
+		m, err := b.splice(rf)
 		written += m
-		zeroCopyBytes.Add(m)
-		b.left = lr.N
-		if err == nil && b.left > 0 {
-			err = io.ErrUnexpectedEOF
-		}
 		if err != nil {
 			return written, b.fail(err)
 		}
 	}
 	b.done()
+	return written, nil
+}
+
+// spliceChunk is how much of a body one ReadFrom moves before the stall
+// deadline is set again: a splice cannot report progress as it goes, so
+// the backend must bring each chunk, and the S3 client take it, within the
+// stall timeout. A client slower than 256 KiB per stall timeout (17 KB/s
+// with the default) is cut as a stalled backend would be.
+const spliceChunk = 256 << 10
+
+// splice hands the rest of the body to rf, chunk by chunk.
+func (b *rawBody) splice(rf io.ReaderFrom) (int64, error) {
+	var written int64
+	for b.left > 0 {
+		b.rc.within(b.ctx, 0, b.pool.timeouts.Stall)
+		lr := &io.LimitedReader{R: b.rc.conn, N: min(b.left, spliceChunk)}
+		want := lr.N
+		m, err := rf.ReadFrom(lr)
+		written += m
+		zeroCopyBytes.Add(m)
+		b.left -= m
+		if err != nil {
+			return written, err
+		}
+		if m < want {
+			return written, io.ErrUnexpectedEOF
+		}
+	}
 	return written, nil
 }
 
@@ -389,6 +456,9 @@ func (b *rawBody) fail(err error) error {
 		err = b.ctx.Err()
 	case errors.Is(err, io.EOF):
 		err = io.ErrUnexpectedEOF
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		err = &TimeoutError{Waiting: waitBody, After: b.pool.timeouts.Stall}
+		b.pool.health.failed(b.ctx, err)
 	}
 	b.err = err
 	return err
@@ -406,6 +476,7 @@ func (b *rawBody) ended() error {
 // connection is kept only when the body was read to its end.
 type answerBody struct {
 	io.ReadCloser
+	ctx  context.Context
 	rc   *rawConn // nil once closed
 	pool *rawPool
 	stop func() bool
@@ -417,11 +488,14 @@ func (b *answerBody) Read(p []byte) (int, error) {
 	if b.rc == nil {
 		return 0, errBodyClosed
 	}
+	if b.rc.br.Buffered() == 0 {
+		b.rc.within(b.ctx, 0, b.pool.timeouts.Stall)
+	}
 	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF {
 		b.eof = true
 	}
-	return n, err
+	return n, timedOut(b.ctx, err, waitBody, b.pool.timeouts.Stall)
 }
 
 func (b *answerBody) Close() error {

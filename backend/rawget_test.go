@@ -280,10 +280,10 @@ func TestRawPoolOnlyForPlainHTTP(t *testing.T) {
 			t.Errorf("%s: raw pool %v, want %v", tt.endpoint, c.raw != nil, tt.want)
 		}
 	}
-	if p := newRawPool(mustURL(t, "http://localhost")); p == nil || p.addr != "localhost:80" {
+	if p := newRawPool(mustURL(t, "http://localhost"), Timeouts{}.withDefaults(), nil); p == nil || p.addr != "localhost:80" {
 		t.Errorf("pool of http://localhost: %+v", p)
 	}
-	if p := newRawPool(mustURL(t, "http://[::1]:9000")); p == nil || p.addr != "[::1]:9000" {
+	if p := newRawPool(mustURL(t, "http://[::1]:9000"), Timeouts{}.withDefaults(), nil); p == nil || p.addr != "[::1]:9000" {
 		t.Errorf("pool of http://[::1]:9000: %+v", p)
 	}
 }

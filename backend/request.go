@@ -230,9 +230,10 @@ func retryable(ctx context.Context, err error) bool {
 		}
 		return be.Status >= 500 || be.Status == http.StatusTooManyRequests
 	}
-	// The same certificate would fail its check again.
+	// The same certificate would fail its check again; a backend that
+	// let a call time out, or whose breaker is open, is not answering.
 	var verify *tls.CertificateVerificationError
-	return !errors.As(err, &verify)
+	return !errors.As(err, &verify) && !noRetry(err)
 }
 
 // closeAnswer closes a successful answer whose body is not wanted, after

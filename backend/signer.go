@@ -1,16 +1,16 @@
 package backend
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"hash"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // The object calls on the data path are signed here rather than by the
@@ -21,13 +21,9 @@ import (
 // Content-Length. The caller names each header it sets in lower case, so
 // that nothing is lowered or sorted through a map per request.
 
-const (
-	signAlgorithm = "AWS4-HMAC-SHA256"
-	amzDateFormat = "20060102T150405Z"
-	// unsignedPayload is the payload hash of a body sent as a stream: it
-	// is not read twice to hash it first.
-	unsignedPayload = "UNSIGNED-PAYLOAD"
-)
+// unsignedPayload is the payload hash of a body sent as a stream: it is
+// not read twice to hash it first.
+const unsignedPayload = sigv4.UnsignedPayload
 
 // signer signs S3 requests with one access key, in one region.
 type signer struct {
@@ -35,11 +31,11 @@ type signer struct {
 	key                          atomic.Pointer[dayKey]
 }
 
-// dayKey is the signing key of one day, and HMACs keyed with it.
+// dayKey is the signing key of one day.
 type dayKey struct {
 	day   string // yyyymmdd
 	scope string // day/region/s3/aws4_request
-	macs  sync.Pool
+	key   []byte
 }
 
 func newSigner(accessKey, secretKey, region string) *signer {
@@ -53,14 +49,7 @@ func (s *signer) keyFor(amzDate []byte) *dayKey {
 		return k
 	}
 	day := string(amzDate[:8])
-	mac := func(key []byte, data string) []byte {
-		h := hmac.New(sha256.New, key)
-		h.Write([]byte(data))
-		return h.Sum(nil)
-	}
-	derived := mac(mac(mac(mac([]byte("AWS4"+s.secretKey), day), s.region), "s3"), "aws4_request")
-	k := &dayKey{day: day, scope: day + "/" + s.region + "/s3/aws4_request"}
-	k.macs.New = func() any { return hmac.New(sha256.New, derived) }
+	k := &dayKey{day: day, scope: sigv4.Scope(day, s.region), key: sigv4.SigningKey(s.secretKey, day, s.region)}
 	// Two requests racing over midnight derive the same key twice; either
 	// may win.
 	s.key.Store(k)
@@ -83,8 +72,8 @@ var signBuffers = sync.Pool{New: func() any {
 func (s *signer) sign(req *http.Request, headers []signedHeader, host, path, query, payloadHash string, now time.Time) {
 	bp := signBuffers.Get().(*[]byte)
 	defer signBuffers.Put(bp)
-	var dateBuf [len(amzDateFormat)]byte
-	amzDate := now.UTC().AppendFormat(dateBuf[:0], amzDateFormat)
+	var dateBuf [len(sigv4.AmzDateFormat)]byte
+	amzDate := now.UTC().AppendFormat(dateBuf[:0], sigv4.AmzDateFormat)
 	date := string(amzDate)
 	req.Header["X-Amz-Date"] = []string{date}
 	req.Header["X-Amz-Content-Sha256"] = []string{payloadHash}
@@ -129,27 +118,18 @@ func (s *signer) sign(req *http.Request, headers []signedHeader, host, path, que
 	requestHash := sha256.Sum256(b)
 
 	key := s.keyFor(amzDate)
-	b = append(b[:0], signAlgorithm+"\n"...)
-	b = append(b, amzDate...)
-	b = append(b, '\n')
-	b = append(b, key.scope...)
-	b = append(b, '\n')
-	b = hex.AppendEncode(b, requestHash[:])
-	mac := key.macs.Get().(hash.Hash)
-	mac.Reset()
-	mac.Write(b)
-	var sum [sha256.Size]byte
-	signature := mac.Sum(sum[:0])
-	key.macs.Put(mac)
+	var requestHex [2 * sha256.Size]byte
+	hex.Encode(requestHex[:], requestHash[:])
+	signature := sigv4.Signature(key.key, date, key.scope, requestHex)
 
-	b = append(b[:0], signAlgorithm+" Credential="...)
+	b = append(b[:0], sigv4.Algorithm+" Credential="...)
 	b = append(b, s.accessKey...)
 	b = append(b, '/')
 	b = append(b, key.scope...)
 	b = append(b, ", SignedHeaders="...)
 	b = append(b, signedHeaders...)
 	b = append(b, ", Signature="...)
-	b = hex.AppendEncode(b, signature)
+	b = hex.AppendEncode(b, signature[:])
 	req.Header["Authorization"] = []string{string(b)}
 	*bp = b
 }

@@ -16,12 +16,10 @@ import (
 // Transport settings for a sidecar: many requests in parallel to one
 // backend, over connections kept open. No timeout covers the response as a
 // whole, which would cut off a slow large GET; requests are bounded by
-// their context instead.
+// their context and by the Timeouts the guarded round tripper enforces.
 const (
 	maxIdleConns          = 256
-	dialTimeout           = 10 * time.Second
 	keepAlive             = 30 * time.Second
-	tlsHandshakeTimeout   = 10 * time.Second
 	idleConnTimeout       = 90 * time.Second
 	expectContinueTimeout = 1 * time.Second
 	ioBufferSize          = 64 << 10
@@ -33,14 +31,14 @@ func newTransport(cfg Config) (*http.Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: keepAlive}
+	dialer := &net.Dialer{Timeout: cfg.Timeouts.Connect, KeepAlive: keepAlive}
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,
 		MaxIdleConns:          maxIdleConns,
 		MaxIdleConnsPerHost:   maxIdleConns,
 		IdleConnTimeout:       idleConnTimeout,
-		TLSHandshakeTimeout:   tlsHandshakeTimeout,
+		TLSHandshakeTimeout:   cfg.Timeouts.Connect,
 		ExpectContinueTimeout: expectContinueTimeout,
 		// Object bodies pass through byte for byte: never ask for gzip
 		// and decode it behind the caller's back.

@@ -19,6 +19,11 @@ type Config struct {
 	// Each HTTP attempt counts, so a retried call is told of more than
 	// once; the latency runs until the response headers arrive.
 	Observe func(op string, status int, d time.Duration)
+	// Location names the client in metrics, logs and Monitor; empty for
+	// a client no location owns (as when a new location is checked).
+	Location string
+	// Options bound the client's calls and set its breaker.
+	Options
 }
 
 // Object describes one object version (or delete marker) on the backend.

@@ -19,6 +19,9 @@ type Config struct {
 	DefaultLocation string
 	// Observe, if set, is told of every backend request (for metrics).
 	Observe func(op string, status int, d time.Duration)
+	// Backend bounds the calls to every location's backend and sets
+	// their breakers; its Monitor publishes their health.
+	Backend backend.Options
 	// Logger receives lifecycle events; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -59,7 +62,7 @@ func New(cfg Config) (*Catalog, error) {
 		db:              cfg.DB,
 		log:             log,
 		defaultLocation: cfg.DefaultLocation,
-		clients:         newClientCache(cfg.Observe, log),
+		clients:         newClientCache(cfg.Observe, cfg.Backend, log),
 	}, nil
 }
 
@@ -127,5 +130,7 @@ func (c *Catalog) resolve(bucket string) (Target, error) {
 
 // NoSuchBucket is the refusal for a gateway bucket that does not exist.
 func NoSuchBucket(bucket string) *s3err.Error {
-	return s3err.New(s3err.NoSuchBucket, "The specified bucket %q does not exist.", bucket)
+	// S3's own words, which SDKs and suites compare; the request names
+	// the bucket.
+	return s3err.Get(s3err.NoSuchBucket)
 }

@@ -15,6 +15,7 @@ import (
 // resolved with them.
 type clientCache struct {
 	observe func(op string, status int, d time.Duration)
+	opts    backend.Options
 	log     *slog.Logger
 	mu      sync.Mutex
 	byName  map[string]cachedClient
@@ -35,8 +36,8 @@ type cachedTarget struct {
 	t   Target
 }
 
-func newClientCache(observe func(op string, status int, d time.Duration), log *slog.Logger) *clientCache {
-	return &clientCache{observe: observe, log: log, byName: map[string]cachedClient{}}
+func newClientCache(observe func(op string, status int, d time.Duration), opts backend.Options, log *slog.Logger) *clientCache {
+	return &clientCache{observe: observe, opts: opts, log: log, byName: map[string]cachedClient{}}
 }
 
 // cachedTarget returns the target of bucket if it was resolved at
@@ -57,12 +58,17 @@ func (c *clientCache) cachedTarget(bucket string, gen uint64) (Target, bool) {
 func (c *clientCache) get(loc index.Location) (*backend.Client, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cc, ok := c.byName[loc.Name]; ok && sameTarget(cc.loc, loc) {
+	cc, ok := c.byName[loc.Name]
+	if ok && sameTarget(cc.loc, loc) {
 		return cc.client, nil
 	}
-	client, err := newClient(loc, c.observe)
+	client, err := c.newClient(loc)
 	if err != nil {
 		return nil, err
+	}
+	if ok {
+		// Requests still holding the old client finish with it.
+		cc.client.Close()
 	}
 	if loc.Insecure {
 		// Said every time the client is built, so it cannot be missed
@@ -74,18 +80,33 @@ func (c *clientCache) get(loc index.Location) (*backend.Client, error) {
 	return client, nil
 }
 
+// health is the breaker state of location's backend client, if one was
+// built since the start.
+func (c *clientCache) health(location string) (backend.Health, bool) {
+	c.mu.Lock()
+	cc, ok := c.byName[location]
+	c.mu.Unlock()
+	if !ok {
+		return backend.Health{}, false
+	}
+	return cc.client.Health(), true
+}
+
 // forget drops the client of a removed location. The bucket targets
 // holding it need no purge: the location's removal moved the catalog
 // generation.
 func (c *clientCache) forget(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if cc, ok := c.byName[name]; ok {
+		cc.client.Close()
+	}
 	delete(c.byName, name)
 }
 
 // newClient builds the backend client of a location.
-func newClient(loc index.Location, observe func(string, int, time.Duration)) (*backend.Client, error) {
-	c, err := backend.New(backend.Config{
+func (c *clientCache) newClient(loc index.Location) (*backend.Client, error) {
+	client, err := backend.New(backend.Config{
 		Endpoint:           loc.Endpoint,
 		Region:             loc.Region,
 		AccessKey:          loc.AccessKey,
@@ -93,12 +114,14 @@ func newClient(loc index.Location, observe func(string, int, time.Duration)) (*b
 		Bucket:             loc.TargetBucket,
 		CAFile:             loc.CAFile,
 		InsecureSkipVerify: loc.Insecure,
-		Observe:            observe,
+		Observe:            c.observe,
+		Location:           loc.Name,
+		Options:            c.opts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build the backend client of location %s: %w", loc.Name, err)
 	}
-	return c, nil
+	return client, nil
 }
 
 // sameTarget reports whether two versions of a location reach the same

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,6 +39,12 @@ type LocationInfo struct {
 	Mirroring  string // off, active, paused
 	Buckets    []string
 	Warning    string
+	// Backend is the health of the location's backend as its breaker
+	// sees it; nil when no call has been made to it since the start.
+	Backend *backend.Health
+	// Changed names the fields an UpdateLocation changed (secretKey by
+	// name only); empty when it changed nothing.
+	Changed []string
 }
 
 // AddLocation validates a location, checks that its target bucket answers,
@@ -54,10 +62,11 @@ func (c *Catalog) AddLocation(ctx context.Context, l index.Location) (LocationIn
 	} else if !errors.Is(err, index.ErrNotFound) {
 		return LocationInfo{}, fmt.Errorf("read location %s: %w", l.Name, err)
 	}
-	client, err := newClient(l, c.clients.observe)
+	client, err := c.clients.newClient(l)
 	if err != nil {
 		return LocationInfo{}, s3err.New(s3err.InvalidArgument, "Location %s: %v.", l.Name, err)
 	}
+	defer client.Close()
 	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	state, err := client.Versioning(pctx)
@@ -108,9 +117,15 @@ func checkLocation(l index.Location) (index.Location, error) {
 func probeError(l index.Location, err error) error {
 	var be *backend.Error
 	if !errors.As(err, &be) {
+		if advice := connectionAdvice(l, err); advice != nil {
+			return advice
+		}
 		return s3err.New(s3err.InvalidArgument,
-			"Target bucket %s at %s did not answer (%v): check the endpoint and that the server is up.",
-			l.TargetBucket, l.Endpoint, err)
+			"Target bucket %s at %s did not answer (%s): check the endpoint and that the server is up.",
+			l.TargetBucket, l.Endpoint, rootCause(err))
+	}
+	if be.Status == http.StatusBadRequest && strings.HasPrefix(l.Endpoint, "http://") && speaksTLS(l.Endpoint) {
+		return wrongScheme(l, "https")
 	}
 	switch be.Code {
 	case "NoSuchBucket":
@@ -232,12 +247,22 @@ func showVersioning(state string) string {
 	return state
 }
 
+// BackendHealth is the health of location's backend as its breaker sees
+// it: up, or unreachable since when and why. ok is false when no client
+// of that location was built since the start (nothing is known yet).
+func (c *Catalog) BackendHealth(location string) (h backend.Health, ok bool) {
+	return c.clients.health(location)
+}
+
 // locationInfo is a location as the catalog shows it.
 func (c *Catalog) locationInfo(l index.Location, versioning string, buckets []index.Bucket) LocationInfo {
 	l.SecretKey, l.FeedToken = "", ""
 	info := LocationInfo{Location: l, Versioning: versioning, Mirroring: "off", Buckets: []string{}}
 	if l.NoPrefix {
 		info.Warning = NoPrefixWarning
+	}
+	if h, ok := c.BackendHealth(l.Name); ok {
+		info.Backend = &h
 	}
 	for _, b := range buckets {
 		info.Buckets = append(info.Buckets, b.Name)
@@ -252,6 +277,9 @@ func (c *Catalog) locationInfo(l index.Location, versioning string, buckets []in
 // mirroring is a mirror bucket's indicator: active or paused.
 func (c *Catalog) mirroring(bucket string) string {
 	st, err := c.db.GetIngestState(bucket)
+	if err != nil {
+		c.log.Warn("read a mirror bucket's ingest state", "bucket", bucket, "err", err)
+	}
 	if err == nil && st.Paused {
 		return "paused"
 	}

@@ -5,10 +5,10 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"os"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ringside/ringside/internal/filewatch"
 )
 
 // pollInterval is how often the certificate and key files are checked for
@@ -19,17 +19,7 @@ const pollInterval = 2 * time.Second
 type Source struct {
 	certFile, keyFile string
 	cert              atomic.Pointer[tls.Certificate]
-	seen              [2]fileStamp
-
-	stop     chan struct{}
-	stopOnce sync.Once
-	done     chan struct{}
-}
-
-// fileStamp is what tells that a file changed without reading it.
-type fileStamp struct {
-	modTime time.Time
-	size    int64
+	watch             *filewatch.Watcher
 }
 
 // Load reads certFile and keyFile and watches them for changes.
@@ -38,17 +28,12 @@ func Load(certFile, keyFile string) (*Source, error) {
 }
 
 func load(certFile, keyFile string, every time.Duration) (*Source, error) {
-	s := &Source{
-		certFile: certFile,
-		keyFile:  keyFile,
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
-	}
-	s.seen = s.stamps()
+	s := &Source{certFile: certFile, keyFile: keyFile}
+	s.watch = filewatch.Start(every, s.changed, certFile, keyFile)
 	if err := s.reload(); err != nil {
+		s.watch.Close()
 		return nil, err
 	}
-	go s.watch(every)
 	return s, nil
 }
 
@@ -72,36 +57,18 @@ func (s *Source) TLSConfig() *tls.Config {
 }
 
 // Close stops watching the files.
-func (s *Source) Close() {
-	s.stopOnce.Do(func() { close(s.stop) })
-	<-s.done
-}
+func (s *Source) Close() { s.watch.Close() }
 
-// watch reloads the pair when either file changes. A pair that does not
+// changed reloads the pair when either file changed. A pair that does not
 // load (a certificate renewed before its key is written, say) leaves the
 // current one in service; the next change is tried again.
-func (s *Source) watch(every time.Duration) {
-	defer close(s.done)
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-tick.C:
-		}
-		stamps := s.stamps()
-		if stamps == s.seen {
-			continue
-		}
-		s.seen = stamps
-		if err := s.reload(); err != nil {
-			slog.Warn("TLS certificate not reloaded; keeping the one in service", "err", err)
-			continue
-		}
-		slog.Info("TLS certificate reloaded", "cert", s.certFile, "subject", s.Leaf().Subject.String(),
-			"not_after", s.Leaf().NotAfter)
+func (s *Source) changed() {
+	if err := s.reload(); err != nil {
+		slog.Warn("TLS certificate not reloaded; keeping the one in service", "err", err)
+		return
 	}
+	slog.Info("TLS certificate reloaded", "cert", s.certFile, "subject", s.Leaf().Subject.String(),
+		"not_after", s.Leaf().NotAfter)
 }
 
 // reload loads the pair and puts it in service.
@@ -117,16 +84,4 @@ func (s *Source) reload() error {
 	}
 	s.cert.Store(&pair)
 	return nil
-}
-
-// stamps are the current stamps of the certificate and key files; a file
-// that cannot be read has the zero stamp.
-func (s *Source) stamps() [2]fileStamp {
-	var st [2]fileStamp
-	for i, name := range []string{s.certFile, s.keyFile} {
-		if fi, err := os.Stat(name); err == nil {
-			st[i] = fileStamp{fi.ModTime(), fi.Size()}
-		}
-	}
-	return st
 }

@@ -35,13 +35,6 @@ func (b *s3Backend) BucketExists(ctx context.Context, name string) (bool, error)
 	return true, nil
 }
 
-// CreateBucket is not reached from S3 (see serveCreateBucket); it binds the
-// bucket to the default location.
-func (b *s3Backend) CreateBucket(ctx context.Context, name string) error {
-	_, err := b.g.cat.CreateBucket(ctx, name, "", false, b.g.mirror)
-	return b.g.forRouter(ctx, err)
-}
-
 // DeleteBucket removes an empty gateway bucket.
 func (b *s3Backend) DeleteBucket(ctx context.Context, name string) error {
 	return b.g.forRouter(ctx, b.g.cat.DeleteBucket(ctx, name, b.g.mirror))

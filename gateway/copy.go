@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // copyRequest is a CopyObject as the gateway carries it out.
@@ -72,7 +74,7 @@ func parseCopy(r *http.Request, bucket, key string) (copyRequest, error) {
 		return copyRequest{}, err
 	}
 	if len(key) > gofakes3.KeySizeLimit {
-		return copyRequest{}, s3Err("KeyTooLongError", http.StatusBadRequest, "Your key is too long.")
+		return copyRequest{}, errKeyTooLong
 	}
 	src, err := parseCopySource(h.Get("X-Amz-Copy-Source"))
 	if err != nil {
@@ -82,7 +84,7 @@ func parseCopy(r *http.Request, bucket, key string) (copyRequest, error) {
 	switch d := h.Get("X-Amz-Metadata-Directive"); d {
 	case "", "COPY":
 		if src.bucket == bucket && src.key == key && src.version == "" {
-			return c, s3Err("InvalidRequest", http.StatusBadRequest,
+			return c, s3err.New(s3err.InvalidRequest,
 				"This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 	case "REPLACE":
@@ -90,7 +92,7 @@ func parseCopy(r *http.Request, bucket, key string) (copyRequest, error) {
 			return c, err
 		}
 	default:
-		return c, s3Err("InvalidArgument", http.StatusBadRequest, "Unknown metadata directive %q: use COPY or REPLACE.", d)
+		return c, s3err.New(s3err.InvalidArgument, "Unknown metadata directive.")
 	}
 	switch d := h.Get("X-Amz-Tagging-Directive"); d {
 	case "", "COPY":
@@ -100,7 +102,7 @@ func parseCopy(r *http.Request, bucket, key string) (copyRequest, error) {
 			return c, err
 		}
 	default:
-		return c, s3Err("InvalidArgument", http.StatusBadRequest, "Unknown tagging directive %q: use COPY or REPLACE.", d)
+		return c, s3err.New(s3err.InvalidArgument, "Unknown tagging directive %q: use COPY or REPLACE.", d)
 	}
 	return c, nil
 }
@@ -108,7 +110,7 @@ func parseCopy(r *http.Request, bucket, key string) (copyRequest, error) {
 // parseCopySource parses x-amz-copy-source: [/]bucket/key[?versionId=id],
 // the key URL-encoded.
 func parseCopySource(s string) (objectRef, error) {
-	bad := s3Err("InvalidArgument", http.StatusBadRequest,
+	bad := s3err.New(s3err.InvalidArgument,
 		"Copy Source must mention the source bucket and key: sourcebucket/sourcekey[?versionId=id].")
 	p, query, _ := strings.Cut(s, "?")
 	p, err := url.PathUnescape(strings.TrimPrefix(p, "/"))
@@ -118,6 +120,9 @@ func parseCopySource(s string) (objectRef, error) {
 	bucket, key, _ := strings.Cut(p, "/")
 	if bucket == "" || key == "" {
 		return objectRef{}, bad
+	}
+	if !utf8.ValidString(key) {
+		return objectRef{}, errKeyNotUTF8
 	}
 	ref := objectRef{bucket: bucket, key: key}
 	// Clients send the version ID as it is; a '+' in it is no space.
@@ -130,7 +135,7 @@ func parseCopySource(s string) (objectRef, error) {
 			return objectRef{}, bad
 		}
 		if ref.version == "" {
-			return objectRef{}, s3Err("InvalidArgument", http.StatusBadRequest, "Version id cannot be the empty string.")
+			return objectRef{}, s3err.New(s3err.InvalidArgument, "Version id cannot be the empty string.")
 		}
 	}
 	return ref, nil
@@ -145,6 +150,9 @@ type copied struct {
 // copyObject copies a source version to the destination, on the backend
 // server when both buckets share a location, and records the copy.
 func (g *Gateway) copyObject(ctx context.Context, c copyRequest) (copied, error) {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return copied{}, err
+	}
 	dst, err := g.target(c.dst.bucket)
 	if err != nil {
 		return copied{}, err
@@ -159,7 +167,7 @@ func (g *Gateway) copyObject(ctx context.Context, c copyRequest) (copied, error)
 	}
 	if sv.IsDeleteMarker {
 		if c.src.version != "" {
-			return copied{}, s3Err("InvalidRequest", http.StatusBadRequest,
+			return copied{}, s3err.New(s3err.InvalidRequest,
 				"The source of a copy request may not specifically refer to a delete marker by version id.")
 		}
 		return copied{}, noSuchKey()
@@ -255,11 +263,11 @@ func checkEncryption(h http.Header) error {
 	switch sse := h.Get("X-Amz-Server-Side-Encryption"); sse {
 	case "", "AES256":
 	default:
-		return s3Err("NotImplemented", http.StatusNotImplemented, "Server-side encryption %q is not supported.", sse)
+		return s3err.New(s3err.NotImplemented, "Server-side encryption %q is not supported.", sse)
 	}
 	for k := range h {
 		if strings.Contains(k, "-Server-Side-Encryption-Customer-") || strings.HasPrefix(k, "X-Amz-Object-Lock-") {
-			return s3Err("NotImplemented", http.StatusNotImplemented, "%s is not supported.", k)
+			return s3err.New(s3err.NotImplemented, "%s is not supported.", k)
 		}
 	}
 	return nil

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/rclone/gofakes3"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // deleteConcurrency bounds the backend deletes of one DeleteObjects.
@@ -62,6 +64,9 @@ type deleteError struct {
 // serveDeleteObjects answers DeleteObjects (gofakes3 drops the version
 // IDs, which would turn a version delete into a new delete marker).
 func (g *Gateway) serveDeleteObjects(w http.ResponseWriter, r *http.Request, bucket, _ string) error {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return err
+	}
 	t, err := g.target(bucket)
 	if err != nil {
 		return err
@@ -141,7 +146,7 @@ func (g *Gateway) checkDeleteConditions(ctx context.Context, t target, o deleteO
 		at, err := time.Parse(time.RFC3339Nano, o.LastModifiedTime)
 		if err != nil {
 			if at, err = http.ParseTime(o.LastModifiedTime); err != nil {
-				return s3Err("InvalidArgument", http.StatusBadRequest, "Invalid LastModifiedTime %q.", o.LastModifiedTime)
+				return s3err.New(s3err.InvalidArgument, "Invalid LastModifiedTime %q.", o.LastModifiedTime)
 			}
 		}
 		if !v.LastModified.Truncate(time.Second).Equal(at.Truncate(time.Second)) {
@@ -159,13 +164,12 @@ func readDeleteRequest(r *http.Request) (deleteRequest, error) {
 		return in, err
 	}
 	if len(body) > gofakes3.MaxXMLBodySize {
-		return in, s3Err("MaxMessageLengthExceeded", http.StatusBadRequest, "Your request was too big.")
+		return in, errRequestTooBig
 	}
 	if err := checkBodyDigests(r.Header, body); err != nil {
 		return in, err
 	}
-	malformed := s3Err("MalformedXML", http.StatusBadRequest,
-		"The XML you provided was not well-formed or did not validate against our published schema.")
+	malformed := errMalformedXML
 	if err := xml.Unmarshal(body, &in); err != nil {
 		return in, malformed
 	}
@@ -192,7 +196,7 @@ var bodyChecksums = map[string]func() hash.Hash{
 // checkBodyDigests checks a body against its Content-MD5 and checksum
 // headers.
 func checkBodyDigests(h http.Header, body []byte) error {
-	bad := s3Err("BadDigest", http.StatusBadRequest, "The digest you specified did not match what we received.")
+	bad := s3err.New(s3err.BadDigest, "The digest you specified did not match what we received.")
 	if want := h.Get("Content-Md5"); want != "" {
 		sum := md5.Sum(body)
 		if want != base64.StdEncoding.EncodeToString(sum[:]) {
@@ -208,7 +212,7 @@ func checkBodyDigests(h http.Header, body []byte) error {
 		hh.Write(body)
 		got, err := base64.StdEncoding.DecodeString(want)
 		if err != nil || !bytes.Equal(got, hh.Sum(nil)) {
-			return s3Err("BadDigest", http.StatusBadRequest, "The %s you specified did not match the calculated checksum.",
+			return s3err.New(s3err.BadDigest, "The %s you specified did not match the calculated checksum.",
 				strings.ToUpper(strings.TrimPrefix(name, "X-Amz-Checksum-")))
 		}
 	}

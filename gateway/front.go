@@ -8,6 +8,9 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // request is what the front handlers learn of a request and pass on to the
@@ -20,9 +23,11 @@ type request struct {
 	hasVersion bool
 	// contentMD5 is passed on to the backend to check.
 	contentMD5 string
-	// errStatus is the real HTTP status of an error handed to gofakes3
-	// with a code it does not know (see forRouter).
-	errStatus int
+	// refusal is the error of an s3Backend method, whose status and
+	// Retry-After gofakes3 cannot render (see forRouter).
+	refusal *Error
+	// virtual is set when the bucket came from the Host (addressing.go).
+	virtual bool
 }
 
 // objectRef names one object, or one version of it.
@@ -40,13 +45,9 @@ func requestOf(ctx context.Context) *request {
 	return &request{}
 }
 
-// handlerFunc answers a request itself; a returned error is sent as the
-// S3 error document.
-type handlerFunc func(w http.ResponseWriter, r *http.Request, bucket, key string) error
-
-// front answers the requests gofakes3 gets wrong for a gateway and hands
-// the others to router.
-func (g *Gateway) front(router http.Handler) http.Handler {
+// front answers each request with the handler its line of the route
+// table names, or hands it to gofakes3 (fallback).
+func (g *Gateway) front(fallback http.Handler) http.Handler {
 	var seq atomic.Uint64
 	var seed [8]byte
 	_, _ = rand.Read(seed[:])
@@ -54,23 +55,32 @@ func (g *Gateway) front(router http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := &request{}
 		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, req))
-		w = &statusWriter{ResponseWriter: w, req: req}
 		// gofakes3 replaces this ID with its own on the requests it serves.
 		// The key is written in its canonical form, which Set would work
 		// out on every request.
 		w.Header()[requestIDHeader] = []string{requestID(seq.Add(1))}
 
-		bucket, key := splitPath(r.URL.Path)
-		h, err := g.route(r, req, bucket, key)
-		if err == nil && h == nil {
-			router.ServeHTTP(w, r)
+		bucket, key, virtual := g.addr.split(r)
+		var err error
+		if virtual {
+			req.virtual = true
+			pathStyle(r, bucket, key)
+		} else {
+			err = g.checkPathStyle(r, bucket)
+		}
+		var rt *route
+		if err == nil {
+			rt, err = g.route(r, req, bucket, key)
+		}
+		if err == nil && rt.serve == nil {
+			fallback.ServeHTTP(&statusWriter{ResponseWriter: w, req: req}, r)
 			return
 		}
 		if err == nil {
-			err = h(w, r, bucket, key)
+			err = rt.serve(g, w, r, bucket, key)
 		}
 		if err != nil {
-			g.writeError(w, r, err)
+			s3err.Write(w, r, g.toS3(err))
 		}
 	})
 }
@@ -105,59 +115,27 @@ func splitPath(p string) (bucket, key string) {
 	return bucket, key
 }
 
-// route picks the gateway's own handler for r, or nil to let gofakes3
-// answer it, after fixing up what gofakes3 would get wrong.
-func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (handlerFunc, error) {
+// route finds r's line of the route table, after taking out of the
+// query what gofakes3 would get wrong, and runs the checks the line asks
+// for.
+func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (*route, error) {
+	if !utf8.ValidString(key) {
+		return nil, errKeyNotUTF8
+	}
 	q := queryOf(r)
-	switch {
-	case bucket == "":
-		return nil, nil
-	case isObjectLockRequest(q):
-		return g.refuseSubresource, nil
-	case key == "":
-		return g.routeBucket(r, q)
-	}
-	if err := takeVersion(r, req, q); err != nil {
-		return nil, err
-	}
-	req.contentMD5 = r.Header.Get("Content-Md5")
-	copySource := r.Header.Get("X-Amz-Copy-Source")
-	switch {
-	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && onlyParams(q, isReadParam):
-		return g.serveRead, nil
-	case r.Method == http.MethodPut && copySource != "" && onlyParams(q, nil):
-		return g.serveCopy, nil
-	case r.Method == http.MethodPut && onlyParams(q, nil) && isPlainPut(r.Header):
-		return g.servePut, g.checkWrite(r, req, bucket, key, q)
-	case r.Method == http.MethodGet && q.Has("tagging") && onlyParams(q, isParam("tagging")):
-		return g.serveGetTagging, nil
-	case r.Method == http.MethodGet && q.Has("attributes") && onlyParams(q, isParam("attributes")):
-		return g.serveAttributes, nil
-	}
-	// Multipart uploads are ringside's whatever the method; routeUpload
-	// leaves any other request to gofakes3.
-	return g.routeUpload(r, q), g.checkWrite(r, req, bucket, key, q)
-}
-
-// routeBucket picks the handler of a bucket request.
-func (g *Gateway) routeBucket(r *http.Request, q url.Values) (handlerFunc, error) {
-	switch {
-	case isUploadRequest(q):
-		// An upload needs a key: a bucket only lists them.
-		if r.Method == http.MethodGet && !q.Has("uploadId") {
-			return g.serveListUploads, nil
+	if key != "" && !isObjectLockRequest(q) {
+		if err := takeVersion(r, req, q); err != nil {
+			return nil, err
 		}
-		return refuseMethod, nil
-	case r.Method == http.MethodPut && onlyParams(q, nil):
-		return g.serveCreateBucket, nil
-	case r.Method == http.MethodGet && isListing(q):
-		return g.serveList, nil
-	case r.Method == http.MethodPost && q.Has("delete"):
-		return g.serveDeleteObjects, nil
-	case r.Method == http.MethodDelete && unsupportedSubresource(q) != "":
-		return g.refuseSubresource, nil
+		req.contentMD5 = r.Header.Get("Content-Md5")
 	}
-	return nil, nil
+	rt := lookup(r.Method, bucket, key, r.URL.RawQuery, r.Header.Get("X-Amz-Copy-Source") != "")
+	if rt.checkWrite {
+		if err := g.checkWrite(r, req, bucket, key, q); err != nil {
+			return nil, err
+		}
+	}
+	return rt, nil
 }
 
 // takeVersion moves the versionId of a read, delete or subresource request
@@ -177,7 +155,7 @@ func takeVersion(r *http.Request, req *request, q url.Values) error {
 	}
 	v := q.Get("versionId")
 	if v == "" {
-		return s3Err("InvalidArgument", http.StatusBadRequest, "Version id cannot be the empty string.")
+		return s3err.New(s3err.InvalidArgument, "Version id cannot be the empty string.")
 	}
 	req.version, req.hasVersion = v, true
 	q.Del("versionId")
@@ -196,13 +174,4 @@ func onlyParams(q url.Values, allowed func(string) bool) bool {
 		}
 	}
 	return true
-}
-
-// isReadParam reports whether k is a parameter of a plain GET or HEAD.
-func isReadParam(k string) bool {
-	return k == "partNumber" || strings.HasPrefix(k, "response-")
-}
-
-func isParam(name string) func(string) bool {
-	return func(k string) bool { return k == name }
 }

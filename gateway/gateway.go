@@ -8,9 +8,9 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/catalog"
+	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
 )
@@ -31,6 +31,11 @@ type Config struct {
 	CredentialsFile string
 	Registerer      prometheus.Registerer
 	Logger          *slog.Logger
+	// Domains are the base domains of virtual-hosted-style requests
+	// (bucket.<domain>); none means path style only.
+	Domains []string
+	// AccessLog, if set, receives one line per S3 request.
+	AccessLog *slog.Logger
 }
 
 // Error is a refusal with the S3 error code, message and HTTP status a
@@ -65,8 +70,9 @@ type Gateway struct {
 	cat     *catalog.Catalog
 	mirror  Mirror
 	log     *slog.Logger
-	auth    *authenticator
+	auth    *s3auth.Authenticator
 	handler http.Handler
+	addr    addressing
 }
 
 // New builds a gateway over an open index, its catalog and the ingester.
@@ -78,25 +84,29 @@ func New(cfg Config) (*Gateway, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	auth, err := newAuthenticator(cfg)
+	auth, err := s3auth.New(s3auth.Config{
+		Credentials:     cfg.Credentials,
+		CredentialsFile: cfg.CredentialsFile,
+		Logger:          log,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("set up authentication: %w", err)
 	}
+	addr, err := newAddressing(cfg.Domains)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	m := newMetrics(cfg.Registerer)
+	m.addr = addr
 	g := &Gateway{
+		addr:   addr,
 		db:     cfg.DB,
 		cat:    cfg.Catalog,
 		mirror: cfg.Mirror,
 		log:    log,
 		auth:   auth,
 	}
-	router := gofakes3.New(&s3Backend{g: g},
-		gofakes3.WithLogger(gofakes3Logger{log}),
-		// Request times are the authenticator's to check, with the
-		// signature they belong to.
-		gofakes3.WithTimeSkewLimit(0),
-	)
-	g.handler = m.middleware(auth.middleware(g.front(router.Server())))
+	g.handler = accessLog(cfg.AccessLog, m.middleware(auth.Middleware(g.front(g.fallback()))))
 	return g, nil
 }
 
@@ -107,17 +117,4 @@ func (g *Gateway) Handler() http.Handler { return g.handler }
 func (g *Gateway) Close() error {
 	g.auth.Close()
 	return nil
-}
-
-// gofakes3Logger passes gofakes3's errors and warnings to the gateway's
-// logger; its per-request information lines are dropped.
-type gofakes3Logger struct{ log *slog.Logger }
-
-func (l gofakes3Logger) Print(level gofakes3.LogLevel, v ...any) {
-	switch level {
-	case gofakes3.LogErr:
-		l.log.Error("s3 router", "detail", fmt.Sprint(v...))
-	case gofakes3.LogWarn:
-		l.log.Warn("s3 router", "detail", fmt.Sprint(v...))
-	}
 }

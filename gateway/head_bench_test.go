@@ -13,6 +13,7 @@ import (
 
 	"github.com/ringside/ringside/embedded"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/sigv4"
 )
 
 // BenchmarkHeadObject runs a signed HEAD of an indexed object through the
@@ -48,9 +49,9 @@ func BenchmarkHeadObject(b *testing.B) {
 	req.Header.Set("Amz-Sdk-Invocation-Id", "5e1b1fd7-3c3a-4b0b-9a57-0d5c2f1c9d11")
 	req.Header.Set("Amz-Sdk-Request", "attempt=1; max=3")
 	req.Header.Set("User-Agent", "aws-sdk-go-v2/1.36.3 os/linux lang/go#1.26 md/GOOS#linux md/GOARCH#amd64 api/s3#1.79.2")
-	req.Header.Set("X-Amz-Content-Sha256", emptyPayloadHash)
+	req.Header.Set("X-Amz-Content-Sha256", sigv4.EmptyPayloadHash)
 	creds := aws.Credentials{AccessKeyID: clientAccess, SecretAccessKey: clientSecret}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, emptyPayloadHash, "s3", "us-east-1", time.Now()); err != nil {
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, sigv4.EmptyPayloadHash, "s3", "us-east-1", time.Now()); err != nil {
 		b.Fatal(err)
 	}
 	h := g.Handler()

@@ -44,6 +44,7 @@ type s3Env struct {
 	db      *index.DB
 	dir     string               // the index's directory; "" when it is in memory
 	edit    func(*Config)        // changes the gateway's configuration at each start, if set
+	opts    *index.Options       // opens the index in dir with these, if set
 	reg     *prometheus.Registry // the gateway's metrics
 	srv     *httptest.Server
 	backend *embedded.Server
@@ -82,9 +83,12 @@ func newS3EnvWith(t *testing.T, dir string, edit func(*Config)) *s3Env {
 func (e *s3Env) start() {
 	e.t.Helper()
 	var err error
-	if e.dir == "" {
+	switch {
+	case e.opts != nil:
+		e.db, err = index.OpenWith(e.dir, *e.opts)
+	case e.dir == "":
 		e.db, err = index.OpenInMemory()
-	} else {
+	default:
 		e.db, err = index.Open(e.dir)
 	}
 	if err != nil {

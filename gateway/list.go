@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -12,32 +11,8 @@ import (
 	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 )
-
-// objectListingParams and versionListingParams are the query parameters
-// of the listings serveList answers. A listing with any other parameter
-// is left to gofakes3, which answered every listing before.
-var (
-	objectListingParams = map[string]bool{
-		"list-type": true, "prefix": true, "delimiter": true, "marker": true,
-		"max-keys": true, "encoding-type": true, "continuation-token": true,
-		"start-after": true, "fetch-owner": true,
-	}
-	versionListingParams = map[string]bool{
-		"versions": true, "prefix": true, "delimiter": true, "key-marker": true,
-		"version-id-marker": true, "max-keys": true, "encoding-type": true,
-	}
-)
-
-// isListing reports whether a GET of a bucket with query q is a listing
-// that serveList answers.
-func isListing(q url.Values) bool {
-	allowed := objectListingParams
-	if q.Has("versions") {
-		allowed = versionListingParams
-	}
-	return onlyParams(q, func(k string) bool { return allowed[k] })
-}
 
 // serveList answers ListObjects (V1 and V2) and ListObjectVersions from
 // the index, writing the documents itself. It follows gofakes3's reading
@@ -84,7 +59,7 @@ func (g *Gateway) serveListObjects(w http.ResponseWriter, bucket string, q url.V
 	}
 	l.urlEncoding = l.encodingType == "url"
 	if !l.urlEncoding && l.encodingType != "" {
-		return gofakes3.ErrInvalidArgument
+		return errInvalidEncoding
 	}
 	// V1 listings always show the owner, V2 only when asked to.
 	l.withOwner = !l.v2 || q.Get("fetch-owner") == "true"
@@ -116,6 +91,11 @@ func (g *Gateway) serveListVersions(w http.ResponseWriter, bucket string, q url.
 		delimiter:       q.Get("delimiter"),
 		keyMarker:       q.Get("key-marker"),
 		versionIDMarker: q.Get("version-id-marker"),
+		encodingType:    q.Get("encoding-type"),
+	}
+	l.urlEncoding = l.encodingType == "url"
+	if !l.urlEncoding && l.encodingType != "" {
+		return errInvalidEncoding
 	}
 	var err error
 	if l.maxKeys, err = maxKeys(q); err != nil {
@@ -147,100 +127,22 @@ func (g *Gateway) serveListVersions(w http.ResponseWriter, bucket string, q url.
 	return nil
 }
 
-// maxKeys reads a listing's max-keys: 1,000 when absent, clamped to
-// 0..1,000 as gofakes3 did.
+// maxKeys reads a listing's max-keys: 1,000 when absent, at most 1,000; a
+// value that is no integer or is negative is refused, as S3 does.
 func maxKeys(q url.Values) (int64, error) {
 	s := q.Get("max-keys")
 	if s == "" {
 		return gofakes3.DefaultMaxBucketKeys, nil
 	}
 	n, err := strconv.ParseInt(s, 10, 0)
-	if err != nil {
-		return 0, gofakes3.ErrInvalidArgument
+	if err != nil || n < 0 {
+		return 0, s3err.New(s3err.InvalidArgument, "Argument max-keys must be an integer between 0 and 2147483647.")
 	}
-	return min(max(n, 0), gofakes3.MaxBucketKeys), nil
+	return min(n, gofakes3.MaxBucketKeys), nil
 }
 
 // continuationToken is the NextContinuationToken of a V2 page that ends
 // at marker: gofakes3's encoding, which clients hand back as they got it.
 func continuationToken(marker string) string {
 	return base64.URLEncoding.EncodeToString([]byte(marker))
-}
-
-// ListBucket lists current objects from the index for the listings
-// serveList leaves to gofakes3 (ListObjects v1 and v2; gofakes3 has checked
-// that the bucket exists, and turns NextMarker into v2's continuation
-// token).
-func (b *s3Backend) ListBucket(ctx context.Context, bucket string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
-	p := index.ListParams{Marker: page.Marker, MaxKeys: int(page.MaxKeys)}
-	if prefix != nil {
-		p.Prefix, p.Delimiter = prefix.Prefix, prefix.Delimiter
-	}
-	res, err := b.g.db.ListObjects(bucket, p)
-	if err != nil {
-		return nil, b.g.forRouter(ctx, fmt.Errorf("list %s: %w", bucket, err))
-	}
-	out := &gofakes3.ObjectList{IsTruncated: res.IsTruncated, NextMarker: res.NextMarker}
-	for _, v := range res.Objects {
-		out.Contents = append(out.Contents, &gofakes3.Content{
-			Key:          v.Key,
-			LastModified: gofakes3.NewContentTime(v.LastModified),
-			ETag:         quoteETag(v.ETag),
-			Size:         v.Size,
-			StorageClass: gofakes3.StorageStandard,
-		})
-	}
-	for _, cp := range res.CommonPrefixes {
-		out.CommonPrefixes = append(out.CommonPrefixes, gofakes3.CommonPrefix{Prefix: cp})
-	}
-	return out, nil
-}
-
-// ListBucketVersions lists versions and delete markers from the index for
-// the listings serveList leaves to gofakes3.
-func (b *s3Backend) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
-	p := index.VersionListParams{}
-	if prefix != nil {
-		p.Prefix, p.Delimiter = prefix.Prefix, prefix.Delimiter
-	}
-	if page != nil {
-		p.KeyMarker, p.VersionIDMarker = page.KeyMarker, string(page.VersionIDMarker)
-		p.MaxKeys = int(page.MaxKeys)
-	}
-	res, err := b.g.db.ListVersions(bucket, p)
-	if err != nil {
-		return nil, b.g.forRouter(context.Background(), fmt.Errorf("list the versions of %s: %w", bucket, err))
-	}
-	out := gofakes3.NewListBucketVersionsResult(bucket, prefix, page)
-	out.IsTruncated = res.IsTruncated
-	out.NextKeyMarker = res.NextKeyMarker
-	out.NextVersionIDMarker = gofakes3.VersionID(res.NextVersionIDMarker)
-	for _, v := range res.Versions {
-		out.Versions = append(out.Versions, versionItem(v))
-	}
-	for _, cp := range res.CommonPrefixes {
-		out.AddPrefix(cp)
-	}
-	return out, nil
-}
-
-// versionItem is one entry of a version listing.
-func versionItem(v index.Version) gofakes3.VersionItem {
-	if v.IsDeleteMarker {
-		return &gofakes3.DeleteMarker{
-			Key:          v.Key,
-			VersionID:    gofakes3.VersionID(v.VersionID),
-			IsLatest:     v.IsLatest,
-			LastModified: gofakes3.NewContentTime(v.LastModified),
-		}
-	}
-	return &gofakes3.Version{
-		Key:          v.Key,
-		VersionID:    gofakes3.VersionID(v.VersionID),
-		IsLatest:     v.IsLatest,
-		LastModified: gofakes3.NewContentTime(v.LastModified),
-		Size:         v.Size,
-		StorageClass: gofakes3.StorageStandard,
-		ETag:         quoteETag(v.ETag),
-	}
 }

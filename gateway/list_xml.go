@@ -172,6 +172,14 @@ func appendKeyElem[T string | []byte](b []byte, name string, s T, urlEncoding bo
 	return append(append(append(b, "</"...), name...), '>')
 }
 
+// appendKeyElemIf is appendKeyElem of a non-empty s only.
+func appendKeyElemIf(b []byte, name, s string, urlEncoding bool) []byte {
+	if s == "" {
+		return b
+	}
+	return appendKeyElem(b, name, s, urlEncoding)
+}
+
 // appendETag appends an ETag element, the ETag quoted (see quoteETag).
 func appendETag(b []byte, etag []byte) []byte {
 	b = append(b, "<ETag>"...)
@@ -353,6 +361,11 @@ type versionListing struct {
 	maxKeys         int64
 	keyMarker       string
 	versionIDMarker string
+	encodingType    string
+	// urlEncoding is encoding-type=url: keys, prefixes, markers and the
+	// delimiter are sent URL-encoded, so that a key with characters XML
+	// 1.0 cannot carry still lists.
+	urlEncoding bool
 }
 
 // visitor writes the page's common prefixes, versions and delete markers
@@ -361,25 +374,25 @@ func (l *versionListing) visitor(d *listDoc) index.ListVisitor {
 	return index.ListVisitor{
 		Entry: func(e *index.ListEntry) error {
 			d.keys++
-			d.entries = appendVersion(d.entries, e)
+			d.entries = appendVersion(d.entries, e, l.urlEncoding)
 			return nil
 		},
 		CommonPrefix: func(cp string) error {
 			d.keys++
-			d.prefixes = appendCommonPrefix(d.prefixes, cp, false)
+			d.prefixes = appendCommonPrefix(d.prefixes, cp, l.urlEncoding)
 			return nil
 		},
 	}
 }
 
 // appendVersion writes a Version or DeleteMarker element.
-func appendVersion(b []byte, e *index.ListEntry) []byte {
+func appendVersion(b []byte, e *index.ListEntry, urlEncoding bool) []byte {
 	if e.IsDeleteMarker {
 		b = append(b, "<DeleteMarker>"...)
 	} else {
 		b = append(b, "<Version>"...)
 	}
-	b = appendKeyElem(b, "Key", e.Key, false)
+	b = appendKeyElem(b, "Key", e.Key, urlEncoding)
 	if len(e.VersionID) == 0 {
 		b = appendElem(b, "VersionId", index.NullVersion)
 	} else {
@@ -402,14 +415,15 @@ func (l *versionListing) finish(d *listDoc, end index.VersionListResult) {
 	b := append(d.head, xmlHeader...)
 	b = append(b, `<ListBucketVersionsResult xmlns="`+s3Namespace+`">`...)
 	b = appendElem(b, "Name", l.bucket)
-	b = appendElemIf(b, "Delimiter", l.delimiter)
-	b = appendElemIf(b, "Prefix", l.prefix)
+	b = appendKeyElemIf(b, "Delimiter", l.delimiter, l.urlEncoding)
+	b = appendKeyElemIf(b, "Prefix", l.prefix, l.urlEncoding)
 	d.head = b
 
 	b = appendBoolElem(d.mid, "IsTruncated", end.IsTruncated)
 	b = appendIntElem(b, "MaxKeys", l.maxKeys)
-	b = appendElemIf(b, "KeyMarker", l.keyMarker)
-	b = appendElemIf(b, "NextKeyMarker", end.NextKeyMarker)
+	b = appendElemIf(b, "EncodingType", l.encodingType)
+	b = appendKeyElemIf(b, "KeyMarker", l.keyMarker, l.urlEncoding)
+	b = appendKeyElemIf(b, "NextKeyMarker", end.NextKeyMarker, l.urlEncoding)
 	b = appendElemIf(b, "VersionIdMarker", l.versionIDMarker)
 	b = appendElemIf(b, "NextVersionIdMarker", end.NextVersionIDMarker)
 	d.mid = b

@@ -15,6 +15,7 @@ import (
 	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // trickyKeys need XML escaping, URL encoding, or both; some hold
@@ -63,16 +64,19 @@ func listingEnv(t *testing.T) *Gateway {
 var indentation = regexp.MustCompile(`\n *`)
 
 // TestListingMatchesGofakes3 checks that serveList answers what gofakes3
-// answered over the same index, except for its indentation.
+// answered over the same index, except for its indentation. Where
+// ringside answers as S3 does and gofakes3 did not (a negative max-keys,
+// encoding-type=url on version listings), TestListingsEncodeKeysForURL
+// and TestListingsRefuseNegativeLimits check ringside's answer instead.
 func TestListingMatchesGofakes3(t *testing.T) {
 	g := listingEnv(t)
-	router := gofakes3.New(&s3Backend{g: g}, gofakes3.WithTimeSkewLimit(0)).Server()
+	router := gofakes3.New(listingOracle{&s3Backend{g: g}}, gofakes3.WithTimeSkewLimit(0)).Server()
 	token := base64.URLEncoding.EncodeToString([]byte("dir/a"))
 	queries := []string{
 		"", "prefix=dir/", "delimiter=/", "delimiter=/&max-keys=2", "marker=dir/a",
 		"max-keys=3&delimiter=/&marker=b", "encoding-type=url",
 		"encoding-type=url&delimiter=/&prefix=d", "encoding-type=url&delimiter=%26",
-		"max-keys=0", "max-keys=5000", "max-keys=-1", "max-keys=4&marker=uni/",
+		"max-keys=0", "max-keys=5000", "max-keys=4&marker=uni/",
 		"list-type=2", "list-type=2&fetch-owner=true", "list-type=2&start-after=c",
 		"list-type=2&continuation-token=" + token, "list-type=2&continuation-token=",
 		"list-type=2&encoding-type=url&start-after=sp%20ace&max-keys=3",
@@ -81,22 +85,21 @@ func TestListingMatchesGofakes3(t *testing.T) {
 		"versions", "versions&max-keys=3", "versions&key-marker=dir/a&version-id-marker=v1",
 		"versions&key-marker=dir/a&version-id-marker=v2", "versions&delimiter=/&prefix=dir",
 		"versions&key-marker=gone&max-keys=2", "versions&delimiter=/&max-keys=2&key-marker=dir/",
-		"versions&encoding-type=url",
 		// Refusals.
 		"max-keys=abc", "encoding-type=xml", "list-type=2&continuation-token=!!!",
 		"versions&version-id-marker=", "versions&version-id-marker=v1", "versions&max-keys=x",
 	}
 	for _, q := range queries {
 		t.Run(q, func(t *testing.T) {
-			if vals, err := url.ParseQuery(q); err != nil || !isListing(vals) {
-				t.Fatalf("%q is not a listing serveList answers (%v)", q, err)
+			if rt := lookup(http.MethodGet, "data", "", q, false); rt.serve == nil {
+				t.Fatalf("%q is not a listing serveList answers", q)
 			}
 			r := httptest.NewRequest(http.MethodGet, "/data?"+q, nil)
 			want := httptest.NewRecorder()
 			router.ServeHTTP(want, r)
 			got := httptest.NewRecorder()
 			if err := g.serveList(got, r, "data", ""); err != nil {
-				g.writeError(got, r, err)
+				s3err.Write(got, r, g.toS3(err))
 			}
 			if got.Code != want.Code {
 				t.Fatalf("status %d, gofakes3 %d: %s", got.Code, want.Code, got.Body)

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // find returns the version of key a request names (versionID if
@@ -82,9 +82,9 @@ func isNoSuch(err error) bool {
 }
 
 func noSuchKey() *Error {
-	return s3Err("NoSuchKey", http.StatusNotFound, "The specified key does not exist.")
+	return s3err.Get(s3err.NoSuchKey)
 }
 
 func noSuchVersion() *Error {
-	return s3Err("NoSuchVersion", http.StatusNotFound, "The specified version does not exist.")
+	return s3err.Get(s3err.NoSuchVersion)
 }

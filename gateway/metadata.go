@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"github.com/rclone/gofakes3"
+
 	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/gateway/s3auth"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // userMetadataLimit is S3's limit on the size of user metadata (names and
@@ -57,7 +60,7 @@ const checksumPrefix = "X-Amz-Checksum-"
 // aws-chunked trailer, so that reads with x-amz-checksum-mode return it.
 // The index alone keeps it: the backend never saw the trailer.
 func withChecksum(ctx context.Context, kept, meta map[string]string) map[string]string {
-	name, value := bodyChecksum(ctx)
+	name, value := s3auth.BodyChecksum(ctx)
 	if name == "" {
 		for k, v := range meta {
 			if ck := textproto.CanonicalMIMEHeaderKey(k); strings.HasPrefix(ck, checksumPrefix) && ck != "X-Amz-Checksum-Type" && ck != "X-Amz-Checksum-Mode" && ck != "X-Amz-Checksum-Algorithm" {
@@ -108,7 +111,7 @@ func headerMetadata(h http.Header) (map[string]string, error) {
 		meta[k] = v
 	}
 	if userMetadataSize(meta) > userMetadataLimit {
-		return nil, s3Err("MetadataTooLarge", http.StatusBadRequest,
+		return nil, s3err.New(s3err.MetadataTooLarge,
 			"Your metadata headers exceed the maximum allowed metadata size of %d bytes.", userMetadataLimit)
 	}
 	return meta, nil

@@ -20,6 +20,8 @@ var latencyBuckets = []float64{
 // does no label hashing and no allocation.
 type metrics struct {
 	enabled bool
+	// addr reads a request's bucket and key, for its operation.
+	addr addressing
 
 	requests *statusCounters
 	duration *prometheus.HistogramVec
@@ -45,7 +47,7 @@ type opSeries struct {
 // newMetrics registers the gateway's collectors on reg (nil means none).
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{enabled: reg != nil}
-	m.recorder.New = func() any { return new(recorder) }
+	m.recorder.New = func() any { return newRecorder() }
 	m.requests = newStatusCounters(register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ringside_s3_requests_total",
 		Help: "S3 requests answered, by operation and HTTP status.",
@@ -102,7 +104,7 @@ func (m *metrics) middleware(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		o := classify(r)
+		o := m.addr.classify(r)
 		rec := m.recorder.Get().(*recorder)
 		rec.ResponseWriter, rec.status, rec.sent = w, 0, 0
 		var body *countingBody

@@ -4,16 +4,23 @@ import (
 	"io"
 	"net/http"
 	"sync/atomic"
+
+	"github.com/ringside/ringside/internal/passthrough"
 )
 
 // recorder is the thinnest ResponseWriter wrapper that learns the status
-// and counts body bytes. It keeps the fast paths of the writer it wraps:
-// ReadFrom (so io.Copy from a backend body needs no buffer of its own),
-// Flush, and Unwrap for http.ResponseController.
+// and counts body bytes; passthrough.Writer keeps the fast paths of the
+// writer it wraps.
 type recorder struct {
-	http.ResponseWriter
+	passthrough.Writer
 	status int
 	sent   int64
+}
+
+func newRecorder() *recorder {
+	r := &recorder{}
+	r.Hooks = r
+	return r
 }
 
 func (w *recorder) WriteHeader(code int) {
@@ -24,35 +31,16 @@ func (w *recorder) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *recorder) Write(p []byte) (int, error) {
+// Body notes the implicit 200 of a body sent without a status.
+func (w *recorder) Body() bool {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	n, err := w.ResponseWriter.Write(p)
-	w.sent += int64(n)
-	return n, err
+	return true
 }
 
-func (w *recorder) ReadFrom(src io.Reader) (int64, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	// io.Copy uses the wrapped writer's own ReadFrom when it has one.
-	n, err := io.Copy(w.ResponseWriter, src)
-	w.sent += n
-	return n, err
-}
-
-func (w *recorder) Flush() {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+// Sent counts the body bytes.
+func (w *recorder) Sent(n int64) { w.sent += n }
 
 // countingBody counts the bytes of a request body as the handler reads
 // them. The count is atomic because an HTTP client streaming the body to a

@@ -13,7 +13,9 @@ import (
 	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // Multipart uploads pass straight through to the backend's own, and the
@@ -27,54 +29,11 @@ import (
 // multipart_copy.go and uploads.go) and none reaches gofakes3, whose
 // uploader would keep the upload in process memory.
 
-var (
-	errMalformedXML = s3Err("MalformedXML", http.StatusBadRequest,
-		"The XML you provided was not well-formed or did not validate against our published schema.")
-	errNoSuchUpload = s3Err("NoSuchUpload", http.StatusNotFound,
-		"The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
-	errMethodNotAllowed = s3Err("MethodNotAllowed", http.StatusMethodNotAllowed,
-		"The specified method is not allowed against this resource.")
-)
-
-// isUploadRequest reports whether q names a multipart upload operation.
-// One that also names a subresource gofakes3 refuses is left to it, which
-// routes the subresource first.
-func isUploadRequest(q url.Values) bool {
-	return (q.Has("uploads") || q.Has("uploadId")) && unsupportedSubresource(q) == ""
-}
-
-// routeUpload picks the handler of a multipart upload request on an
-// object, as gofakes3 routes them (uploadId before uploads); nil if r is
-// none.
-func (g *Gateway) routeUpload(r *http.Request, q url.Values) handlerFunc {
-	if !isUploadRequest(q) {
-		return nil
-	}
-	switch {
-	case q.Has("uploadId"):
-		switch r.Method {
-		case http.MethodGet:
-			return g.serveListParts
-		case http.MethodPut:
-			if r.Header.Get("X-Amz-Copy-Source") != "" {
-				return g.serveUploadPartCopy
-			}
-			return g.serveUploadPart
-		case http.MethodPost:
-			return g.serveCompleteUpload
-		case http.MethodDelete:
-			return g.serveAbortUpload
-		}
-	case r.Method == http.MethodPost:
-		return g.serveCreateUpload
-	case r.Method == http.MethodGet:
-		return g.serveListUploads
-	}
-	return refuseMethod
-}
+var errNoSuchUpload = s3err.New(s3err.NoSuchUpload,
+	"The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
 
 // refuseMethod answers a method the resource does not take.
-func refuseMethod(http.ResponseWriter, *http.Request, string, string) error {
+func refuseMethod(*Gateway, http.ResponseWriter, *http.Request, string, string) error {
 	return errMethodNotAllowed
 }
 
@@ -92,7 +51,7 @@ func uploadIDOf(q url.Values) (string, error) {
 func partNumberOf(q url.Values) (int, error) {
 	n, err := strconv.Atoi(q.Get("partNumber"))
 	if err != nil || n < 1 || n > gofakes3.MaxUploadPartNumber {
-		return 0, s3Err("InvalidArgument", http.StatusBadRequest,
+		return 0, s3err.New(s3err.InvalidArgument,
 			"Part number must be an integer between 1 and %d, inclusive.", gofakes3.MaxUploadPartNumber)
 	}
 	return n, nil
@@ -102,8 +61,11 @@ func partNumberOf(q url.Values) (int, error) {
 // the backend with the object's metadata and tags, which the backend keeps
 // until completion, and its ID is the backend's.
 func (g *Gateway) serveCreateUpload(w http.ResponseWriter, r *http.Request, bucket, key string) error {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return err
+	}
 	if len(key) > gofakes3.KeySizeLimit {
-		return s3Err("KeyTooLongError", http.StatusBadRequest, "Your key is too long.")
+		return errKeyTooLong
 	}
 	meta, err := headerMetadata(r.Header)
 	if err != nil {
@@ -170,7 +132,7 @@ func (g *Gateway) serveUploadPart(w http.ResponseWriter, r *http.Request, bucket
 func echoChecksums(out, in http.Header) {
 	for name, values := range in {
 		alg, ok := strings.CutPrefix(name, checksumPrefix)
-		if ok && len(values) > 0 && checksumAlgorithms[strings.ToLower(alg)] != nil {
+		if ok && len(values) > 0 && s3auth.IsChecksumAlgorithm(strings.ToLower(alg)) {
 			out.Set(name, values[0])
 		}
 	}
@@ -179,6 +141,9 @@ func echoChecksums(out, in http.Header) {
 // serveCompleteUpload answers CompleteMultipartUpload: the backend
 // assembles the parts, and the object it made is indexed.
 func (g *Gateway) serveCompleteUpload(w http.ResponseWriter, r *http.Request, bucket, key string) error {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return err
+	}
 	id, err := uploadIDOf(r.URL.Query())
 	if err != nil {
 		return err
@@ -221,7 +186,7 @@ func readCompleteRequest(r *http.Request) ([]backend.Part, error) {
 		return nil, fmt.Errorf("read the part list: %w", err)
 	}
 	if len(body) > gofakes3.MaxXMLBodySize {
-		return nil, s3Err("MaxMessageLengthExceeded", http.StatusBadRequest, "Your request was too big.")
+		return nil, errRequestTooBig
 	}
 	var in completeRequest
 	if err := xml.Unmarshal(body, &in); err != nil || len(in.Parts) == 0 {
@@ -230,7 +195,7 @@ func readCompleteRequest(r *http.Request) ([]backend.Part, error) {
 	parts := make([]backend.Part, len(in.Parts))
 	for i, p := range in.Parts {
 		if i > 0 && p.PartNumber <= in.Parts[i-1].PartNumber {
-			return nil, s3Err("InvalidPartOrder", http.StatusBadRequest,
+			return nil, s3err.New(s3err.InvalidPartOrder,
 				"The list of parts was not in ascending order. Parts must be ordered by part number.")
 		}
 		parts[i] = backend.Part{Number: p.PartNumber, ETag: p.ETag}
@@ -238,8 +203,8 @@ func readCompleteRequest(r *http.Request) ([]backend.Part, error) {
 	return parts, nil
 }
 
-// checkIfNoneMatch refuses a completion whose If-None-Match matches the
-// current object (S3 takes only "*": complete only if there is none).
+// checkIfNoneMatch refuses a write or completion whose If-None-Match
+// matches the current object ("*" matches any).
 func (g *Gateway) checkIfNoneMatch(ctx context.Context, t target, key, list string) error {
 	if list == "" {
 		return nil
@@ -275,10 +240,13 @@ func (g *Gateway) completeUpload(ctx context.Context, t target, key, id string, 
 	return g.record(t, key, res, o.Size, keptMetadata(o.Metadata))
 }
 
-// objectURL is the path-style URL of an object at the gateway, as the
-// client reached it.
+// objectURL is the URL of an object at the gateway, as the client reached
+// it: path style, or virtual-hosted style.
 func objectURL(r *http.Request, bucket, key string) string {
 	u := url.URL{Scheme: "http", Host: r.Host, Path: "/" + bucket + "/" + key}
+	if requestOf(r.Context()).virtual {
+		u.Path = "/" + key
+	}
 	if r.TLS != nil {
 		u.Scheme = "https"
 	}

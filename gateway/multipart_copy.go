@@ -10,6 +10,7 @@ import (
 
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // serveUploadPartCopy answers UploadPartCopy: a part copied from a version
@@ -88,16 +89,16 @@ func copySourceRange(h string, size int64) (*span, error) {
 	}
 	m := copySourceRangePattern.FindStringSubmatch(h)
 	if m == nil {
-		return nil, s3Err("InvalidArgument", http.StatusBadRequest,
+		return nil, s3err.New(s3err.InvalidArgument,
 			"The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy.")
 	}
 	first, err1 := strconv.ParseInt(m[1], 10, 64)
 	last, err2 := strconv.ParseInt(m[2], 10, 64)
 	if err1 != nil || err2 != nil {
-		return nil, s3Err("InvalidArgument", http.StatusBadRequest, "The x-amz-copy-source-range value is out of range.")
+		return nil, s3err.New(s3err.InvalidArgument, "The x-amz-copy-source-range value is out of range.")
 	}
 	if first > last || last >= size {
-		return nil, s3Err("InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable.")
+		return nil, s3err.New(s3err.InvalidRange, "The requested range is not satisfiable.")
 	}
 	return &span{first: first, last: last}, nil
 }

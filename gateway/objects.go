@@ -14,48 +14,14 @@ import (
 	"github.com/ringside/ringside/index"
 )
 
-// s3Backend is the gateway as gofakes3 sees it: Backend, VersionedBackend
-// and ObjectTaggingBackend over the index and the backend clients. Its
-// methods are spread over buckets.go, objects.go, list.go, versions.go and
-// tagging.go. It is no MultipartBackend: multipart uploads never reach
-// gofakes3 (multipart.go).
-type s3Backend struct{ g *Gateway }
-
-var (
-	_ gofakes3.Backend              = (*s3Backend)(nil)
-	_ gofakes3.VersionedBackend     = (*s3Backend)(nil)
-	_ gofakes3.ObjectTaggingBackend = (*s3Backend)(nil)
-)
-
-// HeadObject answers from the index; gofakes3 asks it before tagging and
-// conditional writes.
+// HeadObject answers from the index; gofakes3 asks it before the object
+// tagging writes and ACL reads it answers.
 func (b *s3Backend) HeadObject(ctx context.Context, bucket, key string) (*gofakes3.Object, error) {
 	t, v, err := b.g.findObject(ctx, bucket, key)
 	if err != nil {
 		return nil, b.g.forRouter(ctx, err)
 	}
 	return t.gofakes3Object(v, http.NoBody, nil), nil
-}
-
-// GetObject streams an object, for the reads gofakes3 answers itself.
-func (b *s3Backend) GetObject(ctx context.Context, bucket, key string, rr *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
-	t, v, err := b.g.findObject(ctx, bucket, key)
-	if err != nil {
-		return nil, b.g.forRouter(ctx, err)
-	}
-	rng, err := rr.Range(v.Size)
-	if err != nil {
-		return nil, err
-	}
-	var s *span
-	if rng != nil {
-		s = &span{first: rng.Start, last: rng.Start + rng.Length - 1}
-	}
-	rd, err := t.client.GetObject(ctx, t.key(key), t.pin(v), s.header(), backend.Conditions{})
-	if err != nil {
-		return nil, b.g.forRouter(ctx, fmt.Errorf("read %s/%s from the backend: %w", bucket, key, err))
-	}
-	return t.gofakes3Object(v, rd.Body, rng), nil
 }
 
 // findObject finds the version a request names, refusing a delete marker.
@@ -88,8 +54,9 @@ func (t target) gofakes3Object(v index.Version, body io.ReadCloser, rng *gofakes
 	return o
 }
 
-// PutObject streams the body to the backend, then records the version the
-// backend made.
+// PutObject streams the body of a browser POST upload (PostObject) to the
+// backend, then records the version the backend made; every PutObject is
+// servePut's.
 func (b *s3Backend) PutObject(ctx context.Context, bucket, key string, meta map[string]string, input io.Reader, size int64) (gofakes3.PutObjectResult, error) {
 	t, v, err := b.g.putObject(ctx, bucket, key, meta, input, size)
 	if err != nil {
@@ -105,6 +72,9 @@ func (b *s3Backend) PutObject(ctx context.Context, bucket, key string, meta map[
 func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[string]string, input io.Reader, size int64) (target, index.Version, error) {
 	if size < 0 {
 		return target{}, index.Version{}, errMissingContentLength
+	}
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return target{}, index.Version{}, err
 	}
 	t, err := g.target(bucket)
 	if err != nil {
@@ -134,9 +104,7 @@ func (g *Gateway) record(t target, key string, res backend.PutResult, size int64
 		Metadata:     meta,
 	}
 	if err := g.db.RecordVersion(t.bucket.Name, v); err != nil {
-		// The object is in the backend: the ingester or a resync
-		// indexes it. The client is told the write failed and retries.
-		return v, fmt.Errorf("index %s/%s version %s: %w", t.bucket.Name, key, v.VersionID, err)
+		return v, g.indexFailed(t, key, fmt.Errorf("index %s/%s version %s: %w", t.bucket.Name, key, v.VersionID, err))
 	}
 	return v, nil
 }
@@ -165,6 +133,9 @@ func (b *s3Backend) DeleteObject(ctx context.Context, bucket, key string) (gofak
 
 // deleteObject deletes key, or one version of it, backend first.
 func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID string, hasVersion bool) (backend.DeleteResult, error) {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return backend.DeleteResult{}, err
+	}
 	if hasVersion {
 		pin := t.pin(index.Version{VersionID: versionID})
 		res, err := t.client.DeleteObject(ctx, t.key(key), pin)
@@ -172,7 +143,7 @@ func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID str
 			return res, fmt.Errorf("delete version %s of %s/%s on the backend: %w", versionID, t.bucket.Name, key, err)
 		}
 		if err := g.db.RemoveVersion(t.bucket.Name, key, versionID); err != nil {
-			return res, fmt.Errorf("unindex version %s of %s/%s: %w", versionID, t.bucket.Name, key, err)
+			_ = g.indexFailed(t, key, fmt.Errorf("unindex version %s of %s/%s: %w", versionID, t.bucket.Name, key, err))
 		}
 		res.VersionID = versionID
 		return res, nil
@@ -184,55 +155,16 @@ func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID str
 	if !res.IsDeleteMarker {
 		// An unversioned bucket: the object is gone.
 		if err := g.db.RemoveVersion(t.bucket.Name, key, index.NullVersion); err != nil {
-			return res, fmt.Errorf("unindex %s/%s: %w", t.bucket.Name, key, err)
+			_ = g.indexFailed(t, key, fmt.Errorf("unindex %s/%s: %w", t.bucket.Name, key, err))
 		}
 		return backend.DeleteResult{}, nil
 	}
 	marker := index.Version{Key: key, VersionID: res.VersionID, IsDeleteMarker: true, LastModified: orNow(time.Time{})}
 	if err := g.db.RecordVersion(t.bucket.Name, marker); err != nil {
-		return res, fmt.Errorf("index the delete marker of %s/%s: %w", t.bucket.Name, key, err)
+		return res, g.indexFailed(t, key, fmt.Errorf("index the delete marker of %s/%s: %w", t.bucket.Name, key, err))
 	}
 	return res, nil
 }
-
-// DeleteMulti is not reached: the gateway answers multi-deletes itself
-// (deletemulti.go), since gofakes3 drops their version IDs.
-func (b *s3Backend) DeleteMulti(ctx context.Context, bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
-	var out gofakes3.MultiDeleteResult
-	t, err := b.g.target(bucket)
-	if err != nil {
-		return out, b.g.forRouter(ctx, err)
-	}
-	for _, key := range keys {
-		res, err := b.g.deleteObject(ctx, t, key, "", false)
-		if err != nil {
-			e := b.g.toS3(err)
-			out.Error = append(out.Error, gofakes3.ErrorResult{Key: key, Code: gofakes3.ErrorCode(e.Code), Message: e.Message})
-			continue
-		}
-		out.Deleted = append(out.Deleted, gofakes3.ObjectID{Key: key, VersionID: res.VersionID})
-	}
-	return out, nil
-}
-
-// CopyObject is not reached: the gateway answers copies itself (copy.go),
-// since gofakes3 drops the source version and the metadata directive.
-func (b *s3Backend) CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
-	c := copyRequest{
-		src:  objectRef{bucket: srcBucket, key: srcKey},
-		dst:  objectRef{bucket: dstBucket, key: dstKey},
-		meta: keptMetadata(meta),
-	}
-	out, err := b.g.copyObject(ctx, c)
-	if err != nil {
-		return gofakes3.CopyObjectResult{}, b.g.forRouter(ctx, err)
-	}
-	return gofakes3.CopyObjectResult{ETag: quoteETag(out.made.ETag), LastModified: gofakes3.NewContentTime(out.made.LastModified)}, nil
-}
-
-// errIncompleteBody is a body shorter than its Content-Length.
-var errIncompleteBody = s3Err("IncompleteBody", http.StatusBadRequest,
-	"You did not provide the number of bytes specified by the Content-Length HTTP header.")
 
 // exactReader passes on exactly left bytes of a request body and fails if
 // the body is shorter. Before handing out the last bytes it reads on to the
@@ -260,7 +192,9 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	switch {
 	case e.left == 0 && (err == nil || err == io.EOF):
 		err = e.finish()
-	case err == io.EOF:
+	case err == io.EOF, errors.Is(err, io.ErrUnexpectedEOF):
+		// The server reports a connection that ended before the
+		// Content-Length as an unexpected EOF.
 		e.err = errIncompleteBody
 	case err != nil:
 		e.err = err

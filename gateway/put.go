@@ -2,22 +2,18 @@ package gateway
 
 import (
 	"net/http"
-	"net/textproto"
 	"strings"
 
 	"github.com/rclone/gofakes3"
 )
 
-// servePut answers a plain PutObject without gofakes3, which would hash
-// the whole body with MD5 for an ETag the backend computes anyway: on a
-// large upload that is the gateway's largest CPU cost after the payload
-// hash the client signed. The body was already checked as it streamed
-// (payload hash, Content-MD5, x-amz-checksum-*) by the authenticator.
-// Writes with options only gofakes3 parses (tagging, encryption, object
-// lock, conditions) go through gofakes3 as before.
+// servePut answers every PutObject (a copy is serveCopy's): the body is
+// streamed to the backend, never hashed or buffered here, since the
+// authenticator already checked it as it streamed (payload hash,
+// Content-MD5, x-amz-checksum-*) and the backend computes the ETag.
 func (g *Gateway) servePut(w http.ResponseWriter, r *http.Request, bucket, key string) error {
 	if len(key) > gofakes3.KeySizeLimit {
-		return s3Err("KeyTooLongError", http.StatusBadRequest, "Your key is too long.")
+		return errKeyTooLong
 	}
 	if r.ContentLength < 0 {
 		return errMissingContentLength
@@ -25,6 +21,25 @@ func (g *Gateway) servePut(w http.ResponseWriter, r *http.Request, bucket, key s
 	meta, err := headerMetadata(r.Header)
 	if err != nil {
 		return err
+	}
+	if err := checkEncryption(r.Header); err != nil {
+		return err
+	}
+	tagging, err := taggingHeader(r.Header.Get("X-Amz-Tagging"))
+	if err != nil {
+		return err
+	}
+	if tagging != "" {
+		meta[gofakes3.TaggingMetadataKey] = tagging
+	}
+	if cond := r.Header.Get("If-None-Match"); cond != "" {
+		t, err := g.target(bucket)
+		if err != nil {
+			return err
+		}
+		if err := g.checkIfNoneMatch(r.Context(), t, key, cond); err != nil {
+			return err
+		}
 	}
 	for k, vs := range r.Header {
 		if strings.HasPrefix(k, checksumPrefix) && len(vs) > 0 {
@@ -46,26 +61,4 @@ func (g *Gateway) servePut(w http.ResponseWriter, r *http.Request, bucket, key s
 	w.Header().Set("ETag", quoteETag(v.ETag))
 	w.WriteHeader(http.StatusOK)
 	return nil
-}
-
-// plainPutHeaders are the request headers that need gofakes3's handling
-// of a PutObject: with any of them, the write goes through gofakes3.
-var plainPutHeaders = []string{
-	"X-Amz-Tagging", "If-None-Match", "If-Match",
-	"X-Amz-Server-Side-Encryption", "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id",
-	"X-Amz-Server-Side-Encryption-Customer-Algorithm", "X-Amz-Server-Side-Encryption-Customer-Key",
-	"X-Amz-Server-Side-Encryption-Customer-Key-Md5",
-	"X-Amz-Object-Lock-Mode", "X-Amz-Object-Lock-Retain-Until-Date", "X-Amz-Object-Lock-Legal-Hold",
-	"X-Amz-Website-Redirect-Location",
-}
-
-// isPlainPut reports whether a PutObject (no copy source, no query) can
-// take the gateway's own path.
-func isPlainPut(h http.Header) bool {
-	for _, k := range plainPutHeaders {
-		if _, ok := h[textproto.CanonicalMIMEHeaderKey(k)]; ok {
-			return false
-		}
-	}
-	return true
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // serveRead answers GET and HEAD of an object. HEAD comes from the index
@@ -71,7 +72,7 @@ func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, 
 		return false, err
 	}
 	if wantPart > 1 {
-		return false, s3Err("InvalidPart", http.StatusBadRequest, "The requested partnumber is not satisfiable.")
+		return false, s3err.New(s3err.InvalidPart, "The requested partnumber is not satisfiable.")
 	}
 	span, err := parseRange(r.Header.Get("Range"), v.Size)
 	if err != nil {
@@ -150,8 +151,7 @@ func deleteMarker(w http.ResponseWriter, v index.Version, named bool) error {
 	w.Header().Set("x-amz-delete-marker", "true")
 	w.Header().Set("x-amz-version-id", v.VersionID)
 	if named {
-		return s3Err("MethodNotAllowed", http.StatusMethodNotAllowed,
-			"The specified method is not allowed against this resource.")
+		return errMethodNotAllowed
 	}
 	return noSuchKey()
 }
@@ -224,11 +224,10 @@ var (
 var (
 	// errNotModified is the failure of a read's If-None-Match or
 	// If-Modified-Since.
-	errNotModified = &Error{Code: "NotModified", Status: http.StatusNotModified, Message: "Not Modified"}
+	errNotModified = s3err.New(s3err.NotModified, "Not Modified")
 	// errPrecondition is the failure of If-Match or If-Unmodified-Since,
 	// and of any condition on a copy source.
-	errPrecondition = &Error{Code: "PreconditionFailed", Status: http.StatusPreconditionFailed,
-		Message: "At least one of the pre-conditions you specified did not hold."}
+	errPrecondition = s3err.New(s3err.PreconditionFailed, "At least one of the pre-conditions you specified did not hold.")
 )
 
 // checkConditions checks the conditional headers of h against v as S3
@@ -277,11 +276,11 @@ func partNumber(v, rangeHeader string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 10000 {
-		return 0, s3Err("InvalidArgument", http.StatusBadRequest,
+		return 0, s3err.New(s3err.InvalidArgument,
 			"Part number must be an integer between 1 and 10000, inclusive.")
 	}
 	if rangeHeader != "" {
-		return 0, s3Err("InvalidRequest", http.StatusBadRequest,
+		return 0, s3err.New(s3err.InvalidRequest,
 			"Cannot specify both Range header and partNumber query parameter.")
 	}
 	return n, nil
@@ -310,7 +309,7 @@ func parseRange(h string, size int64) (*span, error) {
 	if !ok {
 		return nil, nil
 	}
-	unsatisfiable := s3Err("InvalidRange", http.StatusRequestedRangeNotSatisfiable,
+	unsatisfiable := s3err.New(s3err.InvalidRange,
 		"The requested range is not satisfiable.")
 	if first == "" {
 		n, err := strconv.ParseInt(last, 10, 64)

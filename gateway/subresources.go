@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // unsupportedSubresources are the S3 subresources ringside does not
@@ -54,7 +56,7 @@ func (g *Gateway) refuseSubresource(w http.ResponseWriter, r *http.Request, buck
 		return err
 	}
 	sub := unsupportedSubresource(r.URL.Query())
-	return s3Err("NotImplemented", http.StatusNotImplemented,
+	return s3err.New(s3err.NotImplemented,
 		"ringside does not manage the %s configuration of buckets or objects.", sub)
 }
 
@@ -105,7 +107,7 @@ func (g *Gateway) checkIfMatch(r *http.Request, req *request, bucket, key, ifMat
 		// Deleting what is not there changes nothing: no condition to fail.
 		return nil
 	case !exists:
-		return s3Err("NoSuchKey", http.StatusNotFound, "The specified key does not exist.")
+		return s3err.New(s3err.NoSuchKey, "The specified key does not exist.")
 	case !etagMatches(ifMatch, v.ETag):
 		return errPrecondition
 	}
@@ -116,15 +118,27 @@ func (g *Gateway) checkIfMatch(r *http.Request, req *request, bucket, key, ifMat
 // the only ones ringside honours.
 var privateACLs = map[string]bool{"private": true, "bucket-owner-full-control": true}
 
+// cannedACLs are S3's canned ACL names.
+var cannedACLs = map[string]struct{}{
+	"private": {}, "public-read": {}, "public-read-write": {}, "authenticated-read": {},
+	"aws-exec-read": {}, "bucket-owner-read": {}, "bucket-owner-full-control": {}, "log-delivery-write": {},
+}
+
 // checkACLHeaders refuses a write that asks for a non-private ACL.
 func checkACLHeaders(h http.Header) error {
-	if acl := h.Get("X-Amz-Acl"); acl != "" && !privateACLs[acl] {
-		return s3Err("NotImplemented", http.StatusNotImplemented,
+	acl := h.Get("X-Amz-Acl")
+	if _, known := cannedACLs[acl]; acl != "" && !known {
+		// S3 refuses a name that is no canned ACL as bad input, before
+		// any question of what ringside supports.
+		return s3err.New(s3err.InvalidArgument, "x-amz-acl names no canned ACL of S3: use private or bucket-owner-full-control.")
+	}
+	if acl != "" && !privateACLs[acl] {
+		return s3err.New(s3err.NotImplemented,
 			"ringside keeps objects and buckets private; the %s ACL is not supported.", acl)
 	}
 	for k := range h {
 		if strings.HasPrefix(k, "X-Amz-Grant-") {
-			return s3Err("NotImplemented", http.StatusNotImplemented,
+			return s3err.New(s3err.NotImplemented,
 				"ringside keeps objects and buckets private; ACL grants (%s) are not supported.", k)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // tagging is the document of GetObjectTagging.
@@ -81,13 +82,13 @@ func (b *s3Backend) SetObjectTagging(ctx context.Context, bucket, key, encoded s
 func parseTags(encoded string) ([]backend.Tag, error) {
 	values, err := url.ParseQuery(encoded)
 	if err != nil {
-		return nil, s3Err("InvalidArgument", http.StatusBadRequest,
+		return nil, s3err.New(s3err.InvalidArgument,
 			"The tag set must be URL-encoded query parameters: key1=value1&key2=value2.")
 	}
 	tags := make([]backend.Tag, 0, len(values))
 	for k, vs := range values {
 		if len(vs) > 1 {
-			return nil, s3Err("InvalidTag", http.StatusBadRequest, "Cannot provide multiple Tags with the same key.")
+			return nil, s3err.New(s3err.InvalidTag, "Cannot provide multiple Tags with the same key.")
 		}
 		tags = append(tags, backend.Tag{Key: k, Value: vs[0]})
 	}
@@ -113,14 +114,14 @@ func taggingHeader(v string) (string, error) {
 		return "", err
 	}
 	if len(tags) > maxTags {
-		return "", s3Err("InvalidTag", http.StatusBadRequest, "Object tags cannot be greater than %d.", maxTags)
+		return "", s3err.New(s3err.InvalidTag, "Object tags cannot be greater than %d.", maxTags)
 	}
 	for _, tag := range tags {
 		if tag.Key == "" || utf8.RuneCountInString(tag.Key) > maxTagKeyLength {
-			return "", s3Err("InvalidTag", http.StatusBadRequest, "The TagKey you have provided is invalid.")
+			return "", s3err.New(s3err.InvalidTag, "The TagKey you have provided is invalid.")
 		}
 		if utf8.RuneCountInString(tag.Value) > maxTagValueLength {
-			return "", s3Err("InvalidTag", http.StatusBadRequest, "The TagValue you have provided is invalid.")
+			return "", s3err.New(s3err.InvalidTag, "The TagValue you have provided is invalid.")
 		}
 	}
 	return encodeTags(tags), nil

@@ -10,6 +10,7 @@ import (
 	"github.com/rclone/gofakes3"
 
 	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // The listings of multipart uploads are the backend's, relayed: it is the
@@ -32,7 +33,7 @@ func (g *Gateway) serveListUploads(w http.ResponseWriter, r *http.Request, bucke
 	}
 	encoding := q.Get("encoding-type")
 	if encoding != "" && encoding != "url" {
-		return s3Err("InvalidArgument", http.StatusBadRequest, "Invalid Encoding Method specified in Request.")
+		return errInvalidEncoding
 	}
 	page, err := t.client.ListMultipartUploads(r.Context(), t.uploadListing(in))
 	if err != nil {
@@ -156,7 +157,7 @@ func intParam(q url.Values, name string, def, limit int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
-		return 0, s3Err("InvalidArgument", http.StatusBadRequest, "Argument %s must be an integer between 0 and 2147483647.", name)
+		return 0, s3err.New(s3err.InvalidArgument, "Argument %s must be an integer between 0 and 2147483647.", name)
 	}
 	if n == 0 {
 		return def, nil

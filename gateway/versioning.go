@@ -2,10 +2,11 @@ package gateway
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	"github.com/rclone/gofakes3"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // versioningTimeout bounds the backend calls of the versioning
@@ -59,15 +60,18 @@ func (b *s3Backend) SetVersioningConfiguration(bucket string, v gofakes3.Version
 }
 
 func (g *Gateway) setVersioning(ctx context.Context, bucket string, v gofakes3.VersioningConfiguration) error {
+	if err := g.refuseWhenIndexFull(); err != nil {
+		return err
+	}
 	t, err := g.target(bucket)
 	if err != nil {
 		return err
 	}
 	if v.MFADelete.Enabled() {
-		return s3Err("NotImplemented", http.StatusNotImplemented, "MFA delete is not supported.")
+		return s3err.New(s3err.NotImplemented, "MFA delete is not supported.")
 	}
 	if t.bucket.Mirror && v.Status != gofakes3.VersioningEnabled {
-		return s3Err("InvalidBucketState", http.StatusConflict,
+		return s3err.New(s3err.InvalidBucketState,
 			"Bucket %s is a mirror bucket: the ingester follows its backend bucket by versions, so versioning stays Enabled.", bucket)
 	}
 	state, err := g.versioning(ctx, bucket)
@@ -81,7 +85,7 @@ func (g *Gateway) setVersioning(ctx context.Context, bucket string, v gofakes3.V
 	if current == "" {
 		current = "never enabled"
 	}
-	return s3Err("NotImplemented", http.StatusNotImplemented,
+	return s3err.New(s3err.NotImplemented,
 		"Bucket %s follows the versioning of backend bucket %s (%s); ringside does not change it: change it on the backend.",
 		bucket, t.loc.TargetBucket, current)
 }

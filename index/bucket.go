@@ -74,7 +74,7 @@ func (d *DB) PutBucket(b Bucket) error {
 // GetBucket returns a bucket or ErrNotFound.
 func (d *DB) GetBucket(name string) (Bucket, error) {
 	var b Bucket
-	err := d.db.View(func(txn *badger.Txn) error {
+	err := d.view(func(txn *badger.Txn) error {
 		found, err := getJSON(txn, bucketKey(name), &b)
 		if err == nil && !found {
 			return ErrNotFound
@@ -121,6 +121,9 @@ func (d *DB) DeleteBucket(name string) error {
 		if err := txn.Delete(bucketKey(name)); err != nil {
 			return err
 		}
+		if err := txn.Delete(bucketTagsKey(name)); err != nil {
+			return err
+		}
 		return txn.Delete(ingestKey(name))
 	})
 	if err != nil {
@@ -135,7 +138,7 @@ func (d *DB) DeleteBucket(name string) error {
 // would be out of its clients' reach.
 func (d *DB) BucketIsEmpty(name string) (bool, error) {
 	empty := true
-	err := d.db.View(func(txn *badger.Txn) error {
+	err := d.view(func(txn *badger.Txn) error {
 		base := versionBase(name)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: base, PrefetchValues: false})
 		defer it.Close()

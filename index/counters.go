@@ -100,21 +100,27 @@ type storedCounts struct {
 // that if this process dies without closing, the next Open recounts. The
 // deletion is synced before any other write can follow it, so no write is
 // ever durable while the stale counters still are.
-func takeCounts(db *badger.DB) (delta, bool, error) {
+func takeCounts(db *badger.DB, take bool) (delta, bool, error) {
 	var s storedCounts
 	var found bool
-	err := db.Update(func(txn *badger.Txn) error {
+	read := func(txn *badger.Txn) error {
 		var err error
-		if found, err = getJSON(txn, countsKey, &s); err != nil || !found {
+		if found, err = getJSON(txn, countsKey, &s); err != nil || !found || !take {
 			return err
 		}
 		return txn.Delete(countsKey)
-	})
+	}
+	var err error
+	if take {
+		err = db.Update(read)
+	} else {
+		err = db.View(read)
+	}
 	if err != nil {
 		return delta{}, false, fmt.Errorf("read the stored counters: %w", err)
 	}
-	if !found {
-		return delta{}, false, nil
+	if !found || !take {
+		return delta{buckets: s.Buckets, objects: s.Objects, versions: s.Versions}, found, nil
 	}
 	if err := db.Sync(); err != nil {
 		return delta{}, false, fmt.Errorf("sync the removal of the stored counters: %w", err)
@@ -161,6 +167,9 @@ var errStopped = errors.New("index closing")
 // recount counts a snapshot of the database and sets the counters to it
 // plus whatever writes committed since the snapshot.
 func (d *DB) recount(stop <-chan struct{}) error {
+	// Held to the end: the snapshot must outlive no reopen.
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	d.counts.mu.Lock()
 	txn := d.db.NewTransaction(false)
 	before := d.counts.load()
@@ -178,7 +187,7 @@ func (d *DB) recount(stop <-chan struct{}) error {
 // countAll counts the whole database as it is now.
 func (d *DB) countAll() (delta, error) {
 	var c delta
-	err := d.db.View(func(txn *badger.Txn) error {
+	err := d.view(func(txn *badger.Txn) error {
 		var err error
 		c, err = countIn(txn, nil)
 		return err

@@ -176,7 +176,7 @@ func storedCountsIn(t *testing.T, d *DB) (storedCounts, bool) {
 	t.Helper()
 	var s storedCounts
 	var found bool
-	err := d.db.View(func(txn *badger.Txn) error {
+	err := d.view(func(txn *badger.Txn) error {
 		var err error
 		found, err = getJSON(txn, countsKey, &s)
 		return err

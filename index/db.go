@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,15 +24,28 @@ const maxAttempts = 20
 
 // DB is the metadata index.
 type DB struct {
-	db     *badger.DB
-	counts *counters
+	// mu guards db and readOnly: an index opened read-only on a full disk
+	// is closed and opened again for writing once space is back, under
+	// the write lock, while every read and write holds the read lock.
+	mu       sync.RWMutex
+	db       *badger.DB
+	readOnly bool
+	opts     badger.Options
+	counts   *counters
+	space    *spaceGuard // nil in memory
+	repairs  *repairs
 
 	stopGC    chan struct{}
-	gcDone    chan struct{}
-	stopCount chan struct{}
-	countDone chan struct{} // nil unless a recount was started
-	closeOnce sync.Once
-	closeErr  error
+	gcDone    chan struct{} // nil until the collector runs
+	stopSpace chan struct{}
+	spaceDone chan struct{}
+	// stopRepairs and repairsDone are set by StartRepairs.
+	stopRepairs context.CancelFunc
+	repairsDone chan struct{}
+	stopCount   chan struct{}
+	countDone   chan struct{} // nil unless a recount was started
+	closeOnce   sync.Once
+	closeErr    error
 }
 
 // Options size the index's memory. The zero value takes the defaults.
@@ -41,6 +55,13 @@ type Options struct {
 	// Tables are Snappy-compressed, so a read that misses it decompresses
 	// a 4 KiB block.
 	BlockCacheSize int64
+	// Reserve is the free space the index keeps on its filesystem
+	// (DefaultReserve if 0): below it, index writes fail with ErrNoSpace
+	// before they start, and Open opens the index read-only.
+	Reserve int64
+	// FreeSpace measures the bytes free for the index on the filesystem
+	// holding dir (statfs if nil): tests set a filesystem of their own.
+	FreeSpace func(dir string) (int64, error)
 }
 
 // DefaultBlockCacheSize holds the hot part of an index of a few hundred
@@ -58,19 +79,65 @@ func OpenWith(dir string, o Options) (*DB, error) {
 	if err := removeTornMemtables(dir); err != nil {
 		return nil, fmt.Errorf("open index in %s: %w", dir, err)
 	}
-	opts := options(dir, o)
-	if err := flushOversizedMemtables(opts); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open index in %s: %w", dir, err)
 	}
-	_, err := os.Stat(filepath.Join(dir, badger.ManifestFilename))
-	fresh := errors.Is(err, fs.ErrNotExist)
-	d, err := open(opts, fresh)
+	guard := newSpaceGuard(dir, o.Reserve, o.FreeSpace)
+	free, err := guard.measure()
 	if err != nil {
+		// Not known to be full: open as always.
+		slog.Warn("index: measure the free space", "err", err)
+		free = guard.reserve
+	}
+	opts := options(dir, o)
+	_, err = os.Stat(filepath.Join(dir, badger.ManifestFilename))
+	fresh := errors.Is(err, fs.ErrNotExist)
+	d, err := openOnDisk(opts, fresh, free < guard.reserve)
+	if err != nil {
+		return nil, fmt.Errorf("open index in %s (%d bytes free, reserve %d): %w", dir, free, guard.reserve, err)
+	}
+	d.space = guard
+	d.stopGC = make(chan struct{})
+	if !d.readOnly {
+		d.startGC()
+	}
+	if err := d.loadRepairs(); err != nil {
+		d.Close()
 		return nil, fmt.Errorf("open index in %s: %w", dir, err)
 	}
-	d.stopGC = make(chan struct{})
-	d.gcDone = make(chan struct{})
-	go d.collectGarbage()
+	d.stopSpace = make(chan struct{})
+	d.spaceDone = make(chan struct{})
+	go d.watchSpace()
+	return d, nil
+}
+
+// openOnDisk opens Badger for writing, or read-only when the disk is
+// below the reserve: a writable open creates a memtable log and writes its
+// header through a memory map, which is a SIGBUS on a full disk, and then
+// flushes the logs a crash left behind into new tables.
+func openOnDisk(opts badger.Options, fresh, low bool) (*DB, error) {
+	if !low {
+		if err := flushOversizedMemtables(opts); err != nil {
+			return nil, err
+		}
+		return open(opts, fresh)
+	}
+	if fresh {
+		return nil, fmt.Errorf("create a new index: %w", ErrNoSpace)
+	}
+	// A memtable log left by a crash (or by a Close on a full disk) is a
+	// sparse file longer than its entries: a read-only open refuses it,
+	// and reading its holes through a memory map faults on a full tmpfs.
+	// Cut it as a writable open would before replaying it.
+	if err := trimMemtableLogs(opts.Dir); err != nil {
+		return nil, err
+	}
+	d, err := open(opts.WithReadOnly(true), false)
+	if err != nil {
+		return nil, err
+	}
+	slog.Warn("index: opened read-only, the disk is below its free-space reserve; reads are served, writes resume once space is freed",
+		"dir", opts.Dir)
 	return d, nil
 }
 
@@ -133,6 +200,7 @@ func OpenInMemory() (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open in-memory index: %w", err)
 	}
+	d.stopGC = make(chan struct{})
 	return d, nil
 }
 
@@ -182,12 +250,14 @@ func open(opts badger.Options, fresh bool) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{db: bdb, counts: newCounters(), stopCount: make(chan struct{})}
+	d := &DB{db: bdb, readOnly: opts.ReadOnly, opts: opts, counts: newCounters(),
+		repairs: newRepairs(), stopCount: make(chan struct{})}
 	if fresh {
 		d.counts.markReady()
 		return d, nil
 	}
-	c, found, err := takeCounts(bdb)
+	// Read-only, the stored counters stay: nothing can change them.
+	c, found, err := takeCounts(bdb, !opts.ReadOnly)
 	if err != nil {
 		bdb.Close()
 		return nil, err
@@ -205,19 +275,41 @@ func open(opts badger.Options, fresh bool) (*DB, error) {
 // the index.
 func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
-		if d.stopGC != nil {
-			close(d.stopGC)
+		if d.repairsDone != nil {
+			d.stopRepairs()
+			<-d.repairsDone
+		}
+		// The space watch goes before the collector: it may reopen the
+		// index and start it.
+		if d.stopSpace != nil {
+			close(d.stopSpace)
+			<-d.spaceDone
+		}
+		close(d.stopGC)
+		if d.gcDone != nil {
 			<-d.gcDone
 		}
 		close(d.stopCount)
 		if d.countDone != nil {
 			<-d.countDone
 		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
 		d.counts.mu.Lock()
 		defer d.counts.mu.Unlock()
 		var storeErr error
-		if d.counts.isReady() && !d.db.Opts().InMemory {
+		// Below the reserve the counters are not stored (the next Open
+		// recounts): the space left is Badger's, to flush its memtable.
+		if d.counts.isReady() && !d.db.Opts().InMemory && !d.readOnly && d.space.check() == nil {
 			storeErr = d.storeCounts()
+		}
+		if err := d.space.roomToFlush(); err != nil && !d.readOnly {
+			// Badger's Close would write the memtable to a table
+			// through a memory map, a SIGBUS on this disk. Left
+			// unclosed, the memtable's log stays, as after a kill, and
+			// the next writable open replays it.
+			d.closeErr = errors.Join(storeErr, err)
+			return
 		}
 		d.closeErr = errors.Join(storeErr, d.db.Close())
 	})
@@ -227,8 +319,13 @@ func (d *DB) Close() error {
 	return nil
 }
 
-func (d *DB) collectGarbage() {
-	defer close(d.gcDone)
+func (d *DB) startGC() {
+	d.gcDone = make(chan struct{})
+	go d.collectGarbage(d.gcDone)
+}
+
+func (d *DB) collectGarbage(done chan struct{}) {
+	defer close(done)
 	t := time.NewTicker(gcInterval)
 	defer t.Stop()
 	for {
@@ -236,17 +333,41 @@ func (d *DB) collectGarbage() {
 		case <-d.stopGC:
 			return
 		case <-t.C:
-			// Each nil is one rewritten log file; ErrNoRewrite ends the round.
-			for d.db.RunValueLogGC(0.5) == nil {
+			// Each nil is one rewritten log file; ErrNoRewrite ends the
+			// round. A rewrite needs room, which the reserve keeps.
+			for d.space.check() == nil && d.valueLogGC() == nil {
 			}
 		}
 	}
 }
 
+func (d *DB) valueLogGC() error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.db.RunValueLogGC(0.5)
+}
+
+// view runs fn in a read-only transaction.
+func (d *DB) view(fn func(txn *badger.Txn) error) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.db.View(fn)
+}
+
 // update runs fn in one read-write transaction, retrying it when it lost a
 // conflict with a concurrent one, and applies its counter changes once it
-// has committed.
+// has committed. It refuses, with ErrNoSpace, a write the disk may not
+// hold: Badger's memory-mapped logs would take the process down instead.
 func (d *DB) update(fn func(txn *badger.Txn, c *delta) error) error {
+	if err := d.CheckSpace(); err != nil {
+		return err
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.readOnly {
+		// Reopened read-only since CheckSpace: rare, and no write.
+		return fmt.Errorf("%w (opened read-only on a full disk)", ErrNoSpace)
+	}
 	for attempt := 1; ; attempt++ {
 		var c delta
 		d.counts.mu.RLock()
@@ -281,5 +402,39 @@ func (quietLogger) Debugf(string, ...any) {}
 // Size is the index's size on disk, LSM tree and value log, as Badger last
 // measured it (it does so once a minute), so a scrape reads no directory.
 func (d *DB) Size() (lsm, vlog int64) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	return d.db.Size()
+}
+
+// reopenWritable closes an index opened read-only on a full disk and
+// opens it for writing, now that space is back. Readers wait for it.
+func (d *DB) reopenWritable() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.readOnly {
+		return nil
+	}
+	if err := d.db.Close(); err != nil {
+		return fmt.Errorf("close the read-only index: %w", err)
+	}
+	bdb, err := badger.Open(d.opts.WithReadOnly(false))
+	if err != nil {
+		// Serve reads again, and try once more at the next poll.
+		ro, rerr := badger.Open(d.opts)
+		if rerr != nil {
+			return fmt.Errorf("open the index for writing: %w; and read-only again: %w", err, rerr)
+		}
+		d.db = ro
+		return fmt.Errorf("open the index for writing: %w", err)
+	}
+	// Nothing was written while read-only, so the counters in memory
+	// still match; the stored ones go, as at any writable open.
+	if _, _, err := takeCounts(bdb, true); err != nil {
+		slog.Warn("index: drop the stored counters", "err", err)
+	}
+	d.db, d.readOnly, d.opts = bdb, false, d.opts.WithReadOnly(false)
+	d.startGC()
+	slog.Info("index: reopened for writing, free space is back above the reserve", "dir", d.opts.Dir)
+	return nil
 }

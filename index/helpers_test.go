@@ -94,7 +94,7 @@ func checkStats(t *testing.T, d *DB, want Stats) {
 func commitTS(t *testing.T, d *DB, k []byte) uint64 {
 	t.Helper()
 	var ts uint64
-	err := d.db.View(func(txn *badger.Txn) error {
+	err := d.view(func(txn *badger.Txn) error {
 		item, err := txn.Get(k)
 		if err != nil {
 			return err

@@ -9,7 +9,7 @@ import (
 // GetIngestState returns a bucket's ingest progress (zero value if none).
 func (d *DB) GetIngestState(bucket string) (IngestState, error) {
 	var s IngestState
-	err := d.db.View(func(txn *badger.Txn) error {
+	err := d.view(func(txn *badger.Txn) error {
 		_, err := getJSON(txn, ingestKey(bucket), &s)
 		return err
 	})

@@ -109,7 +109,7 @@ func visitEntry(item *badger.Item, key []byte, e *ListEntry, visit func(*ListEnt
 // CommonPrefixes. An error from v ends the visit and is returned.
 func (d *DB) VisitObjects(bucket string, p ListParams, v ListVisitor) (ListResult, error) {
 	var res ListResult
-	err := d.db.View(func(txn *badger.Txn) error {
+	err := d.view(func(txn *badger.Txn) error {
 		base := objectBase(bucket)
 		scope := append(concat(base), p.Prefix...)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: scope})
@@ -190,7 +190,7 @@ func collect(vs *[]Version, cps *[]string) ListVisitor {
 // CommonPrefixes. An error from v ends the visit and is returned.
 func (d *DB) VisitVersions(bucket string, p VersionListParams, v ListVisitor) (VersionListResult, error) {
 	var res VersionListResult
-	err := d.db.View(func(txn *badger.Txn) error {
+	err := d.view(func(txn *badger.Txn) error {
 		base := versionBase(bucket)
 		scope := append(concat(base), p.Prefix...)
 		start, midKey, err := versionStart(txn, bucket, p)

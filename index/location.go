@@ -41,7 +41,7 @@ func (d *DB) CreateLocation(l Location) error {
 // GetLocation returns a location or ErrNotFound.
 func (d *DB) GetLocation(name string) (Location, error) {
 	var l Location
-	err := d.db.View(func(txn *badger.Txn) error {
+	err := d.view(func(txn *badger.Txn) error {
 		found, err := getJSON(txn, locationKey(name), &l)
 		if err == nil && !found {
 			return ErrNotFound

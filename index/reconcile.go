@@ -362,7 +362,7 @@ type keyVersions struct {
 // scanChunk reads the keys after after, up to through, until a chunk bound;
 // more reports that keys remain.
 func (d *DB) scanChunk(bucket, after, through string) (chunk []keyVersions, more bool, err error) {
-	err = d.db.View(func(txn *badger.Txn) error {
+	err = d.view(func(txn *badger.Txn) error {
 		base := versionBase(bucket)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: base})
 		defer it.Close()

@@ -206,7 +206,7 @@ func userMeta(v Version) byte {
 // or ErrNotFound when the key has no versions.
 func (d *DB) Latest(bucket, key string) (Version, error) {
 	var cur current
-	err := d.db.View(func(txn *badger.Txn) error {
+	err := d.view(func(txn *badger.Txn) error {
 		var err error
 		cur, err = readCurrent(txn, bucket, key)
 		if err == nil && !cur.found {
@@ -225,7 +225,7 @@ func (d *DB) Latest(bucket, key string) (Version, error) {
 func (d *DB) GetVersion(bucket, key, versionID string) (Version, error) {
 	var v Version
 	found := false
-	err := d.db.View(func(txn *badger.Txn) error {
+	err := d.view(func(txn *badger.Txn) error {
 		// Most reads by version ID name the latest: one point read.
 		cur, err := readCurrent(txn, bucket, key)
 		if err != nil || !cur.found {
@@ -259,7 +259,7 @@ func (d *DB) GetVersion(bucket, key, versionID string) (Version, error) {
 // error) for an unknown key.
 func (d *DB) KeyVersions(bucket, key string) ([]Version, error) {
 	var vs []stored
-	err := d.db.View(func(txn *badger.Txn) error {
+	err := d.view(func(txn *badger.Txn) error {
 		var err error
 		vs, err = readVersions(txn, bucket, key)
 		return err

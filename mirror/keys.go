@@ -2,11 +2,13 @@ package mirror
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // The one-key paths: what a read through the gateway finds missing or
@@ -197,4 +199,18 @@ func listKey(ctx context.Context, t Target, key string) ([]index.Version, error)
 		}
 		keyMarker, idMarker = page.NextKeyMarker, page.NextVersionIDMarker
 	}
+}
+
+var _ index.KeyRefresher = (*Manager)(nil)
+
+// RepairKey re-reads one key whose index write failed after the backend
+// stored the change (index.KeyRefresher). A bucket deleted since, or a key
+// with no version left, needs no repair.
+func (m *Manager) RepairKey(ctx context.Context, bucket, key string) error {
+	_, err := m.RefreshKey(ctx, bucket, key)
+	var e *s3err.Error
+	if err == nil || errors.Is(err, index.ErrNotFound) || (errors.As(err, &e) && e.Code == string(s3err.NoSuchBucket)) {
+		return nil
+	}
+	return err
 }

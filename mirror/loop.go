@@ -39,6 +39,7 @@ type loop struct {
 	rescanWant  int64     // a rescan waits for the pass with this number
 	last        passSummary
 	passes      int64
+	prog        *syncProgress // the initial sync's, until it is done
 }
 
 // passSummary is what Status shows of the last completed pass.
@@ -95,6 +96,14 @@ func (l *loop) run() {
 				l.sleep(bo.next())
 				continue
 			}
+		}
+		if err := l.m.checkVersioning(l.ctx, l.bucket); err != nil {
+			if l.ctx.Err() != nil {
+				return
+			}
+			l.fail(err)
+			l.sleep(bo.next())
+			continue
 		}
 		l.setRunning(true)
 		err := l.m.lockedPass(l.ctx, l.bucket, ps, hooks{stop: l.isPaused, progress: l.progress})
@@ -220,6 +229,8 @@ func (l *loop) begin() (*passState, error) {
 		ps.initial = true
 		ps.cursor = st.KeyMarker
 		ps.synced = st.VersionsSynced
+		ps.prog = &syncProgress{before: st.VersionsSynced}
+		ps.prog.startPhase(PhaseListing, 0)
 		if st.SyncStarted.IsZero() {
 			err := l.updateState(func(s *index.IngestState) { s.SyncStarted = ps.began })
 			if err != nil {
@@ -234,6 +245,9 @@ func (l *loop) begin() (*passState, error) {
 	l.mu.Lock()
 	l.seqStarted++
 	ps.seq = l.seqStarted
+	if ps.initial {
+		l.prog = ps.prog
+	}
 	l.mu.Unlock()
 	return ps, nil
 }
@@ -293,6 +307,7 @@ func (l *loop) complete(ps *passState) error {
 	if ps.initial {
 		l.initialDone = true
 		l.synced = ps.synced
+		l.prog = nil
 	}
 	l.seqDone = ps.seq
 	l.passes++
@@ -420,7 +435,7 @@ func (l *loop) status() Status {
 		LastError:       l.lastErr,
 		InitialSynced:   l.synced,
 		LastPassStart:   l.last.start,
-		LastPassTook:    l.last.took,
+		LastPassSeconds: l.last.took.Seconds(),
 		LastPassScanned: l.last.scanned,
 		LastPassChanges: l.last.changes,
 		Passes:          l.passes,
@@ -436,6 +451,9 @@ func (l *loop) status() Status {
 		s.State = StateScanning
 	default:
 		s.State = StateIdle
+	}
+	if !l.initialDone {
+		s.Progress = l.prog.show(time.Now())
 	}
 	return s
 }

@@ -82,6 +82,7 @@ func (o Options) withDefaults() Options {
 // store is the part of the index the ingester uses; *index.DB is one.
 type store interface {
 	GetBucket(name string) (index.Bucket, error)
+	PutBucket(b index.Bucket) error
 	Latest(bucket, key string) (index.Version, error)
 	SetKeyVersions(bucket, key string, versions []index.Version, listedAt time.Time) (bool, error)
 	ListBuckets() ([]index.Bucket, error)
@@ -138,7 +139,7 @@ func newManager(db store, resolve Resolver, opts Options) *Manager {
 		lastFull:  map[string]time.Time{},
 		headQueue: headQueue,
 	}
-	m.met = newMetrics(opts.Registerer, m.lastFullPasses)
+	m.met = newMetrics(opts.Registerer, m.lastFullPasses, m.loopStates)
 	if opts.Registerer != nil {
 		if fm, err := feed.NewMetrics(opts.Registerer); err == nil {
 			m.feedMet = fm
@@ -272,6 +273,7 @@ func (m *Manager) startLoop(b index.Bucket) error {
 	l := newLoop(m, b, st)
 	l.feed = m.newFeeder(l, st)
 	m.loops[b.Name] = l
+	m.met.zero(b.Name)
 	if !st.LastFullPass.IsZero() {
 		m.lastFull[b.Name] = st.LastFullPass
 	}
@@ -380,6 +382,21 @@ func (m *Manager) lastFullPasses() map[string]time.Time {
 		if t, ok := m.lastFull[b]; ok {
 			out[b] = t
 		}
+	}
+	return out
+}
+
+// loopStates returns the state of each running mirror bucket.
+func (m *Manager) loopStates() map[string]string {
+	m.mu.Lock()
+	loops := make([]*loop, 0, len(m.loops))
+	for _, l := range m.loops {
+		loops = append(loops, l)
+	}
+	m.mu.Unlock()
+	out := make(map[string]string, len(loops))
+	for _, l := range loops {
+		out[l.bucket] = l.status().State
 	}
 	return out
 }

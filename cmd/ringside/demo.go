@@ -64,7 +64,7 @@ func runDemo(c *cli.Context) error {
 		defer os.RemoveAll(dir)
 		cfg.dataDir = dir
 	}
-	log := newLogger(cfg.logLevel)
+	log := newLogger(cfg.logOutput, cfg.logFormat, cfg.logLevel)
 
 	be, err := embedded.Start(c.String("backend-listen"), bak, bsk, demoBucket)
 	if err != nil {

@@ -13,6 +13,7 @@ const (
 	AuthorizationHeaderMalformed      Code = "AuthorizationHeaderMalformed"
 	AuthorizationQueryParametersError Code = "AuthorizationQueryParametersError"
 	BadDigest                         Code = "BadDigest"
+	BadRequest                        Code = "BadRequest"
 	BucketAlreadyExists               Code = "BucketAlreadyExists"
 	BucketAlreadyOwnedByYou           Code = "BucketAlreadyOwnedByYou"
 	BucketNotEmpty                    Code = "BucketNotEmpty"
@@ -36,19 +37,23 @@ const (
 	InvalidRange                      Code = "InvalidRange"
 	InvalidRequest                    Code = "InvalidRequest"
 	InvalidTag                        Code = "InvalidTag"
+	InvalidURI                        Code = "InvalidURI"
 	KeyTooLongError                   Code = "KeyTooLongError"
 	LocationAlreadyExists             Code = "LocationAlreadyExists"
 	LocationInUse                     Code = "LocationInUse"
 	MalformedXML                      Code = "MalformedXML"
+	MaxMessageLengthExceeded          Code = "MaxMessageLengthExceeded"
 	MetadataTooLarge                  Code = "MetadataTooLarge"
 	MethodNotAllowed                  Code = "MethodNotAllowed"
 	MissingContentLength              Code = "MissingContentLength"
 	NoSuchBucket                      Code = "NoSuchBucket"
+	NoSuchCORSConfiguration           Code = "NoSuchCORSConfiguration"
 	NoSuchKey                         Code = "NoSuchKey"
 	NoSuchLocation                    Code = "NoSuchLocation"
 	NoSuchTagSet                      Code = "NoSuchTagSet"
 	NoSuchUpload                      Code = "NoSuchUpload"
 	NoSuchVersion                     Code = "NoSuchVersion"
+	NoSuchWebsiteConfiguration        Code = "NoSuchWebsiteConfiguration"
 	NotImplemented                    Code = "NotImplemented"
 	NotModified                       Code = "NotModified"
 	PreconditionFailed                Code = "PreconditionFailed"
@@ -72,6 +77,7 @@ var table = map[Code]description{
 	AuthorizationHeaderMalformed:      {http.StatusBadRequest, "The authorization header is malformed."},
 	AuthorizationQueryParametersError: {http.StatusBadRequest, "Error parsing the X-Amz-Credential parameter."},
 	BadDigest:                         {http.StatusBadRequest, "The Content-MD5 you specified did not match what we received."},
+	BadRequest:                        {http.StatusBadRequest, "Bad Request"},
 	BucketAlreadyExists:               {http.StatusConflict, "The requested bucket name is not available."},
 	BucketAlreadyOwnedByYou:           {http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."},
 	BucketNotEmpty:                    {http.StatusConflict, "The bucket you tried to delete is not empty."},
@@ -95,19 +101,23 @@ var table = map[Code]description{
 	InvalidRange:                      {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable."},
 	InvalidRequest:                    {http.StatusBadRequest, "Invalid Request."},
 	InvalidTag:                        {http.StatusBadRequest, "The tag provided was not a valid tag."},
+	InvalidURI:                        {http.StatusBadRequest, "Couldn't parse the specified URI."},
 	KeyTooLongError:                   {http.StatusBadRequest, "Your key is too long."},
 	LocationAlreadyExists:             {http.StatusConflict, "The location already exists."},
 	LocationInUse:                     {http.StatusConflict, "The location is used by buckets."},
 	MalformedXML:                      {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema."},
+	MaxMessageLengthExceeded:          {http.StatusBadRequest, "Your request was too big."},
 	MetadataTooLarge:                  {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
 	MethodNotAllowed:                  {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
 	MissingContentLength:              {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
 	NoSuchBucket:                      {http.StatusNotFound, "The specified bucket does not exist."},
+	NoSuchCORSConfiguration:           {http.StatusNotFound, "The CORS configuration does not exist"},
 	NoSuchKey:                         {http.StatusNotFound, "The specified key does not exist."},
 	NoSuchLocation:                    {http.StatusNotFound, "The location does not exist."},
-	NoSuchTagSet:                      {http.StatusNotFound, "There is no tag set associated with the bucket."},
+	NoSuchTagSet:                      {http.StatusNotFound, "The TagSet does not exist."},
 	NoSuchUpload:                      {http.StatusNotFound, "The specified multipart upload does not exist."},
 	NoSuchVersion:                     {http.StatusNotFound, "The specified version does not exist."},
+	NoSuchWebsiteConfiguration:        {http.StatusNotFound, "The specified bucket does not have a website configuration"},
 	NotImplemented:                    {http.StatusNotImplemented, "A header or query you provided implies functionality that is not implemented."},
 	NotModified:                       {http.StatusNotModified, "Not Modified."},
 	PreconditionFailed:                {http.StatusPreconditionFailed, "At least one of the preconditions you specified did not hold."},

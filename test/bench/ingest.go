@@ -254,9 +254,9 @@ func (b *bench) noChangePasses(ctx context.Context, r *ingestRun) error {
 		if st.LastPassChanges != 0 {
 			return fmt.Errorf("a pass over unchanged %s applied %d changes", r.name, st.LastPassChanges)
 		}
-		r.passes = append(r.passes, st.LastPassTook.Seconds())
+		r.passes = append(r.passes, st.LastPassSeconds)
 		r.bares = append(r.bares, bare.Seconds())
-		logf("ingest: %s round %d: pass %.2fs, bare listing %.2fs", r.name, round+1, st.LastPassTook.Seconds(), bare.Seconds())
+		logf("ingest: %s round %d: pass %.2fs, bare listing %.2fs", r.name, round+1, st.LastPassSeconds, bare.Seconds())
 	}
 	return nil
 }
