@@ -83,8 +83,8 @@ func (g *Gateway) serveAttributes(w http.ResponseWriter, r *http.Request, bucket
 			want = append(want, strings.TrimSpace(a))
 		}
 	}
-	if len(want) == 0 {
-		return s3err.New(s3err.InvalidArgument, "Give the attributes to read in x-amz-object-attributes.")
+	if err := checkAttributeNames(want); err != nil {
+		return err
 	}
 	t, err := g.target(bucket)
 	if err != nil {
@@ -113,7 +113,7 @@ func (g *Gateway) serveAttributes(w http.ResponseWriter, r *http.Request, bucket
 		case "Checksum":
 			// ringside stores no checksums.
 		default:
-			return s3err.New(s3err.InvalidArgument, "Invalid attribute name specified: %s.", a)
+			return errInvalidAttribute
 		}
 	}
 	w.Header().Set("Last-Modified", v.LastModified.UTC().Format(http.TimeFormat))
@@ -142,4 +142,23 @@ func (g *Gateway) attributeParts(r *http.Request, t target, v index.Version) (*o
 		return nil, nil
 	}
 	return partsPage(parts, marker, max), nil
+}
+
+// objectAttributeNames are the attributes GetObjectAttributes knows.
+var objectAttributeNames = map[string]bool{"ETag": true, "StorageClass": true, "ObjectSize": true, "ObjectParts": true, "Checksum": true}
+
+var errInvalidAttribute = s3err.New(s3err.InvalidArgument, "Invalid attribute name specified.")
+
+// checkAttributeNames refuses what S3 refuses before it looks for the
+// object: no attribute asked for, or one it does not know.
+func checkAttributeNames(want []string) error {
+	if len(want) == 0 || len(want) == 1 && want[0] == "" {
+		return s3err.New(s3err.InvalidRequest, "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty")
+	}
+	for _, a := range want {
+		if !objectAttributeNames[a] {
+			return errInvalidAttribute
+		}
+	}
+	return nil
 }

@@ -92,7 +92,7 @@ func parseCopy(r *http.Request, bucket, key string) (copyRequest, error) {
 			return c, err
 		}
 	default:
-		return c, s3err.New(s3err.InvalidArgument, "Unknown metadata directive %q: use COPY or REPLACE.", d)
+		return c, s3err.New(s3err.InvalidArgument, "Unknown metadata directive.")
 	}
 	switch d := h.Get("X-Amz-Tagging-Directive"); d {
 	case "", "COPY":

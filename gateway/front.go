@@ -30,6 +30,8 @@ type request struct {
 	// refusal is the error of an s3Backend method, whose status and
 	// Retry-After gofakes3 cannot render (see forRouter).
 	refusal *Error
+	// virtual is set when the bucket came from the Host (addressing.go).
+	virtual bool
 }
 
 // objectRef names one object, or one version of it.
@@ -62,8 +64,18 @@ func (g *Gateway) front(fallback http.Handler) http.Handler {
 		// out on every request.
 		w.Header()[requestIDHeader] = []string{requestID(seq.Add(1))}
 
-		bucket, key := splitPath(r.URL.Path)
-		rt, err := g.route(r, req, bucket, key)
+		bucket, key, virtual := g.addr.split(r)
+		var err error
+		if virtual {
+			req.virtual = true
+			pathStyle(r, bucket, key)
+		} else {
+			err = g.checkPathStyle(r, bucket)
+		}
+		var rt *route
+		if err == nil {
+			rt, err = g.route(r, req, bucket, key)
+		}
 		if err == nil && rt.serve == nil {
 			fallback.ServeHTTP(&statusWriter{ResponseWriter: w, req: req}, r)
 			return

@@ -31,6 +31,11 @@ type Config struct {
 	CredentialsFile string
 	Registerer      prometheus.Registerer
 	Logger          *slog.Logger
+	// Domains are the base domains of virtual-hosted-style requests
+	// (bucket.<domain>); none means path style only.
+	Domains []string
+	// AccessLog, if set, receives one line per S3 request.
+	AccessLog *slog.Logger
 }
 
 // Error is a refusal with the S3 error code, message and HTTP status a
@@ -67,6 +72,7 @@ type Gateway struct {
 	log     *slog.Logger
 	auth    *s3auth.Authenticator
 	handler http.Handler
+	addr    addressing
 	// overlaps finds concurrent writes of one key (overlap.go).
 	overlaps overlaps
 }
@@ -88,15 +94,21 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("set up authentication: %w", err)
 	}
+	addr, err := newAddressing(cfg.Domains)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	m := newMetrics(cfg.Registerer)
+	m.addr = addr
 	g := &Gateway{
+		addr:   addr,
 		db:     cfg.DB,
 		cat:    cfg.Catalog,
 		mirror: cfg.Mirror,
 		log:    log,
 		auth:   auth,
 	}
-	g.handler = m.middleware(auth.Middleware(g.front(g.fallback())))
+	g.handler = accessLog(cfg.AccessLog, m.middleware(auth.Middleware(g.front(g.fallback()))))
 	return g, nil
 }
 

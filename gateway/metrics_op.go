@@ -39,6 +39,9 @@ const (
 	opCompleteMultipartUpload
 	opAbortMultipartUpload
 	opListParts
+	opGetBucketTagging
+	opPutBucketTagging
+	opDeleteBucketTagging
 	numOps
 )
 
@@ -76,6 +79,9 @@ var opNames = [numOps]string{
 	opCompleteMultipartUpload: "CompleteMultipartUpload",
 	opAbortMultipartUpload:    "AbortMultipartUpload",
 	opListParts:               "ListParts",
+	opGetBucketTagging:        "GetBucketTagging",
+	opPutBucketTagging:        "PutBucketTagging",
+	opDeleteBucketTagging:     "DeleteBucketTagging",
 }
 
 func (o op) String() string { return opNames[o] }

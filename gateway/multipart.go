@@ -290,10 +290,13 @@ func sumOf(sizes []int64) int64 {
 	return n
 }
 
-// objectURL is the path-style URL of an object at the gateway, as the
-// client reached it.
+// objectURL is the URL of an object at the gateway, as the client reached
+// it: path style, or virtual-hosted style.
 func objectURL(r *http.Request, bucket, key string) string {
 	u := url.URL{Scheme: "http", Host: r.Host, Path: "/" + bucket + "/" + key}
+	if requestOf(r.Context()).virtual {
+		u.Path = "/" + key
+	}
 	if r.TLS != nil {
 		u.Scheme = "https"
 	}

@@ -149,9 +149,21 @@ func (g *Gateway) checkIfMatch(r *http.Request, req *request, bucket, key, ifMat
 // the only ones ringside honours.
 var privateACLs = map[string]bool{"private": true, "bucket-owner-full-control": true}
 
+// cannedACLs are S3's canned ACL names.
+var cannedACLs = map[string]struct{}{
+	"private": {}, "public-read": {}, "public-read-write": {}, "authenticated-read": {},
+	"aws-exec-read": {}, "bucket-owner-read": {}, "bucket-owner-full-control": {}, "log-delivery-write": {},
+}
+
 // checkACLHeaders refuses a write that asks for a non-private ACL.
 func checkACLHeaders(h http.Header) error {
-	if acl := h.Get("X-Amz-Acl"); acl != "" && !privateACLs[acl] {
+	acl := h.Get("X-Amz-Acl")
+	if _, known := cannedACLs[acl]; acl != "" && !known {
+		// S3 refuses a name that is no canned ACL as bad input, before
+		// any question of what ringside supports.
+		return s3err.New(s3err.InvalidArgument, "x-amz-acl names no canned ACL of S3: use private or bucket-owner-full-control.")
+	}
+	if acl != "" && !privateACLs[acl] {
 		return s3err.New(s3err.NotImplemented,
 			"ringside keeps objects and buckets private; the %s ACL is not supported.", acl)
 	}
