@@ -28,6 +28,9 @@ func (c *Client) PutObject(ctx context.Context, key string, body io.Reader, size
 	setMetadata(k, meta)
 	k.setIf("content-md5", opts.ContentMD5)
 	k.setIf("x-amz-tagging", opts.Tagging)
+	k.setIf("if-match", opts.IfMatch)
+	k.setIf("if-none-match", opts.IfNoneMatch)
+	k.setChecksum(opts.Checksum)
 	for name, v := range opts.Lock {
 		k.set(strings.ToLower(name), v)
 	}
@@ -40,7 +43,28 @@ func (c *Client) PutObject(ctx context.Context, key string, body io.Reader, size
 		VersionID:    orNull(first(resp.Header, "X-Amz-Version-Id")),
 		ETag:         first(resp.Header, "Etag"),
 		LastModified: answeredAt(resp.Header),
+		Checksum:     checksumOf(resp.Header, opts.Checksum.Algorithm),
+		ChecksumType: first(resp.Header, "X-Amz-Checksum-Type"),
 	}, nil
+}
+
+// setChecksum sends a body's checksum header, if there is one.
+func (k *objectCall) setChecksum(sum Checksum) {
+	if sum.Algorithm != "" && sum.Value != "" {
+		k.set("x-amz-checksum-"+strings.ToLower(sum.Algorithm), sum.Value)
+	}
+}
+
+// checksumOf reads the checksum of algorithm from an answer's headers.
+func checksumOf(h http.Header, algorithm string) Checksum {
+	if algorithm == "" {
+		return Checksum{}
+	}
+	v := first(h, http.CanonicalHeaderKey("x-amz-checksum-"+algorithm))
+	if v == "" {
+		return Checksum{}
+	}
+	return Checksum{Algorithm: strings.ToLower(algorithm), Value: v}
 }
 
 // answeredAt is when the backend acknowledged a write, from its Date
@@ -110,6 +134,35 @@ func (c *Client) HeadObject(ctx context.Context, key, versionID string) (Object,
 	}
 	resp.Body.Close()
 	return objectOf(key, resp.Header), nil
+}
+
+// HeadPart reads the headers of part n of one version: its Size is the
+// part's, PartCount the object's (0 for a single-part object), and First
+// and Last the part's bytes in the object, from the Content-Range.
+func (c *Client) HeadPart(ctx context.Context, key, versionID string, n int) (PartInfo, error) {
+	q := "partNumber=" + strconv.Itoa(n)
+	if versionID != "" {
+		q += "&" + versionQuery(versionID)
+	}
+	k := &objectCall{op: "HeadObject", method: http.MethodHead, key: key, versionID: versionID, query: q}
+	resp, err := c.do(ctx, k)
+	if err != nil {
+		return PartInfo{}, err
+	}
+	resp.Body.Close()
+	p := PartInfo{Object: objectOf(key, resp.Header), First: 0, Last: -1}
+	if cr, ok := strings.CutPrefix(first(resp.Header, "Content-Range"), "bytes "); ok {
+		span, _, _ := strings.Cut(cr, "/")
+		a, b, _ := strings.Cut(span, "-")
+		first, err1 := strconv.ParseInt(a, 10, 64)
+		last, err2 := strconv.ParseInt(b, 10, 64)
+		if err1 == nil && err2 == nil {
+			p.First, p.Last = first, last
+		}
+	} else {
+		p.Last = p.Size - 1
+	}
+	return p, nil
 }
 
 // DeleteObject deletes key (making a delete marker on a versioned bucket) or,

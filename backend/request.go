@@ -291,7 +291,7 @@ func metadataOf(h http.Header) map[string]string {
 	}
 	for name, vs := range h {
 		if strings.HasPrefix(name, userMetaPrefix) && len(vs) > 0 {
-			meta[name] = strings.TrimSpace(vs[0])
+			meta[name] = DecodeMetaValue(strings.TrimSpace(vs[0]))
 		}
 	}
 	return meta

@@ -95,7 +95,7 @@ func parseCopy(r *http.Request, bucket, key string) (copyRequest, error) {
 			return c, err
 		}
 	default:
-		return c, s3err.New(s3err.InvalidArgument, "Unknown metadata directive %q: use COPY or REPLACE.", d)
+		return c, s3err.New(s3err.InvalidArgument, "Unknown metadata directive.")
 	}
 	switch d := h.Get("X-Amz-Tagging-Directive"); d {
 	case "", "COPY":
@@ -178,6 +178,7 @@ func (g *Gateway) copyObject(ctx context.Context, c copyRequest) (copied, error)
 	if err := checkConditions(c.header, copySourceConditions, sv, errPrecondition); err != nil {
 		return copied{}, err
 	}
+	defer g.writing(ctx, dst, c.dst.key)()
 	meta := sv.Metadata
 	if c.meta != nil {
 		meta = c.meta

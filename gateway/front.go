@@ -24,12 +24,18 @@ type request struct {
 	hasVersion bool
 	// contentMD5 is passed on to the backend to check.
 	contentMD5 string
+	// ifMatch and ifNoneMatch are the conditions of a write, checked
+	// against the index first and passed on to the backend, which checks
+	// them as it writes (checkWrite takes If-Match out of the headers).
+	ifMatch, ifNoneMatch string
 	// bypassGovernance is x-amz-bypass-governance-retention, passed on
 	// with the deletes of the request.
 	bypassGovernance bool
 	// refusal is the error of an s3Backend method, whose status and
 	// Retry-After gofakes3 cannot render (see forRouter).
 	refusal *Error
+	// virtual is set when the bucket came from the Host (addressing.go).
+	virtual bool
 }
 
 // objectRef names one object, or one version of it.
@@ -62,8 +68,18 @@ func (g *Gateway) front(fallback http.Handler) http.Handler {
 		// out on every request.
 		w.Header()[requestIDHeader] = []string{requestID(seq.Add(1))}
 
-		bucket, key := splitPath(r.URL.Path)
-		rt, err := g.route(r, req, bucket, key)
+		bucket, key, virtual := g.addr.split(r)
+		var err error
+		if virtual {
+			req.virtual = true
+			pathStyle(r, bucket, key)
+		} else {
+			err = g.checkPathStyle(r, bucket)
+		}
+		var rt *route
+		if err == nil {
+			rt, err = g.route(r, req, bucket, key)
+		}
 		if err == nil && rt.serve == nil {
 			fallback.ServeHTTP(&statusWriter{ResponseWriter: w, req: req}, r)
 			return

@@ -81,6 +81,16 @@ func withChecksum(ctx context.Context, kept, meta map[string]string) map[string]
 	return out
 }
 
+// withStoredChecksum is meta with the object checksum sum.
+func withStoredChecksum(meta map[string]string, sum backend.Checksum) map[string]string {
+	out := make(map[string]string, len(meta)+1)
+	for k, v := range meta {
+		out[k] = v
+	}
+	out[textproto.CanonicalMIMEHeaderKey(checksumPrefix+sum.Algorithm)] = sum.Value
+	return out
+}
+
 // writeChecksum sets the stored checksum headers of a whole-object read
 // that asked for them.
 func writeChecksum(h http.Header, r *http.Request, meta map[string]string) {
@@ -104,6 +114,11 @@ func headerMetadata(h http.Header) (map[string]string, error) {
 			continue
 		}
 		v := vs[0]
+		if strings.HasPrefix(k, "X-Amz-Meta-") {
+			// S3 keeps one value of a name given more than once: the
+			// values joined with commas, in the order sent.
+			v = backend.DecodeMetaValue(strings.Join(vs, ","))
+		}
 		if k == "Content-Encoding" {
 			// aws-chunked describes how the request body was sent.
 			if v = withoutToken(v, "aws-chunked"); v == "" {
@@ -149,7 +164,7 @@ func writeMetadata(h http.Header, meta map[string]string) {
 		k = textproto.CanonicalMIMEHeaderKey(k)
 		switch {
 		case strings.HasPrefix(k, "X-Amz-Meta-"):
-			h[strings.ToLower(k)] = []string{v}
+			h[strings.ToLower(k)] = []string{backend.EncodeMetaValue(v)}
 		case backend.IsMetadata(k), backend.IsLockHeader(k):
 			h.Set(k, v)
 		}

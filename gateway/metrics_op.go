@@ -39,6 +39,9 @@ const (
 	opCompleteMultipartUpload
 	opAbortMultipartUpload
 	opListParts
+	opGetBucketTagging
+	opPutBucketTagging
+	opDeleteBucketTagging
 	opGetObjectLockConfiguration
 	opPutObjectLockConfiguration
 	opGetObjectRetention
@@ -82,6 +85,9 @@ var opNames = [numOps]string{
 	opCompleteMultipartUpload: "CompleteMultipartUpload",
 	opAbortMultipartUpload:    "AbortMultipartUpload",
 	opListParts:               "ListParts",
+	opGetBucketTagging:        "GetBucketTagging",
+	opPutBucketTagging:        "PutBucketTagging",
+	opDeleteBucketTagging:     "DeleteBucketTagging",
 
 	opGetObjectLockConfiguration: "GetObjectLockConfiguration",
 	opPutObjectLockConfiguration: "PutObjectLockConfiguration",

@@ -42,6 +42,7 @@ func (g *Gateway) servePut(w http.ResponseWriter, r *http.Request, bucket, key s
 		if err := g.checkIfNoneMatch(r.Context(), t, key, cond); err != nil {
 			return err
 		}
+		requestOf(r.Context()).ifNoneMatch = cond
 	}
 	for k, vs := range r.Header {
 		if (strings.HasPrefix(k, checksumPrefix) || backend.IsLockHeader(k)) && len(vs) > 0 {

@@ -73,6 +73,13 @@ var routes = []route{
 	{op: opGetObjectTagging, level: atObject, method: http.MethodGet, has: []string{"tagging"}, serve: (*Gateway).serveGetTagging},
 	{op: opPutObjectTagging, level: atObject, method: http.MethodPut, has: []string{"tagging"}},
 	{op: opDeleteObjectTagging, level: atObject, method: http.MethodDelete, has: []string{"tagging"}},
+	{op: opGetBucketTagging, level: atBucket, method: http.MethodGet, has: []string{"tagging"}, serve: (*Gateway).serveGetBucketTagging},
+	{op: opPutBucketTagging, level: atBucket, method: http.MethodPut, has: []string{"tagging"}, serve: (*Gateway).servePutBucketTagging},
+	{op: opDeleteBucketTagging, level: atBucket, method: http.MethodDelete, has: []string{"tagging"}, serve: (*Gateway).serveDeleteBucketTagging},
+	// CORS and website configurations are not managed; the answers around
+	// that are S3's (bucketconfig.go).
+	{op: opOther, level: atBucket, method: http.MethodGet, anyOf: []string{"cors", "website"}, serve: (*Gateway).serveNoBucketConfig},
+	{op: opOther, level: atBucket, method: http.MethodPut, anyOf: []string{"cors", "website"}, serve: (*Gateway).servePutBucketConfig},
 	{op: opGetObjectAcl, level: atObject, method: http.MethodGet, has: []string{"acl"}},
 	{op: opPutObjectAcl, level: atObject, method: http.MethodPut, has: []string{"acl"}},
 	{op: opGetBucketAcl, level: atBucket, method: http.MethodGet, has: []string{"acl"}},
@@ -95,7 +102,7 @@ var routes = []route{
 	{op: opGetBucketVersioning, level: atBucket, method: http.MethodGet, has: []string{"versioning"}},
 	{op: opPutBucketVersioning, level: atBucket, method: http.MethodPut, has: []string{"versioning"}},
 	{op: opListObjectVersions, level: atBucket, method: http.MethodGet, has: []string{"versions"}, serve: (*Gateway).serveList},
-	{op: opGetBucketLocation, level: atBucket, method: http.MethodGet, has: []string{"location"}},
+	{op: opGetBucketLocation, level: atBucket, method: http.MethodGet, has: []string{"location"}, serve: (*Gateway).serveGetBucketLocation},
 	{op: opListObjectsV2, level: atBucket, method: http.MethodGet, has: []string{"list-type=2"}, not: misusedSubresources, serve: (*Gateway).serveList},
 	{op: opListObjects, level: atBucket, method: http.MethodGet, not: misusedSubresources, serve: (*Gateway).serveList},
 	{op: opHeadBucket, level: atBucket, method: http.MethodHead},
@@ -227,7 +234,4 @@ func (rt *route) matches(method string, at level, p params, copySrc bool) bool {
 
 // classify names the S3 operation of a path-style request, for the
 // metrics.
-func classify(r *http.Request) op {
-	bucket, key := splitPath(r.URL.Path)
-	return lookup(r.Method, bucket, key, r.URL.RawQuery, r.Header.Get("X-Amz-Copy-Source") != "").op
-}
+func classify(r *http.Request) op { return addressing{}.classify(r) }

@@ -55,14 +55,6 @@ func TestUnsupportedSubresources(t *testing.T) {
 			_, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("replaced"), ACL: s3types.ObjectCannedACLPublicRead})
 			return err
 		}},
-		{"PUT ?tagging on a bucket", func() error {
-			_, err := e.s3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: bucket, Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}}})
-			return err
-		}},
-		{"DELETE ?tagging on a bucket", func() error {
-			_, err := e.s3.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: bucket})
-			return err
-		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ const (
 	AuthorizationHeaderMalformed      Code = "AuthorizationHeaderMalformed"
 	AuthorizationQueryParametersError Code = "AuthorizationQueryParametersError"
 	BadDigest                         Code = "BadDigest"
+	BadRequest                        Code = "BadRequest"
 	BucketAlreadyExists               Code = "BucketAlreadyExists"
 	BucketAlreadyOwnedByYou           Code = "BucketAlreadyOwnedByYou"
 	BucketNotEmpty                    Code = "BucketNotEmpty"
@@ -33,6 +34,7 @@ const (
 	InvalidObjectState                Code = "InvalidObjectState"
 	InvalidPolicyDocument             Code = "InvalidPolicyDocument"
 	InvalidPart                       Code = "InvalidPart"
+	InvalidPartNumber                 Code = "InvalidPartNumber"
 	InvalidPartOrder                  Code = "InvalidPartOrder"
 	InvalidRange                      Code = "InvalidRange"
 	InvalidRequest                    Code = "InvalidRequest"
@@ -51,12 +53,14 @@ const (
 	MissingContentLength              Code = "MissingContentLength"
 	MissingRequestBody                Code = "MissingRequestBodyError"
 	NoSuchBucket                      Code = "NoSuchBucket"
+	NoSuchCORSConfiguration           Code = "NoSuchCORSConfiguration"
 	NoSuchKey                         Code = "NoSuchKey"
 	NoSuchLocation                    Code = "NoSuchLocation"
 	NoSuchObjectLockConfiguration     Code = "ObjectLockConfigurationNotFoundError"
 	NoSuchTagSet                      Code = "NoSuchTagSet"
 	NoSuchUpload                      Code = "NoSuchUpload"
 	NoSuchVersion                     Code = "NoSuchVersion"
+	NoSuchWebsiteConfiguration        Code = "NoSuchWebsiteConfiguration"
 	NotImplemented                    Code = "NotImplemented"
 	NotModified                       Code = "NotModified"
 	PreconditionFailed                Code = "PreconditionFailed"
@@ -80,6 +84,7 @@ var table = map[Code]description{
 	AuthorizationHeaderMalformed:      {http.StatusBadRequest, "The authorization header is malformed."},
 	AuthorizationQueryParametersError: {http.StatusBadRequest, "Error parsing the X-Amz-Credential parameter."},
 	BadDigest:                         {http.StatusBadRequest, "The Content-MD5 you specified did not match what we received."},
+	BadRequest:                        {http.StatusBadRequest, "Bad Request"},
 	BucketAlreadyExists:               {http.StatusConflict, "The requested bucket name is not available."},
 	BucketAlreadyOwnedByYou:           {http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."},
 	BucketNotEmpty:                    {http.StatusConflict, "The bucket you tried to delete is not empty."},
@@ -100,6 +105,7 @@ var table = map[Code]description{
 	InvalidObjectState:                {http.StatusForbidden, "The operation is not valid for the current state of the object."},
 	InvalidPolicyDocument:             {http.StatusBadRequest, "The content of the form does not meet the conditions specified in the policy document."},
 	InvalidPart:                       {http.StatusBadRequest, "One or more of the specified parts could not be found."},
+	InvalidPartNumber:                 {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable."},
 	InvalidPartOrder:                  {http.StatusBadRequest, "The list of parts was not in ascending order."},
 	InvalidRange:                      {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable."},
 	InvalidRequest:                    {http.StatusBadRequest, "Invalid Request."},
@@ -118,12 +124,14 @@ var table = map[Code]description{
 	MissingContentLength:              {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
 	MissingRequestBody:                {http.StatusBadRequest, "Request Body is empty"},
 	NoSuchBucket:                      {http.StatusNotFound, "The specified bucket does not exist."},
+	NoSuchCORSConfiguration:           {http.StatusNotFound, "The CORS configuration does not exist"},
 	NoSuchKey:                         {http.StatusNotFound, "The specified key does not exist."},
 	NoSuchLocation:                    {http.StatusNotFound, "The location does not exist."},
 	NoSuchObjectLockConfiguration:     {http.StatusNotFound, "Object Lock configuration does not exist for this bucket."},
-	NoSuchTagSet:                      {http.StatusNotFound, "There is no tag set associated with the bucket."},
+	NoSuchTagSet:                      {http.StatusNotFound, "The TagSet does not exist."},
 	NoSuchUpload:                      {http.StatusNotFound, "The specified multipart upload does not exist."},
 	NoSuchVersion:                     {http.StatusNotFound, "The specified version does not exist."},
+	NoSuchWebsiteConfiguration:        {http.StatusNotFound, "The specified bucket does not have a website configuration"},
 	NotImplemented:                    {http.StatusNotImplemented, "A header or query you provided implies functionality that is not implemented."},
 	NotModified:                       {http.StatusNotModified, "Not Modified."},
 	PreconditionFailed:                {http.StatusPreconditionFailed, "At least one of the preconditions you specified did not hold."},
