@@ -115,11 +115,10 @@ func New(cfg Config) (*Gateway, error) {
 		log:    log,
 		auth:   auth,
 	}
-	g.handler = accessLog(cfg.AccessLog, m.middleware(auth.Middleware(g.front(g.fallback()))))
 	if g.spoolDir = cfg.SpoolDir; g.spoolDir == "" {
 		g.spoolDir = os.TempDir()
 	}
-	g.handler = m.middleware(auth.Middleware(g.front(g.fallback())))
+	g.handler = accessLog(cfg.AccessLog, m.middleware(auth.Middleware(g.front(g.fallback()))))
 	return g, nil
 }
 
