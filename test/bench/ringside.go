@@ -239,12 +239,12 @@ func labelsInclude(have, want map[string]string) bool {
 }
 
 // logs is the end of ringside's output, for error messages.
-func (r *ringsideServer) logs() string { return r.proc.out.String() }
+func (r *ringsideServer) logs() string { return r.proc.Output() }
 
 // alive fails when the gateway process has died.
 func (r *ringsideServer) alive() error {
-	if r.proc.exited() {
-		return fmt.Errorf("ringside exited (%v); its output:\n%s", r.proc.err, r.logs())
+	if r.proc.Exited() {
+		return fmt.Errorf("ringside exited (%v); its output:\n%s", r.proc.Err(), r.logs())
 	}
 	return nil
 }

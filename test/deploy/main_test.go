@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ringside/ringside/test/testenv"
 )
 
 var (
@@ -22,21 +22,14 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	_, file, _, _ := runtime.Caller(0)
-	repoRoot = filepath.Join(filepath.Dir(file), "..", "..")
-	dir, err := os.MkdirTemp("", "ringside-deploy-test-")
+	repoRoot = testenv.RepoRoot()
+	bin, remove, err := testenv.BuildRingside()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	ringsideBin = filepath.Join(dir, "ringside")
-	build := exec.Command("go", "build", "-o", ringsideBin, "./cmd/ringside")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build ringside: %v\n%s", err, out)
-		return 1
-	}
+	defer remove()
+	ringsideBin = bin
 	return m.Run()
 }
 

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // Debian's clients. `aws` is named by its full path because the first one
@@ -84,7 +86,7 @@ func newAWSCLI(t *testing.T, endpoint, ak, sk string) *AWSCLI {
 			t.Fatal(err)
 		}
 	}
-	env := cleanEnv("AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_PROFILE=",
+	env := testenv.CleanEnv("AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_PROFILE=",
 		"AWS_DEFAULT_PROFILE=", "AWS_REGION=", "AWS_DEFAULT_REGION=", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE=",
 		"AWS_SHARED_CREDENTIALS_FILE=")
 	env = append(env,
@@ -205,7 +207,7 @@ func newRclone(t *testing.T, endpoint, ak, sk string) *Rclone {
 	// AWS_CA_BUNDLE is set ("unable to load custom CA bundle, HTTPClient's
 	// transport unsupported type"), whatever the endpoint: a defect of that
 	// rclone, so the variable is blanked for rclone alone.
-	env := append(cleanEnv("RCLONE_", "AWS_CA_BUNDLE="),
+	env := append(testenv.CleanEnv("RCLONE_", "AWS_CA_BUNDLE="),
 		"RCLONE_CONFIG="+filepath.Join(t.TempDir(), "rclone.conf"),
 		"RCLONE_CONFIG_GW_TYPE=s3",
 		"RCLONE_CONFIG_GW_PROVIDER=Other",
@@ -251,7 +253,7 @@ func runBoto3(t *testing.T, endpoint, ak, sk, script string, extra ...string) st
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := append(cleanEnv("AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_PROFILE=", "AWS_ENDPOINT_URL"),
+	env := append(testenv.CleanEnv("AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_PROFILE=", "AWS_ENDPOINT_URL"),
 		"AWS_ACCESS_KEY_ID="+ak,
 		"AWS_SECRET_ACCESS_KEY="+sk,
 		"AWS_DEFAULT_REGION=us-east-1",

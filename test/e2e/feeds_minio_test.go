@@ -2,13 +2,13 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // minioWebhookTarget names MinIO's webhook target for ringside.
@@ -19,32 +19,12 @@ const minioWebhookTarget = "RINGSIDE"
 // docs/FEEDS.md says.
 func startMinIOWebhook(t *testing.T, url, token string) *Backend {
 	t.Helper()
-	bin := minioPath()
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("no MinIO server binary at %s (%v): run test/deps.sh, or set RINGSIDE_MINIO", bin, err)
-	}
-	addr, console := freeAddr(), freeAddr()
-	env := append(cleanEnv("MINIO_"),
-		"MINIO_ROOT_USER="+minAccessKey, "MINIO_ROOT_PASSWORD="+minSecretKey,
-		"MINIO_BROWSER=off", "MINIO_UPDATE=off",
-		"MINIO_NOTIFY_WEBHOOK_ENABLE_"+minioWebhookTarget+"=on",
-		"MINIO_NOTIFY_WEBHOOK_ENDPOINT_"+minioWebhookTarget+"="+url,
-		"MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_"+minioWebhookTarget+"="+token,
-	)
-	p, err := startProcess(bin, []string{"server", "--quiet", "--address", addr, "--console-address", console, t.TempDir()}, env)
-	if err != nil {
-		t.Fatalf("start MinIO: %v", err)
-	}
-	t.Cleanup(func() {
-		p.stop(10 * time.Second)
-		if t.Failed() {
-			t.Logf("MinIO output:\n%s", tail(p.logs(), 100))
-		}
-	})
-	be := &Backend{Kind: "minio", URL: "http://" + addr, AccessKey: minAccessKey, SecretKey: minSecretKey}
-	if err := waitHTTP(p, be.URL+"/minio/health/ready", 60*time.Second); err != nil {
-		t.Fatalf("wait for MinIO: %v\n%s", err, p.logs())
-	}
+	m := testenv.StartMinIO(t, testenv.MinIOOptions{User: minAccessKey, Password: minSecretKey, Env: []string{
+		"MINIO_NOTIFY_WEBHOOK_ENABLE_" + minioWebhookTarget + "=on",
+		"MINIO_NOTIFY_WEBHOOK_ENDPOINT_" + minioWebhookTarget + "=" + url,
+		"MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_" + minioWebhookTarget + "=" + token,
+	}})
+	be := &Backend{Kind: "minio", URL: m.URL, AccessKey: minAccessKey, SecretKey: minSecretKey}
 	be.S3 = newS3Client(be.URL, be.AccessKey, be.SecretKey)
 	return be
 }

@@ -6,29 +6,21 @@ package e2e
 // processes (one or more per test, each with its own data dir and ports).
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/ringside/ringside/admin"
 	"github.com/ringside/ringside/embedded"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // Keys of the gateway's S3 clients and of the backends. The tests check
@@ -43,35 +35,20 @@ const (
 	minSecretKey = "e2e-minio-secret-Wd73"
 )
 
-var (
-	repoRoot    string
-	ringsideBin string
-)
+var ringsideBin string
 
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
 }
 
 func runMain(m *testing.M) int {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	bin, remove, err := testenv.BuildRingside()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "find the repository root:", err)
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	repoRoot = root
-	dir, err := os.MkdirTemp("", "ringside-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "make a directory for the binary:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	ringsideBin = filepath.Join(dir, "ringside")
-	build := exec.Command("go", "build", "-o", ringsideBin, "./cmd/ringside")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build ringside: %v\n%s", err, out)
-		return 1
-	}
+	defer remove()
+	ringsideBin = bin
 	code := m.Run()
 	for _, k := range backendKinds {
 		k.close()
@@ -143,47 +120,26 @@ func startEmbedded() (*Backend, func(), error) {
 	return be, func() { srv.Close() }, nil
 }
 
-// minioPath is where test/deps.sh installs MinIO, unless RINGSIDE_MINIO
-// names another binary.
-func minioPath() string {
-	if p := os.Getenv("RINGSIDE_MINIO"); p != "" {
-		return p
-	}
-	return filepath.Join(repoRoot, ".tools", "minio")
-}
-
 func startMinIO() (*Backend, func(), error) {
-	bin := minioPath()
-	if _, err := os.Stat(bin); err != nil {
-		return nil, nil, fmt.Errorf("no MinIO server binary at %s (%v): run test/deps.sh to install it, or set RINGSIDE_MINIO", bin, err)
-	}
 	dataDir, err := os.MkdirTemp("", "ringside-e2e-minio-")
 	if err != nil {
 		return nil, nil, err
 	}
-	addr, console := freeAddr(), freeAddr()
-	env := append(cleanEnv("MINIO_"),
-		"MINIO_ROOT_USER="+minAccessKey,
-		"MINIO_ROOT_PASSWORD="+minSecretKey,
-		"MINIO_BROWSER=off",
-		"MINIO_UPDATE=off",
-	)
-	p, err := startProcess(bin, []string{"server", "--quiet", "--address", addr, "--console-address", console, dataDir}, env)
+	m, err := testenv.NewMinIO(testenv.MinIOOptions{User: minAccessKey, Password: minSecretKey, DataDir: dataDir})
 	if err != nil {
 		os.RemoveAll(dataDir)
-		return nil, nil, fmt.Errorf("start MinIO: %w", err)
+		return nil, nil, err
 	}
 	stop := func() {
-		p.stop(10 * time.Second)
+		m.Stop()
 		os.RemoveAll(dataDir)
 	}
-	url := "http://" + addr
-	if err := waitHTTP(p, url+"/minio/health/live", 60*time.Second); err != nil {
+	if err := m.Start(context.Background()); err != nil {
 		stop()
-		return nil, nil, fmt.Errorf("wait for MinIO at %s: %w\n%s", url, err, p.logs())
+		return nil, nil, err
 	}
-	be := &Backend{Kind: "minio", URL: url, AccessKey: minAccessKey, SecretKey: minSecretKey}
-	be.S3 = newS3Client(url, minAccessKey, minSecretKey)
+	be := &Backend{Kind: "minio", URL: m.URL, AccessKey: minAccessKey, SecretKey: minSecretKey}
+	be.S3 = newS3Client(m.URL, minAccessKey, minSecretKey)
 	return be, stop, nil
 }
 
@@ -194,37 +150,15 @@ var bucketSeq atomic.Int64
 func (be *Backend) NewBucket(t *testing.T, hint string, versioned bool) string {
 	t.Helper()
 	name := fmt.Sprintf("%s-%d", hint, bucketSeq.Add(1))
-	ctx := context.Background()
-	if _, err := be.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
-		t.Fatalf("create backend bucket %s on %s: %v", name, be.Kind, err)
-	}
-	if versioned {
-		_, err := be.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
-			Bucket:                  aws.String(name),
-			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled},
-		})
-		if err != nil {
-			t.Fatalf("enable versioning on backend bucket %s: %v", name, err)
-		}
+	if err := testenv.CreateBucket(context.Background(), be.S3, name, versioned); err != nil {
+		t.Fatalf("backend %s: %v", be.Kind, err)
 	}
 	return name
 }
 
-// newS3Client is an aws-sdk-go-v2 client for an endpoint. Checksums only
-// when required, as an S3-compatible server expects; the client builds its
-// own transport so that AWS_CA_BUNDLE in the environment does not matter.
+// newS3Client is the suite's S3 client of an endpoint.
 func newS3Client(endpoint, ak, sk string) *s3.Client {
-	return s3.New(s3.Options{
-		BaseEndpoint:               aws.String(endpoint),
-		UsePathStyle:               true,
-		Region:                     "us-east-1",
-		Credentials:                credentials.NewStaticCredentialsProvider(ak, sk, ""),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-		RetryMaxAttempts:           1,
-
-		DisableLogOutputChecksumValidationSkipped: true,
-	})
+	return testenv.S3Client(endpoint, ak, sk, nil)
 }
 
 // ---------------------------------------------------------------------------
@@ -247,10 +181,10 @@ type Gateway struct {
 	S3       *s3.Client
 	Admin    *admin.Client
 
-	s3Addr, adminAddr string
-	opts              GatewayOptions
-	proc              *process
-	runs              []*process // every run, for the logs
+	srv  testenv.Serve
+	opts GatewayOptions
+	proc *testenv.Process
+	runs []*testenv.Process // every run, for the logs
 }
 
 // startGateway runs `ringside serve` on free loopback ports with a fresh
@@ -261,9 +195,8 @@ func startGateway(t *testing.T, opts GatewayOptions) *Gateway {
 	if opts.MirrorInterval == "" {
 		opts.MirrorInterval = "200ms"
 	}
-	g := &Gateway{t: t, DataDir: t.TempDir(), s3Addr: freeAddr(), adminAddr: freeAddr(), opts: opts}
-	g.S3URL = "http://" + g.s3Addr
-	g.AdminURL = "http://" + g.adminAddr
+	g := newGateway(t, opts)
+	g.S3URL = "http://" + g.srv.S3Addr
 	g.S3 = newS3Client(g.S3URL, gwAccessKey, gwSecretKey)
 	g.Admin = admin.NewClient(g.AdminURL, adminToken, nil)
 	t.Cleanup(g.cleanup)
@@ -271,35 +204,41 @@ func startGateway(t *testing.T, opts GatewayOptions) *Gateway {
 	return g
 }
 
+// newGateway picks the ports and data dir of a gateway not yet started.
+func newGateway(t *testing.T, opts GatewayOptions) *Gateway {
+	g := &Gateway{t: t, DataDir: t.TempDir(), opts: opts}
+	g.srv = testenv.Serve{Bin: ringsideBin, S3Addr: testenv.Addr(t), AdminAddr: testenv.Addr(t), DataDir: g.DataDir,
+		AccessKey: gwAccessKey, SecretKey: gwSecretKey, AdminToken: adminToken}
+	g.AdminURL = g.srv.AdminURL()
+	return g
+}
+
 // Start starts (or restarts) the process and waits until /readyz answers.
 func (g *Gateway) Start() {
 	g.t.Helper()
-	if g.proc != nil && !g.proc.exited() {
+	if g.proc != nil && !g.proc.Exited() {
 		g.t.Fatalf("ringside serve is already running")
 	}
-	args := []string{"serve",
-		"--listen", g.s3Addr,
-		"--admin-listen", g.adminAddr,
-		"--data-dir", g.DataDir,
-		"--access-key", gwAccessKey,
-		"--secret-key", gwSecretKey,
-		"--admin-token", adminToken,
-		"--mirror-interval", g.opts.MirrorInterval,
-	}
+	flags := []string{"--mirror-interval", g.opts.MirrorInterval}
 	if g.opts.DefaultLocation != "" {
-		args = append(args, "--default-location", g.opts.DefaultLocation)
+		flags = append(flags, "--default-location", g.opts.DefaultLocation)
 	}
 	if g.opts.Domain != "" {
-		args = append(args, "--domain", g.opts.Domain)
+		flags = append(flags, "--domain", g.opts.Domain)
 	}
-	p, err := startProcess(ringsideBin, args, cleanEnv("RINGSIDE_"))
+	g.run(flags...)
+}
+
+// run starts the process with flags and waits until it is ready.
+func (g *Gateway) run(flags ...string) {
+	g.t.Helper()
+	p, err := g.srv.Start(flags...)
+	if p != nil {
+		g.proc = p
+		g.runs = append(g.runs, p)
+	}
 	if err != nil {
-		g.t.Fatalf("start ringside serve: %v", err)
-	}
-	g.proc = p
-	g.runs = append(g.runs, p)
-	if err := waitHTTP(p, g.AdminURL+"/readyz", 30*time.Second); err != nil {
-		g.t.Fatalf("ringside serve is not ready: %v", err)
+		g.t.Fatal(err)
 	}
 }
 
@@ -307,32 +246,28 @@ func (g *Gateway) Start() {
 // not shut down in time, or not cleanly, is an error.
 func (g *Gateway) Stop() {
 	g.t.Helper()
-	if g.proc == nil || g.proc.exited() {
+	if g.proc == nil || g.proc.Exited() {
 		return
 	}
-	if !g.proc.stop(30 * time.Second) {
+	if !g.proc.Stop(30 * time.Second) {
 		g.t.Errorf("ringside serve did not stop within 30s of SIGTERM")
-	} else if g.proc.err != nil {
-		g.t.Errorf("ringside serve exited with %v on SIGTERM, want a clean exit", g.proc.err)
+	} else if err := g.proc.Err(); err != nil {
+		g.t.Errorf("ringside serve exited with %v on SIGTERM, want a clean exit", err)
 	}
 }
 
 // Kill ends the process with SIGKILL, as a crash would.
 func (g *Gateway) Kill() {
 	g.t.Helper()
-	if g.proc == nil || g.proc.exited() {
+	if g.proc == nil || g.proc.Exited() {
 		g.t.Fatalf("ringside serve is not running, cannot kill it")
 	}
-	g.proc.kill()
+	g.proc.Kill()
 }
 
 // Logs is everything every run of this gateway printed.
 func (g *Gateway) Logs() string {
-	var b strings.Builder
-	for i, p := range g.runs {
-		fmt.Fprintf(&b, "----- ringside serve run %d -----\n%s", i+1, p.logs())
-	}
-	return b.String()
+	return testenv.RunLogs("ringside serve", g.runs)
 }
 
 func (g *Gateway) cleanup() {
@@ -344,7 +279,7 @@ func (g *Gateway) cleanup() {
 		}
 	}
 	if g.t.Failed() {
-		g.t.Logf("ringside logs (data dir %s):\n%s", g.DataDir, tail(logs, 400))
+		g.t.Logf("ringside logs (data dir %s):\n%s", g.DataDir, testenv.Tail(logs, 400))
 	}
 }
 
@@ -352,15 +287,7 @@ func (g *Gateway) cleanup() {
 // and token given through the environment, as a user's shell would) and
 // returns its combined output.
 func (g *Gateway) CLI(args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ringsideBin, args...)
-	cmd.Env = append(cleanEnv("RINGSIDE_"), "RINGSIDE_ADMIN="+g.AdminURL, "RINGSIDE_ADMIN_TOKEN="+adminToken)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		err = fmt.Errorf("ringside %s: %w", strings.Join(args, " "), err)
-	}
-	return string(out), err
+	return g.srv.CLI(args...)
 }
 
 // MustCLI is CLI that fails the test on error. Its output must never
@@ -416,141 +343,7 @@ func checkNoSecrets(t *testing.T, what, s string) {
 }
 
 // ---------------------------------------------------------------------------
-// Processes
-
-// process is a child process whose output is kept in memory.
-type process struct {
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
-	err  error
-}
-
-func startProcess(bin string, args, env []string) (*process, error) {
-	p := &process{out: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, args...)
-	p.cmd.Env = env
-	p.cmd.Stdout = p.out
-	p.cmd.Stderr = p.out
-	if err := p.cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() {
-		p.err = p.cmd.Wait()
-		close(p.done)
-	}()
-	return p, nil
-}
-
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop sends SIGTERM, waits up to timeout, then SIGKILL; it reports
-// whether the process ended on SIGTERM.
-func (p *process) stop(timeout time.Duration) bool {
-	if p.exited() {
-		return true
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-		return true
-	case <-time.After(timeout):
-		p.kill()
-		return false
-	}
-}
-
-func (p *process) kill() {
-	_ = p.cmd.Process.Kill()
-	<-p.done
-}
-
-func (p *process) logs() string {
-	s := p.out.String()
-	if p.exited() {
-		s += fmt.Sprintf("[exited: %v]\n", p.err)
-	}
-	return s
-}
-
-// waitHTTP polls url until it answers 200, the process exits, or the
-// deadline passes.
-func waitHTTP(p *process, url string, timeout time.Duration) error {
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(timeout)
-	var last error
-	for time.Now().Before(deadline) {
-		if p.exited() {
-			return fmt.Errorf("the process exited before %s answered:\n%s", url, tail(p.logs(), 100))
-		}
-		resp, err := client.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("status %s", resp.Status)
-		}
-		last = err
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("%s did not answer 200 within %v (last: %v):\n%s", url, timeout, last, tail(p.logs(), 100))
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// ---------------------------------------------------------------------------
 // Small helpers
-
-// freeAddr returns a loopback address with a port that was free a moment
-// ago.
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(fmt.Sprintf("find a free port: %v", err))
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// cleanEnv is the test's environment without variables that start with any
-// of the given prefixes (so that a developer's own settings do not leak
-// into the processes under test).
-func cleanEnv(drop ...string) []string {
-	var env []string
-outer:
-	for _, kv := range os.Environ() {
-		for _, p := range drop {
-			if strings.HasPrefix(kv, p) {
-				continue outer
-			}
-		}
-		env = append(env, kv)
-	}
-	return env
-}
 
 // errNotYet is what an eventually condition returns while it waits.
 var errNotYet = errors.New("not yet")
@@ -570,12 +363,4 @@ func eventually(t *testing.T, timeout time.Duration, what string, f func() error
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-func tail(s string, lines int) string {
-	parts := strings.Split(s, "\n")
-	if len(parts) <= lines {
-		return s
-	}
-	return fmt.Sprintf("[... %d lines cut ...]\n", len(parts)-lines) + strings.Join(parts[len(parts)-lines:], "\n")
 }

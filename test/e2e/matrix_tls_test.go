@@ -17,10 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/ringside/ringside/admin"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // selfSignedCertFile is where `serve --tls-self-signed` writes its
@@ -33,37 +31,17 @@ const selfSignedCertFile = "tls-self-signed.crt"
 // certificate alone.
 func startGatewayTLS(t *testing.T) (*Gateway, string) {
 	t.Helper()
-	g := &Gateway{t: t, DataDir: t.TempDir(), s3Addr: freeAddr(), adminAddr: freeAddr(),
-		opts: GatewayOptions{MirrorInterval: "200ms"}}
-	g.S3URL = "https://" + g.s3Addr
-	g.AdminURL = "http://" + g.adminAddr
+	g := newGateway(t, GatewayOptions{MirrorInterval: "200ms"})
+	g.S3URL = "https://" + g.srv.S3Addr
 	g.Admin = admin.NewClient(g.AdminURL, adminToken, nil)
 	t.Cleanup(g.cleanup)
-	args := []string{"serve",
-		"--listen", g.s3Addr,
-		"--admin-listen", g.adminAddr,
-		"--data-dir", g.DataDir,
-		"--access-key", gwAccessKey,
-		"--secret-key", gwSecretKey,
-		"--admin-token", adminToken,
-		"--mirror-interval", g.opts.MirrorInterval,
-		"--tls-self-signed",
-	}
-	p, err := startProcess(ringsideBin, args, cleanEnv("RINGSIDE_"))
-	if err != nil {
-		t.Fatalf("start ringside serve --tls-self-signed: %v", err)
-	}
-	g.proc = p
-	g.runs = append(g.runs, p)
-	if err := waitHTTP(p, g.AdminURL+"/readyz", 30*time.Second); err != nil {
-		t.Fatalf("ringside serve --tls-self-signed is not ready: %v", err)
-	}
+	g.run("--mirror-interval", g.opts.MirrorInterval, "--tls-self-signed")
 	ca := filepath.Join(g.DataDir, selfSignedCertFile)
 	cert := readCert(t, ca)
 	if fp := fingerprint(cert); !strings.Contains(g.Logs(), fp) {
-		t.Errorf("ringside did not log the fingerprint %s of its self-signed certificate:\n%s", fp, tail(g.Logs(), 20))
+		t.Errorf("ringside did not log the fingerprint %s of its self-signed certificate:\n%s", fp, testenv.Tail(g.Logs(), 20))
 	}
-	g.S3 = newS3ClientWith(g.S3URL, gwAccessKey, gwSecretKey, httpClientFor(certPool(t, ca)))
+	g.S3 = testenv.S3Client(g.S3URL, gwAccessKey, gwSecretKey, httpClientFor(certPool(t, ca)))
 	return g, ca
 }
 
@@ -119,22 +97,6 @@ func httpClientFor(roots *x509.CertPool) *http.Client {
 	}
 	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	return &http.Client{Transport: tr, Timeout: 2 * time.Minute}
-}
-
-// newS3ClientWith is newS3Client over a given HTTP client.
-func newS3ClientWith(endpoint, ak, sk string, hc *http.Client) *s3.Client {
-	return s3.New(s3.Options{
-		BaseEndpoint:               aws.String(endpoint),
-		UsePathStyle:               true,
-		Region:                     "us-east-1",
-		Credentials:                credentials.NewStaticCredentialsProvider(ak, sk, ""),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-		RetryMaxAttempts:           1,
-		HTTPClient:                 hc,
-
-		DisableLogOutputChecksumValidationSkipped: true,
-	})
 }
 
 // checkTLSListener checks what the HTTPS listener refuses: a client that

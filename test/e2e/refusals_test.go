@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 func TestRefusals(t *testing.T) {
@@ -222,7 +223,7 @@ func locationRefusals(t *testing.T, gw *Gateway, be *Backend, target string) {
 			"--secret-key", be.SecretKey, "--bucket", target}, "name"},
 		{"bad endpoint", []string{"location", "add", "bad2", "--endpoint", "http://[::1", "--access-key", be.AccessKey,
 			"--secret-key", be.SecretKey, "--bucket", target}, "endpoint"},
-		{"unreachable endpoint", []string{"location", "add", "bad3", "--endpoint", "http://" + freeAddr(), "--access-key", be.AccessKey,
+		{"unreachable endpoint", []string{"location", "add", "bad3", "--endpoint", "http://" + testenv.Addr(t), "--access-key", be.AccessKey,
 			"--secret-key", be.SecretKey, "--bucket", target}, ""},
 		{"wrong secret", []string{"location", "add", "bad4", "--endpoint", be.URL, "--access-key", be.AccessKey,
 			"--secret-key", "wrong-secret-for-e2e", "--bucket", target}, ""},

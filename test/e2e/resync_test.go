@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 func TestResyncAfterIndexLoss(t *testing.T) {
@@ -100,27 +101,27 @@ func TestResyncAfterIndexLoss(t *testing.T) {
 func TestDemo(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s3Addr, adminAddr, beAddr := freeAddr(), freeAddr(), freeAddr()
-	p, err := startProcess(ringsideBin, []string{"demo",
+	s3Addr, adminAddr, beAddr := testenv.Addr(t), testenv.Addr(t), testenv.Addr(t)
+	p, err := testenv.StartProcess(ringsideBin, []string{"demo",
 		"--listen", s3Addr, "--admin-listen", adminAddr, "--backend-listen", beAddr,
 		"--data-dir", t.TempDir(), "--access-key", gwAccessKey, "--secret-key", gwSecretKey,
 		"--admin-token", adminToken, "--mirror-interval", "200ms",
-	}, cleanEnv("RINGSIDE_"))
+	}, testenv.CleanEnv("RINGSIDE_"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if !p.stop(30 * time.Second) {
+		if !p.Stop(30 * time.Second) {
 			t.Errorf("ringside demo did not stop on SIGTERM")
 		}
 		if t.Failed() {
-			t.Logf("ringside demo output:\n%s", tail(p.logs(), 200))
+			t.Logf("ringside demo output:\n%s", testenv.Tail(p.Logs(), 200))
 		}
 	})
-	if err := waitHTTP(p, "http://"+adminAddr+"/readyz", 30*1e9); err != nil {
+	if err := testenv.WaitHTTPFor("http://"+adminAddr+"/readyz", p, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	banner := p.logs()
+	banner := p.Logs()
 	for _, want := range []string{"http://" + s3Addr, "http://" + beAddr, "demo-ring", "aws --endpoint-url"} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("the demo banner does not show %q:\n%s", want, banner)

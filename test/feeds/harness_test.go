@@ -1,27 +1,18 @@
 package feeds
 
 import (
-	"bytes"
 	"context"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/feed"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 const (
@@ -33,8 +24,6 @@ const (
 type minIO struct {
 	URL string
 	S3  *s3.Client
-	cmd *exec.Cmd
-	out *syncBuffer
 }
 
 // startMinIO runs MinIO on a free loopback port with a fresh data dir and
@@ -43,78 +32,15 @@ type minIO struct {
 // feeds' MinIO tests are the only proof of those sources.
 func startMinIO(t *testing.T, env ...string) *minIO {
 	t.Helper()
-	bin := os.Getenv("RINGSIDE_MINIO")
-	if bin == "" {
-		_, here, _, _ := runtime.Caller(0)
-		bin = filepath.Join(filepath.Dir(here), "..", "..", ".tools", "minio")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("no MinIO server binary at %s (%v): run test/deps.sh, or set RINGSIDE_MINIO", bin, err)
-	}
-	addr, console := freeAddr(t), freeAddr(t)
-	m := &minIO{URL: "http://" + addr, out: &syncBuffer{}}
-	m.cmd = exec.Command(bin, "server", "--quiet", "--address", addr, "--console-address", console, t.TempDir())
-	m.cmd.Env = append(cleanEnv("MINIO_", "AWS_"),
-		"MINIO_ROOT_USER="+minioUser, "MINIO_ROOT_PASSWORD="+minioSecret,
-		"MINIO_BROWSER=off", "MINIO_UPDATE=off")
-	m.cmd.Env = append(m.cmd.Env, env...)
-	m.cmd.Stdout, m.cmd.Stderr = m.out, m.out
-	if err := m.cmd.Start(); err != nil {
-		t.Fatalf("start MinIO: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = m.cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = m.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = m.cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("MinIO output:\n%s", m.out.String())
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(m.URL + "/minio/health/live")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("MinIO exited:\n%s", m.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("MinIO at %s did not come up:\n%s", m.URL, m.out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	m.S3 = s3.New(s3.Options{
-		BaseEndpoint: aws.String(m.URL), UsePathStyle: true, Region: "us-east-1",
-		Credentials:                credentials.NewStaticCredentialsProvider(minioUser, minioSecret, ""),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-	})
-	return m
+	srv := testenv.StartMinIO(t, testenv.MinIOOptions{User: minioUser, Password: minioSecret, Env: env})
+	return &minIO{URL: srv.URL, S3: testenv.S3Client(srv.URL, minioUser, minioSecret, nil)}
 }
 
 // versionedBucket creates a bucket with versioning Enabled.
 func (m *minIO) versionedBucket(t *testing.T, name string) {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := m.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
-		t.Fatalf("create bucket %s: %v", name, err)
-	}
-	_, err := m.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(name),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
-	if err != nil {
-		t.Fatalf("enable versioning on %s: %v", name, err)
+	if err := testenv.CreateBucket(context.Background(), m.S3, name, true); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -190,47 +116,4 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// cleanEnv is the environment without variables starting with the given
-// prefixes, so that a developer's settings do not reach MinIO.
-func cleanEnv(drop ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		keep := true
-		for _, p := range drop {
-			keep = keep && !strings.HasPrefix(kv, p)
-		}
-		if keep {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
