@@ -130,35 +130,20 @@ func (c *Client) CompleteUpload(ctx context.Context, key, uploadID string, parts
 
 // setPartChecksum puts a part's checksum in its SDK field.
 func setPartChecksum(p *types.CompletedPart, sum Checksum) {
-	v := optional(sum.Value)
-	switch strings.ToLower(sum.Algorithm) {
-	case "crc32":
-		p.ChecksumCRC32 = v
-	case "crc32c":
-		p.ChecksumCRC32C = v
-	case "crc64nvme":
-		p.ChecksumCRC64NVME = v
-	case "sha1":
-		p.ChecksumSHA1 = v
-	case "sha256":
-		p.ChecksumSHA256 = v
-	}
+	setChecksumField(sum, &p.ChecksumCRC32, &p.ChecksumCRC32C, &p.ChecksumCRC64NVME, &p.ChecksumSHA1, &p.ChecksumSHA256)
 }
 
 // setCompleteChecksum puts the whole object's checksum in its SDK field.
 func setCompleteChecksum(in *s3.CompleteMultipartUploadInput, sum Checksum) {
-	v := optional(sum.Value)
-	switch strings.ToLower(sum.Algorithm) {
-	case "crc32":
-		in.ChecksumCRC32 = v
-	case "crc32c":
-		in.ChecksumCRC32C = v
-	case "crc64nvme":
-		in.ChecksumCRC64NVME = v
-	case "sha1":
-		in.ChecksumSHA1 = v
-	case "sha256":
-		in.ChecksumSHA256 = v
+	setChecksumField(sum, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
+}
+
+// setChecksumField sets the one of an SDK struct's five checksum fields
+// that sum's algorithm names; the SDK gives each struct fields of its own.
+func setChecksumField(sum Checksum, crc32, crc32c, crc64nvme, sha1, sha256 **string) {
+	fields := map[string]**string{"crc32": crc32, "crc32c": crc32c, "crc64nvme": crc64nvme, "sha1": sha1, "sha256": sha256}
+	if f, ok := fields[strings.ToLower(sum.Algorithm)]; ok {
+		*f = optional(sum.Value)
 	}
 }
 
