@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -10,8 +9,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/urfave/cli/v2"
 
 	"github.com/ringside/ringside/config"
 	"github.com/ringside/ringside/embedded"
@@ -191,22 +188,7 @@ server:
 		t.Fatal(err)
 	}
 	t.Setenv("RINGSIDE_ADMIN_LISTEN", "127.0.0.1:9201")
-	app, err := newApp()
-	if err != nil {
-		t.Fatal(err)
-	}
-	serve := findCommand(app.Commands, "serve")
-	set := flag.NewFlagSet("serve", flag.ContinueOnError)
-	for _, f := range serve.Flags {
-		if err := f.Apply(set); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := set.Parse([]string{"--config", path, "--listen", "127.0.0.1:9200"}); err != nil {
-		t.Fatal(err)
-	}
-	c := cli.NewContext(app, set, nil)
-	c.Command = serve
+	c := serveContext(t, []string{"--config", path, "--listen", "127.0.0.1:9200"})
 	if _, err := loadConfigFile(c); err != nil {
 		t.Fatal(err)
 	}

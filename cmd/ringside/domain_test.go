@@ -1,12 +1,9 @@
 package main
 
 import (
-	"flag"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/urfave/cli/v2"
 )
 
 func TestDomainConfig(t *testing.T) {
@@ -26,20 +23,7 @@ func TestDomainConfig(t *testing.T) {
 			if tt.env != "" {
 				t.Setenv("RINGSIDE_DOMAIN", tt.env)
 			}
-			app, err := newApp()
-			if err != nil {
-				t.Fatal(err)
-			}
-			set := flag.NewFlagSet("serve", flag.ContinueOnError)
-			for _, f := range findCommand(app.Commands, "serve").Flags {
-				if err := f.Apply(set); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := set.Parse(strings.Fields(tt.args)); err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := serveConfigFrom(cli.NewContext(app, set, nil))
+			cfg, err := serveConfigFrom(serveContext(t, strings.Fields(tt.args)))
 			if err != nil || !reflect.DeepEqual(cfg.domains, tt.want) {
 				t.Errorf("domains %q, %v; want %q", cfg.domains, err, tt.want)
 			}

@@ -73,20 +73,7 @@ func TestMemoryLimitConfig(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			app, err := newApp()
-			if err != nil {
-				t.Fatal(err)
-			}
-			set := flag.NewFlagSet("serve", flag.ContinueOnError)
-			for _, f := range findCommand(app.Commands, "serve").Flags {
-				if err := f.Apply(set); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := set.Parse(strings.Fields(tt.args)); err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := serveConfigFrom(cli.NewContext(app, set, nil))
+			cfg, err := serveConfigFrom(serveContext(t, strings.Fields(tt.args)))
 			if tt.wantErrMsg != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErrMsg) {
 					t.Fatalf("error %v, want one mentioning %q", err, tt.wantErrMsg)
@@ -101,4 +88,27 @@ func TestMemoryLimitConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serveContext is the context `ringside serve args` runs with: the
+// command's own flags, parsed from args and the environment.
+func serveContext(t *testing.T, args []string) *cli.Context {
+	t.Helper()
+	app, err := newApp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := findCommand(app.Commands, "serve")
+	set := flag.NewFlagSet("serve", flag.ContinueOnError)
+	for _, f := range serve.Flags {
+		if err := f.Apply(set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := set.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	c := cli.NewContext(app, set, nil)
+	c.Command = serve
+	return c
 }

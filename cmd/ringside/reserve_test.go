@@ -1,11 +1,8 @@
 package main
 
 import (
-	"flag"
 	"strings"
 	"testing"
-
-	"github.com/urfave/cli/v2"
 )
 
 func TestIndexReserveConfig(t *testing.T) {
@@ -29,20 +26,7 @@ func TestIndexReserveConfig(t *testing.T) {
 			if tt.env != "" {
 				t.Setenv("RINGSIDE_INDEX_RESERVE", tt.env)
 			}
-			app, err := newApp()
-			if err != nil {
-				t.Fatal(err)
-			}
-			set := flag.NewFlagSet("serve", flag.ContinueOnError)
-			for _, f := range findCommand(app.Commands, "serve").Flags {
-				if err := f.Apply(set); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := set.Parse(strings.Fields(tt.args)); err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := serveConfigFrom(cli.NewContext(app, set, nil))
+			cfg, err := serveConfigFrom(serveContext(t, strings.Fields(tt.args)))
 			if tt.wantErrMsg != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErrMsg) {
 					t.Fatalf("error %v, want one mentioning %q", err, tt.wantErrMsg)
