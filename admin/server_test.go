@@ -55,38 +55,21 @@ func (f *adminFakeCatalog) AddLocation(_ context.Context, l index.Location) (cat
 func (f *adminFakeCatalog) Locations(context.Context) ([]catalog.LocationInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.err != nil {
-		return nil, f.err
-	}
-	var out []catalog.LocationInfo
-	for _, l := range f.locations {
-		out = append(out, l)
-	}
-	return out, nil
+	return fakeList(f.err, f.locations)
 }
 
 func (f *adminFakeCatalog) Location(_ context.Context, name string) (catalog.LocationInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.err != nil {
-		return catalog.LocationInfo{}, f.err
-	}
-	l, ok := f.locations[name]
-	if !ok {
-		return catalog.LocationInfo{}, fmt.Errorf("location %s: %w", name, index.ErrNotFound)
-	}
-	return l, nil
+	return fakeLookup(f.err, f.locations, "location", name)
 }
 
 func (f *adminFakeCatalog) UpdateLocation(_ context.Context, name string, ch catalog.LocationChange) (catalog.LocationInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.err != nil {
-		return catalog.LocationInfo{}, f.err
-	}
-	l, ok := f.locations[name]
-	if !ok {
-		return catalog.LocationInfo{}, fmt.Errorf("location %s: %w", name, index.ErrNotFound)
+	l, err := fakeLookup(f.err, f.locations, "location", name)
+	if err != nil {
+		return catalog.LocationInfo{}, err
 	}
 	f.changes = append(f.changes, ch)
 	if ch.Endpoint != nil {
@@ -102,11 +85,8 @@ func (f *adminFakeCatalog) UpdateLocation(_ context.Context, name string, ch cat
 func (f *adminFakeCatalog) RemoveLocation(_ context.Context, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.err != nil {
-		return f.err
-	}
-	if _, ok := f.locations[name]; !ok {
-		return fmt.Errorf("location %s: %w", name, index.ErrNotFound)
+	if _, err := fakeLookup(f.err, f.locations, "location", name); err != nil {
+		return err
 	}
 	delete(f.locations, name)
 	return nil
@@ -127,11 +107,8 @@ func (f *adminFakeCatalog) CreateBucket(_ context.Context, name, location string
 func (f *adminFakeCatalog) DeleteBucket(_ context.Context, name string, _ catalog.Ingester) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.err != nil {
-		return f.err
-	}
-	if _, ok := f.buckets[name]; !ok {
-		return fmt.Errorf("bucket %s: %w", name, index.ErrNotFound)
+	if _, err := fakeLookup(f.err, f.buckets, "bucket", name); err != nil {
+		return err
 	}
 	delete(f.buckets, name)
 	return nil
@@ -140,14 +117,7 @@ func (f *adminFakeCatalog) DeleteBucket(_ context.Context, name string, _ catalo
 func (f *adminFakeCatalog) Buckets(context.Context) ([]index.Bucket, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.err != nil {
-		return nil, f.err
-	}
-	var out []index.Bucket
-	for _, b := range f.buckets {
-		out = append(out, b)
-	}
-	return out, nil
+	return fakeList(f.err, f.buckets)
 }
 
 func (f *adminFakeCatalog) BackendHealth(location string) (backend.Health, bool) {
@@ -160,14 +130,34 @@ func (f *adminFakeCatalog) BackendHealth(location string) (backend.Health, bool)
 func (f *adminFakeCatalog) Bucket(_ context.Context, name string) (index.Bucket, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.err != nil {
-		return index.Bucket{}, f.err
+	return fakeLookup(f.err, f.buckets, "bucket", name)
+}
+
+// fakeLookup answers for one entry of a fake's map as the catalog does:
+// the fake's error if it has one, else the entry or a not-found.
+func fakeLookup[T any](err error, m map[string]T, what, name string) (T, error) {
+	var zero T
+	if err != nil {
+		return zero, err
 	}
-	b, ok := f.buckets[name]
+	v, ok := m[name]
 	if !ok {
-		return index.Bucket{}, fmt.Errorf("bucket %s: %w", name, index.ErrNotFound)
+		return zero, fmt.Errorf("%s %s: %w", what, name, index.ErrNotFound)
 	}
-	return b, nil
+	return v, nil
+}
+
+// fakeList answers for all of a fake's map: the fake's error if it has
+// one, else every entry, in no order.
+func fakeList[T any](err error, m map[string]T) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // adminFakeMirror keeps one status per mirror bucket and records controls.
