@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"sync/atomic"
 	"time"
+
+	"github.com/ringside/ringside/internal/backoff"
 )
 
 // Getter sends a signed GET of a path from the root of the backend's
@@ -98,16 +100,16 @@ func (l *Listen) Run(ctx context.Context, from Position, sink Sink) error {
 				l.log.Info("feed: listen stream connected", "bucket", l.cfg.Bucket)
 			}
 			everConnected = true
-			bo.reset()
+			bo.Reset()
 			l.set(StateRunning, nil)
 		}, sink)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		wait := bo.next()
+		wait := bo.Next()
 		l.set(StateFailing, err)
 		l.log.Warn("feed: listen stream failed", "bucket", l.cfg.Bucket, "err", err, "retry_in", wait)
-		if !sleep(ctx, wait) {
+		if !backoff.Sleep(ctx, wait) {
 			return ctx.Err()
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ringside/ringside/internal/backoff"
 )
 
 // The S3 Connector's metadata log, read as Scality's Backbeat ingestion
@@ -170,10 +172,10 @@ func (r *RaftLog) begin(ctx context.Context, from Position, sink Sink) (raftPos,
 		case errors.Is(err, errNoSession):
 			return raftPos{}, err
 		}
-		wait := bo.next()
+		wait := bo.Next()
 		r.set(StateFailing, err)
 		r.log.Warn("feed: metadata log start failed", "bucket", r.cfg.Bucket, "err", err, "retry_in", wait)
-		if !sleep(ctx, wait) {
+		if !backoff.Sleep(ctx, wait) {
 			return raftPos{}, ctx.Err()
 		}
 	}
@@ -237,7 +239,7 @@ func (r *RaftLog) follow(ctx context.Context, pos raftPos, sink Sink) (raftPos, 
 		wait := r.cfg.Poll
 		switch {
 		case err != nil:
-			wait = bo.next()
+			wait = bo.Next()
 			r.set(StateFailing, err)
 			if !failing {
 				r.log.Warn("feed: metadata log read failed", "bucket", r.cfg.Bucket, "err", err, "retry_in", wait)
@@ -247,13 +249,13 @@ func (r *RaftLog) follow(ctx context.Context, pos raftPos, sink Sink) (raftPos, 
 			r.set(StateRunning, nil)
 			r.log.Info("feed: metadata log recovered", "bucket", r.cfg.Bucket, "at", next.next)
 			failing = false
-			bo.reset()
+			bo.Reset()
 		}
 		pos = next
 		if err == nil && more {
 			continue
 		}
-		if !sleep(ctx, wait) {
+		if !backoff.Sleep(ctx, wait) {
 			return pos, ctx.Err()
 		}
 	}

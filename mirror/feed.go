@@ -7,6 +7,7 @@ import (
 
 	"github.com/ringside/ringside/feed"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/backoff"
 )
 
 // Feed defaults.
@@ -117,7 +118,7 @@ func (f *feeder) run(ctx context.Context) {
 		}
 		log.Error("mirror: change feed stopped; full passes only until it runs again", "err", err, "retry_in", feedRestartWait)
 		f.forcePass("the feed stopped")
-		if !sleepCtx(ctx, feedRestartWait) {
+		if !backoff.Sleep(ctx, feedRestartWait) {
 			return
 		}
 		from = f.savedPosition()
@@ -127,7 +128,7 @@ func (f *feeder) run(ctx context.Context) {
 // head records the log's head as the feed's position, retrying until it
 // is read.
 func (f *feeder) head(ctx context.Context, rl *feed.RaftLog) feed.Position {
-	bo := backoff{min: f.l.m.opts.MinBackoff, max: f.l.m.opts.MaxBackoff}
+	bo := backoff.Backoff{Min: f.l.m.opts.MinBackoff, Max: f.l.m.opts.MaxBackoff}
 	for {
 		pos, err := rl.Head(ctx)
 		if err == nil {
@@ -143,7 +144,7 @@ func (f *feeder) head(ctx context.Context, rl *feed.RaftLog) feed.Position {
 			return ""
 		}
 		f.l.m.log.Warn("mirror: read the head of the metadata log", "bucket", f.l.bucket, "err", err)
-		if !sleepCtx(ctx, bo.next()) {
+		if !backoff.Sleep(ctx, bo.Next()) {
 			return ""
 		}
 	}
@@ -393,15 +394,4 @@ func (f *feeder) savedPosition() feed.Position {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.saved
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

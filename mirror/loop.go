@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/backoff"
 )
 
 // loop runs the passes of one mirror bucket.
@@ -71,7 +72,7 @@ func newLoop(m *Manager, b index.Bucket, st index.IngestState) *loop {
 // apart when they find nothing, retried with backoff when they fail.
 func (l *loop) run() {
 	defer close(l.done)
-	bo := backoff{min: l.m.opts.MinBackoff, max: l.m.opts.MaxBackoff}
+	bo := backoff.Backoff{Min: l.m.opts.MinBackoff, Max: l.m.opts.MaxBackoff}
 	var ps *passState
 	if l.feed != nil {
 		l.feed.waitReady(l.ctx)
@@ -93,7 +94,7 @@ func (l *loop) run() {
 			var err error
 			if ps, err = l.begin(); err != nil {
 				l.fail(err)
-				l.sleep(bo.next())
+				l.sleep(bo.Next())
 				continue
 			}
 		}
@@ -102,7 +103,7 @@ func (l *loop) run() {
 				return
 			}
 			l.fail(err)
-			l.sleep(bo.next())
+			l.sleep(bo.Next())
 			continue
 		}
 		l.setRunning(true)
@@ -118,10 +119,10 @@ func (l *loop) run() {
 			continue
 		case err != nil:
 			l.fail(err)
-			l.sleep(bo.next())
+			l.sleep(bo.Next())
 			continue
 		}
-		bo.reset()
+		bo.Reset()
 		changes := ps.changes
 		ps = nil
 		// A pass finding changes is followed at once by another, unless

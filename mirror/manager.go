@@ -13,6 +13,7 @@ import (
 
 	"github.com/ringside/ringside/feed"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/backoff"
 )
 
 // Errors of the control calls.
@@ -317,7 +318,7 @@ func (m *Manager) catchUp(bucket string) {
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		bo := backoff{min: m.opts.MinBackoff, max: m.opts.MaxBackoff}
+		bo := backoff.Backoff{Min: m.opts.MinBackoff, Max: m.opts.MaxBackoff}
 		ps := &passState{began: time.Now()}
 		ps.fullSince = ps.began
 		for {
@@ -331,7 +332,7 @@ func (m *Manager) catchUp(bucket string) {
 			}
 			m.met.errors.WithLabelValues(bucket).Inc()
 			m.log.Warn("mirror: catch-up pass failed", "bucket", bucket, "err", err)
-			t := time.NewTimer(bo.next())
+			t := time.NewTimer(bo.Next())
 			select {
 			case <-t.C:
 			case <-m.ctx.Done():
