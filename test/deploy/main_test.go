@@ -18,19 +18,8 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
 	repoRoot = testenv.RepoRoot()
-	bin, remove, err := testenv.BuildRingside()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer remove()
-	ringsideBin = bin
-	return m.Run()
+	os.Exit(testenv.RunWithRingside(m, &ringsideBin))
 }
 
 // surface is what one ringside command accepts: its flags (long and short

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // boto3VirtualScript drives boto3 with addressing_style virtual. The
@@ -105,7 +106,7 @@ func TestVirtualHostedBoto3(t *testing.T) {
 		}
 		// What boto3 wrote in virtual-hosted style, path style reads.
 		for _, key := range []string{"dir/sub/file.txt", "vhost-boto/looks-like-the-bucket"} {
-			data, err := getBytes(ctx, gw.S3, "vhost-boto", key, "")
+			data, err := testenv.GetObject(ctx, gw.S3, "vhost-boto", key, "")
 			if err != nil || string(data) != "body of "+key {
 				t.Errorf("path-style read of %s: %q, %v", key, data, err)
 			}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 const crashObjects = 3000
@@ -184,7 +185,7 @@ func crashDuringPasses(t *testing.T, gw *Gateway, p mirrorPair) map[string][]str
 			mu.Unlock()
 		}
 	}()
-	eventually(t, time.Minute, "writes during passes", func() error {
+	testenv.Eventually(t, time.Minute, "writes during passes", func() error {
 		if n := backendOps.Load(); n < 150 {
 			return fmt.Errorf("%d backend writes", n)
 		}
@@ -193,9 +194,9 @@ func crashDuringPasses(t *testing.T, gw *Gateway, p mirrorPair) map[string][]str
 	gw.Kill()
 	// Keep writing on the backend while the gateway is down.
 	n := backendOps.Load()
-	eventually(t, time.Minute, "writes while the gateway is down", func() error {
+	testenv.Eventually(t, time.Minute, "writes while the gateway is down", func() error {
 		if backendOps.Load() < n+50 {
-			return errNotYet
+			return testenv.ErrNotYet
 		}
 		return nil
 	})
@@ -302,9 +303,9 @@ func TestCrashDuringWrites(t *testing.T) {
 				}
 			}()
 		}
-		eventually(t, time.Minute, "writes before the kill", func() error {
+		testenv.Eventually(t, time.Minute, "writes before the kill", func() error {
 			if n.Load() < 200 {
-				return errNotYet
+				return testenv.ErrNotYet
 			}
 			return nil
 		})

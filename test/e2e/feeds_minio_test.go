@@ -38,7 +38,7 @@ func TestFeedMinIOWebhook(t *testing.T) {
 	ctx := context.Background()
 	// MinIO answers ready before it has set its notification targets up,
 	// and refuses requests meanwhile (XMinioServerNotInitialized).
-	eventually(t, 60*time.Second, "MinIO creating the bucket", func() error {
+	testenv.Eventually(t, 60*time.Second, "MinIO creating the bucket", func() error {
 		_, err := be.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("src")})
 		return err
 	})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ringside/ringside/embedded"
 	"github.com/ringside/ringside/mirror"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // The change feeds end to end: `ringside serve` with passes an hour apart
@@ -75,7 +76,7 @@ func gatewayKeys(g *Gateway, bucket string) (map[string]bool, error) {
 // waitListed polls the gateway's listing until every key is in it.
 func waitListed(t *testing.T, g *Gateway, bucket string, keys []string, timeout time.Duration) {
 	t.Helper()
-	eventually(t, timeout, fmt.Sprintf("%d keys listed through the gateway", len(keys)), func() error {
+	testenv.Eventually(t, timeout, fmt.Sprintf("%d keys listed through the gateway", len(keys)), func() error {
 		got, err := gatewayKeys(g, bucket)
 		if err != nil {
 			return err
@@ -162,7 +163,7 @@ func TestFeedGapForcesPass(t *testing.T) {
 	}
 	g.Start()
 	waitListed(t, g, "mir", keys, 30*time.Second)
-	eventually(t, 30*time.Second, "the gap and the pass it forced", func() error {
+	testenv.Eventually(t, 30*time.Second, "the gap and the pass it forced", func() error {
 		st := feedMirrorStatus(t, g, "mir")
 		if st.Feed == nil || st.Feed.Gaps == 0 || st.Passes == 0 || !st.Feed.Healthy {
 			return fmt.Errorf("status %+v feed %+v", st, st.Feed)
@@ -197,7 +198,7 @@ func TestFeedKillResumes(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}()
-	eventually(t, 30*time.Second, "a third of the writes listed", func() error {
+	testenv.Eventually(t, 30*time.Second, "a third of the writes listed", func() error {
 		got, err := gatewayKeys(g, "mir")
 		if err != nil {
 			return err

@@ -7,7 +7,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -42,14 +41,7 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	bin, remove, err := testenv.BuildRingside()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer remove()
-	ringsideBin = bin
-	code := m.Run()
+	code := testenv.RunWithRingside(m, &ringsideBin)
 	for _, k := range backendKinds {
 		k.close()
 	}
@@ -321,7 +313,7 @@ func (g *Gateway) AddLocation(name string, be *Backend, bucket string, noPrefix 
 // has finished at least one full comparison.
 func (g *Gateway) WaitMirrorIdle(bucket string, timeout time.Duration) {
 	g.t.Helper()
-	eventually(g.t, timeout, "mirror bucket "+bucket+" synced", func() error {
+	testenv.Eventually(g.t, timeout, "mirror bucket "+bucket+" synced", func() error {
 		st, err := g.Admin.MirrorStatus(context.Background(), bucket)
 		if err != nil {
 			return err
@@ -339,28 +331,5 @@ func checkNoSecrets(t *testing.T, what, s string) {
 		if strings.Contains(s, secret) {
 			t.Errorf("a secret (%s...) appears in %s:\n%s", secret[:6], what, s)
 		}
-	}
-}
-
-// ---------------------------------------------------------------------------
-// Small helpers
-
-// errNotYet is what an eventually condition returns while it waits.
-var errNotYet = errors.New("not yet")
-
-// eventually polls f until it returns nil; the test fails with f's last
-// error when timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %v", what, timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

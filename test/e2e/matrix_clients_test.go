@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 func locationConfig(loc string) *types.CreateBucketConfiguration {
@@ -232,7 +233,7 @@ func matrixGoSDK(t *testing.T, m *matrixEnv) {
 
 	for key, data := range objects {
 		// The SDK's own GET, which validates a checksum the gateway returns.
-		got, err := getBytes(ctx, c, m.bucket, key, "")
+		got, err := testenv.GetObject(ctx, c, m.bucket, key, "")
 		if err != nil {
 			t.Errorf("GetObject %s with the default SDK: %v", key, err)
 		} else if sum(got) != sum(data) {

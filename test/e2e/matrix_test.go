@@ -23,6 +23,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // matrixEnv is one gateway (HTTP or HTTPS) with a bucket on a no-prefix
@@ -102,12 +103,12 @@ func newMatrixEnv(t *testing.T, be *Backend, scheme string) *matrixEnv {
 func (m *matrixEnv) checkStored(t *testing.T, key string, want []byte) {
 	t.Helper()
 	ctx := context.Background()
-	if got, err := getBytes(ctx, m.gw.S3, m.bucket, key, ""); err != nil {
+	if got, err := testenv.GetObject(ctx, m.gw.S3, m.bucket, key, ""); err != nil {
 		t.Errorf("GET %s through the gateway: %v", key, err)
 	} else if sum(got) != sum(want) {
 		t.Errorf("GET %s through the gateway: %d bytes (sha256 %s), want the %d written (%s)", key, len(got), sum(got), len(want), sum(want))
 	}
-	if got, err := getBytes(ctx, m.be.S3, m.beBucket, key, ""); err != nil {
+	if got, err := testenv.GetObject(ctx, m.be.S3, m.beBucket, key, ""); err != nil {
 		t.Errorf("GET %s from the backend: %v", key, err)
 	} else if sum(got) != sum(want) {
 		t.Errorf("the backend holds %d bytes (sha256 %s) under %s, want the %d written (%s)", len(got), sum(got), key, len(want), sum(want))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // changeDeadline bounds the wait for an out-of-band change to show, with
@@ -34,7 +35,7 @@ func newMirror(t *testing.T, gw *Gateway, be *Backend, bucket string) mirrorPair
 // waitSame waits until the gateway shows what the backend holds.
 func (p mirrorPair) waitSame(t *testing.T, what string) {
 	t.Helper()
-	eventually(t, changeDeadline, what, func() error { return p.compare(context.Background(), true) })
+	testenv.Eventually(t, changeDeadline, what, func() error { return p.compare(context.Background(), true) })
 }
 
 func TestMirrorOutOfBand(t *testing.T) {
@@ -139,7 +140,7 @@ func TestMirrorOutOfBand(t *testing.T) {
 // checkBody reads key through the gateway and compares it with want.
 func checkBody(t *testing.T, gw *Gateway, bucket, key string, want []byte) {
 	t.Helper()
-	b, err := getBytes(context.Background(), gw.S3, bucket, key, "")
+	b, err := testenv.GetObject(context.Background(), gw.S3, bucket, key, "")
 	if err != nil {
 		t.Fatalf("GET %s through the gateway: %v", key, err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // attack is one way of getting a request wrong.
@@ -269,7 +270,7 @@ func (n *negEnv) positiveControls(t *testing.T) {
 		if got := send(t, rawClient, req); got.Status != 200 {
 			t.Fatalf("control: PUT %s: %s\n%s", key, got, got.Body)
 		}
-		stored, err := getBytes(ctx, n.be.S3, n.watch.beBucket, key, "")
+		stored, err := testenv.GetObject(ctx, n.be.S3, n.watch.beBucket, key, "")
 		if err != nil || sum(stored) != sum(data) {
 			t.Fatalf("control: the backend holds %d bytes under %s (err %v), want the %d sent", len(stored), key, err, len(data))
 		}
@@ -324,7 +325,7 @@ func (n *negEnv) presignedExpiry(t *testing.T) {
 	u := awsPresign(t, a, "s3://"+n.bucket+"/k", 1)
 	get := rawRoute{method: http.MethodGet, path: "/" + n.bucket + "/k"}
 	var last s3Answer
-	eventually(t, 30*time.Second, "the presigned URL expires", func() error {
+	testenv.Eventually(t, 30*time.Second, "the presigned URL expires", func() error {
 		last = send(t, rawClient, get.requestTo(t, u, nil))
 		if last.Status == http.StatusOK {
 			return fmt.Errorf("still accepted")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 const mib = 1 << 20
@@ -180,7 +181,7 @@ func objectSuite(t *testing.T, gw *Gateway, be *Backend, bucket, loc, beBucket, 
 		"--copy-source", bucket+"/notes/small.txt")
 	awsGW.Must("s3", "cp", "s3://"+bucket+"/big/big.bin", "s3://"+bucket+"/copies/big.bin")
 	for key, want := range map[string][]byte{"copies/small.txt": small, "copies/big.bin": big} {
-		b, err := getBytes(ctx, gw.S3, bucket, key, "")
+		b, err := testenv.GetObject(ctx, gw.S3, bucket, key, "")
 		if err != nil || sum(b) != sum(want) {
 			t.Errorf("GET copy %s: %d bytes, err %v; want the source's %d bytes", key, len(b), err, len(want))
 		}
@@ -193,7 +194,7 @@ func objectSuite(t *testing.T, gw *Gateway, be *Backend, bucket, loc, beBucket, 
 		"--content-type", "text/markdown", "--metadata", "owner=bob")
 	awsGW.JSON(&head, "s3api", "head-object", "--bucket", bucket, "--key", "notes/small.txt")
 	head.check(t, "overwritten object", 1234, "text/markdown", "", map[string]string{"owner": "bob"})
-	if b, err := getBytes(ctx, gw.S3, bucket, "notes/small.txt", ""); err != nil || sum(b) != sum(small2) {
+	if b, err := testenv.GetObject(ctx, gw.S3, bucket, "notes/small.txt", ""); err != nil || sum(b) != sum(small2) {
 		t.Errorf("GET after overwrite: %d bytes, err %v; want the new %d bytes", len(b), err, len(small2))
 	}
 	oldOut := filepath.Join(dir, "old.out")
@@ -231,7 +232,7 @@ func objectSuite(t *testing.T, gw *Gateway, be *Backend, bucket, loc, beBucket, 
 			t.Errorf("a prefix-mode object also sits under its bare key on the backend")
 		}
 	}
-	if b, err := getBytes(ctx, be.S3, beBucket, prefix+"big/s3cmd.bin", ""); err != nil || sum(b) != sum(mid) {
+	if b, err := testenv.GetObject(ctx, be.S3, beBucket, prefix+"big/s3cmd.bin", ""); err != nil || sum(b) != sum(mid) {
 		t.Errorf("backend %s%s: %d bytes, err %v; want the s3cmd upload", prefix, "big/s3cmd.bin", len(b), err)
 	}
 

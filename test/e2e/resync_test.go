@@ -137,11 +137,11 @@ func TestDemo(t *testing.T) {
 	awsBE := newAWSCLI(t, be.URL, gwAccessKey, gwSecretKey)
 	dir := t.TempDir()
 	awsGW.Must("s3", "cp", writeFile(t, dir, "hello.txt", []byte("hello\n")), "s3://demo/hello.txt")
-	if b, err := getBytes(ctx, be.S3, "demo", "hello.txt", ""); err != nil || string(b) != "hello\n" {
+	if b, err := testenv.GetObject(ctx, be.S3, "demo", "hello.txt", ""); err != nil || string(b) != "hello\n" {
 		t.Errorf("the object written through the gateway is not on the demo backend under its key: %q, %v", b, err)
 	}
 	awsBE.Must("s3", "cp", writeFile(t, dir, "direct.txt", []byte("direct\n")), "s3://demo/direct.txt")
-	eventually(t, changeDeadline, "the backend write shows through the gateway", func() error {
+	testenv.Eventually(t, changeDeadline, "the backend write shows through the gateway", func() error {
 		return pair.compare(ctx, true)
 	})
 	if ls := awsGW.Must("s3", "ls", "s3://demo"); !strings.Contains(ls, "direct.txt") || !strings.Contains(ls, "hello.txt") {

@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -64,20 +63,6 @@ func fileSum(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return sum(b)
-}
-
-// getBytes reads an object (a given version if versionID is set).
-func getBytes(ctx context.Context, c *s3.Client, bucket, key, versionID string) ([]byte, error) {
-	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
-	if versionID != "" {
-		in.VersionId = aws.String(versionID)
-	}
-	out, err := c.GetObject(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	defer out.Body.Close()
-	return io.ReadAll(out.Body)
 }
 
 func put(ctx context.Context, c *s3.Client, bucket, key string, data []byte, contentType string, meta map[string]string) (*s3.PutObjectOutput, error) {

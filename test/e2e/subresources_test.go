@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // subresCase is one request for a subresource.
@@ -155,7 +156,7 @@ func (s *subresEnv) gatewayView(t *testing.T) string {
 	if err != nil {
 		return "HEAD object: " + err.Error()
 	}
-	data, err := getBytes(ctx, s.c, s.bucket, s.key, "")
+	data, err := testenv.GetObject(ctx, s.c, s.bucket, s.key, "")
 	if err != nil {
 		return "GET object: " + err.Error()
 	}

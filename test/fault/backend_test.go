@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // The gateway's deadlines in these tests, short so that the tests are.
@@ -86,7 +88,7 @@ func hammer(ctx context.Context, g *gateway, workers int) []result {
 					res.op = "PUT"
 					_, err = put(context.Background(), g.S3, "data", key, payload(r.Uint64(), 64<<10))
 				} else {
-					_, err = get(context.Background(), g.S3, "data", key, "")
+					_, err = testenv.GetObject(context.Background(), g.S3, "data", key, "")
 				}
 				res.took, res.status, res.err = time.Since(res.started), 200, err
 				if err != nil {
@@ -141,7 +143,7 @@ func backToBaseline(t *testing.T, g *gateway, baseline usage) usage {
 	hammer(ctx, g, 8)
 	cancel()
 	var u usage
-	eventually(t, time.Minute, "the gateway's goroutines and files back to the baseline", func() error {
+	testenv.Eventually(t, time.Minute, "the gateway's goroutines and files back to the baseline", func() error {
 		g.HTTP.CloseIdleConnections()
 		if u = usageOf(t, g); u.goroutines > baseline.goroutines+10 || u.fds > baseline.fds+10 {
 			return fmt.Errorf("%v, baseline %v", u, baseline)
@@ -212,8 +214,8 @@ func figures(t *testing.T, results []result, openedAt time.Time) (longest, failF
 // firstSuccess polls a GET until it succeeds and says how long it took.
 func firstSuccess(t *testing.T, g *gateway, since time.Time) time.Duration {
 	t.Helper()
-	eventually(t, time.Minute, "a GET through the gateway after the backend returned", func() error {
-		_, err := get(context.Background(), g.S3, "data", "obj/00", "")
+	testenv.Eventually(t, time.Minute, "a GET through the gateway after the backend returned", func() error {
+		_, err := testenv.GetObject(context.Background(), g.S3, "data", "obj/00", "")
 		return err
 	})
 	return time.Since(since)
@@ -237,7 +239,7 @@ func TestBackendFrozen(t *testing.T) {
 	m.Thaw()
 	thawed := time.Now()
 	recovered := firstSuccess(t, g, thawed)
-	eventually(t, time.Minute, "/readyz?backends=1 back to 200", func() error {
+	testenv.Eventually(t, time.Minute, "/readyz?backends=1 back to 200", func() error {
 		if s := g.Status("/readyz?backends=1"); s != 200 {
 			return fmt.Errorf("status %d", s)
 		}
@@ -270,7 +272,7 @@ func mirrorState(t *testing.T, g *gateway, down bool) string {
 		State     string `json:"state"`
 		LastError string `json:"lastError"`
 	}
-	eventually(t, time.Minute, fmt.Sprintf("mirror status in error: %v", down), func() error {
+	testenv.Eventually(t, time.Minute, fmt.Sprintf("mirror status in error: %v", down), func() error {
 		if err := json.Unmarshal([]byte(g.CLI("mirror", "status", "mirrored", "--json")), &st); err != nil {
 			return err
 		}

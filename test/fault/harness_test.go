@@ -7,7 +7,6 @@ package fault
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -45,18 +44,7 @@ func pick[T any](short, longer T) T {
 	return short
 }
 
-func TestMain(m *testing.M) { os.Exit(runMain(m)) }
-
-func runMain(m *testing.M) int {
-	bin, remove, err := testenv.BuildRingside()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer remove()
-	ringsideBin = bin
-	return m.Run()
-}
+func TestMain(m *testing.M) { os.Exit(testenv.RunWithRingside(m, &ringsideBin)) }
 
 // ---------------------------------------------------------------------------
 // MinIO
@@ -107,7 +95,7 @@ func (m *minio) NewBucket(name string) {
 	m.t.Helper()
 	ctx := context.Background()
 	// A MinIO that says it is ready may still answer "not initialized".
-	eventually(m.t, time.Minute, "create backend bucket "+name, func() error {
+	testenv.Eventually(m.t, time.Minute, "create backend bucket "+name, func() error {
 		_, err := m.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)})
 		return err
 	})
@@ -284,23 +272,4 @@ func (g *gateway) Status(path string) int {
 // newS3Client is the suite's S3 client of an endpoint, over hc if given.
 func newS3Client(endpoint, ak, sk string, hc *http.Client) *s3.Client {
 	return testenv.S3Client(endpoint, ak, sk, hc)
-}
-
-var errNotYet = errors.New("not yet")
-
-// eventually polls f until it returns nil; the test fails with f's last
-// error when timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %v", what, timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

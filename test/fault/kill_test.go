@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // ack is a write the gateway acknowledged, with what it wrote.
@@ -96,9 +97,9 @@ func (l *load) backendWriter(ctx context.Context) {
 func waitMore(t *testing.T, what string, counter *atomic.Int64, n int64) {
 	t.Helper()
 	from := counter.Load()
-	eventually(t, 2*time.Minute, what, func() error {
+	testenv.Eventually(t, 2*time.Minute, what, func() error {
 		if got := counter.Load() - from; got < n {
-			return fmt.Errorf("%d of %d: %w", got, n, errNotYet)
+			return fmt.Errorf("%d of %d: %w", got, n, testenv.ErrNotYet)
 		}
 		return nil
 	})
@@ -132,7 +133,7 @@ func TestKillUnderLoad(t *testing.T) {
 	g.CLI("mirror", "rescan", "data", "--wait")
 	ctx := context.Background()
 	var gw, be []ver
-	eventually(t, time.Minute, "the gateway's version listing equal to the backend's", func() error {
+	testenv.Eventually(t, time.Minute, "the gateway's version listing equal to the backend's", func() error {
 		var err error
 		if gw, err = listVersions(ctx, g.S3, "data"); err != nil {
 			return err
@@ -194,12 +195,12 @@ func checkReads(t *testing.T, g *gateway, m *minio, bucket string, versions []ve
 		go func() {
 			defer wg.Done()
 			for v := range jobs {
-				gb, err := get(ctx, g.S3, bucket, v.Key, v.VersionID)
+				gb, err := testenv.GetObject(ctx, g.S3, bucket, v.Key, v.VersionID)
 				if err != nil {
 					t.Errorf("gateway GET %s@%s: %v", v.Key, v.VersionID, err)
 					continue
 				}
-				bb, err := get(ctx, m.S3, bucket, v.Key, v.VersionID)
+				bb, err := testenv.GetObject(ctx, m.S3, bucket, v.Key, v.VersionID)
 				if err != nil {
 					t.Errorf("backend GET %s@%s: %v", v.Key, v.VersionID, err)
 					continue

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -31,19 +30,6 @@ func put(ctx context.Context, c *s3.Client, bucket, key string, data []byte) (*s
 		Bucket: aws.String(bucket), Key: aws.String(key),
 		Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))),
 	})
-}
-
-func get(ctx context.Context, c *s3.Client, bucket, key, versionID string) ([]byte, error) {
-	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
-	if versionID != "" {
-		in.VersionId = aws.String(versionID)
-	}
-	out, err := c.GetObject(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	defer out.Body.Close()
-	return io.ReadAll(out.Body)
 }
 
 // answerOf is the HTTP status and Retry-After of a failed call; status 0

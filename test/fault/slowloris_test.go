@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // dribble opens a connection to addr and sends a request's headers one
@@ -54,7 +56,7 @@ func timedRequests(t *testing.T, g *gateway, n int) []time.Duration {
 		if i%3 == 0 {
 			_, err = put(context.Background(), g.S3, "data", key, payload(uint64(i), 64<<10))
 		} else {
-			_, err = get(context.Background(), g.S3, "data", key, "")
+			_, err = testenv.GetObject(context.Background(), g.S3, "data", key, "")
 		}
 		if err != nil {
 			t.Errorf("request %d during the slowloris: %v", i, err)
@@ -93,9 +95,9 @@ func TestSlowloris(t *testing.T) {
 			}
 		}()
 	}
-	eventually(t, time.Minute, "the slow connections started", func() error {
+	testenv.Eventually(t, time.Minute, "the slow connections started", func() error {
 		if n := started.Load(); n < int64(conns) {
-			return fmt.Errorf("%d of %d: %w", n, conns, errNotYet)
+			return fmt.Errorf("%d of %d: %w", n, conns, testenv.ErrNotYet)
 		}
 		return nil
 	})

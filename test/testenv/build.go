@@ -35,6 +35,20 @@ func BuildRingside() (string, func(), error) {
 	return bin, remove, nil
 }
 
+// RunWithRingside is a TestMain body: it builds ringside, sets *bin to
+// the binary's path, runs the tests and removes the binary, returning the
+// exit code.
+func RunWithRingside(m *testing.M, bin *string) int {
+	path, remove, err := BuildRingside()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer remove()
+	*bin = path
+	return m.Run()
+}
+
 // FreeAddr returns a loopback address whose port was free a moment ago.
 func FreeAddr() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

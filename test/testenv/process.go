@@ -3,11 +3,13 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os/exec"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -178,4 +180,24 @@ func WaitHTTPFor(url string, p *Process, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	return WaitHTTP(ctx, url, p)
+}
+
+// ErrNotYet is what an Eventually condition may return while it waits.
+var ErrNotYet = errors.New("not yet")
+
+// Eventually polls f until it returns nil; the test fails with f's last
+// error when timeout passes.
+func Eventually(t testing.TB, timeout time.Duration, what string, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v: %v", what, timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,4 +57,18 @@ func EnableVersioning(ctx context.Context, c *s3.Client, name string) error {
 		return fmt.Errorf("enable versioning on %s: %w", name, err)
 	}
 	return nil
+}
+
+// GetObject reads an object (a given version if versionID is set).
+func GetObject(ctx context.Context, c *s3.Client, bucket, key, versionID string) ([]byte, error) {
+	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	if versionID != "" {
+		in.VersionId = aws.String(versionID)
+	}
+	out, err := c.GetObject(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Body.Close()
+	return io.ReadAll(out.Body)
 }
