@@ -186,6 +186,17 @@ func watch(ctx context.Context, g *gateway) *watchDown {
 	return w
 }
 
+// opened is when the breaker opened: the zero time, and an error, if
+// ringside_backend_up never fell to 0 while the backend was down.
+func (w *watchDown) opened(t *testing.T, down string) time.Time {
+	t.Helper()
+	if w.openedAt.Load() == 0 {
+		t.Error("ringside_backend_up never fell to 0 while the backend was " + down)
+		return time.Time{}
+	}
+	return time.Unix(0, w.openedAt.Load())
+}
+
 // figures checks every request of a hurt period and returns the longest
 // and the longest of those started once the breaker was open.
 func figures(t *testing.T, results []result, openedAt time.Time) (longest, failFast time.Duration, n int) {
@@ -249,11 +260,7 @@ func TestBackendFrozen(t *testing.T) {
 		t.Error(msg)
 	}
 	mirrorState(t, g, false)
-	opened := time.Unix(0, w.openedAt.Load())
-	if w.openedAt.Load() == 0 {
-		t.Error("ringside_backend_up never fell to 0 while the backend was frozen")
-		opened = time.Time{}
-	}
+	opened := w.opened(t, "frozen")
 	longest, failFast, n := figures(t, results, opened)
 	after := backToBaseline(t, g, baseline)
 	t.Logf("FIGURES backend frozen (SIGSTOP) %v with deadlines connect %v, response %v, stall %v: %d requests, all 503 with Retry-After; longest %v (bound %v); breaker open %v after the freeze; longest request once open %v; first success %v after SIGCONT; baseline %v, peak %d goroutines, after %v; mirror status while frozen: %q",
@@ -306,11 +313,7 @@ func TestBackendKilled(t *testing.T) {
 	if msg, ok := w.readyErrs.Load().(string); ok {
 		t.Error(msg)
 	}
-	opened := time.Unix(0, w.openedAt.Load())
-	if w.openedAt.Load() == 0 {
-		t.Error("ringside_backend_up never fell to 0 while the backend was dead")
-		opened = time.Time{}
-	}
+	opened := w.opened(t, "dead")
 	longest, failFast, n := figures(t, results, opened)
 	after := backToBaseline(t, g, baseline)
 	t.Logf("FIGURES backend killed (SIGKILL) %v, then restarted: %d requests, all 503 with Retry-After; longest %v; breaker open %v after the kill; longest request once open %v; first success %v after MinIO was ready again; baseline %v, peak %d goroutines, after %v",
