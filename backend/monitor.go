@@ -1,10 +1,10 @@
 package backend
 
 import (
-	"errors"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/ringside/ringside/internal/promreg"
 )
 
 // Monitor publishes the health of the clients of every location: as
@@ -36,26 +36,13 @@ func NewMonitor(reg prometheus.Registerer) (*Monitor, error) {
 		return m, nil
 	}
 	var err error
-	if m.up, err = registered(reg, m.up); err != nil {
+	if m.up, err = promreg.Register(reg, m.up); err != nil {
 		return nil, err
 	}
-	if m.failures, err = registered(reg, m.failures); err != nil {
+	if m.failures, err = promreg.Register(reg, m.failures); err != nil {
 		return nil, err
 	}
 	return m, nil
-}
-
-// registered adds c to reg, or returns the collector registered there
-// already under the same description.
-func registered[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, err
 }
 
 // Health returns the health of the location's client, and false when no

@@ -1,10 +1,10 @@
 package feed
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/ringside/ringside/internal/promreg"
 )
 
 // Metrics are the change feeds' Prometheus series, labelled by source kind
@@ -32,17 +32,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"kind", "bucket", "reason"}),
 	}
 	for _, c := range []**prometheus.CounterVec{&m.received, &m.debounced, &m.gaps} {
-		if err := reg.Register(*c); err != nil {
-			// A second manager on the same registry shares the series.
-			var already prometheus.AlreadyRegisteredError
-			if !errors.As(err, &already) {
-				return nil, fmt.Errorf("register the feed metrics: %w", err)
-			}
-			existing, ok := already.ExistingCollector.(*prometheus.CounterVec)
-			if !ok {
-				return nil, fmt.Errorf("register the feed metrics: %w", err)
-			}
-			*c = existing
+		// A second manager on the same registry shares the series.
+		var err error
+		if *c, err = promreg.Register(reg, *c); err != nil {
+			return nil, fmt.Errorf("register the feed metrics: %w", err)
 		}
 	}
 	return m, nil

@@ -1,10 +1,10 @@
 package mirror
 
 import (
-	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/ringside/ringside/internal/promreg"
 )
 
 // Kinds of change a pass applies, the kind label of
@@ -137,15 +137,10 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // register registers c, or returns the collector already registered under
-// its name (a second Manager on the same registry shares the series).
+// its name (a second Manager on the same registry shares the series); a
+// series that cannot be registered is still counted, unexported.
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	err := reg.Register(c)
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing
-		}
-	}
+	c, _ = promreg.Register(reg, c)
 	return c
 }
 
