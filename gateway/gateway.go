@@ -13,6 +13,7 @@ import (
 	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/objcache"
 )
 
 // Config assembles a gateway.
@@ -29,8 +30,11 @@ type Config struct {
 	// CredentialsFile, if set, is a file of "ACCESS_KEY SECRET_KEY" lines,
 	// merged with Credentials and reloaded when it changes.
 	CredentialsFile string
-	Registerer      prometheus.Registerer
-	Logger          *slog.Logger
+	// Cache, if set, keeps small object versions read or written, and
+	// answers GETs of them.
+	Cache      *objcache.Cache
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
 }
 
 // Error is a refusal with the S3 error code, message and HTTP status a
@@ -67,6 +71,7 @@ type Gateway struct {
 	log     *slog.Logger
 	auth    *s3auth.Authenticator
 	handler http.Handler
+	cache   *objcache.Cache // nil when off
 }
 
 // New builds a gateway over an open index, its catalog and the ingester.
@@ -93,6 +98,7 @@ func New(cfg Config) (*Gateway, error) {
 		mirror: cfg.Mirror,
 		log:    log,
 		auth:   auth,
+		cache:  cfg.Cache,
 	}
 	g.handler = m.middleware(auth.Middleware(g.front(g.fallback())))
 	return g, nil

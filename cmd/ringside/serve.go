@@ -26,6 +26,7 @@ import (
 	"github.com/ringside/ringside/gateway"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
+	"github.com/ringside/ringside/objcache"
 )
 
 const (
@@ -40,6 +41,13 @@ const (
 	defaultIndexCacheSize = "16MiB"
 	// defaultIndexReserve is index.DefaultReserve, which says why.
 	defaultIndexReserve = "128MiB"
+	// defaultCacheSize is a quarter of the 128 MiB a sidecar may hold and
+	// a third of defaultMemoryLimit: with the index's block cache and the
+	// gateway's own steady heap (some 35 MiB), the Go heap stays below the
+	// limit with room for transfers in flight. It holds some 7,000 objects
+	// of 4 KiB.
+	defaultCacheSize      = "32MiB"
+	defaultCacheMaxObject = "256KiB"
 )
 
 func serveCommand() *cli.Command {
@@ -97,6 +105,8 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.DurationFlag{Name: "backend-response-timeout", Value: backend.DefaultResponseTimeout, Usage: "bound on the wait for a backend answer's headers (server-side copies and multipart completion get 5m)"},
 		&cli.DurationFlag{Name: "backend-stall-timeout", Value: backend.DefaultStallTimeout, Usage: "bound on a body to or from a backend that stops moving"},
 		&cli.IntFlag{Name: "backend-breaker-failures", Value: 5, Usage: "calls in a row a backend leaves unanswered before its location fails fast (503) until a probe is answered"},
+		&cli.StringFlag{Name: "cache-size", Value: defaultCacheSize, Usage: "`SIZE` of the in-memory cache of small object versions that answers GETs without a backend round trip, 0 or off for none"},
+		&cli.StringFlag{Name: "cache-max-object", Value: defaultCacheMaxObject, Usage: "largest object `SIZE` the object cache keeps"},
 		&cli.StringFlag{Name: "index-reserve", Value: defaultIndexReserve, Usage: "free `SIZE` kept on the index's filesystem: below it, writes are refused with 503 and a start opens the index read-only"},
 	}
 }
@@ -120,6 +130,9 @@ type serveConfig struct {
 	memoryLimit    int64
 	indexCacheSize int64
 	indexReserve   int64
+	// cacheSize bounds the object cache (0: off); cacheMaxObject is the
+	// largest object it keeps.
+	cacheSize, cacheMaxObject int64
 	// backend bounds every location's backend calls; the same for all
 	// locations for now.
 	backend backend.Options
@@ -186,7 +199,22 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	if cfg.indexReserve < index.MinReserve {
 		return cfg, fmt.Errorf("--index-reserve: %d bytes is below the %d the index's live memtable log may take", cfg.indexReserve, index.MinReserve)
 	}
-	return cfg, nil
+	return cfg, cacheConfigFrom(c, &cfg)
+}
+
+// cacheConfigFrom reads the object cache's flags into cfg.
+func cacheConfigFrom(c *cli.Context, cfg *serveConfig) error {
+	var err error
+	if cfg.cacheSize, err = parseSize(c.String("cache-size"), true); err != nil {
+		return fmt.Errorf("--cache-size: %w", err)
+	}
+	if cfg.cacheMaxObject, err = parseSize(c.String("cache-max-object"), false); err != nil {
+		return fmt.Errorf("--cache-max-object: %w", err)
+	}
+	if cfg.cacheSize > 0 && cfg.cacheMaxObject > cfg.cacheSize {
+		return fmt.Errorf("--cache-max-object: %d bytes is more than the --cache-size of %d", cfg.cacheMaxObject, cfg.cacheSize)
+	}
+	return nil
 }
 
 // checkBackendOptions refuses a timeout or breaker setting that would
@@ -224,6 +252,7 @@ type node struct {
 	gw     *gateway.Gateway
 	mirror *mirror.Manager
 	admin  *admin.Server
+	cache  *objcache.Cache // nil when off
 	// backends knows the health of every location's backend.
 	backends *backend.Monitor
 	tls      *certs.Source
@@ -316,12 +345,17 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	n.mirror = mirror.New(n.db, mirror.FromCatalog(n.cat.Resolve), mirror.Options{
 		Interval: cfg.mirrorInterval, Registerer: reg, Logger: n.log,
 	})
+	n.cache, err = objcache.New(objcache.Config{MaxBytes: cfg.cacheSize, MaxObject: cfg.cacheMaxObject, Registerer: reg, Logger: n.log})
+	if err != nil {
+		return err
+	}
 	n.gw, err = gateway.New(gateway.Config{
 		DB:              n.db,
 		Catalog:         n.cat,
 		Mirror:          n.mirror,
 		Credentials:     cfg.credentials,
 		CredentialsFile: cfg.credentialsFile,
+		Cache:           n.cache,
 		Registerer:      reg,
 		Logger:          n.log,
 	})
@@ -529,6 +563,8 @@ func (n *node) close() {
 			n.log.Warn("close the gateway", "err", err)
 		}
 	}
+	n.cache.Close()
+	n.cache = nil
 	if n.db != nil {
 		if err := n.db.Close(); err != nil {
 			n.log.Error("close the index", "err", err)
