@@ -13,15 +13,17 @@ import (
 
 // The object cache (package objcache) answers GETs of small versions
 // without a backend round trip. Every read resolves its version in the
-// index first and the cache is asked for exactly that version and ETag,
-// so a version the index has moved past is never served from it. What
+// index first and the cache is asked for exactly that version (ID, ETag,
+// size, Last-Modified), so a version the index has moved past is never
+// served from it. What
 // the cache keeps beside the bytes is the one header of a read that the
 // index does not hold, x-amz-tagging-count; every other header is
 // written from the index as on a backend read.
 
 // cached names version v of t in the object cache.
 func cached(t target, v index.Version) objcache.Version {
-	return objcache.Version{Bucket: t.bucket.Name, Key: v.Key, VersionID: v.VersionID, ETag: quoteETag(v.ETag), Size: v.Size}
+	return objcache.Version{Bucket: t.bucket.Name, Key: v.Key, VersionID: v.VersionID, ETag: quoteETag(v.ETag),
+		Size: v.Size, Modified: v.LastModified.UnixNano()}
 }
 
 // serveCached answers a GET of v (its conditions checked, its range s

@@ -28,13 +28,18 @@ type Version struct {
 	// Size their length.
 	ETag string
 	Size int64
+	// Modified is the version's Last-Modified (Unix nanoseconds): a
+	// "null" version rewritten with the same bytes and other tags differs
+	// only there.
+	Modified int64
 }
 
 // slot is the ristretto key of a version. It names the bytes too (ETag
 // and size), so that one slot only ever holds one body: ristretto does
 // not evict to make room when a slot's cost changes.
 func (v Version) slot() string {
-	return v.Bucket + "\x00" + v.Key + "\x00" + v.VersionID + "\x00" + v.ETag + "\x00" + strconv.FormatInt(v.Size, 10)
+	return v.Bucket + "\x00" + v.Key + "\x00" + v.VersionID + "\x00" + v.ETag + "\x00" +
+		strconv.FormatInt(v.Size, 10) + "\x00" + strconv.FormatInt(v.Modified, 10)
 }
 
 // Entry is a cached version: its bytes and the headers the backend

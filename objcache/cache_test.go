@@ -29,6 +29,7 @@ func TestGetNamesExactlyOneVersion(t *testing.T) {
 		{name: "the version held", ask: held, want: true},
 		{name: "null rewritten in place", ask: Version{Bucket: "b", Key: "k", VersionID: "null", ETag: `"e2"`, Size: 4}},
 		{name: "another size", ask: Version{Bucket: "b", Key: "k", VersionID: "null", ETag: `"e1"`, Size: 5}},
+		{name: "null rewritten with the same bytes", ask: Version{Bucket: "b", Key: "k", VersionID: "null", ETag: `"e1"`, Size: 4, Modified: 1}},
 		{name: "another version", ask: Version{Bucket: "b", Key: "k", VersionID: "v2", ETag: `"e1"`, Size: 4}},
 		{name: "another key", ask: Version{Bucket: "b", Key: "k2", VersionID: "null", ETag: `"e1"`, Size: 4}},
 		{name: "another bucket", ask: Version{Bucket: "b2", Key: "k", VersionID: "null", ETag: `"e1"`, Size: 4}},
