@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/rclone/gofakes3"
+
+	"github.com/ringside/ringside/backend"
 )
 
 // servePut answers every PutObject (a copy is serveCopy's): the body is
@@ -40,9 +42,10 @@ func (g *Gateway) servePut(w http.ResponseWriter, r *http.Request, bucket, key s
 		if err := g.checkIfNoneMatch(r.Context(), t, key, cond); err != nil {
 			return err
 		}
+		requestOf(r.Context()).ifNoneMatch = cond
 	}
 	for k, vs := range r.Header {
-		if strings.HasPrefix(k, checksumPrefix) && len(vs) > 0 {
+		if (strings.HasPrefix(k, checksumPrefix) || backend.IsLockHeader(k)) && len(vs) > 0 {
 			meta[k] = vs[0]
 		}
 	}

@@ -44,12 +44,8 @@ func buildRingside(ctx context.Context, root, dir string) (string, error) {
 
 // startRingside runs `ringside serve` with a fresh data dir, the default
 // mirror interval and warnings-only logs.
-func startRingside(ctx context.Context, bin, workDir string) (*ringsideServer, error) {
+func startRingside(ctx context.Context, bin, workDir, adminListen string) (*ringsideServer, error) {
 	listen, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	adminListen, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
