@@ -177,29 +177,35 @@ func TestMiddlewareCountsRequests(t *testing.T) {
 func TestObserveBackend(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := newMetrics(reg)
-	m.observeBackend("PutObject", 200, 30*time.Millisecond)
-	m.observeBackend("PutObject", 200, 10*time.Millisecond)
-	m.observeBackend("PutObject", 503, time.Second)
-	m.observeBackend("ListObjectVersions", 0, time.Second)
-	m.observeBackend("SomethingNew", 200, time.Millisecond)
+	m.observeBackend("ring", "PutObject", 200, 30*time.Millisecond)
+	m.observeBackend("ring", "PutObject", 200, 10*time.Millisecond)
+	m.observeBackend("ring", "PutObject", 503, time.Second)
+	m.observeBackend("dr", "PutObject", 200, time.Millisecond)
+	m.observeBackend("ring", "ListObjectVersions", 0, time.Second)
+	m.observeBackend("dr", "SomethingNew", 200, time.Millisecond)
 
 	tests := []struct {
 		name   string
 		labels map[string]string
 		want   float64
 	}{
-		{"ringside_backend_requests_total", map[string]string{"op": "PutObject", "status": "200"}, 2},
-		{"ringside_backend_requests_total", map[string]string{"op": "PutObject", "status": "503"}, 1},
-		{"ringside_backend_requests_total", map[string]string{"op": "ListObjectVersions", "status": "0"}, 1},
-		{"ringside_backend_requests_total", map[string]string{"op": "SomethingNew", "status": "200"}, 1},
-		{"ringside_backend_request_duration_seconds", map[string]string{"op": "PutObject"}, 3},
-		{"ringside_backend_request_duration_seconds", map[string]string{"op": "SomethingNew"}, 1},
+		{"ringside_backend_requests_total", map[string]string{"location": "ring", "op": "PutObject", "status": "200"}, 2},
+		{"ringside_backend_requests_total", map[string]string{"location": "ring", "op": "PutObject", "status": "503"}, 1},
+		{"ringside_backend_requests_total", map[string]string{"location": "dr", "op": "PutObject", "status": "200"}, 1},
+		{"ringside_backend_requests_total", map[string]string{"location": "ring", "op": "ListObjectVersions", "status": "0"}, 1},
+		{"ringside_backend_requests_total", map[string]string{"location": "dr", "op": "SomethingNew", "status": "200"}, 1},
+		{"ringside_backend_request_duration_seconds", map[string]string{"location": "ring", "op": "PutObject"}, 3},
+		{"ringside_backend_request_duration_seconds", map[string]string{"location": "dr", "op": "PutObject"}, 1},
+		{"ringside_backend_request_duration_seconds", map[string]string{"location": "dr", "op": "SomethingNew"}, 1},
 	}
 	for _, tt := range tests {
 		got, ok := gather(t, reg, tt.name, tt.labels)
 		if !ok || got != tt.want {
 			t.Errorf("%s%v = %v (present %v), want %v", tt.name, tt.labels, got, ok, tt.want)
 		}
+	}
+	if _, ok := gather(t, reg, "ringside_backend_requests_total", map[string]string{"location": "dr", "status": "503"}); ok {
+		t.Error("a location's requests were counted under another")
 	}
 }
 
@@ -318,4 +324,21 @@ func BenchmarkMiddleware(b *testing.B) {
 			h.ServeHTTP(w, r)
 		}
 	})
+}
+
+// TestBackendMetricsByLocation checks that the catalog's clients tell the
+// observer which location made a request.
+func TestBackendMetricsByLocation(t *testing.T) {
+	e := newS3Env(t)
+	e.createBucket("photos", "ring")
+	e.createBucket("docs", "shared")
+	e.put("photos", "a", "1")
+	e.put("docs", "b", "2")
+	e.put("docs", "c", "3")
+	for loc, want := range map[string]float64{"ring": 1, "shared": 2} {
+		got, ok := gather(t, e.reg, "ringside_backend_requests_total", map[string]string{"location": loc, "op": "PutObject", "status": "200"})
+		if !ok || got != want {
+			t.Errorf("PutObject of location %s = %v (present %v), want %v", loc, got, ok, want)
+		}
+	}
 }
