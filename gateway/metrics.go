@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // latencyBuckets span a HEAD answered from the index (well under a
@@ -76,7 +78,23 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Help:    "Latency of requests made to backends, by location and operation.",
 		Buckets: latencyBuckets,
 	}, []string{"location", "op"}))
+	if m.enabled {
+		m.precreateFaults()
+	}
 	return m
+}
+
+// precreateFaults makes, at 0, the series of every operation of the route
+// table answered with a server fault (500, 503): a series born at its
+// first fault hides that fault from rate() and increase(), and so from
+// the 5xx alert, until a second one comes.
+func (m *metrics) precreateFaults() {
+	faults := []int{s3err.StatusOf(s3err.InternalError), s3err.StatusOf(s3err.ServiceUnavailable)}
+	for _, rt := range routes {
+		for _, status := range faults {
+			m.requests.add(rt.op, status)
+		}
+	}
 }
 
 // register adds c to reg, or returns the collector already registered

@@ -169,8 +169,58 @@ func TestMiddlewareCountsRequests(t *testing.T) {
 			t.Errorf("%s%v = %v (present %v), want %v", tt.name, tt.labels, got, ok, tt.want)
 		}
 	}
-	if _, ok := gather(t, reg, "ringside_s3_requests_total", map[string]string{"op": "DeleteObject"}); ok {
-		t.Error("an operation never requested has a series")
+	if _, ok := gather(t, reg, "ringside_s3_requests_total", map[string]string{"op": "DeleteObject", "status": "204"}); ok {
+		t.Error("an operation never requested has a success series")
+	}
+	if _, ok := gather(t, reg, "ringside_s3_request_duration_seconds", map[string]string{"op": "DeleteObject"}); ok {
+		t.Error("an operation never requested has a latency series")
+	}
+}
+
+// TestFaultCountersExistAtZero checks that before any request every
+// operation of the route table has its 500 and 503 series at 0, and
+// nothing else.
+func TestFaultCountersExistAtZero(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	newMetrics(reg)
+	want := map[string]bool{}
+	for _, rt := range routes {
+		for _, status := range []string{"500", "503"} {
+			want[rt.op.String()+" "+status] = true
+		}
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range families {
+		if f.GetName() != "ringside_s3_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			got[labels["op"]+" "+labels["status"]] = true
+			if v := m.GetCounter().GetValue(); v != 0 {
+				t.Errorf("%v = %v before any request", labels, v)
+			}
+		}
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("no series %s at the start", k)
+		}
+	}
+	for k := range got {
+		if !want[k] {
+			t.Errorf("unexpected series %s at the start", k)
+		}
+	}
+	if !want["PutObject 503"] || !want["ListObjectsV2 500"] {
+		t.Fatalf("route table not walked: %d series wanted", len(want))
 	}
 }
 
