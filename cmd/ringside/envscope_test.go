@@ -96,3 +96,28 @@ func runCapturing(t *testing.T, args []string, flag string) (string, string) {
 	}
 	return got, stderr.String()
 }
+
+// TestHelpNamesOldVariablesOnlyWhenSet keeps the help free of the old
+// names for whoever does not use them.
+func TestHelpNamesOldVariablesOnlyWhenSet(t *testing.T) {
+	help := func() string {
+		app, err := newApp()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		app.Writer = &out
+		if err := app.Run([]string{"ringside", "location", "add", "--help"}); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	h := help()
+	if !strings.Contains(h, "$RINGSIDE_LOCATION_BUCKET]") || strings.Contains(h, "$RINGSIDE_BUCKET") {
+		t.Fatalf("help without old variables set:\n%s", h)
+	}
+	t.Setenv("RINGSIDE_BUCKET", "b")
+	if h := help(); !strings.Contains(h, "[$RINGSIDE_LOCATION_BUCKET, $RINGSIDE_BUCKET]") {
+		t.Fatalf("help with RINGSIDE_BUCKET set does not name it:\n%s", h)
+	}
+}
