@@ -86,6 +86,7 @@ func runDemo(c *cli.Context) error {
 			dataDir: cfg.dataDir, tempDir: tempDir,
 			credentials: cfg.credentials, backendKey: bak, backendSecret: bsk,
 			selfSigned: cfg.tlsSelfSigned, tokenFromFlag: cfg.adminToken != "",
+			consoleURL: n.consoleURL(), consoleToken: demoToken(cfg),
 		})
 		return nil
 	})
@@ -155,6 +156,21 @@ type demoInfo struct {
 	backendKey, backendSecret        string
 	selfSigned                       bool
 	tokenFromFlag                    bool
+	// consoleURL is "" when the console is off; consoleToken signs in.
+	consoleURL, consoleToken string
+}
+
+// demoToken is the admin token the demo's console signs in with, printed
+// since the demo is for trying things on loopback.
+func demoToken(cfg serveConfig) string {
+	if cfg.adminToken != "" {
+		return cfg.adminToken
+	}
+	t, err := readToken(cfg.dataDir)
+	if err != nil {
+		return "(see " + tokenFile(cfg.dataDir) + ")"
+	}
+	return t
 }
 
 // printDemo prints the endpoints, the keys and commands to paste. The keys
@@ -186,6 +202,9 @@ func printDemo(w io.Writer, d demoInfo) {
 	tokenNote := "from --admin-token"
 	if !d.tokenFromFlag {
 		tokenNote = "in " + tokenFile(d.dataDir)
+	}
+	if d.consoleURL != "" {
+		fmt.Fprintf(w, "\nWeb console: %s   sign in with the admin token %s\n", d.consoleURL, d.consoleToken)
 	}
 	fmt.Fprintf(w, `
 ringside demo is running. Stop it with Ctrl-C.

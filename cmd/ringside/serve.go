@@ -23,6 +23,7 @@ import (
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/certs"
+	"github.com/ringside/ringside/console"
 	"github.com/ringside/ringside/gateway"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
@@ -97,6 +98,7 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.DurationFlag{Name: "backend-response-timeout", Value: backend.DefaultResponseTimeout, Usage: "bound on the wait for a backend answer's headers (server-side copies and multipart completion get 5m)"},
 		&cli.DurationFlag{Name: "backend-stall-timeout", Value: backend.DefaultStallTimeout, Usage: "bound on a body to or from a backend that stops moving"},
 		&cli.IntFlag{Name: "backend-breaker-failures", Value: 5, Usage: "calls in a row a backend leaves unanswered before its location fails fast (503) until a probe is answered"},
+		&cli.BoolFlag{Name: "console", Value: true, Usage: "serve the web console on the admin listener under /console/"},
 		&cli.StringFlag{Name: "index-reserve", Value: defaultIndexReserve, Usage: "free `SIZE` kept on the index's filesystem: below it, writes are refused with 503 and a start opens the index read-only"},
 	}
 }
@@ -123,6 +125,7 @@ type serveConfig struct {
 	// backend bounds every location's backend calls; the same for all
 	// locations for now.
 	backend backend.Options
+	console bool
 }
 
 func serveConfigFrom(c *cli.Context) (serveConfig, error) {
@@ -138,6 +141,7 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 		tlsCert:         c.String("tls-cert"),
 		tlsKey:          c.String("tls-key"),
 		tlsSelfSigned:   c.Bool("tls-self-signed"),
+		console:         c.Bool("console"),
 		backend: backend.Options{
 			Timeouts: backend.Timeouts{
 				Connect:  c.Duration("backend-connect-timeout"),
@@ -224,6 +228,8 @@ type node struct {
 	gw     *gateway.Gateway
 	mirror *mirror.Manager
 	admin  *admin.Server
+	// console is the web console, nil when turned off.
+	console *console.Console
 	// backends knows the health of every location's backend.
 	backends *backend.Monitor
 	tls      *certs.Source
@@ -334,7 +340,7 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	}
 	n.db.StartRepairs(n.workCtx, n.mirror, index.RepairInterval)
 	n.admin = admin.NewServer(n.cat, n.mirror, token, reg)
-	return nil
+	return n.buildConsole(token)
 }
 
 // loadTLS reads or generates the S3 listener's certificate, if asked.
@@ -392,7 +398,7 @@ func (n *node) listen() error {
 	}
 	n.adminURL = "http://" + adminLn.Addr().String()
 	n.adminSrv = &http.Server{
-		Handler:           n.readyzBackends(n.admin),
+		Handler:           n.adminHandler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Rescans with --wait and resyncs end when the node stops.
 		BaseContext: func(net.Listener) context.Context { return n.workCtx },
