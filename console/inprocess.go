@@ -20,6 +20,8 @@ func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	if sreq.Host == "" {
 		sreq.Host = req.URL.Host
 	}
+	// Nothing waits for a 100 Continue in process.
+	sreq.Header.Del("Expect")
 	if sreq.Body == nil {
 		sreq.Body = http.NoBody
 	}
@@ -71,6 +73,10 @@ type pipeResponse struct {
 func (p *pipeResponse) Header() http.Header { return p.header }
 
 func (p *pipeResponse) WriteHeader(status int) {
+	if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
+		// An informational answer (100 Continue) is not the response.
+		return
+	}
 	p.once.Do(func() {
 		p.status, p.sent = status, p.header.Clone()
 		close(p.ready)

@@ -35,6 +35,8 @@ func newObjectStore(h http.Handler, ak, sk string) *objectStore {
 		// The SDK's default trailing checksums add nothing in process.
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+		// Nor does waiting for 100 Continue.
+		ContinueHeaderThresholdBytes: -1,
 	})
 	return &objectStore{c: c}
 }
