@@ -1,0 +1,238 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"github.com/ringside/ringside/embedded"
+)
+
+const (
+	adminToken    = "console-flow-admin-token-7f3a"
+	clientKey     = "console-client"
+	clientSecret  = "console-client-secret-9c1"
+	backendKey    = "connector-user"
+	backendSecret = "connector-SECRET-never-shown-5e2b"
+	targetBucket  = "ring-target"
+	locationName  = "ring1"
+	bucketName    = "docs"
+)
+
+func css(s string) chromedp.CSS { return chromedp.CSS(s) }
+
+// TestDocumentedFlow walks the flow of the product documents in a browser:
+// Storage Locations, Add New (a bad target name refused, then fixed, the
+// no-prefix box and its warning, Save checking the backend), the Mirroring
+// indicator grayed, Create Bucket with the "(Mirror mode)" entry, the
+// ingestion icon and the indicator lit, an object written on the backend
+// appearing in the browser, an upload and a download, CSRF refused, and
+// no secret in any page.
+func TestDocumentedFlow(t *testing.T) {
+	be, err := embedded.Start("127.0.0.1:0", backendKey, backendSecret, targetBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	gw := startRingside(t, adminToken, clientKey, clientSecret)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	s := &steps{t: t, ctx: ctx, dir: screenshotDir(t)}
+	base := gw.adminURL + "/console/"
+
+	signIn(s, base)
+	addLocation(s, base, be.URL())
+	createMirrorBucket(s, base)
+	backendObjectAppears(s, base, be.URL())
+	uploadAndDownload(s, base, be.URL())
+	csrfRefused(s, base)
+	s.run("mirror page", chromedp.Navigate(base+"mirror"), chromedp.WaitVisible(css(`tr[data-mirror="docs"]`)))
+	s.shot("mirror")
+
+	for i, src := range s.sources {
+		if strings.Contains(src, backendSecret) || strings.Contains(src, adminToken) || strings.Contains(src, clientSecret) {
+			t.Errorf("page %d shows a secret", i+1)
+		}
+	}
+	if len(s.sources) < 10 {
+		t.Errorf("only %d pages were checked for secrets", len(s.sources))
+	}
+}
+
+func signIn(s *steps, base string) {
+	s.run("open the console signed out", chromedp.Navigate(base+"locations"), chromedp.WaitVisible(css("#token")))
+	if loc := eval[string](s, "location", "location.pathname"); loc != "/console/signin" {
+		s.t.Fatalf("signed out, /console/locations led to %s, not the sign-in page", loc)
+	}
+	s.run("wrong token", chromedp.SendKeys(css("#token"), "not-the-token"), chromedp.Click(css("#signin")), chromedp.WaitVisible(css("#error")))
+	s.shot("signin-refused")
+	s.run("sign in", chromedp.SendKeys(css("#token"), adminToken), chromedp.Click(css("#signin")), chromedp.WaitVisible(css("#add-new")))
+	s.shot("locations-empty")
+}
+
+func addLocation(s *steps, base, backendURL string) {
+	s.run("Add New", chromedp.Click(css("#add-new")), chromedp.WaitVisible(css("#location-form")))
+	if typ := s.text("#type"); typ != "Scality RING with S3 Connector" {
+		s.t.Errorf("location type %q", typ)
+	}
+	s.run("fill in with a bad target name",
+		chromedp.SendKeys(css("#name"), locationName),
+		chromedp.SendKeys(css("#accessKey"), backendKey),
+		chromedp.SendKeys(css("#secretKey"), backendSecret),
+		chromedp.SendKeys(css("#targetBucket"), "Ring_Target"),
+		chromedp.SendKeys(css("#endpoint"), strings.TrimPrefix(backendURL, "http://")),
+		chromedp.WaitVisible(css("#targetBucket-error")),
+	)
+	if msg := s.text("#targetBucket-error"); !strings.Contains(msg, `Target bucket name "Ring_Target" is invalid`) {
+		s.t.Errorf("as-you-type message %q", msg)
+	}
+	s.shot("add-location-bad-name-as-typed")
+	s.run("Save with the bad name", chromedp.Click(css("#save")), chromedp.WaitVisible(css("#error")))
+	if msg := s.text("#error"); !strings.Contains(msg, `Target bucket name "Ring_Target" is invalid`) {
+		s.t.Errorf("server refusal %q", msg)
+	}
+	s.shot("add-location-refused")
+	if v := eval[string](s, "secret field", `document.getElementById("secretKey").value`); v != "" {
+		s.t.Error("the refused form came back with the secret key filled in")
+	}
+	s.run("fix the name, retype the secret",
+		chromedp.Clear(css("#targetBucket")),
+		chromedp.SendKeys(css("#targetBucket"), targetBucket),
+		chromedp.SendKeys(css("#secretKey"), backendSecret),
+		chromedp.WaitNotVisible(css("#targetBucket-error")),
+	)
+	if eval[bool](s, "warning hidden", `!document.getElementById("noprefix-warning").hidden`) {
+		s.t.Error("the no-prefix warning shows before the box is checked")
+	}
+	s.run("check Write objects without prefix", chromedp.Click(css("#noPrefix")), chromedp.WaitVisible(css("#noprefix-warning")))
+	if w := s.text("#noprefix-warning"); w != "Storing multiple buckets in a location with this option enabled can lead to data loss" {
+		s.t.Errorf("warning %q", w)
+	}
+	s.shot("add-location-no-prefix-warning")
+	s.run("Save", chromedp.Click(css("#save")), chromedp.WaitVisible(css(`tr[data-location="ring1"]`)))
+	if f := s.text("#flash"); !strings.Contains(f, "versioning Enabled") {
+		s.t.Errorf("flash after Save %q: the backend check did not report", f)
+	}
+	if ind := eval[string](s, "indicator", `document.querySelector('tr[data-location="ring1"] .indicator').dataset.indicator`); ind != "off" {
+		s.t.Errorf("Mirroring indicator %q, want off (grayed)", ind)
+	}
+	s.shot("location-listed-mirroring-grayed")
+}
+
+func createMirrorBucket(s *steps, base string) {
+	s.run("Create Bucket", chromedp.Navigate(base+"buckets"), chromedp.Click(css("#create-bucket")), chromedp.WaitVisible(css("#bucket-form")))
+	labels := eval[[]string](s, "constraints", `Array.from(document.querySelectorAll("#location option")).filter(o => o.value).map(o => o.textContent.trim())`)
+	if strings.Join(labels, "|") != "ring1|ring1 (Mirror mode)" {
+		s.t.Errorf("Location Constraint entries %q", labels)
+	}
+	s.run("choose (Mirror mode)",
+		chromedp.SendKeys(css("#name"), bucketName),
+		chromedp.SetValue(css("#location"), locationName+":ingest"),
+	)
+	s.shot("create-bucket-mirror-mode")
+	s.run("Create", chromedp.Click(css("#create")), chromedp.WaitVisible(css(`[data-ingest="docs"]`)))
+	s.shot("browser-ingestion-icon")
+	s.run("locations again", chromedp.Navigate(base+"locations"), chromedp.WaitVisible(css(`tr[data-location="ring1"]`)))
+	if ind := eval[string](s, "indicator", `document.querySelector('tr[data-location="ring1"] .indicator').dataset.indicator`); ind != "active" {
+		s.t.Errorf("Mirroring indicator %q, want active (lit)", ind)
+	}
+	s.shot("location-mirroring-lit")
+	s.run("the mirror entry is now refused",
+		chromedp.Navigate(base+"buckets/new"), chromedp.WaitVisible(css("#bucket-form")))
+	if !eval[bool](s, "disabled", `Array.from(document.querySelectorAll("#location option")).filter(o => o.value).every(o => o.disabled && o.textContent.includes("bucket docs uses it"))`) {
+		s.t.Error("a used no-prefix location is still offered")
+	}
+}
+
+func backendObjectAppears(s *steps, base, backendURL string) {
+	c := s3Client(backendURL, backendKey, backendSecret)
+	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(targetBucket), Key: aws.String("reports/q3.txt"),
+		Body: strings.NewReader("written on the S3 Connector"), ContentType: aws.String("text/plain")})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.run("browse docs", chromedp.Navigate(base+"buckets/docs/objects"), chromedp.WaitVisible(css("#objects")))
+	s.eventually("reports/ appears", `!!document.querySelector('a[href$="prefix=reports%2F"]')`, true, 30*time.Second)
+	s.run("open the folder", chromedp.Click(css(`a[href$="prefix=reports%2F"]`)), chromedp.WaitVisible(css(`tr[data-key="reports/q3.txt"]`)))
+	s.shot("object-from-backend")
+	s.run("details", chromedp.Click(css(`tr[data-key="reports/q3.txt"] td.name a`)), chromedp.WaitVisible(css("#versions")))
+	if d := s.text("dl.details"); !strings.Contains(d, "text/plain") || !strings.Contains(d, "27 bytes") {
+		s.t.Errorf("details %q", d)
+	}
+	s.shot("object-details")
+}
+
+func uploadAndDownload(s *steps, base, backendURL string) {
+	dir := s.t.TempDir()
+	// Over one part, so that the upload goes up as a multipart upload.
+	data := make([]byte, 9<<20)
+	_, _ = rand.Read(data)
+	src := filepath.Join(dir, "upload.bin")
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	s.run("upload", chromedp.Navigate(base+"buckets/docs/objects"), chromedp.WaitVisible(css("#upload-form")),
+		chromedp.SetUploadFiles(css("#file"), []string{src}), chromedp.Click(css("#upload")),
+		chromedp.WaitVisible(css(`tr[data-key="upload.bin"]`)))
+	s.shot("uploaded")
+	got, err := s3Client(backendURL, backendKey, backendSecret).GetObject(context.Background(),
+		&s3.GetObjectInput{Bucket: aws.String(targetBucket), Key: aws.String("upload.bin")})
+	if err != nil {
+		s.t.Fatalf("the upload is not on the backend: %v", err)
+	}
+	onBackend, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if !bytes.Equal(onBackend, data) {
+		s.t.Fatalf("the backend holds %d bytes, not the %d uploaded", len(onBackend), len(data))
+	}
+	downloads := filepath.Join(dir, "downloads")
+	s.run("download", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads})
+		return err
+	}), chromedp.Click(css(`tr[data-key="upload.bin"] a.download`)))
+	file := filepath.Join(downloads, "upload.bin")
+	end := time.Now().Add(30 * time.Second)
+	for {
+		back, err := os.ReadFile(file)
+		if err == nil && len(back) == len(data) {
+			if !bytes.Equal(back, data) {
+				s.t.Fatal("the downloaded bytes differ from the uploaded ones")
+			}
+			return
+		}
+		if time.Now().After(end) {
+			s.t.Fatalf("no complete download within 30s (%d bytes, %v)", len(back), err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func csrfRefused(s *steps, base string) {
+	s.run("buckets", chromedp.Navigate(base+"buckets"), chromedp.WaitVisible(css(`tr[data-bucket="docs"]`)))
+	status := eval[int](s, "POST without CSRF", `fetch("/console/buckets/docs/delete", {method: "POST",
+		headers: {"Content-Type": "application/x-www-form-urlencoded"}, body: "x=1"}).then(r => r.status)`)
+	if status != 403 {
+		s.t.Errorf("a POST without the CSRF token got %d, not 403", status)
+	}
+	status = eval[int](s, "POST with a wrong CSRF", `fetch("/console/mirror/docs/pause", {method: "POST",
+		headers: {"Content-Type": "application/x-www-form-urlencoded"}, body: "csrf=`+strings.Repeat("ab", 32)+`"}).then(r => r.status)`)
+	if status != 403 {
+		s.t.Errorf("a POST with a wrong CSRF token got %d, not 403", status)
+	}
+	s.run("still there", chromedp.Reload(), chromedp.WaitVisible(css(`tr[data-bucket="docs"]`)))
+	if st := s.text(`[data-ingest="docs"] .ingest-state`); st == "paused" {
+		s.t.Error("the refused pause paused the mirror")
+	}
+}
