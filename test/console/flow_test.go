@@ -57,8 +57,7 @@ func TestDocumentedFlow(t *testing.T) {
 	backendObjectAppears(s, base, be.URL())
 	uploadAndDownload(s, base, be.URL())
 	csrfRefused(s, base)
-	s.run("mirror page", chromedp.Navigate(base+"mirror"), chromedp.WaitVisible(css(`tr[data-mirror="docs"]`)))
-	s.shot("mirror")
+	mirrorControls(s, base)
 
 	for i, src := range s.sources {
 		if strings.Contains(src, backendSecret) || strings.Contains(src, adminToken) || strings.Contains(src, clientSecret) {
@@ -235,4 +234,23 @@ func csrfRefused(s *steps, base string) {
 	if st := s.text(`[data-ingest="docs"] .ingest-state`); st == "paused" {
 		s.t.Error("the refused pause paused the mirror")
 	}
+}
+
+// mirrorControls checks that the mirror page updates itself (the passes
+// count moves without a reload) and that pause and resume work from it.
+func mirrorControls(s *steps, base string) {
+	s.run("mirror page", chromedp.Navigate(base+"mirror"), chromedp.WaitVisible(css(`tr[data-mirror="docs"]`)))
+	first := s.text(`tr[data-mirror="docs"] [data-field="passes"]`)
+	s.eventually("the passes count updates live", `document.querySelector('tr[data-mirror="docs"] [data-field="passes"]').textContent.trim() !== "`+first+`"`, false, 30*time.Second)
+	s.shot("mirror")
+	s.run("pause", chromedp.Click(css(`form[action="/console/mirror/docs/pause"] button`)), chromedp.WaitVisible(css("#flash")))
+	s.eventually("paused", `document.querySelector('tr[data-mirror="docs"] [data-field="state"]').textContent.trim() === "paused"`, true, 10*time.Second)
+	s.run("locations", chromedp.Navigate(base+"locations"), chromedp.WaitVisible(css(`tr[data-location="ring1"]`)))
+	if ind := eval[string](s, "indicator", `document.querySelector('tr[data-location="ring1"] .indicator').dataset.indicator`); ind != "paused" {
+		s.t.Errorf("Mirroring indicator %q while paused", ind)
+	}
+	s.shot("location-mirroring-paused")
+	s.run("resume", chromedp.Navigate(base+"mirror"), chromedp.WaitVisible(css(`tr[data-mirror="docs"]`)),
+		chromedp.Click(css(`form[action="/console/mirror/docs/resume"] button`)), chromedp.WaitVisible(css("#flash")))
+	s.eventually("resumed", `document.querySelector('tr[data-mirror="docs"] [data-field="state"]').textContent.trim() !== "paused"`, true, 10*time.Second)
 }
