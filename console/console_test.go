@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
@@ -291,5 +292,47 @@ func TestMirrorControlsAndJSON(t *testing.T) {
 	js := body(t, r.do(withCookie(httptest.NewRequest("GET", "/console/api/mirror", nil), ck)))
 	if !strings.Contains(js, `"initialSynced":42`) || !strings.Contains(js, `"state":"scanning"`) {
 		t.Errorf("JSON %s", js)
+	}
+}
+
+func TestLocationIndicatorAndHealth(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		mirroring string
+		state     string
+		health    *backend.Health
+		indicator string
+		shown     string
+	}{
+		{"no mirror bucket", "off", "", nil, "off", "unknown"},
+		{"mirroring", "active", "idle", &backend.Health{Up: true}, "active", "up"},
+		{"paused", "paused", "paused", &backend.Health{Up: true}, "paused", "up"},
+		{"ingester in error", "active", "error", &backend.Health{Up: false, Cause: "dial refused"}, "error", "down"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cat, m := &fakeCatalog{}, &fakeMirror{}
+			cat.locs = []catalog.LocationInfo{{Location: index.Location{Name: "ring", NoPrefix: true}, Versioning: "Enabled",
+				Mirroring: tc.mirroring, Buckets: []string{"b"}}}
+			if tc.state != "" {
+				m.status = []mirror.Status{{Bucket: "b", Location: "ring", State: tc.state}}
+			}
+			health := func(string) (backend.Health, bool) { return backend.Health{}, false }
+			if tc.health != nil {
+				health = func(string) (backend.Health, bool) { return *tc.health, true }
+			}
+			c, err := New(Config{Catalog: cat, Mirror: m, Token: testToken, Health: health})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &rig{c: c, cat: cat, m: m}
+			ck, _ := r.signIn(t)
+			page := body(t, r.do(withCookie(httptest.NewRequest("GET", "/console/locations", nil), ck)))
+			if !strings.Contains(page, `data-indicator="`+tc.indicator+`"`) {
+				t.Errorf("indicator is not %s", tc.indicator)
+			}
+			if !strings.Contains(page, `class="health h-`+tc.shown+`"`) {
+				t.Errorf("backend health is not shown as %s", tc.shown)
+			}
+		})
 	}
 }

@@ -56,6 +56,8 @@ func TestDocumentedFlow(t *testing.T) {
 	createMirrorBucket(s, base)
 	backendObjectAppears(s, base, be.URL())
 	uploadAndDownload(s, base, be.URL())
+	pagingAndSearch(s, base)
+	deleteObject(s, base, be.URL())
 	csrfRefused(s, base)
 	mirrorControls(s, base)
 
@@ -253,4 +255,47 @@ func mirrorControls(s *steps, base string) {
 	s.run("resume", chromedp.Navigate(base+"mirror"), chromedp.WaitVisible(css(`tr[data-mirror="docs"]`)),
 		chromedp.Click(css(`form[action="/console/mirror/docs/resume"] button`)), chromedp.WaitVisible(css("#flash")))
 	s.eventually("resumed", `document.querySelector('tr[data-mirror="docs"] [data-field="state"]').textContent.trim() !== "paused"`, true, 10*time.Second)
+}
+
+// pagingAndSearch lists the bucket's top (the folder reports/ and
+// upload.bin) one entry a page, then searches by prefix.
+func pagingAndSearch(s *steps, base string) {
+	s.run("page 1", chromedp.Navigate(base+"buckets/docs/objects?max=1"), chromedp.WaitVisible(css("#next-page")))
+	if n := eval[int](s, "rows", `document.querySelectorAll("#objects tbody tr").length`); n != 1 {
+		s.t.Errorf("page 1 has %d rows, want 1", n)
+	}
+	first := s.text("#objects tbody tr")
+	s.run("page 2", chromedp.Click(css("#next-page")), chromedp.WaitVisible(css(`tr[data-key="upload.bin"]`)))
+	if !strings.Contains(first, "reports/") {
+		s.t.Errorf("page 1 shows %q, want the folder reports/", first)
+	}
+	s.run("search", chromedp.Navigate(base+"buckets/docs/objects"), chromedp.WaitVisible(css("#search")),
+		chromedp.SendKeys(css("#prefix"), "rep"), chromedp.Submit(css("#prefix")),
+		chromedp.WaitNotPresent(css(`tr[data-key="upload.bin"]`)))
+	if !eval[bool](s, "search hit", `!!document.querySelector('a[href$="prefix=reports%2F"]')`) {
+		s.t.Error("searching for the prefix rep does not show reports/")
+	}
+	s.shot("search-by-prefix")
+}
+
+// deleteObject deletes upload.bin from the browser: through the gateway
+// onto the versioned backend, where it leaves a delete marker.
+func deleteObject(s *steps, base, backendURL string) {
+	s.run("delete", chromedp.Navigate(base+"buckets/docs/objects"), chromedp.WaitVisible(css(`tr[data-key="upload.bin"]`)),
+		chromedp.Click(css(`tr[data-key="upload.bin"] button.danger`)), chromedp.WaitVisible(css("#flash")),
+		chromedp.WaitNotPresent(css(`tr[data-key="upload.bin"]`)))
+	out, err := s3Client(backendURL, backendKey, backendSecret).ListObjectVersions(context.Background(),
+		&s3.ListObjectVersionsInput{Bucket: aws.String(targetBucket), Prefix: aws.String("upload.bin")})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if len(out.DeleteMarkers) != 1 || !aws.ToBool(out.DeleteMarkers[0].IsLatest) || len(out.Versions) != 1 {
+		s.t.Errorf("the backend holds %d versions and %d delete markers of upload.bin, want 1 and a latest marker",
+			len(out.Versions), len(out.DeleteMarkers))
+	}
+	s.run("details of the deleted key", chromedp.Navigate(base+"buckets/docs/object?key=upload.bin"), chromedp.WaitVisible(css("#versions")))
+	if v := s.text("#versions tbody"); !strings.Contains(v, "delete marker") {
+		s.t.Errorf("versions of a deleted key: %q", v)
+	}
+	s.shot("versions-and-delete-marker")
 }
