@@ -203,8 +203,9 @@ func printDemo(w io.Writer, d demoInfo) {
 	if !d.tokenFromFlag {
 		tokenNote = "in " + tokenFile(d.dataDir)
 	}
+	consoleLine := "off (--console=false)"
 	if d.consoleURL != "" {
-		fmt.Fprintf(w, "\nWeb console: %s   sign in with the admin token %s\n", d.consoleURL, d.consoleToken)
+		consoleLine = d.consoleURL + "   sign in with the admin token " + d.consoleToken
 	}
 	fmt.Fprintf(w, `
 ringside demo is running. Stop it with Ctrl-C.
@@ -212,6 +213,7 @@ ringside demo is running. Stop it with Ctrl-C.
   S3 gateway   %s   bucket %q in mirror mode on location %q
   backend      %s   bucket %q, versioned: the "RING" behind the gateway
   admin API    %s   token %s
+  web console  %s
   data dir     %s%s
 
   gateway keys   access %s   secret %s
@@ -233,6 +235,7 @@ The ingester's view:
 		d.gatewayURL, demoBucket, demoLocation,
 		d.backendURL, demoBucket,
 		d.adminURL, tokenNote,
+		consoleLine,
 		d.dataDir, dataNote,
 		gak, gsk, d.backendKey, d.backendSecret,
 		gwAWS, demoBucket, gwAWS, demoBucket, gwAWS, demoBucket,
