@@ -20,6 +20,11 @@ func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	if sreq.Host == "" {
 		sreq.Host = req.URL.Host
 	}
+	// A server sees the length the transport would have sent as a header.
+	if sreq.Header.Get("Content-Length") == "" && (sreq.ContentLength > 0 ||
+		sreq.ContentLength == 0 && (req.Method == http.MethodPut || req.Method == http.MethodPost)) {
+		sreq.Header.Set("Content-Length", strconv.FormatInt(sreq.ContentLength, 10))
+	}
 	// Nothing waits for a 100 Continue in process.
 	sreq.Header.Del("Expect")
 	if sreq.Body == nil {
