@@ -107,12 +107,18 @@ func addLocation(s *steps, base, backendURL string) {
 	if v := eval[string](s, "secret field", `document.getElementById("secretKey").value`); v != "" {
 		s.t.Error("the refused form came back with the secret key filled in")
 	}
-	s.run("fix the name, retype the secret",
+	s.run("fix the name, mistype the secret",
 		chromedp.Clear(css("#targetBucket")),
 		chromedp.SendKeys(css("#targetBucket"), targetBucket),
-		chromedp.SendKeys(css("#secretKey"), backendSecret),
+		chromedp.SendKeys(css("#secretKey"), "not-the-secret"),
 		chromedp.WaitNotVisible(css("#targetBucket-error")),
 	)
+	s.clickThrough("Save with a wrong secret", "#save")
+	if msg := s.text("#error"); !strings.Contains(msg, "refused the credentials for bucket ring-target") {
+		s.t.Errorf("Save with a wrong secret: %q, want the backend's refusal as the CLI says it", msg)
+	}
+	s.shot("add-location-backend-refused-credentials")
+	s.run("retype the secret", chromedp.SendKeys(css("#secretKey"), backendSecret))
 	if eval[bool](s, "warning hidden", `!document.getElementById("noprefix-warning").hidden`) {
 		s.t.Error("the no-prefix warning shows before the box is checked")
 	}

@@ -215,6 +215,15 @@ func (s *steps) eventually(what, expr string, reload bool, deadline time.Duratio
 	}
 }
 
+// clickThrough clicks a button that leads to another page and waits for
+// that page, which may have the same elements as the one it replaces.
+func (s *steps) clickThrough(what, sel string) {
+	s.t.Helper()
+	eval[bool](s, what, `window.leftBehind = true`)
+	s.run(what, chromedp.Click(chromedp.CSS(sel)))
+	s.eventually(what, `!window.leftBehind && document.readyState === "complete"`, false, 30*time.Second)
+}
+
 func (s *steps) text(sel string) string {
 	s.t.Helper()
 	out, err := chromedp.Run(s.ctx, chromedp.Text(chromedp.CSS(sel)))
