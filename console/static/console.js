@@ -81,7 +81,20 @@
       xhr.upload.addEventListener("progress", (e) => {
         if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total);
       });
-      xhr.addEventListener("load", () => { window.location.href = xhr.responseURL || window.location.href; });
+      xhr.addEventListener("load", () => {
+        if (xhr.status >= 400) {
+          // A refusal (a stale CSRF token, a session that ended) is text.
+          bar.hidden = true;
+          const out = document.getElementById("upload-error");
+          if (out) {
+            out.textContent = "The upload was refused: " + xhr.responseText;
+            out.hidden = false;
+          }
+          return;
+        }
+        // The console answered with a redirect, which the request followed.
+        window.location.href = xhr.responseURL || window.location.href;
+      });
       xhr.addEventListener("error", () => { bar.hidden = true; alert("The upload failed: the connection was lost."); });
       xhr.send(new FormData(form));
     });

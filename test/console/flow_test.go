@@ -238,7 +238,23 @@ func csrfRefused(s *steps, base string) {
 	if status != 403 {
 		s.t.Errorf("a POST with a wrong CSRF token got %d, not 403", status)
 	}
-	s.run("still there", chromedp.Reload(), chromedp.WaitVisible(css(`tr[data-bucket="docs"]`)))
+	forged := filepath.Join(s.t.TempDir(), "forged.txt")
+	if err := os.WriteFile(forged, []byte("must not land"), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	s.run("upload form", chromedp.Navigate(base+"buckets/docs/objects"), chromedp.WaitVisible(css("#upload-form")))
+	eval[bool](s, "forge the token", `(document.querySelector('#upload-form input[name="csrf"]').value = "forged") !== ""`)
+	s.run("upload with a forged token", chromedp.SetUploadFiles(css("#file"), []string{forged}),
+		chromedp.Click(css("#upload")), chromedp.WaitVisible(css("#upload-error")))
+	if msg := s.text("#upload-error"); !strings.Contains(msg, "CSRF") {
+		s.t.Errorf("upload with a forged token: %q", msg)
+	}
+	s.shot("upload-csrf-refused")
+	s.run("not uploaded", chromedp.Reload(), chromedp.WaitVisible(css("#objects")))
+	if eval[bool](s, "forged.txt listed", `!!document.querySelector('tr[data-key="forged.txt"]')`) {
+		s.t.Error("an upload with a forged CSRF token was stored")
+	}
+	s.run("still there", chromedp.Navigate(base+"buckets"), chromedp.WaitVisible(css(`tr[data-bucket="docs"]`)))
 	if st := s.text(`[data-ingest="docs"] .ingest-state`); st == "paused" {
 		s.t.Error("the refused pause paused the mirror")
 	}
