@@ -82,12 +82,14 @@ func TestUploadNeedsCSRFBeforeTheFile(t *testing.T) {
 		name   string
 		fields [][2]string // in order; "file" is the file part
 		status int
+		script bool // sent by the page's script, which follows no redirect
 	}{
-		{"no CSRF", [][2]string{{"prefix", ""}, {"file", "data"}}, http.StatusForbidden},
-		{"wrong CSRF", [][2]string{{"csrf", strings.Repeat("1", 64)}, {"file", "data"}}, http.StatusForbidden},
-		{"CSRF after the file", [][2]string{{"file", "data"}, {"csrf", csrf}}, http.StatusForbidden},
+		{"no CSRF", [][2]string{{"prefix", ""}, {"file", "data"}}, http.StatusForbidden, false},
+		{"wrong CSRF", [][2]string{{"csrf", strings.Repeat("1", 64)}, {"file", "data"}}, http.StatusForbidden, false},
+		{"CSRF after the file", [][2]string{{"file", "data"}, {"csrf", csrf}}, http.StatusForbidden, false},
 		// Without a key pair the console says so after the CSRF check.
-		{"CSRF first", [][2]string{{"csrf", csrf}, {"prefix", "a/"}, {"file", "data"}}, http.StatusSeeOther},
+		{"CSRF first", [][2]string{{"csrf", csrf}, {"prefix", "a/"}, {"file", "data"}}, http.StatusSeeOther, false},
+		{"CSRF first, from the script", [][2]string{{"csrf", csrf}, {"prefix", "a/"}, {"file", "data"}}, http.StatusNoContent, true},
 	} {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
@@ -102,9 +104,15 @@ func TestUploadNeedsCSRFBeforeTheFile(t *testing.T) {
 		mw.Close()
 		req := httptest.NewRequest("POST", "/console/buckets/b/upload", &buf)
 		req.Header.Set("Content-Type", mw.FormDataContentType())
+		if tc.script {
+			req.Header.Set(nextHeader, "1")
+		}
 		rec := r.do(withCookie(req, ck))
 		if rec.Code != tc.status {
 			t.Errorf("%s: %d, want %d", tc.name, rec.Code, tc.status)
+		}
+		if tc.script && rec.Header().Get(nextHeader) != "/console/buckets/b/objects?prefix=a%2F" {
+			t.Errorf("%s: next page %q", tc.name, rec.Header().Get(nextHeader))
 		}
 	}
 }

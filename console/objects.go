@@ -236,7 +236,7 @@ func (c *Console) upload(w http.ResponseWriter, r *http.Request, s *session) {
 func (c *Console) storeUpload(w http.ResponseWriter, r *http.Request, s *session, bucket, prefix, name, ctype string, body io.Reader) {
 	back := Prefix + "buckets/" + escapeName(bucket) + "/objects" + queryOf("prefix", prefix)
 	if c.s3 == nil {
-		c.redirect(w, r, s, back, errNoKeys.Message)
+		c.uploadRedirect(w, r, s, back, errNoKeys.Message)
 		return
 	}
 	key := prefix + path.Base(strings.ReplaceAll(name, `\`, "/"))
@@ -246,9 +246,26 @@ func (c *Console) storeUpload(w http.ResponseWriter, r *http.Request, s *session
 		if errors.Is(err, r.Context().Err()) {
 			msg = "the upload was cut"
 		}
-		c.redirect(w, r, s, back, "Upload of "+key+" failed: "+msg)
+		c.uploadRedirect(w, r, s, back, "Upload of "+key+" failed: "+msg)
 		return
 	}
 	c.log.Info("console: object uploaded", "bucket", bucket, "key", key, "bytes", n)
-	c.redirect(w, r, s, back, "Uploaded "+key+" ("+humanSize(n)+").")
+	c.uploadRedirect(w, r, s, back, "Uploaded "+key+" ("+humanSize(n)+").")
+}
+
+// nextHeader tells the script which page to go to after an upload: a
+// redirect would be followed inside the request and spend the page's
+// message there.
+const nextHeader = "X-Console-Next"
+
+// uploadRedirect is redirect for an upload, which the script may have
+// sent.
+func (c *Console) uploadRedirect(w http.ResponseWriter, r *http.Request, s *session, to, flash string) {
+	if r.Header.Get(nextHeader) == "" {
+		c.redirect(w, r, s, to, flash)
+		return
+	}
+	c.sessions.setFlash(s, flash)
+	w.Header().Set(nextHeader, to)
+	w.WriteHeader(http.StatusNoContent)
 }

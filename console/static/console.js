@@ -77,6 +77,7 @@
       ev.preventDefault();
       const xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
+      xhr.setRequestHeader("X-Console-Next", "1");
       bar.hidden = false;
       xhr.upload.addEventListener("progress", (e) => {
         if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total);
@@ -92,8 +93,7 @@
           }
           return;
         }
-        // The console answered with a redirect, which the request followed.
-        window.location.href = xhr.responseURL || window.location.href;
+        window.location.href = xhr.getResponseHeader("X-Console-Next") || xhr.responseURL || window.location.href;
       });
       xhr.addEventListener("error", () => { bar.hidden = true; alert("The upload failed: the connection was lost."); });
       xhr.send(new FormData(form));

@@ -192,6 +192,9 @@ func uploadAndDownload(s *steps, base, backendURL string) {
 	s.run("upload", chromedp.Navigate(base+"buckets/docs/objects"), chromedp.WaitVisible(css("#upload-form")),
 		chromedp.SetUploadFiles(css("#file"), []string{src}), chromedp.Click(css("#upload")),
 		chromedp.WaitVisible(css(`tr[data-key="upload.bin"]`)))
+	if f := s.text("#flash"); f != "Uploaded upload.bin (9.0 MiB)." {
+		s.t.Errorf("after the upload: %q", f)
+	}
 	s.shot("uploaded")
 	got, err := s3Client(backendURL, backendKey, backendSecret).GetObject(context.Background(),
 		&s3.GetObjectInput{Bucket: aws.String(targetBucket), Key: aws.String("upload.bin")})
