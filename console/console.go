@@ -37,7 +37,6 @@ type Catalog interface {
 	CreateBucket(ctx context.Context, name, location string, mirrorMode bool, ing catalog.Ingester) (index.Bucket, error)
 	DeleteBucket(ctx context.Context, name string, ing catalog.Ingester) error
 	Buckets(ctx context.Context) ([]index.Bucket, error)
-	Bucket(ctx context.Context, name string) (index.Bucket, error)
 }
 
 // Mirror is what the console asks of the ingester; *mirror.Manager

@@ -69,10 +69,6 @@ func (f *fakeCatalog) Buckets(ctx context.Context) ([]index.Bucket, error) {
 	return append([]index.Bucket(nil), f.buckets...), nil
 }
 
-func (f *fakeCatalog) Bucket(ctx context.Context, name string) (index.Bucket, error) {
-	return index.Bucket{}, catalog.NoSuchBucket(name)
-}
-
 type fakeMirror struct {
 	mu     sync.Mutex
 	status []mirror.Status

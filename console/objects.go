@@ -239,7 +239,12 @@ func (c *Console) storeUpload(w http.ResponseWriter, r *http.Request, s *session
 		c.uploadRedirect(w, r, s, back, errNoKeys.Message)
 		return
 	}
-	key := prefix + path.Base(strings.ReplaceAll(name, `\`, "/"))
+	base := path.Base(strings.ReplaceAll(name, `\`, "/"))
+	if base == "." || base == "/" || base == ".." {
+		c.uploadRedirect(w, r, s, back, "Upload refused: "+name+" is not a file name.")
+		return
+	}
+	key := prefix + base
 	n, err := c.s3.put(r.Context(), bucket, key, ctype, body)
 	if err != nil {
 		var msg = s3Message(err)
