@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -150,6 +151,14 @@ func (c *Console) versions(r *http.Request, bucket, key string) ([]versionRow, e
 				DeleteMarker: true, Modified: aws.ToTime(m.LastModified)})
 		}
 	}
+	// S3 lists versions and delete markers apart; one history reads
+	// newest first, the latest on top.
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Latest != rows[j].Latest {
+			return rows[i].Latest
+		}
+		return rows[i].Modified.After(rows[j].Modified)
+	})
 	return rows, nil
 }
 

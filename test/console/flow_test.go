@@ -319,8 +319,15 @@ func deleteObject(s *steps, base, backendURL string) {
 			len(out.Versions), len(out.DeleteMarkers))
 	}
 	s.run("details of the deleted key", chromedp.Navigate(base+"buckets/docs/object?key=upload.bin"), chromedp.WaitVisible(css("#versions")))
-	if v := s.text("#versions tbody"); !strings.Contains(v, "delete marker") {
-		s.t.Errorf("versions of a deleted key: %q", v)
+	if v := s.text("#versions tbody tr:first-child"); !strings.Contains(v, "delete marker") || !strings.Contains(v, "latest") {
+		s.t.Errorf("the latest of a deleted key's versions: %q, want its delete marker", v)
 	}
 	s.shot("versions-and-delete-marker")
+	// Deleting the delete marker, a version like any other, brings the
+	// object back.
+	s.clickThrough("delete the delete marker", `#versions tbody tr:first-child button.danger`)
+	if f := s.text("#flash"); !strings.Contains(f, "Deleted upload.bin (version ") {
+		s.t.Errorf("after deleting the marker: %q", f)
+	}
+	s.run("restored", chromedp.Navigate(base+"buckets/docs/objects"), chromedp.WaitVisible(css(`tr[data-key="upload.bin"]`)))
 }
