@@ -65,14 +65,22 @@ func (c *Client) Location(ctx context.Context, name string) (Location, error) {
 	return out, err
 }
 
+// UpdateLocation changes the given fields of a location; the server
+// checks the new settings against the backend before storing them.
+func (c *Client) UpdateLocation(ctx context.Context, name string, u LocationUpdate) (Location, error) {
+	var out Location
+	err := c.do(ctx, http.MethodPatch, "/api/v1/locations/"+url.PathEscape(name), u, &out)
+	return out, err
+}
+
 // RemoveLocation removes a location no bucket uses.
 func (c *Client) RemoveLocation(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodDelete, "/api/v1/locations/"+url.PathEscape(name), nil, nil)
 }
 
 // Buckets lists the gateway buckets.
-func (c *Client) Buckets(ctx context.Context) ([]index.Bucket, error) {
-	var out []index.Bucket
+func (c *Client) Buckets(ctx context.Context) ([]Bucket, error) {
+	var out []Bucket
 	err := c.do(ctx, http.MethodGet, "/api/v1/buckets", nil, &out)
 	return out, err
 }
@@ -87,8 +95,8 @@ func (c *Client) CreateBucket(ctx context.Context, name, location string, mirror
 }
 
 // Bucket shows one gateway bucket.
-func (c *Client) Bucket(ctx context.Context, name string) (index.Bucket, error) {
-	var out index.Bucket
+func (c *Client) Bucket(ctx context.Context, name string) (Bucket, error) {
+	var out Bucket
 	err := c.do(ctx, http.MethodGet, "/api/v1/buckets/"+url.PathEscape(name), nil, &out)
 	return out, err
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/pprof"
 	"sync/atomic"
@@ -17,7 +18,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/catalog"
+	"github.com/ringside/ringside/feed"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
 )
@@ -35,6 +38,9 @@ type adminCatalog interface {
 	Locations(ctx context.Context) ([]catalog.LocationInfo, error)
 	// Location shows one location.
 	Location(ctx context.Context, name string) (catalog.LocationInfo, error)
+	// UpdateLocation changes how a location's backend is reached, after
+	// checking the new settings against it.
+	UpdateLocation(ctx context.Context, name string, ch catalog.LocationChange) (catalog.LocationInfo, error)
 	// RemoveLocation removes a location no bucket uses.
 	RemoveLocation(ctx context.Context, name string) error
 	// CreateBucket binds a new gateway bucket to a location, handing a
@@ -46,6 +52,8 @@ type adminCatalog interface {
 	Buckets(ctx context.Context) ([]index.Bucket, error)
 	// Bucket shows one gateway bucket.
 	Bucket(ctx context.Context, name string) (index.Bucket, error)
+	// BackendHealth is the health of a location's backend, if known.
+	BackendHealth(location string) (backend.Health, bool)
 }
 
 // adminMirror is what the admin API asks of the ingester; *mirror.Manager
@@ -64,6 +72,12 @@ type adminMirror interface {
 	Rescan(ctx context.Context, bucket string, wait bool) error
 	// Resync rebuilds a bucket's index from the backend.
 	Resync(ctx context.Context, bucket string) error
+}
+
+// feedServer serves the change feeds' webhook receivers; *mirror.Manager
+// does.
+type feedServer interface {
+	FeedHandler() http.Handler
 }
 
 // Server is the admin API handler.
@@ -108,6 +122,7 @@ func (a *Server) routes() http.Handler {
 	api.HandleFunc("GET /api/v1/locations", a.listLocations)
 	api.HandleFunc("POST /api/v1/locations", a.addLocation)
 	api.HandleFunc("GET /api/v1/locations/{name}", a.showLocation)
+	api.HandleFunc("PATCH /api/v1/locations/{name}", a.updateLocation)
 	api.HandleFunc("DELETE /api/v1/locations/{name}", a.removeLocation)
 	api.HandleFunc("GET /api/v1/buckets", a.listBuckets)
 	api.HandleFunc("POST /api/v1/buckets", a.createBucket)
@@ -131,6 +146,11 @@ func (a *Server) routes() http.Handler {
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", a.healthz)
 	root.HandleFunc("GET /readyz", a.readyz)
+	// The change feeds' webhook receivers check a token of their own per
+	// location: the backend never holds the admin token.
+	if f, ok := a.mirror.(feedServer); ok {
+		root.Handle(feed.PathPrefix, f.FeedHandler())
+	}
 	root.Handle("/", a.requireToken(api))
 	return root
 }
@@ -172,12 +192,12 @@ func (a *Server) readyz(w http.ResponseWriter, r *http.Request) {
 func (a *Server) listLocations(w http.ResponseWriter, r *http.Request) {
 	locs, err := a.cat.Locations(r.Context())
 	if err != nil {
-		writeFailure(w, err, "NoSuchLocation")
+		writeFailure(w, r, err, "NoSuchLocation")
 		return
 	}
 	out := make([]Location, len(locs))
 	for i, l := range locs {
-		out[i] = showLocation(l)
+		out[i] = a.withMirrorState(showLocation(l))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -189,7 +209,7 @@ func (a *Server) addLocation(w http.ResponseWriter, r *http.Request) {
 	}
 	info, err := a.cat.AddLocation(r.Context(), l.location())
 	if err != nil {
-		writeFailure(w, err, "NoSuchLocation")
+		writeFailure(w, r, err, "NoSuchLocation")
 		return
 	}
 	writeJSON(w, http.StatusCreated, showLocation(info))
@@ -198,7 +218,20 @@ func (a *Server) addLocation(w http.ResponseWriter, r *http.Request) {
 func (a *Server) showLocation(w http.ResponseWriter, r *http.Request) {
 	info, err := a.cat.Location(r.Context(), r.PathValue("name"))
 	if err != nil {
-		writeFailure(w, err, "NoSuchLocation")
+		writeFailure(w, r, err, "NoSuchLocation")
+		return
+	}
+	writeJSON(w, http.StatusOK, a.withMirrorState(showLocation(info)))
+}
+
+func (a *Server) updateLocation(w http.ResponseWriter, r *http.Request) {
+	var u LocationUpdate
+	if !readJSON(w, r, &u) {
+		return
+	}
+	info, err := a.cat.UpdateLocation(r.Context(), r.PathValue("name"), u.change())
+	if err != nil {
+		writeFailure(w, r, err, "NoSuchLocation")
 		return
 	}
 	writeJSON(w, http.StatusOK, showLocation(info))
@@ -206,7 +239,7 @@ func (a *Server) showLocation(w http.ResponseWriter, r *http.Request) {
 
 func (a *Server) removeLocation(w http.ResponseWriter, r *http.Request) {
 	if err := a.cat.RemoveLocation(r.Context(), r.PathValue("name")); err != nil {
-		writeFailure(w, err, "NoSuchLocation")
+		writeFailure(w, r, err, "NoSuchLocation")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -215,10 +248,14 @@ func (a *Server) removeLocation(w http.ResponseWriter, r *http.Request) {
 func (a *Server) listBuckets(w http.ResponseWriter, r *http.Request) {
 	bs, err := a.cat.Buckets(r.Context())
 	if err != nil {
-		writeFailure(w, err, "NoSuchBucket")
+		writeFailure(w, r, err, "NoSuchBucket")
 		return
 	}
-	writeJSON(w, http.StatusOK, nonNil(bs))
+	out := make([]Bucket, len(bs))
+	for i, b := range bs {
+		out[i] = a.bucketView(b)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *Server) createBucket(w http.ResponseWriter, r *http.Request) {
@@ -228,7 +265,7 @@ func (a *Server) createBucket(w http.ResponseWriter, r *http.Request) {
 	}
 	b, err := a.cat.CreateBucket(r.Context(), req.Name, req.Location, req.Mirror, a.mirror)
 	if err != nil {
-		writeFailure(w, err, "NoSuchLocation")
+		writeFailure(w, r, err, "NoSuchLocation")
 		return
 	}
 	writeJSON(w, http.StatusCreated, b)
@@ -237,15 +274,15 @@ func (a *Server) createBucket(w http.ResponseWriter, r *http.Request) {
 func (a *Server) showBucket(w http.ResponseWriter, r *http.Request) {
 	b, err := a.cat.Bucket(r.Context(), r.PathValue("name"))
 	if err != nil {
-		writeFailure(w, err, "NoSuchBucket")
+		writeFailure(w, r, err, "NoSuchBucket")
 		return
 	}
-	writeJSON(w, http.StatusOK, b)
+	writeJSON(w, http.StatusOK, a.bucketView(b))
 }
 
 func (a *Server) deleteBucket(w http.ResponseWriter, r *http.Request) {
 	if err := a.cat.DeleteBucket(r.Context(), r.PathValue("name"), a.mirror); err != nil {
-		writeFailure(w, err, "NoSuchBucket")
+		writeFailure(w, r, err, "NoSuchBucket")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -257,28 +294,40 @@ func (a *Server) resyncBucket(w http.ResponseWriter, r *http.Request) {
 	// Resync works on any bucket; asking the catalog first gives an unknown
 	// name the same NoSuchBucket as every other bucket route.
 	if _, err := a.cat.Bucket(r.Context(), name); err != nil {
-		writeFailure(w, err, "NoSuchBucket")
+		writeFailure(w, r, err, "NoSuchBucket")
 		return
 	}
 	if err := m.Resync(r.Context(), name); err != nil {
-		writeFailure(w, err, "NoSuchBucket")
+		writeFailure(w, r, err, "NoSuchBucket")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (a *Server) mirrorStatusAll(w http.ResponseWriter, r *http.Request) {
-	m := a.mirror
-	writeJSON(w, http.StatusOK, nonNil(m.StatusAll()))
+	all := a.mirror.StatusAll()
+	for i := range all {
+		a.withHealth(&all[i])
+	}
+	writeJSON(w, http.StatusOK, nonNil(all))
+}
+
+// withHealth adds the health of a mirror bucket's backend to its status,
+// so that `mirror status` says when the backend is unreachable and why.
+func (a *Server) withHealth(st *mirror.Status) {
+	if h, ok := a.cat.BackendHealth(st.Location); ok {
+		st.Backend = &h
+	}
 }
 
 func (a *Server) mirrorStatus(w http.ResponseWriter, r *http.Request) {
 	m := a.mirror
 	st, err := m.Status(r.PathValue("bucket"))
 	if err != nil {
-		writeFailure(w, err, "NoSuchMirrorBucket")
+		writeFailure(w, r, mirrorRefusal(r.PathValue("bucket"), err), "NoSuchMirrorBucket")
 		return
 	}
+	a.withHealth(&st)
 	writeJSON(w, http.StatusOK, st)
 }
 
@@ -301,15 +350,50 @@ func (a *Server) mirrorControl(w http.ResponseWriter, r *http.Request, do func(a
 	m := a.mirror
 	bucket := r.PathValue("bucket")
 	if err := do(m, bucket); err != nil {
-		writeFailure(w, err, "NoSuchMirrorBucket")
+		writeFailure(w, r, mirrorRefusal(bucket, err), "NoSuchMirrorBucket")
 		return
 	}
 	st, err := m.Status(bucket)
 	if err != nil {
-		writeFailure(w, err, "NoSuchMirrorBucket")
+		writeFailure(w, r, mirrorRefusal(bucket, err), "NoSuchMirrorBucket")
 		return
 	}
+	a.withHealth(&st)
 	writeJSON(w, http.StatusOK, st)
+}
+
+// The ingester is the one source of a mirror bucket's state: the location
+// and bucket views take it from there, so that they say what `mirror
+// status` says.
+
+// withMirrorState shows a location's mirroring as its mirror bucket's
+// state.
+func (a *Server) withMirrorState(l Location) Location {
+	if l.Mirroring == "off" {
+		return l
+	}
+	for _, b := range l.Buckets {
+		if st, err := a.mirror.Status(b); err == nil {
+			l.Mirroring, l.MirrorError = st.State, st.LastError
+			return l
+		}
+	}
+	return l
+}
+
+// bucketView is a bucket with its mirror state.
+func (a *Server) bucketView(b index.Bucket) Bucket {
+	out := Bucket{Bucket: b, Mirroring: "off"}
+	if !b.Mirror {
+		return out
+	}
+	st, err := a.mirror.Status(b.Name)
+	if err != nil {
+		out.Mirroring, out.MirrorError = "unknown", err.Error()
+		return out
+	}
+	out.Mirroring, out.MirrorError = st.State, st.LastError
+	return out
 }
 
 // nonNil makes empty lists encode as [] rather than null.
@@ -333,8 +417,14 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 
 // writeFailure relays err: a *Error keeps its code and status, an unknown
 // name becomes notFoundCode with 404, anything else is an internal error.
-func writeFailure(w http.ResponseWriter, err error, notFoundCode string) {
+// A failure of ringside's own (5xx) is logged with its cause; a refusal is
+// the caller's to read.
+func writeFailure(w http.ResponseWriter, r *http.Request, err error, notFoundCode string) {
 	var ge *Error
+	internal := !errors.As(err, &ge) && !errors.Is(err, index.ErrNotFound) && !errors.Is(err, index.ErrExists)
+	if internal || (ge != nil && ge.Status >= 500) {
+		slog.Default().Error("admin request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
 	switch {
 	case errors.As(err, &ge):
 		writeError(w, ge)

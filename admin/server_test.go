@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
@@ -30,6 +31,8 @@ type adminFakeCatalog struct {
 	locations map[string]catalog.LocationInfo
 	buckets   map[string]index.Bucket
 	added     []index.Location
+	changes   []catalog.LocationChange
+	health    map[string]backend.Health
 }
 
 func newAdminFakeCatalog() *adminFakeCatalog {
@@ -72,6 +75,27 @@ func (f *adminFakeCatalog) Location(_ context.Context, name string) (catalog.Loc
 	if !ok {
 		return catalog.LocationInfo{}, fmt.Errorf("location %s: %w", name, index.ErrNotFound)
 	}
+	return l, nil
+}
+
+func (f *adminFakeCatalog) UpdateLocation(_ context.Context, name string, ch catalog.LocationChange) (catalog.LocationInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return catalog.LocationInfo{}, f.err
+	}
+	l, ok := f.locations[name]
+	if !ok {
+		return catalog.LocationInfo{}, fmt.Errorf("location %s: %w", name, index.ErrNotFound)
+	}
+	f.changes = append(f.changes, ch)
+	if ch.Endpoint != nil {
+		l.Endpoint = *ch.Endpoint
+	}
+	if ch.SecretKey != nil {
+		l.SecretKey = *ch.SecretKey // unmasked: the admin API must mask it
+	}
+	f.locations[name] = l
 	return l, nil
 }
 
@@ -124,6 +148,13 @@ func (f *adminFakeCatalog) Buckets(context.Context) ([]index.Bucket, error) {
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+func (f *adminFakeCatalog) BackendHealth(location string) (backend.Health, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h, ok := f.health[location]
+	return h, ok
 }
 
 func (f *adminFakeCatalog) Bucket(_ context.Context, name string) (index.Bucket, error) {
@@ -220,7 +251,7 @@ func newAdminFixture(t *testing.T) *adminFixture {
 		cat: newAdminFakeCatalog(),
 		mirror: &adminFakeMirror{statuses: map[string]mirror.Status{
 			"photos": {Bucket: "photos", Location: "ring", State: "idle", Passes: 3,
-				LastPassStart: time.Date(2026, 11, 22, 3, 59, 0, 0, time.UTC), LastPassTook: 1500 * time.Millisecond,
+				LastPassStart: time.Date(2026, 11, 22, 3, 59, 0, 0, time.UTC), LastPassSeconds: 1.5,
 				LastPassScanned: 1200, LastPassChanges: 4, LastFullPass: time.Date(2026, 11, 22, 3, 59, 1, 0, time.UTC)},
 		}},
 	}
@@ -237,6 +268,7 @@ func TestAdminRequiresToken(t *testing.T) {
 		{"GET", "/api/v1/locations"},
 		{"POST", "/api/v1/locations"},
 		{"GET", "/api/v1/locations/ring"},
+		{"PATCH", "/api/v1/locations/ring"},
 		{"DELETE", "/api/v1/locations/ring"},
 		{"GET", "/api/v1/buckets"},
 		{"POST", "/api/v1/buckets"},
@@ -286,7 +318,7 @@ func TestAdminRequiresToken(t *testing.T) {
 		}
 	}
 	// Nothing reached the gateway or the ingester.
-	if len(f.cat.added) != 0 || len(f.cat.buckets) != 0 || len(f.mirror.recorded()) != 0 {
+	if len(f.cat.added) != 0 || len(f.cat.changes) != 0 || len(f.cat.buckets) != 0 || len(f.mirror.recorded()) != 0 {
 		t.Fatalf("unauthenticated requests changed state: added %v buckets %v calls %v", f.cat.added, f.cat.buckets, f.mirror.recorded())
 	}
 }
@@ -381,6 +413,7 @@ func TestAdminRelaysErrors(t *testing.T) {
 			name:     "pause of an unknown mirror bucket",
 			call:     func(c *Client) error { _, err := c.PauseMirror(ctx, "nothing"); return err },
 			wantCode: "NoSuchMirrorBucket", wantStatus: 404,
+			wantMsg: "Bucket nothing does not exist: `ringside mirror status` lists the mirror buckets.",
 		},
 		{
 			name:     "other failures are internal errors",
@@ -447,7 +480,7 @@ func TestAdminClientRoundTrip(t *testing.T) {
 	}
 	wantInfo := Location{Name: loc.Name, Endpoint: loc.Endpoint, Region: loc.Region, AccessKey: loc.AccessKey,
 		MaskedSecret: secretMask, TargetBucket: loc.TargetBucket, NoPrefix: true, CAFile: loc.CAFile,
-		Versioning: "Enabled", Mirroring: "off", Buckets: []string{}}
+		Versioning: "Enabled", Mirroring: "off", Buckets: []string{}, Feed: "none"}
 	if !reflect.DeepEqual(info, wantInfo) {
 		t.Fatalf("add location answered %+v, want %+v", info, wantInfo)
 	}
@@ -478,7 +511,7 @@ func TestAdminClientRoundTrip(t *testing.T) {
 		t.Fatalf("mirror status: %v", err)
 	}
 	wantSt := f.mirror.statuses["photos"]
-	if st.LastPassTook != wantSt.LastPassTook || !st.LastPassStart.Equal(wantSt.LastPassStart) ||
+	if st.LastPassSeconds != wantSt.LastPassSeconds || !st.LastPassStart.Equal(wantSt.LastPassStart) ||
 		!st.LastFullPass.Equal(wantSt.LastFullPass) || st.LastPassScanned != 1200 || st.Passes != 3 {
 		t.Fatalf("mirror status %+v, want %+v", st, wantSt)
 	}
@@ -538,6 +571,42 @@ func TestAdminNeverReturnsSecrets(t *testing.T) {
 	}
 }
 
+// An update carries only the fields given; the answer masks the secret.
+func TestAdminUpdateLocation(t *testing.T) {
+	f := newAdminFixture(t)
+	ctx := context.Background()
+	if _, err := f.client.AddLocation(ctx, NewLocation{Name: "ring", Endpoint: "http://old:80", SecretKey: "old-secret", AccessKey: "AK"}); err != nil {
+		t.Fatal(err)
+	}
+	endpoint, secret := "http://new:80", "rotated-secret-42"
+	got, err := f.client.UpdateLocation(ctx, "ring", LocationUpdate{Endpoint: &endpoint, SecretKey: &secret})
+	if err != nil {
+		t.Fatalf("update location: %v", err)
+	}
+	if got.Endpoint != endpoint || got.MaskedSecret != secretMask || got.AccessKey != "AK" {
+		t.Errorf("update answered %+v", got)
+	}
+	ch := f.cat.changes[0]
+	if ch.Endpoint == nil || *ch.Endpoint != endpoint || ch.SecretKey == nil || *ch.SecretKey != secret ||
+		ch.AccessKey != nil || ch.Region != nil || ch.CAFile != nil || ch.Insecure != nil || ch.TargetBucket != nil || ch.NoPrefix != nil {
+		t.Errorf("the catalog received %+v; want only endpoint and secret key", ch)
+	}
+	var ge *Error
+	if _, err := f.client.UpdateLocation(ctx, "nowhere", LocationUpdate{Endpoint: &endpoint}); !errors.As(err, &ge) || ge.Status != http.StatusNotFound || ge.Code != "NoSuchLocation" {
+		t.Errorf("update of an unknown location: %v, want 404 NoSuchLocation", err)
+	}
+	req, _ := http.NewRequest("PATCH", f.srv.URL+"/api/v1/locations/ring", strings.NewReader(`{"secret":"x"}`))
+	req.Header.Set("Authorization", "Bearer "+adminTestToken)
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || len(f.cat.changes) != 1 {
+		t.Errorf("unknown field: status %d, %d changes; want 400 and nothing changed", resp.StatusCode, len(f.cat.changes))
+	}
+}
+
 func TestAdminMetricsWithToken(t *testing.T) {
 	f := newAdminFixture(t)
 	req, _ := http.NewRequest("GET", f.srv.URL+"/metrics", nil)
@@ -562,5 +631,35 @@ func TestAdminClientNonJSONErrors(t *testing.T) {
 	var ge *Error
 	if !errors.As(err, &ge) || ge.Code != "HTTP502" || ge.Message != "bad gateway from a proxy" {
 		t.Fatalf("got %v, want HTTP502 with the proxy's message", err)
+	}
+}
+
+// The health of a mirror bucket's backend, as its location's breaker sees
+// it, reaches mirror status; a location the gateway never called shows none.
+func TestMirrorStatusShowsBackendHealth(t *testing.T) {
+	f := newAdminFixture(t)
+	ctx := context.Background()
+	st, err := f.client.MirrorStatus(ctx, "photos")
+	if err != nil || st.Backend != nil {
+		t.Fatalf("status before any backend call: %+v, %v; want no backend health", st.Backend, err)
+	}
+	since := time.Date(2026, 11, 22, 4, 0, 0, 0, time.UTC)
+	f.cat.mu.Lock()
+	f.cat.health = map[string]backend.Health{"ring": {Up: false, Since: since, Cause: "dial tcp: connection refused", ConsecutiveFailures: 5}}
+	f.cat.mu.Unlock()
+	for name, get := range map[string]func() (mirror.Status, error){
+		"one": func() (mirror.Status, error) { return f.client.MirrorStatus(ctx, "photos") },
+		"all": func() (mirror.Status, error) {
+			all, err := f.client.MirrorStatusAll(ctx)
+			if err != nil || len(all) != 1 {
+				return mirror.Status{}, fmt.Errorf("%d statuses, %v", len(all), err)
+			}
+			return all[0], nil
+		},
+	} {
+		st, err := get()
+		if err != nil || st.Backend == nil || st.Backend.Up || !st.Backend.Since.Equal(since) || st.Backend.Cause != "dial tcp: connection refused" {
+			t.Fatalf("%s: status backend %+v, %v; want unreachable since %v", name, st.Backend, err, since)
+		}
 	}
 }

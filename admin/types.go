@@ -1,17 +1,20 @@
 package admin
 
 import (
+	"net/url"
 	"time"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/catalog"
+	"github.com/ringside/ringside/feed"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
 )
 
 // The admin API's wire types. No type the API answers with has a secret
 // in it: a location shows its access key and a mask where the secret key
-// would be. Only NewLocation, a request body, carries a secret, and only
-// from the client to the server.
+// would be. Only NewLocation and LocationUpdate, request bodies, carry a
+// secret, and only from the client to the server.
 
 // Error is a refusal as the admin API relays it, as JSON: the code,
 // message and status of the catalog's or the ingester's refusal.
@@ -37,10 +40,34 @@ type Location struct {
 	// Versioning is the target bucket's state as the backend reports it:
 	// "Enabled", "Suspended", "Unversioned" (never enabled), or "Unknown"
 	// when the backend did not answer.
-	Versioning string   `json:"versioning"`
-	Mirroring  string   `json:"mirroring"` // off, active, paused
-	Buckets    []string `json:"buckets"`
-	Warning    string   `json:"warning,omitempty"`
+	Versioning string `json:"versioning"`
+	// Mirroring is "off" when no mirror bucket uses the location, else
+	// its mirror bucket's state as `mirror status` shows it.
+	Mirroring   string   `json:"mirroring"`
+	MirrorError string   `json:"mirrorError,omitempty"`
+	Buckets     []string `json:"buckets"`
+	Warning     string   `json:"warning,omitempty"`
+	// Backend is the backend's health as the location's breaker sees it;
+	// absent until ringside has called the backend.
+	Backend *backend.Health `json:"backend,omitempty"`
+	// Feed is the change feed a mirror bucket on the location follows:
+	// none, webhook, listen or raftlog.
+	Feed string `json:"feed"`
+	// FeedPath is where the backend posts to a webhook feed, on the admin
+	// listener.
+	FeedPath string `json:"feedPath,omitempty"`
+	// FeedToken is the webhook's bearer token, shown only in the answer
+	// to the location's creation: give it to the backend then.
+	FeedToken string `json:"feedToken,omitempty"`
+}
+
+// Bucket is a gateway bucket as the admin API shows it: its record, with
+// the backend's versioning read now, and for a mirror bucket the state
+// `mirror status` shows ("off" for a write-through bucket).
+type Bucket struct {
+	index.Bucket
+	Mirroring   string `json:"mirroring"`
+	MirrorError string `json:"mirrorError,omitempty"`
 }
 
 // NewLocation is the body of POST /api/v1/locations: a location to add,
@@ -55,6 +82,31 @@ type NewLocation struct {
 	NoPrefix     bool   `json:"noPrefix"`
 	CAFile       string `json:"caFile,omitempty"`
 	Insecure     bool   `json:"insecureSkipVerify,omitempty"`
+	// Feed is none (default), webhook, listen or raftlog; a webhook's
+	// token is generated unless FeedToken gives one (16 characters at
+	// least).
+	Feed      string `json:"feed,omitempty"`
+	FeedToken string `json:"feedToken,omitempty"`
+}
+
+// LocationUpdate is the body of PATCH /api/v1/locations/{name}: the
+// fields to change, each left out (null) to keep its value. It may carry
+// a new secret key, only from the client to the server.
+type LocationUpdate struct {
+	Endpoint     *string `json:"endpoint,omitempty"`
+	Region       *string `json:"region,omitempty"`
+	AccessKey    *string `json:"accessKey,omitempty"`
+	SecretKey    *string `json:"secretKey,omitempty"`
+	CAFile       *string `json:"caFile,omitempty"`
+	Insecure     *bool   `json:"insecureSkipVerify,omitempty"`
+	TargetBucket *string `json:"targetBucket,omitempty"`
+	NoPrefix     *bool   `json:"noPrefix,omitempty"`
+}
+
+// change is the catalog's form of an update.
+func (u LocationUpdate) change() catalog.LocationChange {
+	return catalog.LocationChange{Endpoint: u.Endpoint, Region: u.Region, AccessKey: u.AccessKey, SecretKey: u.SecretKey,
+		CAFile: u.CAFile, Insecure: u.Insecure, TargetBucket: u.TargetBucket, NoPrefix: u.NoPrefix}
 }
 
 // CreateBucketRequest is the body of POST /api/v1/buckets.
@@ -67,7 +119,8 @@ type CreateBucketRequest struct {
 // location is the index record of a location to add.
 func (l NewLocation) location() index.Location {
 	return index.Location{Name: l.Name, Endpoint: l.Endpoint, Region: l.Region, AccessKey: l.AccessKey,
-		SecretKey: l.SecretKey, TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.Insecure}
+		SecretKey: l.SecretKey, TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.Insecure,
+		Feed: l.Feed, FeedToken: l.FeedToken}
 }
 
 // showLocation is a catalog location as the API shows it.
@@ -76,5 +129,23 @@ func showLocation(l catalog.LocationInfo) Location {
 		Name: l.Name, Endpoint: l.Endpoint, Region: l.Region, AccessKey: l.AccessKey, MaskedSecret: secretMask,
 		TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.Insecure, Created: l.Created,
 		Versioning: l.Versioning, Mirroring: l.Mirroring, Buckets: l.Buckets, Warning: l.Warning,
+		Backend: l.Backend,
+		Feed:    showFeed(l.Feed), FeedToken: l.FeedToken, FeedPath: feedPath(l.Location),
 	}
+}
+
+func showFeed(kind string) string {
+	if kind == "" {
+		return catalog.FeedNone
+	}
+	return kind
+}
+
+// feedPath is the webhook receiver's path of a location with a webhook
+// feed.
+func feedPath(l index.Location) string {
+	if l.Feed != catalog.FeedWebhook {
+		return ""
+	}
+	return feed.PathPrefix + url.PathEscape(l.Name)
 }

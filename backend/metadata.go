@@ -46,7 +46,7 @@ func toHeaders(meta map[string]string) headers {
 			if h.User == nil {
 				h.User = map[string]string{}
 			}
-			h.User[strings.ToLower(k[len(userMetaPrefix):])] = v
+			h.User[strings.ToLower(k[len(userMetaPrefix):])] = EncodeMetaValue(v)
 		}
 	}
 	return h
@@ -80,7 +80,7 @@ func setMetadata(k *objectCall, meta map[string]string) {
 				k.setOnce(lowerName, v)
 			}
 		} else if strings.HasPrefix(ck, userMetaPrefix) && len(ck) > len(userMetaPrefix) {
-			k.setOnce(strings.ToLower(ck), v)
+			k.setOnce(strings.ToLower(ck), EncodeMetaValue(v))
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,7 +30,9 @@ func (c *Client) CreateMultipartUpload(ctx context.Context, key string, meta map
 		ContentType:        h.ContentType,
 		Metadata:           h.User,
 		Tagging:            optional(opts.Tagging),
-	}, h.withExpires)
+		ChecksumAlgorithm:  types.ChecksumAlgorithm(strings.ToUpper(opts.ChecksumAlgorithm)),
+		ChecksumType:       types.ChecksumType(strings.ToUpper(opts.ChecksumType)),
+	}, h.withExpires, withHeaders(opts.Lock))
 	if err != nil {
 		return "", c.fail("CreateMultipartUpload", key, "", err)
 	}
@@ -38,6 +41,12 @@ func (c *Client) CreateMultipartUpload(ctx context.Context, key string, meta map
 
 // UploadPart streams one part.
 func (c *Client) UploadPart(ctx context.Context, key, uploadID string, part int, body io.Reader, size int64, contentMD5 string) (string, error) {
+	return c.UploadPartWith(ctx, key, uploadID, part, body, size, PutOptions{ContentMD5: contentMD5})
+}
+
+// UploadPartWith streams one part with the Content-MD5 and checksum of
+// opts, which the backend checks.
+func (c *Client) UploadPartWith(ctx context.Context, key, uploadID string, part int, body io.Reader, size int64, opts PutOptions) (string, error) {
 	if size < 0 {
 		return "", fmt.Errorf("UploadPart %s: the size must be known", c.describe(key))
 	}
@@ -48,7 +57,8 @@ func (c *Client) UploadPart(ctx context.Context, key, uploadID string, part int,
 	if body == nil {
 		k.body = http.NoBody
 	}
-	k.setIf("content-md5", contentMD5)
+	k.setIf("content-md5", opts.ContentMD5)
+	k.setChecksum(opts.Checksum)
 	resp, err := c.do(ctx, k)
 	if err != nil {
 		return "", err
@@ -82,20 +92,74 @@ func (c *Client) UploadPartCopy(ctx context.Context, key, uploadID string, part 
 
 // CompleteMultipartUpload assembles the parts.
 func (c *Client) CompleteMultipartUpload(ctx context.Context, key, uploadID string, parts []Part) (PutResult, error) {
+	return c.CompleteUpload(ctx, key, uploadID, parts, CompleteOptions{})
+}
+
+// CompleteUpload assembles the parts, with the write conditions and the
+// checksums of opts and of each part for the backend to check.
+func (c *Client) CompleteUpload(ctx context.Context, key, uploadID string, parts []Part, opts CompleteOptions) (PutResult, error) {
 	completed := make([]types.CompletedPart, len(parts))
 	for i, p := range parts {
 		completed[i] = types.CompletedPart{PartNumber: aws.Int32(int32(p.Number)), ETag: aws.String(p.ETag)}
+		setPartChecksum(&completed[i], p.Checksum)
 	}
-	out, err := c.s3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+	in := &s3.CompleteMultipartUploadInput{
 		Bucket:          aws.String(c.bucket),
 		Key:             aws.String(key),
 		UploadId:        aws.String(uploadID),
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: completed},
-	})
+		IfMatch:         optional(opts.IfMatch),
+		IfNoneMatch:     optional(opts.IfNoneMatch),
+		ChecksumType:    types.ChecksumType(strings.ToUpper(opts.ChecksumType)),
+	}
+	setCompleteChecksum(in, opts.Checksum)
+	out, err := c.s3.CompleteMultipartUpload(ctx, in)
 	if err != nil {
 		return PutResult{}, c.fail("CompleteMultipartUpload", key, "", err)
 	}
-	return PutResult{VersionID: versionOf(out.VersionId), ETag: aws.ToString(out.ETag), LastModified: answeredAt(rawHeader(out.ResultMetadata))}, nil
+	res := PutResult{VersionID: versionOf(out.VersionId), ETag: aws.ToString(out.ETag),
+		LastModified: answeredAt(rawHeader(out.ResultMetadata)), ChecksumType: string(out.ChecksumType)}
+	for alg, v := range map[string]*string{"crc32": out.ChecksumCRC32, "crc32c": out.ChecksumCRC32C,
+		"crc64nvme": out.ChecksumCRC64NVME, "sha1": out.ChecksumSHA1, "sha256": out.ChecksumSHA256} {
+		if aws.ToString(v) != "" {
+			res.Checksum = Checksum{Algorithm: alg, Value: aws.ToString(v)}
+		}
+	}
+	return res, nil
+}
+
+// setPartChecksum puts a part's checksum in its SDK field.
+func setPartChecksum(p *types.CompletedPart, sum Checksum) {
+	v := optional(sum.Value)
+	switch strings.ToLower(sum.Algorithm) {
+	case "crc32":
+		p.ChecksumCRC32 = v
+	case "crc32c":
+		p.ChecksumCRC32C = v
+	case "crc64nvme":
+		p.ChecksumCRC64NVME = v
+	case "sha1":
+		p.ChecksumSHA1 = v
+	case "sha256":
+		p.ChecksumSHA256 = v
+	}
+}
+
+// setCompleteChecksum puts the whole object's checksum in its SDK field.
+func setCompleteChecksum(in *s3.CompleteMultipartUploadInput, sum Checksum) {
+	v := optional(sum.Value)
+	switch strings.ToLower(sum.Algorithm) {
+	case "crc32":
+		in.ChecksumCRC32 = v
+	case "crc32c":
+		in.ChecksumCRC32C = v
+	case "crc64nvme":
+		in.ChecksumCRC64NVME = v
+	case "sha1":
+		in.ChecksumSHA1 = v
+	case "sha256":
+		in.ChecksumSHA256 = v
+	}
 }
 
 // AbortMultipartUpload discards an upload and its parts.

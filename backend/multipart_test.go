@@ -104,7 +104,7 @@ func TestMultipartUpload(t *testing.T) {
 	if err != nil || e3 == "" || lm.IsZero() {
 		t.Fatalf("part copy: %q %v %v", e3, lm, err)
 	}
-	res, err := c.CompleteMultipartUpload(ctx, "big", id, []Part{{1, e1}, {2, e2}, {3, e3}})
+	res, err := c.CompleteMultipartUpload(ctx, "big", id, []Part{{Number: 1, ETag: e1}, {Number: 2, ETag: e2}, {Number: 3, ETag: e3}})
 	if err != nil || res.VersionID == "" || res.ETag == "" {
 		t.Fatalf("complete: %+v, %v", res, err)
 	}
@@ -132,7 +132,7 @@ func TestAbortMultipartUpload(t *testing.T) {
 	if err := c.AbortMultipartUpload(ctx, "k", id); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.CompleteMultipartUpload(ctx, "k", id, []Part{{1, e1}})
+	_, err = c.CompleteMultipartUpload(ctx, "k", id, []Part{{Number: 1, ETag: e1}})
 	wantCode(t, err, "NoSuchUpload", 404)
 	_, err = c.HeadObject(ctx, "k", "")
 	wantCode(t, err, "NoSuchKey", 404)

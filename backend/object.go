@@ -28,6 +28,12 @@ func (c *Client) PutObject(ctx context.Context, key string, body io.Reader, size
 	setMetadata(k, meta)
 	k.setIf("content-md5", opts.ContentMD5)
 	k.setIf("x-amz-tagging", opts.Tagging)
+	k.setIf("if-match", opts.IfMatch)
+	k.setIf("if-none-match", opts.IfNoneMatch)
+	k.setChecksum(opts.Checksum)
+	for name, v := range opts.Lock {
+		k.set(strings.ToLower(name), v)
+	}
 	resp, err := c.do(ctx, k)
 	if err != nil {
 		return PutResult{}, err
@@ -37,7 +43,28 @@ func (c *Client) PutObject(ctx context.Context, key string, body io.Reader, size
 		VersionID:    orNull(first(resp.Header, "X-Amz-Version-Id")),
 		ETag:         first(resp.Header, "Etag"),
 		LastModified: answeredAt(resp.Header),
+		Checksum:     checksumOf(resp.Header, opts.Checksum.Algorithm),
+		ChecksumType: first(resp.Header, "X-Amz-Checksum-Type"),
 	}, nil
+}
+
+// setChecksum sends a body's checksum header, if there is one.
+func (k *objectCall) setChecksum(sum Checksum) {
+	if sum.Algorithm != "" && sum.Value != "" {
+		k.set("x-amz-checksum-"+strings.ToLower(sum.Algorithm), sum.Value)
+	}
+}
+
+// checksumOf reads the checksum of algorithm from an answer's headers.
+func checksumOf(h http.Header, algorithm string) Checksum {
+	if algorithm == "" {
+		return Checksum{}
+	}
+	v := first(h, http.CanonicalHeaderKey("x-amz-checksum-"+algorithm))
+	if v == "" {
+		return Checksum{}
+	}
+	return Checksum{Algorithm: strings.ToLower(algorithm), Value: v}
 }
 
 // answeredAt is when the backend acknowledged a write, from its Date
@@ -109,14 +136,53 @@ func (c *Client) HeadObject(ctx context.Context, key, versionID string) (Object,
 	return objectOf(key, resp.Header), nil
 }
 
+// HeadPart reads the headers of part n of one version: its Size is the
+// part's, PartCount the object's (0 for a single-part object), and First
+// and Last the part's bytes in the object, from the Content-Range.
+func (c *Client) HeadPart(ctx context.Context, key, versionID string, n int) (PartInfo, error) {
+	q := "partNumber=" + strconv.Itoa(n)
+	if versionID != "" {
+		q += "&" + versionQuery(versionID)
+	}
+	k := &objectCall{op: "HeadObject", method: http.MethodHead, key: key, versionID: versionID, query: q}
+	resp, err := c.do(ctx, k)
+	if err != nil {
+		return PartInfo{}, err
+	}
+	resp.Body.Close()
+	p := PartInfo{Object: objectOf(key, resp.Header), First: 0, Last: -1}
+	if cr, ok := strings.CutPrefix(first(resp.Header, "Content-Range"), "bytes "); ok {
+		span, _, _ := strings.Cut(cr, "/")
+		a, b, _ := strings.Cut(span, "-")
+		first, err1 := strconv.ParseInt(a, 10, 64)
+		last, err2 := strconv.ParseInt(b, 10, 64)
+		if err1 == nil && err2 == nil {
+			p.First, p.Last = first, last
+		}
+	} else {
+		p.Last = p.Size - 1
+	}
+	return p, nil
+}
+
 // DeleteObject deletes key (making a delete marker on a versioned bucket) or,
 // with versionID, removes that version for good.
 func (c *Client) DeleteObject(ctx context.Context, key, versionID string) (DeleteResult, error) {
-	out, err := c.s3.DeleteObject(ctx, &s3.DeleteObjectInput{
+	return c.DeleteObjectWith(ctx, key, versionID, false)
+}
+
+// DeleteObjectWith is DeleteObject; bypassGovernance lets it remove a
+// version under governance-mode retention.
+func (c *Client) DeleteObjectWith(ctx context.Context, key, versionID string, bypassGovernance bool) (DeleteResult, error) {
+	in := &s3.DeleteObjectInput{
 		Bucket:    aws.String(c.bucket),
 		Key:       aws.String(key),
 		VersionId: optional(versionID),
-	})
+	}
+	if bypassGovernance {
+		in.BypassGovernanceRetention = aws.Bool(true)
+	}
+	out, err := c.s3.DeleteObject(ctx, in)
 	if err != nil {
 		return DeleteResult{}, c.fail("DeleteObject", key, versionID, err)
 	}
@@ -131,6 +197,12 @@ func (c *Client) DeleteObject(ctx context.Context, key, versionID string) (Delet
 // bucket, on the server. meta nil keeps the source's metadata; otherwise it
 // replaces it.
 func (c *Client) CopyObject(ctx context.Context, srcKey, srcVersionID, dstKey string, meta map[string]string, cond Conditions) (PutResult, error) {
+	return c.CopyObjectWith(ctx, srcKey, srcVersionID, dstKey, meta, cond, PutOptions{})
+}
+
+// CopyObjectWith is CopyObject with the copy's object lock headers
+// (opts.Lock); the other options are not used.
+func (c *Client) CopyObjectWith(ctx context.Context, srcKey, srcVersionID, dstKey string, meta map[string]string, cond Conditions, opts PutOptions) (PutResult, error) {
 	in := &s3.CopyObjectInput{
 		Bucket:                      aws.String(c.bucket),
 		Key:                         aws.String(dstKey),
@@ -147,7 +219,7 @@ func (c *Client) CopyObject(ctx context.Context, srcKey, srcVersionID, dstKey st
 		in.CacheControl, in.ContentDisposition, in.ContentEncoding = h.CacheControl, h.ContentDisposition, h.ContentEncoding
 		in.ContentLanguage, in.ContentType, in.Metadata = h.ContentLanguage, h.ContentType, h.User
 	}
-	out, err := c.s3.CopyObject(ctx, in, h.withExpires)
+	out, err := c.s3.CopyObject(ctx, in, h.withExpires, withHeaders(opts.Lock))
 	if err != nil {
 		return PutResult{}, c.fail("CopyObject", dstKey, "", err)
 	}

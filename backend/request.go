@@ -284,9 +284,14 @@ func metadataOf(h http.Header) map[string]string {
 			meta[name] = v
 		}
 	}
+	for _, name := range LockHeaders {
+		if v := first(h, name); v != "" {
+			meta[name] = v
+		}
+	}
 	for name, vs := range h {
 		if strings.HasPrefix(name, userMetaPrefix) && len(vs) > 0 {
-			meta[name] = strings.TrimSpace(vs[0])
+			meta[name] = DecodeMetaValue(strings.TrimSpace(vs[0]))
 		}
 	}
 	return meta

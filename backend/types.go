@@ -43,6 +43,12 @@ type Object struct {
 	PartCount int // from HeadObject when the backend says
 }
 
+// PartInfo is one part of an object, as a HEAD with partNumber tells it.
+type PartInfo struct {
+	Object            // Size is the part's
+	First, Last int64 // the part's bytes in the object
+}
+
 // Reader is an object body being streamed from the backend; the caller
 // closes Body. From a plain-HTTP backend, a body of known length is read
 // straight off its connection and is an io.WriterTo: copied with io.Copy
@@ -60,7 +66,15 @@ type PutResult struct {
 	VersionID    string // "null" when the backend is unversioned
 	ETag         string
 	LastModified time.Time
+	// Checksum is the object's checksum the backend answered with, if
+	// any, and ChecksumType its type (COMPOSITE or FULL_OBJECT).
+	Checksum     Checksum
+	ChecksumType string
 }
+
+// Checksum is an x-amz-checksum-<algorithm> value: Algorithm in lower case
+// ("crc32", "crc32c", "crc64nvme", "sha1", "sha256"), Value in base64.
+type Checksum struct{ Algorithm, Value string }
 
 // DeleteResult is what the backend answered to a delete.
 type DeleteResult struct {
@@ -82,6 +96,28 @@ type VersionPage struct {
 type PutOptions struct {
 	ContentMD5 string // base64, passed to the backend to check
 	Tagging    string // URL-encoded tag set, as in x-amz-tagging
+	// Lock are the object lock headers of the write (LockHeaders), sent
+	// as they are: the backend decides whether its bucket allows them.
+	Lock map[string]string
+	// IfMatch and IfNoneMatch are the write's conditions, which the
+	// backend checks as it writes (PutObject).
+	IfMatch, IfNoneMatch string
+	// Checksum is the body's checksum, passed to the backend to check
+	// and keep (PutObject, UploadPart).
+	Checksum Checksum
+	// ChecksumAlgorithm and ChecksumType are those of a multipart upload
+	// (CreateMultipartUpload), as in x-amz-checksum-algorithm and
+	// x-amz-checksum-type.
+	ChecksumAlgorithm, ChecksumType string
+}
+
+// CompleteOptions are the optional parts of a CompleteMultipartUpload.
+type CompleteOptions struct {
+	IfMatch, IfNoneMatch string
+	// Checksum is the whole object's checksum the client expects, and
+	// ChecksumType the upload's.
+	Checksum     Checksum
+	ChecksumType string
 }
 
 // Conditions are preconditions on a read or copy source (If-Match and
@@ -93,10 +129,12 @@ type Conditions struct {
 	IfUnmodifiedSince *time.Time
 }
 
-// Part is one completed part of a multipart upload.
+// Part is one completed part of a multipart upload, with the checksum the
+// client gives for it, if any.
 type Part struct {
-	Number int
-	ETag   string
+	Number   int
+	ETag     string
+	Checksum Checksum
 }
 
 // UploadListing asks for one page of the multipart uploads in progress.

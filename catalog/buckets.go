@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
 )
@@ -193,16 +195,38 @@ func (c *Catalog) DeleteBucket(ctx context.Context, name string, ing Ingester) e
 	return nil
 }
 
-// Buckets lists the gateway buckets.
+// Buckets lists the gateway buckets, each with its backend bucket's
+// versioning as the backend reports it now (see Bucket).
 func (c *Catalog) Buckets(ctx context.Context) ([]index.Bucket, error) {
 	buckets, err := c.db.ListBuckets()
 	if err != nil {
 		return nil, fmt.Errorf("list buckets: %w", err)
 	}
+	states := map[string]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, b := range buckets {
+		if _, ok := states[b.Location]; ok {
+			continue
+		}
+		states[b.Location] = VersioningUnknown
+		wg.Go(func() {
+			state := c.liveVersioning(ctx, b.Location)
+			mu.Lock()
+			states[b.Location] = state
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for i := range buckets {
+		buckets[i] = c.withVersioning(buckets[i], states[buckets[i].Location])
+	}
 	return buckets, nil
 }
 
-// Bucket shows one gateway bucket.
+// Bucket shows one gateway bucket, with its backend bucket's versioning
+// as the backend reports it now, like a location shows it: a bucket's
+// versioning is its backend bucket's, which anyone may change there.
 func (c *Catalog) Bucket(ctx context.Context, name string) (index.Bucket, error) {
 	b, err := c.db.GetBucket(name)
 	if errors.Is(err, index.ErrNotFound) {
@@ -211,5 +235,62 @@ func (c *Catalog) Bucket(ctx context.Context, name string) (index.Bucket, error)
 	if err != nil {
 		return b, fmt.Errorf("read bucket %s: %w", name, err)
 	}
-	return b, nil
+	return c.withVersioning(b, c.liveVersioning(ctx, b.Location)), nil
+}
+
+// liveVersioning is a location's backend versioning, Unknown when the
+// location or its backend does not answer.
+func (c *Catalog) liveVersioning(ctx context.Context, location string) string {
+	l, err := c.db.GetLocation(location)
+	if err != nil {
+		c.log.Warn("read a bucket's location", "location", location, "err", err)
+		return VersioningUnknown
+	}
+	return c.probeVersioning(ctx, l)
+}
+
+// withVersioning shows b with the backend's state, recording a change.
+// Unknown is shown, never recorded.
+func (c *Catalog) withVersioning(b index.Bucket, state string) index.Bucket {
+	recorded := state
+	if state == VersioningNever {
+		recorded = ""
+	}
+	if state != VersioningUnknown && recorded != b.Versioning {
+		c.recordVersioning(b.Name, recorded)
+	}
+	b.Versioning = state
+	return b
+}
+
+// recordVersioning writes a bucket's versioning into its record, under
+// the lock of catalog changes, so that a bucket deleted meanwhile is not
+// written back.
+func (c *Catalog) recordVersioning(name, state string) {
+	c.manage.Lock()
+	defer c.manage.Unlock()
+	b, err := c.db.GetBucket(name)
+	if err != nil || b.Versioning == state {
+		return
+	}
+	b.Versioning = state
+	if err := c.db.PutBucket(b); err != nil {
+		c.log.Warn("record a bucket's backend versioning", "bucket", name, "err", err)
+	}
+}
+
+// LocationClient returns a location ("" for the default location) with
+// its backend client, for what a new bucket asks of its backend bucket
+// before it is created (object lock); index.ErrNotFound when there is no
+// such location.
+func (c *Catalog) LocationClient(location string) (index.Location, *backend.Client, error) {
+	if location == "" {
+		location = c.defaultLocation
+	}
+	loc, err := c.db.GetLocation(location)
+	if err != nil {
+		return loc, nil, fmt.Errorf("read location %q: %w", location, err)
+	}
+	client, err := c.clients.get(loc)
+	return loc, client, err
 }

@@ -130,5 +130,7 @@ func (c *Catalog) resolve(bucket string) (Target, error) {
 
 // NoSuchBucket is the refusal for a gateway bucket that does not exist.
 func NoSuchBucket(bucket string) *s3err.Error {
-	return s3err.New(s3err.NoSuchBucket, "The specified bucket %q does not exist.", bucket)
+	// S3's own words, which SDKs and suites compare; the request names
+	// the bucket.
+	return s3err.Get(s3err.NoSuchBucket)
 }

@@ -80,6 +80,18 @@ func (c *clientCache) get(loc index.Location) (*backend.Client, error) {
 	return client, nil
 }
 
+// health is the breaker state of location's backend client, if one was
+// built since the start.
+func (c *clientCache) health(location string) (backend.Health, bool) {
+	c.mu.Lock()
+	cc, ok := c.byName[location]
+	c.mu.Unlock()
+	if !ok {
+		return backend.Health{}, false
+	}
+	return cc.client.Health(), true
+}
+
 // forget drops the client of a removed location. The bucket targets
 // holding it need no purge: the location's removal moved the catalog
 // generation.

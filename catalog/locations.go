@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,6 +39,12 @@ type LocationInfo struct {
 	Mirroring  string // off, active, paused
 	Buckets    []string
 	Warning    string
+	// Backend is the health of the location's backend as its breaker
+	// sees it; nil when no call has been made to it since the start.
+	Backend *backend.Health
+	// Changed names the fields an UpdateLocation changed (secretKey by
+	// name only); empty when it changed nothing.
+	Changed []string
 }
 
 // AddLocation validates a location, checks that its target bucket answers,
@@ -73,8 +81,12 @@ func (c *Catalog) AddLocation(ctx context.Context, l index.Location) (LocationIn
 	}
 	c.clients.forget(l.Name)
 	c.log.Info("location added", "location", l.Name, "endpoint", l.Endpoint,
-		"targetBucket", l.TargetBucket, "noPrefix", l.NoPrefix, "versioning", showVersioning(state))
-	return c.locationInfo(l, showVersioning(state), nil), nil
+		"targetBucket", l.TargetBucket, "noPrefix", l.NoPrefix, "versioning", showVersioning(state), "feed", l.Feed)
+	info := c.locationInfo(l, showVersioning(state), nil)
+	// The one answer that shows the webhook token: the operator gives it
+	// to the backend.
+	info.FeedToken = l.FeedToken
+	return info, nil
 }
 
 // checkLocation validates a new location and fills in its defaults.
@@ -97,7 +109,7 @@ func checkLocation(l index.Location) (index.Location, error) {
 	if l.Region == "" {
 		l.Region = "us-east-1"
 	}
-	return l, nil
+	return checkFeed(l)
 }
 
 // probeError says why a location's target bucket did not answer, and what
@@ -105,9 +117,15 @@ func checkLocation(l index.Location) (index.Location, error) {
 func probeError(l index.Location, err error) error {
 	var be *backend.Error
 	if !errors.As(err, &be) {
+		if advice := connectionAdvice(l, err); advice != nil {
+			return advice
+		}
 		return s3err.New(s3err.InvalidArgument,
-			"Target bucket %s at %s did not answer (%v): check the endpoint and that the server is up.",
-			l.TargetBucket, l.Endpoint, err)
+			"Target bucket %s at %s did not answer (%s): check the endpoint and that the server is up.",
+			l.TargetBucket, l.Endpoint, rootCause(err))
+	}
+	if be.Status == http.StatusBadRequest && strings.HasPrefix(l.Endpoint, "http://") && speaksTLS(l.Endpoint) {
+		return wrongScheme(l, "https")
 	}
 	switch be.Code {
 	case "NoSuchBucket":
@@ -229,12 +247,22 @@ func showVersioning(state string) string {
 	return state
 }
 
+// BackendHealth is the health of location's backend as its breaker sees
+// it: up, or unreachable since when and why. ok is false when no client
+// of that location was built since the start (nothing is known yet).
+func (c *Catalog) BackendHealth(location string) (h backend.Health, ok bool) {
+	return c.clients.health(location)
+}
+
 // locationInfo is a location as the catalog shows it.
 func (c *Catalog) locationInfo(l index.Location, versioning string, buckets []index.Bucket) LocationInfo {
-	l.SecretKey = ""
+	l.SecretKey, l.FeedToken = "", ""
 	info := LocationInfo{Location: l, Versioning: versioning, Mirroring: "off", Buckets: []string{}}
 	if l.NoPrefix {
 		info.Warning = NoPrefixWarning
+	}
+	if h, ok := c.BackendHealth(l.Name); ok {
+		info.Backend = &h
 	}
 	for _, b := range buckets {
 		info.Buckets = append(info.Buckets, b.Name)
@@ -249,6 +277,9 @@ func (c *Catalog) locationInfo(l index.Location, versioning string, buckets []in
 // mirroring is a mirror bucket's indicator: active or paused.
 func (c *Catalog) mirroring(bucket string) string {
 	st, err := c.db.GetIngestState(bucket)
+	if err != nil {
+		c.log.Warn("read a mirror bucket's ingest state", "bucket", bucket, "err", err)
+	}
 	if err == nil && st.Paused {
 		return "paused"
 	}

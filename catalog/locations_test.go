@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
@@ -138,5 +139,37 @@ func TestRemoveLocation(t *testing.T) {
 	}
 	if _, err := e.db.GetLocation("shared"); err == nil {
 		t.Fatal("location still there")
+	}
+}
+
+// A location shows its backend's health as the breaker of its client sees
+// it: up while it answers, and unreachable with the cause once calls go
+// unanswered.
+func TestLocationShowsBackendHealth(t *testing.T) {
+	e := newCatEnv(t, "")
+	ctx := context.Background()
+	e.createBucket("photos", "shared")
+	target, err := e.cat.Resolve("photos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := e.cat.Location(ctx, "shared"); err != nil || info.Backend == nil || !info.Backend.Up {
+		t.Fatalf("location with a live backend: backend %+v, %v; want up", info.Backend, err)
+	}
+	e.backend.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, _ = target.Client.HeadObject(ctx, "any", "")
+		h, ok := e.cat.BackendHealth("shared")
+		if ok && !h.Up {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("backend health after calls to a closed backend: %+v, %v; want unreachable", h, ok)
+		}
+	}
+	info, err := e.cat.Location(ctx, "shared")
+	if err != nil || info.Backend == nil || info.Backend.Up || info.Backend.Cause == "" || info.Backend.Since.IsZero() {
+		t.Fatalf("location with a closed backend: backend %+v, %v; want unreachable with a cause", info.Backend, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
 )
 
@@ -96,3 +97,8 @@ func validHost(h string) bool {
 	}
 	return true
 }
+
+// CheckLocation validates a location as AddLocation does, without the
+// backend, and returns it with its defaults filled in and its endpoint
+// normalised.
+func CheckLocation(l index.Location) (index.Location, error) { return checkLocation(l) }

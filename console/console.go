@@ -33,6 +33,8 @@ var staticFS embed.FS
 type Catalog interface {
 	AddLocation(ctx context.Context, l index.Location) (catalog.LocationInfo, error)
 	Locations(ctx context.Context) ([]catalog.LocationInfo, error)
+	Location(ctx context.Context, name string) (catalog.LocationInfo, error)
+	UpdateLocation(ctx context.Context, name string, ch catalog.LocationChange) (catalog.LocationInfo, error)
 	RemoveLocation(ctx context.Context, name string) error
 	CreateBucket(ctx context.Context, name, location string, mirrorMode bool, ing catalog.Ingester) (index.Bucket, error)
 	DeleteBucket(ctx context.Context, name string, ing catalog.Ingester) error
@@ -134,6 +136,8 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("GET /console/locations", c.auth(c.locationsPage))
 	mux.Handle("GET /console/locations/new", c.auth(c.newLocationPage))
 	mux.Handle("POST /console/locations", c.auth(c.addLocation))
+	mux.Handle("GET /console/locations/{name}/edit", c.auth(c.editLocationPage))
+	mux.Handle("POST /console/locations/{name}", c.auth(c.updateLocation))
 	mux.Handle("POST /console/locations/{name}/remove", c.auth(c.removeLocation))
 	mux.Handle("GET /console/buckets", c.auth(c.bucketsPage))
 	mux.Handle("GET /console/buckets/new", c.auth(c.newBucketPage))

@@ -336,3 +336,49 @@ func TestLocationIndicatorAndHealth(t *testing.T) {
 		})
 	}
 }
+
+func TestEditLocation(t *testing.T) {
+	r := newRig(t)
+	ck, csrf := r.signIn(t)
+	r.cat.locs = []catalog.LocationInfo{{Location: index.Location{Name: "ring", Endpoint: "http://127.0.0.1:8000", AccessKey: "AK",
+		TargetBucket: "target", NoPrefix: true}, Versioning: "Enabled", Mirroring: "active", Buckets: []string{"docs"}}}
+	page := body(t, r.do(withCookie(httptest.NewRequest("GET", "/console/locations/ring/edit", nil), ck)))
+	if !strings.Contains(page, `value="http://127.0.0.1:8000"`) || !strings.Contains(page, "Used by docs") {
+		t.Fatalf("edit page:\n%s", page)
+	}
+	base := url.Values{"csrf": {csrf}, "endpoint": {"http://127.0.0.1:9000"}, "accessKey": {"AK"}, "targetBucket": {"target"}, "noPrefix": {"on"}}
+	for _, tc := range []struct {
+		name   string
+		set    map[string]string
+		status int
+		secret bool
+		shown  string
+	}{
+		{"secret left empty keeps it", nil, http.StatusSeeOther, false, "Location ring updated (endpoint)"},
+		{"a new secret", map[string]string{"secretKey": "new-SECRET"}, http.StatusSeeOther, true, "updated"},
+		{"the catalog's refusal", map[string]string{"targetBucket": "other"}, http.StatusUnprocessableEntity, false, "its target cannot change"},
+	} {
+		v := url.Values{}
+		for k, vs := range base {
+			v[k] = vs
+		}
+		for k, x := range tc.set {
+			v.Set(k, x)
+		}
+		rec := r.do(form("/console/locations/ring", ck, v))
+		if rec.Code != tc.status {
+			t.Errorf("%s: %d, want %d", tc.name, rec.Code, tc.status)
+		}
+		ch := r.cat.changes[len(r.cat.changes)-1]
+		if (ch.SecretKey != nil) != tc.secret {
+			t.Errorf("%s: secret key changed = %v", tc.name, ch.SecretKey != nil)
+		}
+		shown := body(t, rec)
+		if rec.Code == http.StatusSeeOther {
+			shown = body(t, r.do(withCookie(httptest.NewRequest("GET", rec.Header().Get("Location"), nil), ck)))
+		}
+		if !strings.Contains(shown, tc.shown) || strings.Contains(shown, "new-SECRET") {
+			t.Errorf("%s: the page lacks %q or shows the secret", tc.name, tc.shown)
+		}
+	}
+}

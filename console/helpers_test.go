@@ -26,6 +26,7 @@ type fakeCatalog struct {
 	locs    []catalog.LocationInfo
 	buckets []index.Bucket
 	added   []index.Location
+	changes []catalog.LocationChange
 }
 
 func (f *fakeCatalog) AddLocation(ctx context.Context, l index.Location) (catalog.LocationInfo, error) {
@@ -45,6 +46,38 @@ func (f *fakeCatalog) Locations(ctx context.Context) ([]catalog.LocationInfo, er
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]catalog.LocationInfo(nil), f.locs...), nil
+}
+
+func (f *fakeCatalog) Location(ctx context.Context, name string) (catalog.LocationInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, l := range f.locs {
+		if l.Name == name {
+			return l, nil
+		}
+	}
+	return catalog.LocationInfo{}, s3err.New(s3err.NoSuchLocation, "Location %s does not exist.", name)
+}
+
+// UpdateLocation records the change and refuses a new target while a
+// bucket uses the location, as the catalog does.
+func (f *fakeCatalog) UpdateLocation(ctx context.Context, name string, ch catalog.LocationChange) (catalog.LocationInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.changes = append(f.changes, ch)
+	for i, l := range f.locs {
+		if l.Name != name {
+			continue
+		}
+		if *ch.TargetBucket != l.TargetBucket && len(l.Buckets) > 0 {
+			return catalog.LocationInfo{}, s3err.New(s3err.InvalidArgument, "Location %s is used by bucket(s) %v: its target cannot change.", name, l.Buckets)
+		}
+		f.locs[i].Endpoint, f.locs[i].TargetBucket = *ch.Endpoint, *ch.TargetBucket
+		info := f.locs[i]
+		info.Changed = []string{"endpoint"}
+		return info, nil
+	}
+	return catalog.LocationInfo{}, s3err.New(s3err.NoSuchLocation, "Location %s does not exist.", name)
 }
 
 func (f *fakeCatalog) RemoveLocation(ctx context.Context, name string) error {

@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"time"
@@ -23,15 +24,44 @@ type mirrorView struct {
 	LastPassChanges int64  `json:"lastPassChanges"`
 	LastFullPass    string `json:"lastFullPass"`
 	LastError       string `json:"lastError"`
+	// Phase, Progress, Rate and ETA are the running initial sync's.
+	Phase    string `json:"phase"`
+	Progress string `json:"progress"`
+	Rate     string `json:"rate"`
+	ETA      string `json:"eta"`
+	// Feed is the change feed's kind, state and lag, "—" without one.
+	Feed string `json:"feed"`
 }
 
 func viewOf(st mirror.Status) mirrorView {
-	return mirrorView{
+	v := mirrorView{
 		Bucket: st.Bucket, Location: st.Location, State: st.State, InitialSynced: st.InitialSynced,
-		Passes: st.Passes, LastPassStart: showTime(st.LastPassStart), LastPassTook: st.LastPassTook.Round(time.Millisecond).String(),
+		Passes: st.Passes, LastPassStart: showTime(st.LastPassStart), LastPassTook: seconds(st.LastPassSeconds),
 		LastPassScanned: st.LastPassScanned, LastPassChanges: st.LastPassChanges,
 		LastFullPass: showTime(st.LastFullPass), LastError: st.LastError,
+		Phase: "—", Progress: "—", Rate: "—", ETA: "—", Feed: "—",
 	}
+	if p := st.Progress; p != nil {
+		v.Phase, v.Progress = p.Phase, fmt.Sprintf("%d", p.Done)
+		if p.Total > 0 {
+			v.Progress = fmt.Sprintf("%d of %d (%d%%)", p.Done, p.Total, 100*p.Done/p.Total)
+		}
+		v.Rate = fmt.Sprintf("%.0f/s", p.RatePerSecond)
+		if p.ETASeconds > 0 {
+			v.ETA = seconds(p.ETASeconds)
+		}
+	}
+	if f := st.Feed; f != nil {
+		v.Feed = fmt.Sprintf("%s %s, lag %d", f.Kind, f.State, f.Lag)
+		if f.LastError != "" {
+			v.Feed += ": " + f.LastError
+		}
+	}
+	return v
+}
+
+func seconds(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String()
 }
 
 func (c *Console) mirrorViews() []mirrorView {

@@ -12,7 +12,7 @@ import (
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"signin", "error", "locations", "location_new", "buckets", "bucket_new", "objects", "object", "mirror"}
+var pageNames = []string{"signin", "error", "locations", "location_new", "location_edit", "buckets", "bucket_new", "objects", "object", "mirror"}
 
 var funcs = template.FuncMap{
 	"size":     humanSize,

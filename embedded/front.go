@@ -80,6 +80,10 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	_, tagging := q["tagging"]
 	_, multipart := q["uploadId"]
+	if !tagging && (r.Method == http.MethodPut && !multipart && r.Header.Get("X-Amz-Copy-Source") == "" ||
+		r.Method == http.MethodPost && multipart) {
+		f.writeConditionsAsMD5(r, bucket, key)
+	}
 	switch {
 	case tagging:
 		f.tagging(w, r, bucket, key, versionID)
@@ -107,7 +111,7 @@ func (f *front) secret(accessKey string) (string, bool) {
 func plainRead(q url.Values) bool {
 	for k := range q {
 		switch {
-		case k == "versionId", k == "x-id", strings.HasPrefix(k, "response-"), strings.HasPrefix(k, "X-Amz-"):
+		case k == "versionId", k == "x-id", k == "partNumber", strings.HasPrefix(k, "response-"), strings.HasPrefix(k, "X-Amz-"):
 		default:
 			return false
 		}
@@ -125,6 +129,20 @@ func (f *front) read(w http.ResponseWriter, r *http.Request, bucket, key, versio
 	}
 	if v.deleteMarker {
 		writeDeleteMarker(w, r, v, versionID != "")
+		return
+	}
+	if v.mpETag != "" {
+		ew := &etagWriter{ResponseWriter: w, etag: v.mpETag}
+		ew.serve(func(w http.ResponseWriter, r *http.Request) { f.readVersion(w, r, v, versionID) }, r)
+		return
+	}
+	f.readVersion(w, r, v, versionID)
+}
+
+// readVersion answers a read of v that is no delete marker.
+func (f *front) readVersion(w http.ResponseWriter, r *http.Request, v *version, versionID string) {
+	if n := r.URL.Query().Get("partNumber"); n != "" {
+		f.readPart(w, r, v, n)
 		return
 	}
 	if r.Method == http.MethodHead && versionID != "" {

@@ -112,6 +112,13 @@ func (s *store) CompleteMultipartUpload(ctx context.Context, bucketName, key str
 	}
 	sum := md5.Sum(body)
 	v := &version{key: key, body: body, md5: sum[:], meta: storedMeta(u.meta)}
+	etags := make([]string, len(in.Parts))
+	for i, cp := range in.Parts {
+		p := u.parts[cp.PartNumber]
+		v.parts = append(v.parts, int64(len(p.body)))
+		etags[i] = p.etag
+	}
+	v.mpETag = multipartETag(etags)
 	if err := s.addChecked(ctx, b, v); err != nil {
 		return "", "", err
 	}

@@ -62,9 +62,18 @@ type version struct {
 	md5          []byte
 	meta         map[string]string // metadata headers, canonical names
 	modified     time.Time
+	// parts are the sizes of the parts of a completed multipart upload,
+	// nil for any other object, and mpETag its S3 ETag (parts.go).
+	parts  []int64
+	mpETag string
 }
 
-func (v *version) etag() string { return `"` + hex.EncodeToString(v.md5) + `"` }
+func (v *version) etag() string {
+	if v.mpETag != "" {
+		return v.mpETag
+	}
+	return `"` + hex.EncodeToString(v.md5) + `"`
+}
 
 var (
 	_ gofakes3.Backend          = (*store)(nil)
@@ -356,7 +365,8 @@ func (s *store) addChecked(ctx context.Context, b *bucket, v *version) error {
 		exists := cur != nil && !cur.deleteMarker
 		etag := ""
 		if exists {
-			etag = cur.etag()
+			// gofakes3's form (see writeConditionsAsMD5).
+			etag = hex.EncodeToString(cur.md5)
 		}
 		if err := gofakes3.CheckWriteConditions(ctx, exists, etag); err != nil {
 			return err

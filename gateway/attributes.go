@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
 )
 
@@ -19,13 +20,60 @@ type objectAttributes struct {
 	ObjectSize   *int64       `xml:"ObjectSize,omitempty"`
 }
 
+// objectParts is a page of the parts of a multipart object.
 type objectParts struct {
-	PartsCount int `xml:"PartsCount"`
+	IsTruncated          bool       `xml:"IsTruncated"`
+	MaxParts             int        `xml:"MaxParts"`
+	NextPartNumberMarker int        `xml:"NextPartNumberMarker,omitempty"`
+	PartNumberMarker     int        `xml:"PartNumberMarker"`
+	Parts                []partSize `xml:"Part"`
+	PartsCount           int        `xml:"PartsCount"`
+}
+
+type partSize struct {
+	PartNumber int   `xml:"PartNumber"`
+	Size       int64 `xml:"Size"`
+}
+
+// defaultMaxParts is S3's page size of parts.
+const defaultMaxParts = 1000
+
+// partsPage is the page of parts after marker, at most max of them.
+func partsPage(parts []int64, marker, max int) *objectParts {
+	out := &objectParts{MaxParts: max, PartNumberMarker: marker, PartsCount: len(parts)}
+	for n := marker + 1; n <= len(parts); n++ {
+		if len(out.Parts) == max {
+			out.IsTruncated = true
+			break
+		}
+		out.Parts = append(out.Parts, partSize{PartNumber: n, Size: parts[n-1]})
+	}
+	if out.IsTruncated && len(out.Parts) > 0 {
+		out.NextPartNumberMarker = out.Parts[len(out.Parts)-1].PartNumber
+	}
+	return out
+}
+
+// partsQuery reads the x-amz-max-parts and x-amz-part-number-marker of a
+// GetObjectAttributes.
+func partsQuery(h http.Header) (max, marker int, err error) {
+	max, marker = defaultMaxParts, 0
+	if v := h.Get("X-Amz-Max-Parts"); v != "" {
+		if max, err = strconv.Atoi(v); err != nil || max < 0 {
+			return 0, 0, s3err.New(s3err.InvalidArgument, "x-amz-max-parts must be a non-negative integer.")
+		}
+		max = min(max, defaultMaxParts)
+	}
+	if v := h.Get("X-Amz-Part-Number-Marker"); v != "" {
+		if marker, err = strconv.Atoi(v); err != nil || marker < 0 {
+			return 0, 0, s3err.New(s3err.InvalidArgument, "x-amz-part-number-marker must be a non-negative integer.")
+		}
+	}
+	return max, marker, nil
 }
 
 // serveAttributes answers GetObjectAttributes from the index (gofakes3
-// would render a multipart ETag as hex). Part sizes are not known to the
-// gateway; a multipart object's part count is, from its ETag.
+// would render a multipart ETag as hex), part sizes included (parts.go).
 func (g *Gateway) serveAttributes(w http.ResponseWriter, r *http.Request, bucket, key string) error {
 	ctx := r.Context()
 	req := requestOf(ctx)
@@ -35,8 +83,8 @@ func (g *Gateway) serveAttributes(w http.ResponseWriter, r *http.Request, bucket
 			want = append(want, strings.TrimSpace(a))
 		}
 	}
-	if len(want) == 0 {
-		return s3err.New(s3err.InvalidArgument, "Give the attributes to read in x-amz-object-attributes.")
+	if err := checkAttributeNames(want); err != nil {
+		return err
 	}
 	t, err := g.target(bucket)
 	if err != nil {
@@ -59,15 +107,13 @@ func (g *Gateway) serveAttributes(w http.ResponseWriter, r *http.Request, bucket
 		case "ObjectSize":
 			out.ObjectSize = &v.Size
 		case "ObjectParts":
-			if _, n, ok := strings.Cut(strings.Trim(v.ETag, `"`), "-"); ok {
-				if parts, err := strconv.Atoi(n); err == nil {
-					out.ObjectParts = &objectParts{PartsCount: parts}
-				}
+			if out.ObjectParts, err = g.attributeParts(r, t, v); err != nil {
+				return err
 			}
 		case "Checksum":
 			// ringside stores no checksums.
 		default:
-			return s3err.New(s3err.InvalidArgument, "Invalid attribute name specified: %s.", a)
+			return errInvalidAttribute
 		}
 	}
 	w.Header().Set("Last-Modified", v.LastModified.UTC().Format(http.TimeFormat))
@@ -75,5 +121,44 @@ func (g *Gateway) serveAttributes(w http.ResponseWriter, r *http.Request, bucket
 		w.Header().Set("x-amz-version-id", v.VersionID)
 	}
 	writeXML(w, http.StatusOK, out)
+	return nil
+}
+
+// attributeParts is the ObjectParts of v: a page of its parts, none for a
+// single-part object, as S3 answers.
+func (g *Gateway) attributeParts(r *http.Request, t target, v index.Version) (*objectParts, error) {
+	max, marker, err := partsQuery(r.Header)
+	if err != nil {
+		return nil, err
+	}
+	parts, stale, err := g.partsOf(r.Context(), t, v)
+	if err != nil {
+		return nil, err
+	}
+	if stale {
+		return nil, noSuchKey()
+	}
+	if parts == nil {
+		return nil, nil
+	}
+	return partsPage(parts, marker, max), nil
+}
+
+// objectAttributeNames are the attributes GetObjectAttributes knows.
+var objectAttributeNames = map[string]bool{"ETag": true, "StorageClass": true, "ObjectSize": true, "ObjectParts": true, "Checksum": true}
+
+var errInvalidAttribute = s3err.New(s3err.InvalidArgument, "Invalid attribute name specified.")
+
+// checkAttributeNames refuses what S3 refuses before it looks for the
+// object: no attribute asked for, or one it does not know.
+func checkAttributeNames(want []string) error {
+	if len(want) == 0 || len(want) == 1 && want[0] == "" {
+		return s3err.New(s3err.InvalidRequest, "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty")
+	}
+	for _, a := range want {
+		if !objectAttributeNames[a] {
+			return errInvalidAttribute
+		}
+	}
 	return nil
 }

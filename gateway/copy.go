@@ -28,6 +28,9 @@ type copyRequest struct {
 	tagging     string
 	// header holds the x-amz-copy-source-if-* conditions.
 	header http.Header
+	// lock are the copy's object lock headers: a copy gets its own, never
+	// the source's.
+	lock map[string]string
 }
 
 // copyResult is the body of a CopyObject answer.
@@ -80,7 +83,7 @@ func parseCopy(r *http.Request, bucket, key string) (copyRequest, error) {
 	if err != nil {
 		return copyRequest{}, err
 	}
-	c := copyRequest{src: src, dst: objectRef{bucket: bucket, key: key}, header: h}
+	c := copyRequest{src: src, dst: objectRef{bucket: bucket, key: key}, header: h, lock: lockOf(headerValues(h))}
 	switch d := h.Get("X-Amz-Metadata-Directive"); d {
 	case "", "COPY":
 		if src.bucket == bucket && src.key == key && src.version == "" {
@@ -92,7 +95,7 @@ func parseCopy(r *http.Request, bucket, key string) (copyRequest, error) {
 			return c, err
 		}
 	default:
-		return c, s3err.New(s3err.InvalidArgument, "Unknown metadata directive %q: use COPY or REPLACE.", d)
+		return c, s3err.New(s3err.InvalidArgument, "Unknown metadata directive.")
 	}
 	switch d := h.Get("X-Amz-Tagging-Directive"); d {
 	case "", "COPY":
@@ -175,6 +178,7 @@ func (g *Gateway) copyObject(ctx context.Context, c copyRequest) (copied, error)
 	if err := checkConditions(c.header, copySourceConditions, sv, errPrecondition); err != nil {
 		return copied{}, err
 	}
+	defer g.writing(ctx, dst, c.dst.key)()
 	meta := sv.Metadata
 	if c.meta != nil {
 		meta = c.meta
@@ -200,7 +204,7 @@ func (g *Gateway) copyObject(ctx context.Context, c copyRequest) (copied, error)
 	if err != nil {
 		return copied{}, err
 	}
-	v, err := g.record(dst, c.dst.key, res, sv.Size, meta)
+	v, err := g.record(dst, c.dst.key, res, sv.Size, withLock(meta, c.lock))
 	return copied{made: v, src: sv, dstVersioned: dst.versioned(), srcVersioned: st.versioned()}, err
 }
 
@@ -215,7 +219,7 @@ func (g *Gateway) copyVersion(ctx context.Context, st target, sv index.Version, 
 
 // copyOnServer copies inside one backend bucket.
 func (g *Gateway) copyOnServer(ctx context.Context, st target, sv index.Version, dst target, c copyRequest) (backend.PutResult, error) {
-	res, err := dst.client.CopyObject(ctx, st.key(sv.Key), st.pin(sv), dst.key(c.dst.key), c.meta, backend.Conditions{})
+	res, err := dst.client.CopyObjectWith(ctx, st.key(sv.Key), st.pin(sv), dst.key(c.dst.key), c.meta, backend.Conditions{}, backend.PutOptions{Lock: c.lock})
 	if err != nil {
 		return res, fmt.Errorf("copy %s/%s to %s/%s on the backend: %w", st.bucket.Name, sv.Key, dst.bucket.Name, c.dst.key, err)
 	}
@@ -251,7 +255,7 @@ func (g *Gateway) copyThrough(ctx context.Context, st target, sv index.Version, 
 	}
 	defer rd.Body.Close()
 	body := &exactReader{r: rd.Body, left: sv.Size}
-	res, err := dst.client.PutObject(ctx, dst.key(c.dst.key), body, sv.Size, meta, backend.PutOptions{Tagging: tagging})
+	res, err := dst.client.PutObject(ctx, dst.key(c.dst.key), body, sv.Size, meta, backend.PutOptions{Tagging: tagging, Lock: c.lock})
 	if err != nil {
 		return res, body.cause(fmt.Errorf("write the copy %s/%s to the backend: %w", dst.bucket.Name, c.dst.key, err))
 	}
@@ -266,7 +270,7 @@ func checkEncryption(h http.Header) error {
 		return s3err.New(s3err.NotImplemented, "Server-side encryption %q is not supported.", sse)
 	}
 	for k := range h {
-		if strings.Contains(k, "-Server-Side-Encryption-Customer-") || strings.HasPrefix(k, "X-Amz-Object-Lock-") {
+		if strings.Contains(k, "-Server-Side-Encryption-Customer-") {
 			return s3err.New(s3err.NotImplemented, "%s is not supported.", k)
 		}
 	}

@@ -97,7 +97,7 @@ func (g *Gateway) fromBackend(be *backend.Error) *Error {
 		e := s3err.New(s3err.SlowDown, "The backend storage asks to slow down. Please reduce your request rate.")
 		e.RetryAfter = retryAfter
 		return e
-	case ownFault(be.Code, status):
+	case ownFault(be.Code, status) && !backend.IsLockRefusal(be):
 		g.log.Error("backend refused the gateway itself: check the location's credentials, clock and target bucket",
 			"op", be.Op, "code", be.Code, "status", be.Status, "message", be.Message)
 		return s3err.Unavailable(retryAfter, "The backend storage refused the gateway's own request (%s). Please try again later.", be.Code)

@@ -19,6 +19,9 @@ func TestToS3(t *testing.T) {
 	answer := func(status int, code, msg string) error {
 		return fmt.Errorf("put a/b: %w", &backend.Error{Op: "PutObject", Code: code, Status: status, Message: msg})
 	}
+	answerTo := func(op, msg string) error {
+		return fmt.Errorf("delete a/b: %w", &backend.Error{Op: op, Code: "AccessDenied", Status: 403, Message: msg})
+	}
 	for _, tt := range []struct {
 		name       string
 		err        error
@@ -38,6 +41,11 @@ func TestToS3(t *testing.T) {
 		{"archived object", answer(403, "InvalidObjectState", "archived"), "InvalidObjectState", 403, "archived", false},
 		{"gateway's signature refused", answer(403, "SignatureDoesNotMatch", "sig"), "ServiceUnavailable", 503, "", true},
 		{"gateway's key denied", answer(403, "AccessDenied", "denied"), "ServiceUnavailable", 503, "", true},
+		{"locked version deleted (MinIO)", answerTo("DeleteObject", "Object is WORM protected and cannot be overwritten"), "AccessDenied", 403, "Object is WORM protected and cannot be overwritten", false},
+		{"locked version deleted (AWS)", answerTo("DeleteObject", "Access Denied because object protected by object lock."), "AccessDenied", 403, "", false},
+		{"compliance retention shortened", answerTo("PutObjectRetention", "Object is WORM protected and cannot be overwritten"), "AccessDenied", 403, "", false},
+		{"gateway's delete denied", answerTo("DeleteObject", "Access Denied."), "ServiceUnavailable", 503, "", true},
+		{"gateway's write denied, lock in the message", answerTo("PutObject", "Object is WORM protected"), "ServiceUnavailable", 503, "", true},
 		{"bare 403", answer(403, "Forbidden", "Forbidden"), "ServiceUnavailable", 503, "", true},
 		{"target bucket gone", answer(404, "NoSuchBucket", "nb"), "ServiceUnavailable", 503, "", true},
 		{"backend bug", answer(500, "InternalError", "oops"), "ServiceUnavailable", 503, "", true},

@@ -14,7 +14,7 @@ import (
 // gofakes3 answers the operations of the route table that name no handler
 // of ringside's (routes.go), over s3Backend: the bucket operations
 // ringside does not override (ListBuckets, HeadBucket, DeleteBucket,
-// GetBucketLocation, the bucket's versioning), object tagging writes, ACL
+// the bucket's versioning), object tagging writes, ACL
 // reads, DeleteObject, browser POST uploads, and the refusals of what
 // matches no line. Everything gofakes3 reaches of ringside goes through
 // this file and the s3Backend methods it names; nothing else in the

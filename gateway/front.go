@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/internal/s3err"
 )
 
@@ -23,9 +24,18 @@ type request struct {
 	hasVersion bool
 	// contentMD5 is passed on to the backend to check.
 	contentMD5 string
+	// ifMatch and ifNoneMatch are the conditions of a write, checked
+	// against the index first and passed on to the backend, which checks
+	// them as it writes (checkWrite takes If-Match out of the headers).
+	ifMatch, ifNoneMatch string
+	// bypassGovernance is x-amz-bypass-governance-retention, passed on
+	// with the deletes of the request.
+	bypassGovernance bool
 	// refusal is the error of an s3Backend method, whose status and
 	// Retry-After gofakes3 cannot render (see forRouter).
 	refusal *Error
+	// virtual is set when the bucket came from the Host (addressing.go).
+	virtual bool
 }
 
 // objectRef names one object, or one version of it.
@@ -58,8 +68,18 @@ func (g *Gateway) front(fallback http.Handler) http.Handler {
 		// out on every request.
 		w.Header()[requestIDHeader] = []string{requestID(seq.Add(1))}
 
-		bucket, key := splitPath(r.URL.Path)
-		rt, err := g.route(r, req, bucket, key)
+		bucket, key, virtual := g.addr.split(r)
+		var err error
+		if virtual {
+			req.virtual = true
+			pathStyle(r, bucket, key)
+		} else {
+			err = g.checkPathStyle(r, bucket)
+		}
+		var rt *route
+		if err == nil {
+			rt, err = g.route(r, req, bucket, key)
+		}
 		if err == nil && rt.serve == nil {
 			fallback.ServeHTTP(&statusWriter{ResponseWriter: w, req: req}, r)
 			return
@@ -117,7 +137,13 @@ func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (*rou
 		}
 		req.contentMD5 = r.Header.Get("Content-Md5")
 	}
+	req.bypassGovernance = strings.EqualFold(r.Header.Get("X-Amz-Bypass-Governance-Retention"), "true")
 	rt := lookup(r.Method, bucket, key, r.URL.RawQuery, r.Header.Get("X-Amz-Copy-Source") != "")
+	if rt.op != opPostObject && s3auth.PostUploadOf(r.Context()) != nil {
+		// A form's signature covers its policy, not the request: it
+		// authenticates a browser upload and nothing else.
+		return nil, s3err.New(s3err.AccessDenied, "Access Denied. Requests must be signed with AWS Signature Version 4.")
+	}
 	if rt.checkWrite {
 		if err := g.checkWrite(r, req, bucket, key, q); err != nil {
 			return nil, err

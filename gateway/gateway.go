@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/objcache"
 )
 
 // Config assembles a gateway.
@@ -29,8 +31,20 @@ type Config struct {
 	// CredentialsFile, if set, is a file of "ACCESS_KEY SECRET_KEY" lines,
 	// merged with Credentials and reloaded when it changes.
 	CredentialsFile string
-	Registerer      prometheus.Registerer
-	Logger          *slog.Logger
+	// Cache, if set, keeps small object versions read or written, and
+	// answers GETs of them.
+	Cache      *objcache.Cache
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+	// Domains are the base domains of virtual-hosted-style requests
+	// (bucket.<domain>); none means path style only.
+	Domains []string
+	// AccessLog, if set, receives one line per S3 request.
+	AccessLog *slog.Logger
+	// SpoolDir holds the files of browser uploads (POST Object) while
+	// they are sent to the backend (the system's temporary directory if
+	// empty): their length is known only once they are in whole.
+	SpoolDir string
 }
 
 // Error is a refusal with the S3 error code, message and HTTP status a
@@ -67,6 +81,12 @@ type Gateway struct {
 	log     *slog.Logger
 	auth    *s3auth.Authenticator
 	handler http.Handler
+	cache   *objcache.Cache // nil when off
+	addr    addressing
+	// overlaps finds concurrent writes of one key (overlap.go).
+	overlaps overlaps
+	// spoolDir holds browser uploads in transit (postobject.go).
+	spoolDir string
 }
 
 // New builds a gateway over an open index, its catalog and the ingester.
@@ -86,15 +106,25 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("set up authentication: %w", err)
 	}
+	addr, err := newAddressing(cfg.Domains)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	m := newMetrics(cfg.Registerer)
+	m.addr = addr
 	g := &Gateway{
+		addr:   addr,
 		db:     cfg.DB,
 		cat:    cfg.Catalog,
 		mirror: cfg.Mirror,
 		log:    log,
 		auth:   auth,
+		cache:  cfg.Cache,
 	}
-	g.handler = m.middleware(auth.Middleware(g.front(g.fallback())))
+	if g.spoolDir = cfg.SpoolDir; g.spoolDir == "" {
+		g.spoolDir = os.TempDir()
+	}
+	g.handler = accessLog(cfg.AccessLog, m.middleware(auth.Middleware(g.front(g.fallback()))))
 	return g, nil
 }
 

@@ -19,12 +19,14 @@ import (
 // values of the X-Amz-Meta-* headers).
 const userMetadataLimit = 2048
 
-// keptMetadata returns the object metadata in meta, with canonical names.
+// keptMetadata returns the object metadata in meta, with canonical names,
+// and the object lock headers, which the index keeps with the version for
+// HEAD and GET to answer.
 func keptMetadata(meta map[string]string) map[string]string {
 	out := make(map[string]string, len(meta))
 	for k, v := range meta {
 		k = textproto.CanonicalMIMEHeaderKey(k)
-		if backend.IsMetadata(k) {
+		if backend.IsMetadata(k) || backend.IsLockHeader(k) {
 			out[k] = v
 		}
 	}
@@ -79,6 +81,16 @@ func withChecksum(ctx context.Context, kept, meta map[string]string) map[string]
 	return out
 }
 
+// withStoredChecksum is meta with the object checksum sum.
+func withStoredChecksum(meta map[string]string, sum backend.Checksum) map[string]string {
+	out := make(map[string]string, len(meta)+1)
+	for k, v := range meta {
+		out[k] = v
+	}
+	out[textproto.CanonicalMIMEHeaderKey(checksumPrefix+sum.Algorithm)] = sum.Value
+	return out
+}
+
 // writeChecksum sets the stored checksum headers of a whole-object read
 // that asked for them.
 func writeChecksum(h http.Header, r *http.Request, meta map[string]string) {
@@ -102,6 +114,11 @@ func headerMetadata(h http.Header) (map[string]string, error) {
 			continue
 		}
 		v := vs[0]
+		if strings.HasPrefix(k, "X-Amz-Meta-") {
+			// S3 keeps one value of a name given more than once: the
+			// values joined with commas, in the order sent.
+			v = backend.DecodeMetaValue(strings.Join(vs, ","))
+		}
 		if k == "Content-Encoding" {
 			// aws-chunked describes how the request body was sent.
 			if v = withoutToken(v, "aws-chunked"); v == "" {
@@ -147,8 +164,8 @@ func writeMetadata(h http.Header, meta map[string]string) {
 		k = textproto.CanonicalMIMEHeaderKey(k)
 		switch {
 		case strings.HasPrefix(k, "X-Amz-Meta-"):
-			h[strings.ToLower(k)] = []string{v}
-		case backend.IsMetadata(k):
+			h[strings.ToLower(k)] = []string{backend.EncodeMetaValue(v)}
+		case backend.IsMetadata(k), backend.IsLockHeader(k):
 			h.Set(k, v)
 		}
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -8,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 func TestHeaderMetadata(t *testing.T) {
@@ -124,5 +128,79 @@ func TestExactReader(t *testing.T) {
 		if tt.err != nil && len(got) == int(tt.size) && tt.size > 0 {
 			t.Errorf("%s: the whole body went through despite %v", tt.name, err)
 		}
+	}
+}
+
+func TestHeaderMetadataAsS3KeepsIt(t *testing.T) {
+	tests := []struct {
+		name string
+		h    http.Header
+		want map[string]string
+	}{
+		{"repeats joined in order", http.Header{"X-Amz-Meta-Key": {"value-1", "value-2", "value-3"}},
+			map[string]string{"X-Amz-Meta-Key": "value-1,value-2,value-3"}},
+		{"raw UTF-8 kept", http.Header{"X-Amz-Meta-City": {"Zürich"}},
+			map[string]string{"X-Amz-Meta-City": "Zürich"}},
+		{"RFC 2047 decoded", http.Header{"X-Amz-Meta-City": {"=?UTF-8?B?WsO8cmljaA==?="}},
+			map[string]string{"X-Amz-Meta-City": "Zürich"}},
+		{"standard header keeps its first value", http.Header{"Content-Type": {"text/plain", "text/html"}},
+			map[string]string{"Content-Type": "text/plain"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := headerMetadata(tt.h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("headerMetadata = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWriteMetadataEncodesUnicode(t *testing.T) {
+	h := http.Header{}
+	writeMetadata(h, map[string]string{"X-Amz-Meta-City": "Zürich", "X-Amz-Meta-Plain": "abc"})
+	// writeMetadata writes user metadata names in lower case, as S3 does.
+	values := func(name string) []string {
+		for k, v := range h {
+			if strings.EqualFold(k, name) {
+				return v
+			}
+		}
+		return nil
+	}
+	if got := values("X-Amz-Meta-City"); len(got) != 1 || got[0] != "=?UTF-8?b?WsO8cmljaA==?=" {
+		t.Errorf("x-amz-meta-city = %q, want the RFC 2047 B encoding", got)
+	}
+	if got := values("X-Amz-Meta-Plain"); len(got) != 1 || got[0] != "abc" {
+		t.Errorf("x-amz-meta-plain = %q, want abc", got)
+	}
+}
+
+// Non-ASCII user metadata sent raw is stored as UTF-8 and answered RFC 2047
+// encoded, as S3 does; the backend is sent the encoded form.
+func TestUnicodeMetadataRoundTrip(t *testing.T) {
+	e := newS3Env(t)
+	e.createBucket("data", "ring")
+	e.put("data", "k", "body", func(in *s3.PutObjectInput) {
+		in.Metadata = map[string]string{"city": "Zürich", "plain": "abc"}
+	})
+	const encoded = "=?UTF-8?b?WsO8cmljaA==?="
+	head, err := e.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("data"), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.Metadata["city"] != encoded || head.Metadata["plain"] != "abc" {
+		t.Errorf("HEAD metadata %v, want city %s", head.Metadata, encoded)
+	}
+	v, err := e.db.Latest("data", "k")
+	if err != nil || v.Metadata["X-Amz-Meta-City"] != "Zürich" {
+		t.Errorf("indexed metadata %v, %v", v.Metadata, err)
+	}
+	direct, err := e.direct.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("ring"), Key: aws.String("k")})
+	if err != nil || direct.Metadata["city"] != encoded {
+		t.Errorf("backend metadata %v, %v", direct.Metadata, err)
 	}
 }

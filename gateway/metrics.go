@@ -20,6 +20,8 @@ var latencyBuckets = []float64{
 // does no label hashing and no allocation.
 type metrics struct {
 	enabled bool
+	// addr reads a request's bucket and key, for its operation.
+	addr addressing
 
 	requests *statusCounters
 	duration *prometheus.HistogramVec
@@ -102,7 +104,7 @@ func (m *metrics) middleware(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		o := classify(r)
+		o := m.addr.classify(r)
 		rec := m.recorder.Get().(*recorder)
 		rec.ResponseWriter, rec.status, rec.sent = w, 0, 0
 		var body *countingBody

@@ -39,6 +39,15 @@ const (
 	opCompleteMultipartUpload
 	opAbortMultipartUpload
 	opListParts
+	opGetBucketTagging
+	opPutBucketTagging
+	opDeleteBucketTagging
+	opGetObjectLockConfiguration
+	opPutObjectLockConfiguration
+	opGetObjectRetention
+	opPutObjectRetention
+	opGetObjectLegalHold
+	opPutObjectLegalHold
 	numOps
 )
 
@@ -76,6 +85,16 @@ var opNames = [numOps]string{
 	opCompleteMultipartUpload: "CompleteMultipartUpload",
 	opAbortMultipartUpload:    "AbortMultipartUpload",
 	opListParts:               "ListParts",
+	opGetBucketTagging:        "GetBucketTagging",
+	opPutBucketTagging:        "PutBucketTagging",
+	opDeleteBucketTagging:     "DeleteBucketTagging",
+
+	opGetObjectLockConfiguration: "GetObjectLockConfiguration",
+	opPutObjectLockConfiguration: "PutObjectLockConfiguration",
+	opGetObjectRetention:         "GetObjectRetention",
+	opPutObjectRetention:         "PutObjectRetention",
+	opGetObjectLegalHold:         "GetObjectLegalHold",
+	opPutObjectLegalHold:         "PutObjectLegalHold",
 }
 
 func (o op) String() string { return opNames[o] }

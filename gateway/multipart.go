@@ -82,7 +82,12 @@ func (g *Gateway) serveCreateUpload(w http.ResponseWriter, r *http.Request, buck
 	if err != nil {
 		return err
 	}
-	id, err := t.client.CreateMultipartUpload(r.Context(), t.key(key), uploadMetadata(meta), backend.PutOptions{Tagging: tagging})
+	id, err := t.client.CreateMultipartUpload(r.Context(), t.key(key), uploadMetadata(meta), backend.PutOptions{
+		Tagging:           tagging,
+		ChecksumAlgorithm: strings.ToLower(r.Header.Get("X-Amz-Checksum-Algorithm")),
+		ChecksumType:      r.Header.Get("X-Amz-Checksum-Type"),
+		Lock:              lockOf(headerValues(r.Header)),
+	})
 	if err != nil {
 		return fmt.Errorf("start an upload of %s/%s: %w", bucket, key, err)
 	}
@@ -116,7 +121,10 @@ func (g *Gateway) serveUploadPart(w http.ResponseWriter, r *http.Request, bucket
 		return err
 	}
 	body := &exactReader{r: r.Body, left: r.ContentLength}
-	etag, err := t.client.UploadPart(r.Context(), t.key(key), id, part, body, r.ContentLength, requestOf(r.Context()).contentMD5)
+	etag, err := t.client.UploadPartWith(r.Context(), t.key(key), id, part, body, r.ContentLength, backend.PutOptions{
+		ContentMD5: requestOf(r.Context()).contentMD5,
+		Checksum:   headerChecksum(r.Header),
+	})
 	if err != nil {
 		return body.cause(fmt.Errorf("upload part %d of %s/%s: %w", part, bucket, key, err))
 	}
@@ -124,6 +132,20 @@ func (g *Gateway) serveUploadPart(w http.ResponseWriter, r *http.Request, bucket
 	w.Header().Set("ETag", quoteETag(etag))
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// headerChecksum is the x-amz-checksum-<algorithm> header of a request,
+// passed on to the backend, which keeps a part's checksum to check it
+// again at completion. A checksum sent in an aws-chunked trailer comes
+// after the body and is checked by ringside alone.
+func headerChecksum(h http.Header) backend.Checksum {
+	for name, values := range h {
+		alg, ok := strings.CutPrefix(name, checksumPrefix)
+		if alg = strings.ToLower(alg); ok && len(values) > 0 && s3auth.IsChecksumAlgorithm(alg) {
+			return backend.Checksum{Algorithm: alg, Value: values[0]}
+		}
+	}
+	return backend.Checksum{}
 }
 
 // echoChecksums sets on an upload's answer the x-amz-checksum-<algorithm>
@@ -160,7 +182,13 @@ func (g *Gateway) serveCompleteUpload(w http.ResponseWriter, r *http.Request, bu
 	if err := g.checkIfNoneMatch(r.Context(), t, key, r.Header.Get("If-None-Match")); err != nil {
 		return err
 	}
-	v, err := g.completeUpload(r.Context(), t, key, id, parts)
+	opts := backend.CompleteOptions{
+		IfMatch:      requestOf(r.Context()).ifMatch,
+		IfNoneMatch:  r.Header.Get("If-None-Match"),
+		Checksum:     headerChecksum(r.Header),
+		ChecksumType: r.Header.Get("X-Amz-Checksum-Type"),
+	}
+	v, res, err := g.completeUpload(r.Context(), t, key, id, parts, opts)
 	if err != nil {
 		return err
 	}
@@ -168,11 +196,13 @@ func (g *Gateway) serveCompleteUpload(w http.ResponseWriter, r *http.Request, bu
 		w.Header().Set("x-amz-version-id", v.VersionID)
 	}
 	writeXML(w, http.StatusOK, completeResult{
-		Xmlns:    s3Namespace,
-		Location: objectURL(r, bucket, key),
-		Bucket:   bucket,
-		Key:      key,
-		ETag:     quoteETag(v.ETag),
+		Xmlns:        s3Namespace,
+		Location:     objectURL(r, bucket, key),
+		Bucket:       bucket,
+		Key:          key,
+		ETag:         quoteETag(v.ETag),
+		checksumXML:  checksumElements(res.Checksum),
+		ChecksumType: res.ChecksumType,
 	})
 	return nil
 }
@@ -198,7 +228,7 @@ func readCompleteRequest(r *http.Request) ([]backend.Part, error) {
 			return nil, s3err.New(s3err.InvalidPartOrder,
 				"The list of parts was not in ascending order. Parts must be ordered by part number.")
 		}
-		parts[i] = backend.Part{Number: p.PartNumber, ETag: p.ETag}
+		parts[i] = backend.Part{Number: p.PartNumber, ETag: p.ETag, Checksum: p.checksum()}
 	}
 	return parts, nil
 }
@@ -225,25 +255,49 @@ func (g *Gateway) checkIfNoneMatch(ctx context.Context, t target, key, list stri
 // completeUpload assembles an upload on the backend and records the object
 // it made. The backend's completion answer carries no size, so the new
 // version's headers are read back from the backend.
-func (g *Gateway) completeUpload(ctx context.Context, t target, key, id string, parts []backend.Part) (index.Version, error) {
-	res, err := t.client.CompleteMultipartUpload(ctx, t.key(key), id, parts)
+func (g *Gateway) completeUpload(ctx context.Context, t target, key, id string, parts []backend.Part, opts backend.CompleteOptions) (index.Version, backend.PutResult, error) {
+	sizes := g.uploadedSizes(ctx, t, key, id, parts)
+	defer g.writing(ctx, t, key)()
+	res, err := t.client.CompleteUpload(ctx, t.key(key), id, parts, opts)
 	if err != nil {
-		return index.Version{}, fmt.Errorf("complete the upload of %s/%s: %w", t.bucket.Name, key, err)
+		return index.Version{}, res, fmt.Errorf("complete the upload of %s/%s: %w", t.bucket.Name, key, err)
 	}
 	o, err := t.client.HeadObject(ctx, t.key(key), t.pin(index.Version{VersionID: res.VersionID}))
 	if err != nil {
-		return index.Version{}, fmt.Errorf("read back the upload of %s/%s: %w", t.bucket.Name, key, err)
+		return index.Version{}, res, fmt.Errorf("read back the upload of %s/%s: %w", t.bucket.Name, key, err)
 	}
 	if res.LastModified.IsZero() {
 		res.LastModified = o.LastModified
 	}
-	return g.record(t, key, res, o.Size, keptMetadata(o.Metadata))
+	if sum := sumOf(sizes); sizes != nil && sum != o.Size {
+		// Not the parts listed: an upload replaced a part meanwhile.
+		sizes = nil
+	}
+	meta := keptMetadata(o.Metadata)
+	if res.Checksum.Value != "" {
+		// Kept for reads that ask for it (x-amz-checksum-mode).
+		meta = withStoredChecksum(meta, res.Checksum)
+	}
+	v, err := g.recordVersion(t, index.Version{Key: key, VersionID: res.VersionID, Size: o.Size, ETag: res.ETag,
+		LastModified: orNow(res.LastModified), Metadata: meta, Parts: sizes})
+	return v, res, err
 }
 
-// objectURL is the path-style URL of an object at the gateway, as the
-// client reached it.
+func sumOf(sizes []int64) int64 {
+	var n int64
+	for _, s := range sizes {
+		n += s
+	}
+	return n
+}
+
+// objectURL is the URL of an object at the gateway, as the client reached
+// it: path style, or virtual-hosted style.
 func objectURL(r *http.Request, bucket, key string) string {
 	u := url.URL{Scheme: "http", Host: r.Host, Path: "/" + bucket + "/" + key}
+	if requestOf(r.Context()).virtual {
+		u.Path = "/" + key
+	}
 	if r.TLS != nil {
 		u.Scheme = "https"
 	}

@@ -3,6 +3,8 @@ package gateway
 import (
 	"encoding/xml"
 	"time"
+
+	"github.com/ringside/ringside/backend"
 )
 
 // The documents of the multipart upload operations, as S3 writes them.
@@ -18,8 +20,9 @@ type initiateResult struct {
 	UploadID string   `xml:"UploadId"`
 }
 
-// completeRequest is the body of CompleteMultipartUpload. The parts'
-// checksums, if any, are not read: the backend is not given them.
+// completeRequest is the body of CompleteMultipartUpload; the parts'
+// checksums are passed on to the backend, which checks them against the
+// parts it stored.
 type completeRequest struct {
 	XMLName xml.Name       `xml:"CompleteMultipartUpload"`
 	Parts   []completePart `xml:"Part"`
@@ -28,6 +31,46 @@ type completeRequest struct {
 type completePart struct {
 	PartNumber int    `xml:"PartNumber"`
 	ETag       string `xml:"ETag"`
+	checksumXML
+}
+
+// checksumXML holds the checksum elements of an S3 document; at most one
+// is set.
+type checksumXML struct {
+	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
+	ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
+	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
+	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
+	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
+}
+
+// checksum is the one checksum c holds, if any.
+func (c checksumXML) checksum() backend.Checksum {
+	for _, s := range []backend.Checksum{{Algorithm: "crc32", Value: c.ChecksumCRC32}, {Algorithm: "crc32c", Value: c.ChecksumCRC32C},
+		{Algorithm: "crc64nvme", Value: c.ChecksumCRC64NVME}, {Algorithm: "sha1", Value: c.ChecksumSHA1}, {Algorithm: "sha256", Value: c.ChecksumSHA256}} {
+		if s.Value != "" {
+			return s
+		}
+	}
+	return backend.Checksum{}
+}
+
+// checksumElements is sum as the elements of a document.
+func checksumElements(sum backend.Checksum) checksumXML {
+	var c checksumXML
+	switch sum.Algorithm {
+	case "crc32":
+		c.ChecksumCRC32 = sum.Value
+	case "crc32c":
+		c.ChecksumCRC32C = sum.Value
+	case "crc64nvme":
+		c.ChecksumCRC64NVME = sum.Value
+	case "sha1":
+		c.ChecksumSHA1 = sum.Value
+	case "sha256":
+		c.ChecksumSHA256 = sum.Value
+	}
+	return c
 }
 
 // completeResult is the answer to CompleteMultipartUpload.
@@ -38,6 +81,8 @@ type completeResult struct {
 	Bucket   string   `xml:"Bucket"`
 	Key      string   `xml:"Key"`
 	ETag     string   `xml:"ETag"`
+	checksumXML
+	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
 // copyPartResult is the answer to UploadPartCopy.

@@ -54,19 +54,9 @@ func (t target) gofakes3Object(v index.Version, body io.ReadCloser, rng *gofakes
 	return o
 }
 
-// PutObject streams the body of a browser POST upload (PostObject) to the
-// backend, then records the version the backend made; every PutObject is
-// servePut's.
-func (b *s3Backend) PutObject(ctx context.Context, bucket, key string, meta map[string]string, input io.Reader, size int64) (gofakes3.PutObjectResult, error) {
-	t, v, err := b.g.putObject(ctx, bucket, key, meta, input, size)
-	if err != nil {
-		return gofakes3.PutObjectResult{}, b.g.forRouter(ctx, err)
-	}
-	res := gofakes3.PutObjectResult{ETag: quoteETag(v.ETag)}
-	if t.versioned() {
-		res.VersionID = gofakes3.VersionID(v.VersionID)
-	}
-	return res, nil
+// PutObject: servePut and servePostObject.
+func (b *s3Backend) PutObject(context.Context, string, string, map[string]string, io.Reader, int64) (gofakes3.PutObjectResult, error) {
+	return gofakes3.PutObjectResult{}, b.unreached("PutObject")
 }
 
 func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[string]string, input io.Reader, size int64) (target, index.Version, error) {
@@ -81,10 +71,15 @@ func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[st
 		return t, index.Version{}, err
 	}
 	kept := uploadMetadata(meta)
+	defer g.writing(ctx, t, key)()
 	body := &exactReader{r: input, left: size}
+	req := requestOf(ctx)
 	res, err := t.client.PutObject(ctx, t.key(key), body, size, kept, backend.PutOptions{
-		ContentMD5: requestOf(ctx).contentMD5,
-		Tagging:    putOptionsTagging(meta),
+		ContentMD5:  req.contentMD5,
+		Tagging:     putOptionsTagging(meta),
+		IfMatch:     req.ifMatch,
+		IfNoneMatch: req.ifNoneMatch,
+		Lock:        lockOf(meta),
 	})
 	if err != nil {
 		return t, index.Version{}, body.cause(fmt.Errorf("write %s/%s to the backend: %w", bucket, key, err))
@@ -95,14 +90,19 @@ func (g *Gateway) putObject(ctx context.Context, bucket, key string, meta map[st
 
 // record indexes a write the backend acknowledged.
 func (g *Gateway) record(t target, key string, res backend.PutResult, size int64, meta map[string]string) (index.Version, error) {
-	v := index.Version{
+	return g.recordVersion(t, index.Version{
 		Key:          key,
 		VersionID:    res.VersionID,
 		Size:         size,
 		ETag:         res.ETag,
 		LastModified: orNow(res.LastModified),
 		Metadata:     meta,
-	}
+	})
+}
+
+// recordVersion indexes v, a version the backend acknowledged.
+func (g *Gateway) recordVersion(t target, v index.Version) (index.Version, error) {
+	key := v.Key
 	if err := g.db.RecordVersion(t.bucket.Name, v); err != nil {
 		return v, g.indexFailed(t, key, fmt.Errorf("index %s/%s version %s: %w", t.bucket.Name, key, v.VersionID, err))
 	}
@@ -136,9 +136,10 @@ func (g *Gateway) deleteObject(ctx context.Context, t target, key, versionID str
 	if err := g.refuseWhenIndexFull(); err != nil {
 		return backend.DeleteResult{}, err
 	}
+	defer g.writing(ctx, t, key)()
 	if hasVersion {
 		pin := t.pin(index.Version{VersionID: versionID})
-		res, err := t.client.DeleteObject(ctx, t.key(key), pin)
+		res, err := t.client.DeleteObjectWith(ctx, t.key(key), pin, requestOf(ctx).bypassGovernance)
 		if err != nil && !isNotFound(err) {
 			return res, fmt.Errorf("delete version %s of %s/%s on the backend: %w", versionID, t.bucket.Name, key, err)
 		}

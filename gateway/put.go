@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/rclone/gofakes3"
+
+	"github.com/ringside/ringside/backend"
 )
 
 // servePut answers every PutObject (a copy is serveCopy's): the body is
@@ -40,16 +42,19 @@ func (g *Gateway) servePut(w http.ResponseWriter, r *http.Request, bucket, key s
 		if err := g.checkIfNoneMatch(r.Context(), t, key, cond); err != nil {
 			return err
 		}
+		requestOf(r.Context()).ifNoneMatch = cond
 	}
 	for k, vs := range r.Header {
-		if strings.HasPrefix(k, checksumPrefix) && len(vs) > 0 {
+		if (strings.HasPrefix(k, checksumPrefix) || backend.IsLockHeader(k)) && len(vs) > 0 {
 			meta[k] = vs[0]
 		}
 	}
-	t, v, err := g.putObject(r.Context(), bucket, key, meta, r.Body, r.ContentLength)
+	body := g.fillOnWrite(r.Body, r.ContentLength)
+	t, v, err := g.putObject(r.Context(), bucket, key, meta, body, r.ContentLength)
 	if err != nil {
 		return err
 	}
+	g.filled(body, t, v, tagging)
 	if t.versioned() {
 		w.Header().Set("x-amz-version-id", v.VersionID)
 	}

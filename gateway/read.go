@@ -71,17 +71,16 @@ func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, 
 		}
 		return false, err
 	}
-	if wantPart > 1 {
-		return false, s3err.New(s3err.InvalidPart, "The requested partnumber is not satisfiable.")
-	}
-	span, err := parseRange(r.Header.Get("Range"), v.Size)
-	if err != nil {
-		w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", v.Size))
-		return false, err
+	span, stale, err := g.readSpan(w, r, t, v, wantPart)
+	if stale || err != nil {
+		return stale, err
 	}
 	if r.Method == http.MethodHead {
 		writeObjectHeaders(w.Header(), r, t, v)
 		writeSpanHeaders(w, span, v.Size, -1, "")
+		return false, nil
+	}
+	if g.serveCached(w, r, t, v, span, wantPart) {
 		return false, nil
 	}
 	rd, err := t.client.GetObject(r.Context(), t.key(v.Key), t.pin(v), span.header(), backend.Conditions{})
@@ -100,11 +99,24 @@ func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, 
 		w.Header().Set("x-amz-tagging-count", strconv.Itoa(rd.TagCount))
 	}
 	writeSpanHeaders(w, span, v.Size, rd.ContentLength, rd.ContentRange)
-	if err := copyBody(w, rd.Body, r.TLS == nil); err != nil {
+	if err := copyBody(w, g.fillOnRead(t, v, span, wantPart, rd), r.TLS == nil); err != nil {
 		// The answer has started: the client sees a short body.
 		g.log.Info("stream an object", "bucket", t.bucket.Name, "key", v.Key, "err", err)
 	}
 	return false, nil
+}
+
+// readSpan is the byte range a read of v asks for, by partNumber (when
+// wantPart is set) or Range.
+func (g *Gateway) readSpan(w http.ResponseWriter, r *http.Request, t target, v index.Version, wantPart int) (s *span, stale bool, err error) {
+	if wantPart > 0 {
+		return g.readPartSpan(w, r, t, v, wantPart)
+	}
+	s, err = parseRange(r.Header.Get("Range"), v.Size)
+	if err != nil {
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", v.Size))
+	}
+	return s, false, err
 }
 
 // copyBody streams a backend body to the answer, whose Content-Length is
@@ -267,9 +279,7 @@ func modifiedAfter(lastModified, t time.Time) bool {
 	return lastModified.Truncate(time.Second).After(t)
 }
 
-// partNumber parses a GET's partNumber. The gateway does not know part
-// boundaries, so it serves every object as one part: part 1 is the whole
-// object and nothing tells the client of more.
+// partNumber parses the partNumber of a GET or HEAD (parts.go).
 func partNumber(v, rangeHeader string) (int, error) {
 	if v == "" {
 		return 0, nil
@@ -281,7 +291,7 @@ func partNumber(v, rangeHeader string) (int, error) {
 	}
 	if rangeHeader != "" {
 		return 0, s3err.New(s3err.InvalidRequest,
-			"Cannot specify both Range header and partNumber query parameter.")
+			"Cannot specify both Range header and partNumber query parameter")
 	}
 	return n, nil
 }

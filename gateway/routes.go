@@ -60,12 +60,26 @@ type route struct {
 var routes = []route{
 	{op: opListBuckets, level: atService, method: http.MethodGet},
 
-	// Subresources ringside does not manage, before anything that would
-	// take them for a plain request.
-	{op: opOther, level: atBucket | atObject, anyOf: objectLockSubresources, serve: (*Gateway).refuseSubresource},
+	// Object lock, the backend's (objectlock.go), and subresources
+	// ringside does not manage, before anything that would take them for
+	// a plain request.
+	{op: opGetObjectLockConfiguration, level: atBucket, method: http.MethodGet, has: []string{"object-lock"}, serve: (*Gateway).serveObjectLock},
+	{op: opPutObjectLockConfiguration, level: atBucket, method: http.MethodPut, has: []string{"object-lock"}, serve: (*Gateway).serveObjectLock},
+	{op: opGetObjectRetention, level: atObject, method: http.MethodGet, has: []string{"retention"}, serve: (*Gateway).serveObjectLock},
+	{op: opPutObjectRetention, level: atObject, method: http.MethodPut, has: []string{"retention"}, serve: (*Gateway).serveObjectLock},
+	{op: opGetObjectLegalHold, level: atObject, method: http.MethodGet, has: []string{"legal-hold"}, serve: (*Gateway).serveObjectLock},
+	{op: opPutObjectLegalHold, level: atObject, method: http.MethodPut, has: []string{"legal-hold"}, serve: (*Gateway).serveObjectLock},
+	{op: opOther, level: atAny, anyOf: objectLockSubresources, serve: refuseMethod},
 	{op: opGetObjectTagging, level: atObject, method: http.MethodGet, has: []string{"tagging"}, serve: (*Gateway).serveGetTagging},
 	{op: opPutObjectTagging, level: atObject, method: http.MethodPut, has: []string{"tagging"}},
 	{op: opDeleteObjectTagging, level: atObject, method: http.MethodDelete, has: []string{"tagging"}},
+	{op: opGetBucketTagging, level: atBucket, method: http.MethodGet, has: []string{"tagging"}, serve: (*Gateway).serveGetBucketTagging},
+	{op: opPutBucketTagging, level: atBucket, method: http.MethodPut, has: []string{"tagging"}, serve: (*Gateway).servePutBucketTagging},
+	{op: opDeleteBucketTagging, level: atBucket, method: http.MethodDelete, has: []string{"tagging"}, serve: (*Gateway).serveDeleteBucketTagging},
+	// CORS and website configurations are not managed; the answers around
+	// that are S3's (bucketconfig.go).
+	{op: opOther, level: atBucket, method: http.MethodGet, anyOf: []string{"cors", "website"}, serve: (*Gateway).serveNoBucketConfig},
+	{op: opOther, level: atBucket, method: http.MethodPut, anyOf: []string{"cors", "website"}, serve: (*Gateway).servePutBucketConfig},
 	{op: opGetObjectAcl, level: atObject, method: http.MethodGet, has: []string{"acl"}},
 	{op: opPutObjectAcl, level: atObject, method: http.MethodPut, has: []string{"acl"}},
 	{op: opGetBucketAcl, level: atBucket, method: http.MethodGet, has: []string{"acl"}},
@@ -88,14 +102,14 @@ var routes = []route{
 	{op: opGetBucketVersioning, level: atBucket, method: http.MethodGet, has: []string{"versioning"}},
 	{op: opPutBucketVersioning, level: atBucket, method: http.MethodPut, has: []string{"versioning"}},
 	{op: opListObjectVersions, level: atBucket, method: http.MethodGet, has: []string{"versions"}, serve: (*Gateway).serveList},
-	{op: opGetBucketLocation, level: atBucket, method: http.MethodGet, has: []string{"location"}},
+	{op: opGetBucketLocation, level: atBucket, method: http.MethodGet, has: []string{"location"}, serve: (*Gateway).serveGetBucketLocation},
 	{op: opListObjectsV2, level: atBucket, method: http.MethodGet, has: []string{"list-type=2"}, not: misusedSubresources, serve: (*Gateway).serveList},
 	{op: opListObjects, level: atBucket, method: http.MethodGet, not: misusedSubresources, serve: (*Gateway).serveList},
 	{op: opHeadBucket, level: atBucket, method: http.MethodHead},
 	{op: opCreateBucket, level: atBucket, method: http.MethodPut, not: append([]string{"versions", "versionId"}, misusedSubresources...), serve: (*Gateway).serveCreateBucket},
 	{op: opDeleteBucket, level: atBucket, method: http.MethodDelete},
 	{op: opDeleteObjects, level: atBucket, method: http.MethodPost, has: []string{"delete"}, serve: (*Gateway).serveDeleteObjects},
-	{op: opPostObject, level: atBucket, method: http.MethodPost},
+	{op: opPostObject, level: atBucket, method: http.MethodPost, serve: (*Gateway).servePostObject},
 
 	// Objects.
 	{op: opGetObjectAttributes, level: atObject, method: http.MethodGet, has: []string{"attributes"}, serve: (*Gateway).serveAttributes},
@@ -220,7 +234,4 @@ func (rt *route) matches(method string, at level, p params, copySrc bool) bool {
 
 // classify names the S3 operation of a path-style request, for the
 // metrics.
-func classify(r *http.Request) op {
-	bucket, key := splitPath(r.URL.Path)
-	return lookup(r.Method, bucket, key, r.URL.RawQuery, r.Header.Get("X-Amz-Copy-Source") != "").op
-}
+func classify(r *http.Request) op { return addressing{}.classify(r) }

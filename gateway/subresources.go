@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/ringside/ringside/internal/s3err"
@@ -32,9 +33,9 @@ func unsupportedSubresource(q url.Values) string {
 	return ""
 }
 
-// objectLockSubresources are answered NotImplemented whatever the method:
-// gofakes3 answers as if object lock were not configured, which the
-// backend bucket may well contradict.
+// objectLockSubresources are the object lock subresources, relayed to
+// the backend (objectlock.go); gofakes3 would answer them as if object
+// lock were not configured, which the backend bucket may well contradict.
 var objectLockSubresources = []string{"object-lock", "retention", "legal-hold"}
 
 // isObjectLockRequest reports whether q names an object lock subresource.
@@ -50,7 +51,7 @@ func isObjectLockRequest(q url.Values) bool {
 // refuseSubresource answers a request for a configuration ringside does
 // not manage: a DELETE of a bucket configuration (a 204 would tell the
 // client that a policy or CORS rule the backend bucket may well have is
-// gone) and any object lock request.
+// gone).
 func (g *Gateway) refuseSubresource(w http.ResponseWriter, r *http.Request, bucket, _ string) error {
 	if _, err := g.target(bucket); err != nil {
 		return err
@@ -78,11 +79,41 @@ func (g *Gateway) checkWrite(r *http.Request, req *request, bucket, key string, 
 			return err
 		}
 	}
+	if r.Method == http.MethodDelete {
+		return g.checkDeleteHeaders(r, req, bucket, key)
+	}
 	ifMatch := r.Header.Get("If-Match")
 	if ifMatch == "" || q.Has("uploads") {
 		return nil
 	}
 	if err := g.checkIfMatch(r, req, bucket, key, ifMatch); err != nil {
+		return err
+	}
+	req.ifMatch = ifMatch
+	r.Header = r.Header.Clone()
+	r.Header.Del("If-Match")
+	return nil
+}
+
+// checkDeleteHeaders checks the conditions of a DeleteObject (If-Match,
+// x-amz-if-match-last-modified-time, x-amz-if-match-size) as those of a
+// DeleteObjects entry, and takes them out of the headers: gofakes3 would
+// compare an ETag with a hex MD5.
+func (g *Gateway) checkDeleteHeaders(r *http.Request, req *request, bucket, key string) error {
+	o := deleteObject{Key: key, VersionID: req.version, ETag: r.Header.Get("If-Match"),
+		LastModifiedTime: r.Header.Get("X-Amz-If-Match-Last-Modified-Time")}
+	if v := r.Header.Get("X-Amz-If-Match-Size"); v != "" {
+		size, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || size < 0 {
+			return s3err.New(s3err.InvalidArgument, "x-amz-if-match-size must be a non-negative integer.")
+		}
+		o.Size = &size
+	}
+	t, err := g.target(bucket)
+	if err != nil {
+		return err
+	}
+	if err := g.checkDeleteConditions(r.Context(), t, o); err != nil {
 		return err
 	}
 	r.Header = r.Header.Clone()
@@ -118,9 +149,21 @@ func (g *Gateway) checkIfMatch(r *http.Request, req *request, bucket, key, ifMat
 // the only ones ringside honours.
 var privateACLs = map[string]bool{"private": true, "bucket-owner-full-control": true}
 
+// cannedACLs are S3's canned ACL names.
+var cannedACLs = map[string]struct{}{
+	"private": {}, "public-read": {}, "public-read-write": {}, "authenticated-read": {},
+	"aws-exec-read": {}, "bucket-owner-read": {}, "bucket-owner-full-control": {}, "log-delivery-write": {},
+}
+
 // checkACLHeaders refuses a write that asks for a non-private ACL.
 func checkACLHeaders(h http.Header) error {
-	if acl := h.Get("X-Amz-Acl"); acl != "" && !privateACLs[acl] {
+	acl := h.Get("X-Amz-Acl")
+	if _, known := cannedACLs[acl]; acl != "" && !known {
+		// S3 refuses a name that is no canned ACL as bad input, before
+		// any question of what ringside supports.
+		return s3err.New(s3err.InvalidArgument, "x-amz-acl names no canned ACL of S3: use private or bucket-owner-full-control.")
+	}
+	if acl != "" && !privateACLs[acl] {
 		return s3err.New(s3err.NotImplemented,
 			"ringside keeps objects and buckets private; the %s ACL is not supported.", acl)
 	}

@@ -22,24 +22,6 @@ func TestUnsupportedSubresources(t *testing.T) {
 		name string
 		call func() error
 	}{
-		{"PUT ?object-lock", func() error {
-			_, err := e.s3.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: bucket,
-				ObjectLockConfiguration: &s3types.ObjectLockConfiguration{ObjectLockEnabled: s3types.ObjectLockEnabledEnabled}})
-			return err
-		}},
-		{"GET ?object-lock", func() error {
-			_, err := e.s3.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: bucket})
-			return err
-		}},
-		{"PUT object ?legal-hold", func() error {
-			_, err := e.s3.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: bucket, Key: key,
-				LegalHold: &s3types.ObjectLockLegalHold{Status: s3types.ObjectLockLegalHoldStatusOn}})
-			return err
-		}},
-		{"GET object ?retention", func() error {
-			_, err := e.s3.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: bucket, Key: key})
-			return err
-		}},
 		{"PUT ?cors", func() error {
 			_, err := e.s3.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: bucket, CORSConfiguration: &s3types.CORSConfiguration{
 				CORSRules: []s3types.CORSRule{{AllowedMethods: []string{"GET"}, AllowedOrigins: []string{"*"}}}}})
@@ -71,14 +53,6 @@ func TestUnsupportedSubresources(t *testing.T) {
 		}},
 		{"PUT object with a public ACL", func() error {
 			_, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: strings.NewReader("replaced"), ACL: s3types.ObjectCannedACLPublicRead})
-			return err
-		}},
-		{"PUT ?tagging on a bucket", func() error {
-			_, err := e.s3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: bucket, Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}}})
-			return err
-		}},
-		{"DELETE ?tagging on a bucket", func() error {
-			_, err := e.s3.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: bucket})
 			return err
 		}},
 	}

@@ -121,6 +121,9 @@ func (d *DB) DeleteBucket(name string) error {
 		if err := txn.Delete(bucketKey(name)); err != nil {
 			return err
 		}
+		if err := txn.Delete(bucketTagsKey(name)); err != nil {
+			return err
+		}
 		return txn.Delete(ingestKey(name))
 	})
 	if err != nil {

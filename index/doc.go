@@ -17,6 +17,7 @@
 //	                                   it without decoding the value)
 //	V<bucket>\x00<key>\x00<^seq BE8> → Version: every version, newest first
 //	S<bucket>                        → IngestState
+//	G<bucket>                        → []Tag: the bucket's tag set, if any
 //	T<bucket>\x00<key>\x00<version> → removal time of a version removed
 //	                                   through the gateway (expires in minutes)
 //	C                                → entry counters of a cleanly closed

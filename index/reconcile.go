@@ -241,6 +241,9 @@ func fromListing(key string, l Version, byID map[string]Version, now time.Time) 
 	if l.MetaPending {
 		l.Metadata, l.MetaPending = old.Metadata, old.MetaPending
 	}
+	if l.Parts == nil {
+		l.Parts = old.Parts
+	}
 	l.IndexedAt = old.IndexedAt
 	return l
 }
@@ -279,7 +282,7 @@ func sameVersions(final []Version, vs []stored) bool {
 	}
 	for i, f := range final {
 		s := vs[i].v
-		if !SameListing(f, s) || f.MetaPending != s.MetaPending || !maps.Equal(f.Metadata, s.Metadata) {
+		if !SameListing(f, s) || f.MetaPending != s.MetaPending || !maps.Equal(f.Metadata, s.Metadata) || !slices.Equal(f.Parts, s.Parts) {
 			return false
 		}
 	}

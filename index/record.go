@@ -22,6 +22,10 @@ const (
 const (
 	flagDeleteMarker byte = 1 << iota
 	flagMetaPending
+	// flagParts says the part sizes follow the metadata: a count and
+	// the sizes. Records without it, written before parts were kept,
+	// end after the metadata.
+	flagParts
 )
 
 // errRecord reports a value that is no version record of a known format.
@@ -49,6 +53,10 @@ func encodeVersion(v Version) ([]byte, byte, error) {
 	if v.MetaPending {
 		flags |= flagMetaPending
 	}
+	if len(v.Parts) > 0 {
+		flags |= flagParts
+		n += 2 + 4*len(v.Parts)
+	}
 	b = append(b, formatBinary, flags)
 	b = appendString(b, v.VersionID)
 	b = binary.AppendVarint(b, v.Size)
@@ -65,6 +73,12 @@ func encodeVersion(v Version) ([]byte, byte, error) {
 	for _, k := range names {
 		b = appendString(b, k)
 		b = appendString(b, v.Metadata[k])
+	}
+	if len(v.Parts) > 0 {
+		b = binary.AppendUvarint(b, uint64(len(v.Parts)))
+		for _, p := range v.Parts {
+			b = binary.AppendUvarint(b, uint64(p))
+		}
 	}
 	return b, meta, nil
 }
@@ -108,6 +122,9 @@ func decodeVersion(raw []byte) (Version, error) {
 			v.Metadata[k] = string(r.bytes())
 		}
 	}
+	if l.parts {
+		v.Parts = r.parts()
+	}
 	if !r.ok() || len(r.b) != 0 {
 		return Version{}, errRecord
 	}
@@ -123,6 +140,7 @@ type listing struct {
 	lastModified    time.Time
 	deleteMarker    bool
 	metaPending     bool
+	parts           bool // the record ends with part sizes
 }
 
 // jsonListing is what a listing reads of a JSON record: encoding/json
@@ -158,6 +176,7 @@ func (l *listing) decode(raw []byte) (recordReader, error) {
 	r := recordReader{b: raw[2:]}
 	l.deleteMarker = flags&flagDeleteMarker != 0
 	l.metaPending = flags&flagMetaPending != 0
+	l.parts = flags&flagParts != 0
 	l.versionID = r.bytes()
 	l.size = r.varint()
 	l.etag = r.bytes()
@@ -211,6 +230,22 @@ func (r *recordReader) bytes() []byte {
 	s := r.b[:n:n]
 	r.b = r.b[n:]
 	return s
+}
+
+// parts reads a count and as many part sizes.
+func (r *recordReader) parts() []int64 {
+	n := r.uvarint()
+	if n == 0 || n > uint64(len(r.b)) {
+		// Each size takes at least a byte: a corrupt count must not
+		// size the slice.
+		r.fail()
+		return nil
+	}
+	ps := make([]int64, n)
+	for i := range ps {
+		ps[i] = int64(r.uvarint())
+	}
+	return ps
 }
 
 func (r *recordReader) time() time.Time {

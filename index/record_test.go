@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -27,7 +28,8 @@ func encodeJSONVersion(v Version) ([]byte, byte, error) {
 func sameVersion(a, b Version) bool {
 	return a.Key == b.Key && a.VersionID == b.VersionID && a.IsDeleteMarker == b.IsDeleteMarker &&
 		a.Size == b.Size && a.ETag == b.ETag && a.LastModified.Equal(b.LastModified) &&
-		maps.Equal(a.Metadata, b.Metadata) && a.MetaPending == b.MetaPending && a.IndexedAt.Equal(b.IndexedAt)
+		maps.Equal(a.Metadata, b.Metadata) && a.MetaPending == b.MetaPending && a.IndexedAt.Equal(b.IndexedAt) &&
+		slices.Equal(a.Parts, b.Parts)
 }
 
 func TestRecordRoundTrip(t *testing.T) {
@@ -45,6 +47,9 @@ func TestRecordRoundTrip(t *testing.T) {
 			"Content-Type": "text/plain; charset=utf-8", "X-Amz-Meta-Empty": "", "X-Amz-Meta-Ünï": "日本\x00"}}},
 		{"pending", Version{Key: "k", VersionID: "v", MetaPending: true, LastModified: t0}},
 		{"odd key", Version{Key: "a&b<c>\x01\xff 😀", VersionID: "v\"'", Size: -1, LastModified: time.Unix(-1, 5).UTC()}},
+		{"parts", Version{Key: "mp", VersionID: "v", ETag: `"e-3"`, Size: 10<<20 + 1, Parts: []int64{5 << 20, 5 << 20, 1},
+			Metadata: map[string]string{"Content-Type": "text/plain"}}},
+		{"parts, no metadata", Version{Key: "mp", VersionID: "v", Parts: []int64{0}}},
 		{"before 1970", Version{Key: "old", LastModified: time.Date(1601, 1, 1, 0, 0, 0, 1, time.UTC)}},
 	}
 	for _, tt := range tests {
@@ -93,7 +98,7 @@ func TestRecordRoundTrip(t *testing.T) {
 
 func TestDecodeMalformedRecord(t *testing.T) {
 	v := Version{Key: "k", VersionID: "v", ETag: `"e"`, LastModified: t0, IndexedAt: t0,
-		Metadata: map[string]string{"Content-Type": "text/plain"}}
+		Metadata: map[string]string{"Content-Type": "text/plain"}, Parts: []int64{5 << 20, 7}}
 	raw, _, err := encodeVersion(v)
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,12 @@ type Location struct {
 	CAFile       string    `json:"caFile,omitempty"`
 	Insecure     bool      `json:"insecureSkipVerify,omitempty"`
 	Created      time.Time `json:"created"`
+	// Feed is the change feed a mirror bucket on this location follows:
+	// "" or "none", "webhook", "listen" or "raftlog" (see feed/).
+	Feed string `json:"feed,omitempty"`
+	// FeedToken is the bearer token the backend sends to the location's
+	// webhook receiver; a secret, as SecretKey is.
+	FeedToken string `json:"feedToken,omitempty"`
 }
 
 // Bucket is a gateway bucket as S3 clients of ringside see it.
@@ -57,6 +63,10 @@ type Version struct {
 	// IndexedAt is when this record was written, by the local clock. The
 	// ingester never removes a version indexed after its listing began.
 	IndexedAt time.Time `json:"i"`
+	// Parts are the sizes of the parts of a multipart object, in part
+	// order; nil when not known (a single-part object, or one whose parts
+	// were not learned yet).
+	Parts []int64 `json:"pa,omitempty"`
 	// IsLatest is filled in on reads; it is not stored.
 	IsLatest bool `json:"-"`
 }
@@ -126,6 +136,9 @@ type IngestState struct {
 	VersionsSynced  int64     `json:"versionsSynced"`
 	LastFullPass    time.Time `json:"lastFullPass,omitempty"`
 	Paused          bool      `json:"paused,omitempty"`
+	// FeedPosition is where the bucket's change feed resumes (feed.Position),
+	// recorded only once every change before it is in the index.
+	FeedPosition string `json:"feedPosition,omitempty"`
 }
 
 // Stats counts what the index holds.

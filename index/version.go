@@ -304,3 +304,32 @@ func (d *DB) CompleteMetadata(bucket, key, versionID string, meta map[string]str
 	}
 	return nil
 }
+
+// SetParts records the part sizes learned for one version, when the index
+// still holds it with the same ETag: parts read from the backend while the
+// version was replaced belong to the content read, not to the new one.
+// stored is false when the version is gone or changed.
+func (d *DB) SetParts(bucket, key, versionID, etag string, parts []int64) (stored bool, err error) {
+	err = d.update(func(txn *badger.Txn, _ *delta) error {
+		stored = false
+		if _, err := readCurrent(txn, bucket, key); err != nil {
+			return err
+		}
+		vs, err := readVersions(txn, bucket, key)
+		if err != nil {
+			return err
+		}
+		i := indexOf(vs, versionID)
+		if i < 0 || vs[i].v.ETag != etag {
+			return nil
+		}
+		v := vs[i].v
+		v.Parts = parts
+		stored = true
+		return putVersion(txn, bucket, vs[i].seq, v, i == 0)
+	})
+	if err != nil {
+		return false, fmt.Errorf("set the parts of %s/%s version %s: %w", bucket, key, versionID, err)
+	}
+	return stored, nil
+}

@@ -228,3 +228,36 @@ func TestRecordVersionConcurrent(t *testing.T) {
 	}
 	checkStats(t, d, Stats{Objects: 1, Versions: n})
 }
+
+func TestSetParts(t *testing.T) {
+	tests := []struct {
+		name       string
+		versionID  string
+		etag       string
+		wantStored bool
+	}{
+		{"same content", "v1", `"e-2"`, true},
+		{"replaced since", "v1", `"other-2"`, false},
+		{"gone", "v9", `"e-2"`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := newDB(t)
+			v := Version{Key: "k", VersionID: "v1", ETag: `"e-2"`, Size: 7, LastModified: t0}
+			if err := db.RecordVersion("b", v); err != nil {
+				t.Fatal(err)
+			}
+			stored, err := db.SetParts("b", "k", tt.versionID, tt.etag, []int64{5, 2})
+			if err != nil || stored != tt.wantStored {
+				t.Fatalf("SetParts = %v, %v; want %v", stored, err, tt.wantStored)
+			}
+			got, err := db.Latest("b", "k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := tt.wantStored; (len(got.Parts) == 2) != want {
+				t.Errorf("parts after SetParts = %v, stored %v", got.Parts, want)
+			}
+		})
+	}
+}

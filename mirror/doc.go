@@ -7,7 +7,11 @@
 // the one conversion of a backend object to an index version (keys.go),
 // the point read of a key the index does not know, the refresh of a key
 // found stale and the completion of a version's headers, which the gateway
-// reaches through its Mirror interface.
+// reaches through its Mirror interface. A mirror bucket whose location names
+// a change feed follows it (feed.go): each hint re-reads its key through
+// the path a stale read takes, a gap forces a full pass, the feed's
+// position is recorded once what precedes it is in the index, and while
+// the feed is healthy full passes are a safety net, FeedInterval apart.
 //
 // A pass is a streaming merge: the backend's listing (keys ascending, newest
 // version first) is read page by page, each key's versions are gathered until

@@ -28,6 +28,9 @@ type fakeBackend struct {
 	beforeList func(call int) error                         // runs before a page is read; an error fails the call
 	afterList  func(call int, p *backend.VersionPage) error // runs on the page read; an error fails the call
 	failHead   func(key, versionID string) error
+	// listGate, if set, runs before a page of prefix is read; an error
+	// fails the call.
+	listGate func(ctx context.Context, prefix string) error
 }
 
 type listCall struct{ keyMarker, versionIDMarker string }
@@ -154,8 +157,13 @@ func (f *fakeBackend) ListVersions(ctx context.Context, prefix, keyMarker, versi
 	f.mu.Lock()
 	call := len(f.listCalls)
 	f.listCalls = append(f.listCalls, listCall{keyMarker, versionIDMarker})
-	before, after := f.beforeList, f.afterList
+	before, after, gate := f.beforeList, f.afterList, f.listGate
 	f.mu.Unlock()
+	if gate != nil {
+		if err := gate(ctx, prefix); err != nil {
+			return backend.VersionPage{}, err
+		}
+	}
 	if before != nil {
 		if err := before(call); err != nil {
 			return backend.VersionPage{}, err

@@ -58,6 +58,7 @@ type headPool struct {
 	// the end of the pass reads them, the ones an interrupted attempt left
 	// behind included.
 	later bool
+	prog  *syncProgress // an initial sync's progress, nil otherwise
 
 	once    sync.Once
 	jobs    chan headJob
@@ -68,9 +69,9 @@ type headPool struct {
 	dropped atomic.Bool
 }
 
-func newHeadPool(ctx context.Context, m *Manager, bucket string, t Target, block, later bool) *headPool {
+func newHeadPool(ctx context.Context, m *Manager, bucket string, t Target, block, later bool, prog *syncProgress) *headPool {
 	h := &headPool{
-		ctx: ctx, m: m, bucket: bucket, target: t, block: block, later: later,
+		ctx: ctx, m: m, bucket: bucket, target: t, block: block, later: later, prog: prog,
 		jobs:  make(chan headJob, m.headQueue),
 		reads: make(chan headRead, storeBatch),
 	}
@@ -139,6 +140,7 @@ func (h *headPool) finish(ctx context.Context, stop func() bool) error {
 		return nil
 	}
 	h.block, h.later = true, false
+	h.prog.startPhase(PhaseReadingMetadata, h.prog.metadataTotal())
 	began := time.Now()
 	queued, err := h.sweep(ctx, stop)
 	h.pending.Wait()
@@ -256,6 +258,7 @@ func (h *headPool) store(batch []headRead) {
 		reads[i] = index.MetadataRead{Key: r.job.key, VersionID: r.job.versionID, ETag: r.job.etag, Metadata: r.meta}
 	}
 	stored, err := h.m.db.StoreMetadata(h.bucket, reads)
+	h.prog.add(int64(len(batch)))
 	if err != nil {
 		h.m.met.errors.WithLabelValues(h.bucket).Inc()
 		h.m.log.Warn("mirror: store version headers", "bucket", h.bucket, "versions", len(batch), "from", batch[0].job.key, "err", err)

@@ -140,19 +140,38 @@ func (m *Manager) RefreshKey(ctx context.Context, bucket, key string) (index.Ver
 	if err != nil {
 		return index.Version{}, err
 	}
-	listedAt := time.Now()
-	versions, err := listKey(ctx, t, key)
-	if err != nil {
-		return index.Version{}, fmt.Errorf("list the versions of %s/%s on the backend: %w", bucket, key, err)
-	}
-	if _, err := m.db.SetKeyVersions(bucket, key, versions, listedAt); err != nil {
-		return index.Version{}, fmt.Errorf("index the versions of %s/%s: %w", bucket, key, err)
+	if err := m.refreshTarget(ctx, t, bucket, key); err != nil {
+		return index.Version{}, err
 	}
 	latest, err := m.db.Latest(bucket, key)
 	if err != nil {
 		return index.Version{}, fmt.Errorf("latest version of %s/%s after a refresh: %w", bucket, key, err)
 	}
 	return m.Complete(ctx, bucket, latest), nil
+}
+
+// refresh makes the index's versions of key agree with the backend's: the
+// one path of a change feed's hint, and of a read that found a key stale.
+func (m *Manager) refresh(ctx context.Context, bucket, key string) error {
+	t, err := m.resolve(bucket)
+	if err != nil {
+		return err
+	}
+	return m.refreshTarget(ctx, t, bucket, key)
+}
+
+func (m *Manager) refreshTarget(ctx context.Context, t Target, bucket, key string) error {
+	// Writes through the gateway indexed after this instant are kept by
+	// SetKeyVersions as newer than what this listing sees.
+	listedAt := time.Now()
+	versions, err := listKey(ctx, t, key)
+	if err != nil {
+		return fmt.Errorf("list the versions of %s/%s on the backend: %w", bucket, key, err)
+	}
+	if _, err := m.db.SetKeyVersions(bucket, key, versions, listedAt); err != nil {
+		return fmt.Errorf("index the versions of %s/%s: %w", bucket, key, err)
+	}
+	return nil
 }
 
 // listKey lists every version of one key.

@@ -20,6 +20,7 @@ type loop struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	wake     chan struct{} // a rescan, resume or pause wants attention now
+	feed     *feeder       // nil without a change feed; set before run
 
 	stateMu sync.Mutex   // serialises read-modify-write of the persisted IngestState
 	turns   atomic.Int64 // iterations of run, so tests can see a paused loop go round
@@ -38,6 +39,7 @@ type loop struct {
 	rescanWant  int64     // a rescan waits for the pass with this number
 	last        passSummary
 	passes      int64
+	prog        *syncProgress // the initial sync's, until it is done
 }
 
 // passSummary is what Status shows of the last completed pass.
@@ -71,6 +73,13 @@ func (l *loop) run() {
 	defer close(l.done)
 	bo := backoff{min: l.m.opts.MinBackoff, max: l.m.opts.MaxBackoff}
 	var ps *passState
+	if l.feed != nil {
+		l.feed.waitReady(l.ctx)
+		if l.feed.resumable {
+			// The log resumes where the index is: no pass is owed at start.
+			l.sleepBetweenPasses()
+		}
+	}
 	for l.ctx.Err() == nil {
 		l.turns.Add(1)
 		if l.isPaused() {
@@ -87,6 +96,14 @@ func (l *loop) run() {
 				l.sleep(bo.next())
 				continue
 			}
+		}
+		if err := l.m.checkVersioning(l.ctx, l.bucket); err != nil {
+			if l.ctx.Err() != nil {
+				return
+			}
+			l.fail(err)
+			l.sleep(bo.next())
+			continue
 		}
 		l.setRunning(true)
 		err := l.m.lockedPass(l.ctx, l.bucket, ps, hooks{stop: l.isPaused, progress: l.progress})
@@ -107,11 +124,58 @@ func (l *loop) run() {
 		bo.reset()
 		changes := ps.changes
 		ps = nil
-		if changes > 0 || l.rescanPending() {
+		// A pass finding changes is followed at once by another, unless
+		// a healthy feed is bringing the changes in: then the pass only
+		// raced it.
+		if (changes > 0 && !l.feedHealthy()) || l.rescanPending() {
 			continue
 		}
-		l.sleep(l.m.opts.Interval)
+		l.sleepBetweenPasses()
 	}
+}
+
+// sleepBetweenPasses waits Interval, or FeedInterval while the bucket's
+// change feed is healthy; a feed that turns unhealthy meanwhile cuts the
+// wait back to Interval.
+func (l *loop) sleepBetweenPasses() {
+	if l.feed == nil {
+		l.sleep(l.m.opts.Interval)
+		return
+	}
+	deadline := time.Now().Add(l.m.opts.FeedInterval)
+	for l.ctx.Err() == nil {
+		if !l.feed.healthy() {
+			l.sleep(l.m.opts.Interval)
+			return
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return
+		}
+		if l.sleep(min(left, l.m.opts.Interval)) {
+			return
+		}
+	}
+}
+
+func (l *loop) feedHealthy() bool { return l.feed != nil && l.feed.healthy() }
+
+// nextPass is the number the next pass to start will have.
+func (l *loop) nextPass() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.seqStarted + 1
+}
+
+// requestPass asks for a full pass now, as a rescan does, and returns the
+// number of the pass that will answer it.
+func (l *loop) requestPass() int64 {
+	l.mu.Lock()
+	target := l.seqStarted + 1
+	l.rescanWant = max(l.rescanWant, target)
+	l.mu.Unlock()
+	l.poke()
+	return target
 }
 
 // stop ends the loop and waits for it.
@@ -120,8 +184,9 @@ func (l *loop) stop() {
 	<-l.done
 }
 
-// sleep waits d (forever when d < 0), or until poked or stopped.
-func (l *loop) sleep(d time.Duration) {
+// sleep waits d (forever when d < 0), or until poked or stopped; true
+// when cut short.
+func (l *loop) sleep(d time.Duration) bool {
 	var timeout <-chan time.Time
 	if d >= 0 {
 		t := time.NewTimer(d)
@@ -130,9 +195,11 @@ func (l *loop) sleep(d time.Duration) {
 	}
 	select {
 	case <-timeout:
+		return false
 	case <-l.wake:
 	case <-l.ctx.Done():
 	}
+	return true
 }
 
 // poke cuts the current sleep short.
@@ -162,6 +229,8 @@ func (l *loop) begin() (*passState, error) {
 		ps.initial = true
 		ps.cursor = st.KeyMarker
 		ps.synced = st.VersionsSynced
+		ps.prog = &syncProgress{before: st.VersionsSynced}
+		ps.prog.startPhase(PhaseListing, 0)
 		if st.SyncStarted.IsZero() {
 			err := l.updateState(func(s *index.IngestState) { s.SyncStarted = ps.began })
 			if err != nil {
@@ -176,6 +245,9 @@ func (l *loop) begin() (*passState, error) {
 	l.mu.Lock()
 	l.seqStarted++
 	ps.seq = l.seqStarted
+	if ps.initial {
+		l.prog = ps.prog
+	}
 	l.mu.Unlock()
 	return ps, nil
 }
@@ -235,12 +307,16 @@ func (l *loop) complete(ps *passState) error {
 	if ps.initial {
 		l.initialDone = true
 		l.synced = ps.synced
+		l.prog = nil
 	}
 	l.seqDone = ps.seq
 	l.passes++
 	l.lastErr = ""
 	l.last = passSummary{start: ps.began, took: time.Since(ps.began), scanned: ps.scanned, changes: ps.changes}
 	l.notify()
+	if l.feed != nil {
+		l.feed.passDone(ps.seq)
+	}
 	return nil
 }
 
@@ -359,7 +435,7 @@ func (l *loop) status() Status {
 		LastError:       l.lastErr,
 		InitialSynced:   l.synced,
 		LastPassStart:   l.last.start,
-		LastPassTook:    l.last.took,
+		LastPassSeconds: l.last.took.Seconds(),
 		LastPassScanned: l.last.scanned,
 		LastPassChanges: l.last.changes,
 		Passes:          l.passes,
@@ -375,6 +451,9 @@ func (l *loop) status() Status {
 		s.State = StateScanning
 	default:
 		s.State = StateIdle
+	}
+	if !l.initialDone {
+		s.Progress = l.prog.show(time.Now())
 	}
 	return s
 }

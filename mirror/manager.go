@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ringside/ringside/feed"
 	"github.com/ringside/ringside/index"
 )
 
@@ -37,6 +38,16 @@ type Options struct {
 	// Logger receives the ingester's lifecycle (initial syncs, metadata
 	// sweeps, passes failed and recovered); nil means slog.Default().
 	Logger *slog.Logger
+	// Feeds finds each mirror bucket's change feed; nil: none, passes
+	// only.
+	Feeds FeedResolver
+	// FeedInterval is the pause between passes that find nothing while
+	// the bucket's feed is healthy: passes are then a safety net. Default
+	// 10m; never shorter than Interval.
+	FeedInterval time.Duration
+	// FeedWorkers bounds the keys read at once for a feed's hints, per
+	// bucket; default 8.
+	FeedWorkers int
 }
 
 func (o Options) withDefaults() Options {
@@ -58,12 +69,20 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.FeedInterval <= 0 {
+		o.FeedInterval = 10 * time.Minute
+	}
+	o.FeedInterval = max(o.FeedInterval, o.Interval)
+	if o.FeedWorkers <= 0 {
+		o.FeedWorkers = defaultFeedWorkers
+	}
 	return o
 }
 
 // store is the part of the index the ingester uses; *index.DB is one.
 type store interface {
 	GetBucket(name string) (index.Bucket, error)
+	PutBucket(b index.Bucket) error
 	Latest(bucket, key string) (index.Version, error)
 	SetKeyVersions(bucket, key string, versions []index.Version, listedAt time.Time) (bool, error)
 	ListBuckets() ([]index.Bucket, error)
@@ -80,6 +99,7 @@ type Manager struct {
 	resolve Resolver
 	opts    Options
 	met     *metrics
+	feedMet *feed.Metrics // nil without a registerer
 	log     *slog.Logger
 	// headQueue bounds the reads of version headers waiting for a worker.
 	headQueue int
@@ -119,7 +139,14 @@ func newManager(db store, resolve Resolver, opts Options) *Manager {
 		lastFull:  map[string]time.Time{},
 		headQueue: headQueue,
 	}
-	m.met = newMetrics(opts.Registerer, m.lastFullPasses)
+	m.met = newMetrics(opts.Registerer, m.lastFullPasses, m.loopStates)
+	if opts.Registerer != nil {
+		if fm, err := feed.NewMetrics(opts.Registerer); err == nil {
+			m.feedMet = fm
+		} else {
+			m.log.Warn("mirror: change feed metrics not registered", "err", err)
+		}
+	}
 	return m
 }
 
@@ -244,9 +271,14 @@ func (m *Manager) startLoop(b index.Bucket) error {
 		return nil
 	}
 	l := newLoop(m, b, st)
+	l.feed = m.newFeeder(l, st)
 	m.loops[b.Name] = l
+	m.met.zero(b.Name)
 	if !st.LastFullPass.IsZero() {
 		m.lastFull[b.Name] = st.LastFullPass
+	}
+	if l.feed != nil {
+		l.feed.start(&m.wg)
 	}
 	m.wg.Add(1)
 	go func() {
@@ -254,6 +286,29 @@ func (m *Manager) startLoop(b index.Bucket) error {
 		l.run()
 	}()
 	return nil
+}
+
+// newFeeder makes the feeder of a bucket whose location names a feed; nil
+// when it names none or the feed cannot be made (passes then run as
+// without a feed, and the log says why).
+func (m *Manager) newFeeder(l *loop, st index.IngestState) *feeder {
+	if m.opts.Feeds == nil {
+		return nil
+	}
+	ft, err := m.opts.Feeds(l.bucket)
+	if err != nil {
+		m.log.Error("mirror: find the change feed; full passes only", "bucket", l.bucket, "err", err)
+		return nil
+	}
+	src, err := newFeedSource(ft, m.log)
+	if err != nil {
+		m.log.Error("mirror: make the change feed; full passes only", "bucket", l.bucket, "feed", ft.Kind, "err", err)
+		return nil
+	}
+	if src == nil {
+		return nil
+	}
+	return newFeeder(l, src, ft, st)
 }
 
 // catchUp runs one full pass over a non-mirror bucket in the background,
@@ -327,6 +382,21 @@ func (m *Manager) lastFullPasses() map[string]time.Time {
 		if t, ok := m.lastFull[b]; ok {
 			out[b] = t
 		}
+	}
+	return out
+}
+
+// loopStates returns the state of each running mirror bucket.
+func (m *Manager) loopStates() map[string]string {
+	m.mu.Lock()
+	loops := make([]*loop, 0, len(m.loops))
+	for _, l := range m.loops {
+		loops = append(loops, l)
+	}
+	m.mu.Unlock()
+	out := make(map[string]string, len(loops))
+	for _, l := range loops {
+		out[l.bucket] = l.status().State
 	}
 	return out
 }

@@ -40,9 +40,13 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
 	age      *ageCollector
+	states   *stateCollector
+	// feedApplied counts the keys read into the index for a change
+	// feed's hints.
+	feedApplied *prometheus.CounterVec
 }
 
-func newMetrics(reg prometheus.Registerer, lastFullPasses func() map[string]time.Time) *metrics {
+func newMetrics(reg prometheus.Registerer, lastFullPasses func() map[string]time.Time, states func() map[string]string) *metrics {
 	m := &metrics{
 		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ringside_mirror_passes_total",
@@ -65,11 +69,21 @@ func newMetrics(reg prometheus.Registerer, lastFullPasses func() map[string]time
 			Name: "ringside_mirror_errors_total",
 			Help: "Failed listings, reads of version headers and index writes.",
 		}, []string{"bucket"}),
+		feedApplied: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ringside_feed_events_applied_total",
+			Help: "Change hints applied: the key's versions read from the backend into the index.",
+		}, []string{"bucket"}),
 		age: &ageCollector{
 			desc: prometheus.NewDesc("ringside_mirror_last_full_pass_age_seconds",
 				"Seconds since the start of the last full comparison of the backend with the index.",
 				[]string{"bucket"}, nil),
 			lastFullPasses: lastFullPasses,
+		},
+		states: &stateCollector{
+			desc: prometheus.NewDesc("ringside_mirror_state",
+				"1 for the state each mirror bucket is in (initial-sync, idle, scanning, paused, error), 0 for the others.",
+				[]string{"bucket", "state"}, nil),
+			states: states,
 		},
 	}
 	if reg != nil {
@@ -78,9 +92,48 @@ func newMetrics(reg prometheus.Registerer, lastFullPasses func() map[string]time
 		m.changes = register(reg, m.changes)
 		m.duration = register(reg, m.duration)
 		m.errors = register(reg, m.errors)
+		m.feedApplied = register(reg, m.feedApplied)
 		register(reg, prometheus.Collector(m.age))
+		register(reg, prometheus.Collector(m.states))
 	}
 	return m
+}
+
+// zero creates a mirror bucket's series at 0 when its mirroring starts, so
+// that a rate or an alert on them has a start, and errors_total exists
+// before the first error.
+func (m *metrics) zero(bucket string) {
+	m.passes.WithLabelValues(bucket)
+	m.scanned.WithLabelValues(bucket)
+	m.errors.WithLabelValues(bucket)
+	for _, kind := range []string{KindNewVersion, KindDeleteMarker, KindVersionReplaced, KindVersionRemoved, KindKeyRemoved, KindCorrected, KindMetadata} {
+		m.changes.WithLabelValues(bucket, kind)
+	}
+}
+
+// allStates are the states ringside_mirror_state has a series for.
+var allStates = []string{StateInitialSync, StateIdle, StateScanning, StatePaused, StateError}
+
+// stateCollector reports each mirror bucket's state at scrape time, one
+// series per state, 1 for the current one: an alert needs only
+// ringside_mirror_state{state="error"} == 1.
+type stateCollector struct {
+	desc   *prometheus.Desc
+	states func() map[string]string
+}
+
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	for bucket, current := range c.states() {
+		for _, s := range allStates {
+			v := 0.0
+			if s == current {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v, bucket, s)
+		}
+	}
 }
 
 // register registers c, or returns the collector already registered under
@@ -104,6 +157,7 @@ func (m *metrics) forget(bucket string) {
 	m.changes.DeletePartialMatch(l)
 	m.duration.DeletePartialMatch(l)
 	m.errors.DeletePartialMatch(l)
+	m.feedApplied.DeletePartialMatch(l)
 }
 
 // ageCollector reports the age of each bucket's last full pass at scrape

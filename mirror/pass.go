@@ -22,9 +22,10 @@ type passState struct {
 	cursor    string    // backend key of the last key applied
 	scanned   int64
 	changes   int64
-	initial   bool  // the bucket's initial sync: progress is persisted
-	synced    int64 // initial sync: versions applied, across restarts
-	force     bool  // resync: write every key, read every version's headers
+	initial   bool          // the bucket's initial sync: progress is persisted
+	synced    int64         // initial sync: versions applied, across restarts
+	force     bool          // resync: write every key, read every version's headers
+	prog      *syncProgress // initial sync: its phase and counts, for Status
 }
 
 // hooks let the loop steer a pass.
@@ -81,7 +82,7 @@ func (m *Manager) runPass(ctx context.Context, bucket string, ps *passState, h h
 	}()
 	p := &pass{
 		m: m, bucket: bucket, target: t, ps: ps, hooks: h,
-		heads:   newHeadPool(ctx, m, bucket, t, ps.force, ps.initial),
+		heads:   newHeadPool(ctx, m, bucket, t, ps.force, ps.initial, ps.prog),
 		after:   strings.TrimPrefix(ps.cursor, t.Prefix),
 		lastKey: ps.cursor,
 	}
@@ -183,6 +184,8 @@ func (p *pass) apply(pg page) error {
 	if p.ps.initial {
 		for _, g := range groups {
 			p.ps.synced += int64(len(g.versions))
+			p.ps.prog.add(int64(len(g.versions)))
+			p.ps.prog.listedObjects(objectVersions(g.versions))
 		}
 	}
 	// The rest of this page (the carried key and the gap before it) was
@@ -221,4 +224,16 @@ func (p *pass) group(pg page) ([]keyGroup, error) {
 	p.ps.scanned += int64(scanned)
 	p.m.met.scanned.WithLabelValues(p.bucket).Add(float64(scanned))
 	return out, nil
+}
+
+// objectVersions counts the versions that are not delete markers: those
+// have headers to read.
+func objectVersions(vs []backend.Object) int64 {
+	var n int64
+	for _, v := range vs {
+		if !v.IsDeleteMarker {
+			n++
+		}
+	}
+	return n
 }

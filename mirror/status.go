@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
 )
 
@@ -20,19 +21,28 @@ const (
 )
 
 // Status is one mirror bucket's ingest state, as `ringside mirror status`
-// shows it.
+// shows it, and the state every other view of the bucket shows.
 type Status struct {
-	Bucket          string        `json:"bucket"`
-	Location        string        `json:"location"`
-	State           string        `json:"state"` // initial-sync, idle, scanning, paused, error
-	LastError       string        `json:"lastError,omitempty"`
-	InitialSynced   int64         `json:"initialSynced"` // versions applied by the initial sync so far
-	LastPassStart   time.Time     `json:"lastPassStart,omitempty"`
-	LastPassTook    time.Duration `json:"lastPassTook"`
-	LastPassScanned int64         `json:"lastPassScanned"`
-	LastPassChanges int64         `json:"lastPassChanges"`
-	LastFullPass    time.Time     `json:"lastFullPass,omitempty"` // last time the backend was fully compared
-	Passes          int64         `json:"passes"`
+	Bucket    string `json:"bucket"`
+	Location  string `json:"location"`
+	State     string `json:"state"` // initial-sync, idle, scanning, paused, error
+	LastError string `json:"lastError,omitempty"`
+	// InitialSynced is the number of versions the initial sync has listed
+	// and indexed so far (the index's, across restarts).
+	InitialSynced int64 `json:"initialSynced"`
+	// Progress is the running initial sync's phase, counts, rate and ETA.
+	Progress        *Progress `json:"progress,omitempty"`
+	LastPassStart   time.Time `json:"lastPassStart,omitempty"`
+	LastPassSeconds float64   `json:"lastPassSeconds"`
+	LastPassScanned int64     `json:"lastPassScanned"`
+	LastPassChanges int64     `json:"lastPassChanges"`
+	LastFullPass    time.Time `json:"lastFullPass,omitempty"` // last time the backend was fully compared
+	Passes          int64     `json:"passes"`
+	// Backend is the health of the bucket's backend as its location's
+	// breaker sees it; the admin API fills it in.
+	Backend *backend.Health `json:"backend,omitempty"`
+	// Feed is the bucket's change feed, if any.
+	Feed *FeedStatus `json:"feed,omitempty"`
 }
 
 // Status returns one mirror bucket's status.
@@ -40,6 +50,9 @@ func (m *Manager) Status(bucket string) (Status, error) {
 	if l := m.loop(bucket); l != nil {
 		s := l.status()
 		s.LastFullPass = m.lastFullPass(bucket)
+		if l.feed != nil {
+			s.Feed = l.feed.status()
+		}
 		return s, nil
 	}
 	b, err := m.mirrorBucket(bucket)
@@ -82,13 +95,22 @@ func (m *Manager) StatusAll() []Status {
 				names = append(names, b.Name)
 			}
 		}
+	} else {
+		// The running loops are still worth showing.
+		m.log.Warn("mirror: list buckets for the status; showing the running ones", "err", err)
 	}
 	sort.Strings(names)
 	out := make([]Status, 0, len(names))
 	for _, n := range names {
-		if s, err := m.Status(n); err == nil {
-			out = append(out, s)
+		s, err := m.Status(n)
+		if err != nil {
+			// Deleted since it was listed, or its state unreadable.
+			if !errors.Is(err, index.ErrNotFound) {
+				m.log.Warn("mirror: read a bucket's status", "bucket", n, "err", err)
+			}
+			continue
 		}
+		out = append(out, s)
 	}
 	return out
 }

@@ -87,9 +87,9 @@ func bucketList(c *cli.Context) error {
 	if c.Bool("json") {
 		return printJSON(c.App.Writer, bs)
 	}
-	tw := table(c.App.Writer, "NAME", "LOCATION", "MODE", "VERSIONING", "CREATED")
+	tw := table(c.App.Writer, "NAME", "LOCATION", "MODE", "VERSIONING", "MIRRORING", "CREATED")
 	for _, b := range bs {
-		row(tw, b.Name, b.Location, bucketMode(b), orDash(b.Versioning), created(b.Created))
+		row(tw, b.Name, b.Location, bucketMode(b.Bucket), orDash(b.Versioning), b.Mirroring, created(b.Created))
 	}
 	return tw.Flush()
 }
@@ -107,12 +107,16 @@ func bucketShow(c *cli.Context) error {
 		return printJSON(c.App.Writer, b)
 	}
 	fmt.Fprintf(c.App.Writer, "bucket %s\n", b.Name)
-	fields(c.App.Writer,
+	kv := []string{
 		"  location", b.Location,
-		"  mode", bucketMode(b),
+		"  mode", bucketMode(b.Bucket),
 		"  versioning", orDash(b.Versioning),
-		"  created", created(b.Created),
-	)
+		"  mirroring", b.Mirroring,
+	}
+	if b.MirrorError != "" {
+		kv = append(kv, "  mirror error", b.MirrorError)
+	}
+	fields(c.App.Writer, append(kv, "  created", created(b.Created))...)
 	return nil
 }
 

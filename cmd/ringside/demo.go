@@ -64,7 +64,7 @@ func runDemo(c *cli.Context) error {
 		defer os.RemoveAll(dir)
 		cfg.dataDir = dir
 	}
-	log := newLogger(cfg.logLevel)
+	log := newLogger(cfg.logOutput, cfg.logFormat, cfg.logLevel)
 
 	be, err := embedded.Start(c.String("backend-listen"), bak, bsk, demoBucket)
 	if err != nil {
@@ -124,6 +124,10 @@ func setUpDemo(ctx context.Context, cat *catalog.Catalog, ing catalog.Ingester, 
 		_, err := cat.AddLocation(ctx, index.Location{
 			Name: demoLocation, Endpoint: backendURL, AccessKey: ak, SecretKey: sk,
 			TargetBucket: demoBucket, NoPrefix: true,
+			// The embedded backend serves MinIO's listen stream: a direct
+			// write is listed through the gateway at once, not at the
+			// next pass.
+			Feed: catalog.FeedListen,
 		})
 		if err != nil {
 			return fmt.Errorf("add the demo location: %w", err)
@@ -227,6 +231,8 @@ Through the gateway:
 Straight to the backend (out of band), then list through the gateway again:
   echo direct | %s s3 cp - s3://%s/direct.txt
   %s s3 ls s3://%s
+(listed at once: the location follows the backend's change feed, its listen
+stream, and full passes are only a safety net)
 
 The ingester's view:
   ringside mirror status --admin %s --data-dir %s

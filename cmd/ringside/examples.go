@@ -48,6 +48,10 @@ var examples = map[string][]string{
 	"location show": {
 		"ringside location show ring",
 	},
+	"location update": {
+		"ringside location update ring --secret-key \"$NEW_RING_SECRET\"    # checked against the backend first",
+		"ringside location update ring --endpoint https://s3b.ring.example --ca-file ring-ca.pem",
+	},
 	"location remove": {
 		"ringside location remove ring    # refused while a bucket uses it",
 	},
@@ -79,6 +83,7 @@ var examples = map[string][]string{
 	"mirror status": {
 		"ringside mirror status",
 		"ringside mirror status photos --json",
+		"ringside mirror status photos --watch   # phase, rate and ETA of an initial sync",
 	},
 	"mirror pause": {
 		"ringside mirror pause photos     # kept across restarts",
@@ -88,6 +93,12 @@ var examples = map[string][]string{
 	},
 	"mirror rescan": {
 		"ringside mirror rescan photos --wait   # returns once a full pass has finished",
+	},
+	"config": {
+		"ringside config check /etc/ringside/ringside.yaml",
+	},
+	"config check": {
+		"ringside config check /etc/ringside/ringside.yaml   # no backend reached, every problem listed",
 	},
 	"version": {
 		"ringside version",

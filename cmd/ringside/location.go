@@ -35,8 +35,29 @@ func locationCommand() *cli.Command {
 					&cli.StringFlag{Name: "ca-file", Usage: "PEM `FILE` of a private CA the backend's certificate chains to"},
 					&cli.BoolFlag{Name: "insecure-skip-verify", Usage: "do not verify the backend's TLS certificate (test rigs only)"},
 					jsonFlag(),
-				}, adminFlags()),
+				}, feedFlags(), adminFlags()),
 				Action: locationAdd,
+			},
+			{
+				Name:      "update",
+				Usage:     "change how a location's backend is reached (keys, endpoint, region, TLS), checked against the backend first",
+				ArgsUsage: "NAME",
+				Description: "Only the flags given change. The new settings are checked as `location add` checks them;\n" +
+					"once stored, buckets on the location use them at their next backend request, without a\n" +
+					"restart. --bucket and --no-prefix decide where keys are, so they change only while no\n" +
+					"bucket uses the location.",
+				Flags: withFlags([]cli.Flag{
+					&cli.StringFlag{Name: "endpoint", Usage: "new backend `URL` or host[:port]"},
+					&cli.StringFlag{Name: "access-key", EnvVars: []string{"RINGSIDE_LOCATION_ACCESS_KEY"}, Usage: "new backend access `KEY`"},
+					&cli.StringFlag{Name: "secret-key", EnvVars: []string{"RINGSIDE_LOCATION_SECRET_KEY"}, Usage: "new backend secret `KEY` (never shown back)"},
+					&cli.StringFlag{Name: "region", Usage: "new backend `REGION`"},
+					&cli.StringFlag{Name: "ca-file", Usage: "PEM `FILE` of a private CA (\"\" for the system's roots)"},
+					&cli.BoolFlag{Name: "insecure-skip-verify", Usage: "do not verify the backend's TLS certificate (=false to verify again)"},
+					&cli.StringFlag{Name: "bucket", Usage: "new target `BUCKET` (only while no bucket uses the location)"},
+					&cli.BoolFlag{Name: "no-prefix", Usage: "store objects under their own key (only while no bucket uses the location)"},
+					jsonFlag(),
+				}, adminFlags()),
+				Action: locationUpdate,
 			},
 			{
 				Name:   "list",
@@ -77,6 +98,8 @@ func locationAdd(c *cli.Context) error {
 		NoPrefix:     c.Bool("no-prefix"),
 		CAFile:       c.String("ca-file"),
 		Insecure:     c.Bool("insecure-skip-verify"),
+		Feed:         c.String("feed"),
+		FeedToken:    c.String("feed-token"),
 	})
 	if err != nil {
 		return err
@@ -96,7 +119,52 @@ func locationAdd(c *cli.Context) error {
 	if info.NoPrefix && info.Versioning != "Enabled" {
 		fmt.Fprintf(w, "note: mirror buckets need versioning Enabled on %s (it is %s)\n", info.TargetBucket, orDash(info.Versioning))
 	}
+	printFeedSetup(w, c.String("admin"), info)
 	return nil
+}
+
+func locationUpdate(c *cli.Context) error {
+	name, client, err := namedClient(c, "location name")
+	if err != nil {
+		return err
+	}
+	u := locationUpdateFrom(c)
+	if u == (admin.LocationUpdate{}) {
+		return cli.Exit("nothing to change: give at least one of --endpoint, --access-key, --secret-key, --region, --ca-file, --insecure-skip-verify, --bucket, --no-prefix", 2)
+	}
+	info, err := client.UpdateLocation(c.Context, name, u)
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return printJSON(c.App.Writer, info)
+	}
+	fmt.Fprintf(c.App.Writer, "location %s updated\n", info.Name)
+	showLocation(c.App.Writer, info, time.Now())
+	return nil
+}
+
+// locationUpdateFrom holds the flags given on the command line (or in
+// their environment variables), and only those.
+func locationUpdateFrom(c *cli.Context) admin.LocationUpdate {
+	str := func(name string) *string {
+		if !c.IsSet(name) {
+			return nil
+		}
+		v := c.String(name)
+		return &v
+	}
+	boolean := func(name string) *bool {
+		if !c.IsSet(name) {
+			return nil
+		}
+		v := c.Bool(name)
+		return &v
+	}
+	return admin.LocationUpdate{
+		Endpoint: str("endpoint"), AccessKey: str("access-key"), SecretKey: str("secret-key"), Region: str("region"),
+		CAFile: str("ca-file"), Insecure: boolean("insecure-skip-verify"), TargetBucket: str("bucket"), NoPrefix: boolean("no-prefix"),
+	}
 }
 
 func locationList(c *cli.Context) error {
@@ -111,9 +179,14 @@ func locationList(c *cli.Context) error {
 	if c.Bool("json") {
 		return printJSON(c.App.Writer, locs)
 	}
-	tw := table(c.App.Writer, "NAME", "ENDPOINT", "TARGET", "NO-PREFIX", "VERSIONING", "MIRRORING", "BUCKETS")
+	tw := table(c.App.Writer, "NAME", "ENDPOINT", "TARGET", "NO-PREFIX", "VERSIONING", "MIRRORING", "BACKEND", "BUCKETS")
 	for _, l := range locs {
-		row(tw, l.Name, l.Endpoint, l.TargetBucket, yesNo(l.NoPrefix), orDash(l.Versioning), orDash(l.Mirroring), orDash(strings.Join(l.Buckets, ",")))
+		backend := "-"
+		if l.Backend != nil {
+			// The table keeps one word; location show gives the cause.
+			backend = map[bool]string{true: "up", false: "unreachable"}[l.Backend.Up]
+		}
+		row(tw, l.Name, l.Endpoint, l.TargetBucket, yesNo(l.NoPrefix), orDash(l.Versioning), orDash(l.Mirroring), backend, orDash(strings.Join(l.Buckets, ",")))
 	}
 	return tw.Flush()
 }
@@ -162,7 +235,10 @@ func showLocation(w io.Writer, l admin.Location, now time.Time) {
 		"  secret key", "********",
 		"  versioning", orDash(l.Versioning),
 		"  mirroring", orDash(l.Mirroring),
+		"  mirror error", orDash(l.MirrorError),
+		"  backend", healthText(l.Backend, now),
 		"  buckets", orDash(strings.Join(l.Buckets, ", ")),
+		"  feed", feedText(l),
 	}
 	if l.CAFile != "" {
 		kv = append(kv, "  ca file", l.CAFile)

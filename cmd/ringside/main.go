@@ -40,6 +40,7 @@ func newApp() (*cli.App, error) {
 			locationCommand(),
 			bucketCommand(),
 			mirrorCommand(),
+			configCommand(),
 			versionCommand(),
 			healthcheckCommand(),
 			completionCommand(),
@@ -52,5 +53,9 @@ func newApp() (*cli.App, error) {
 	if err := applyFileEnv(app); err != nil {
 		return nil, err
 	}
+	_ = walkCommands(app.Commands, func(c *cli.Command) error {
+		c.OnUsageError = usageError
+		return nil
+	})
 	return app, nil
 }

@@ -20,8 +20,11 @@ func TestEveryFlagReadsItsEnvironmentVariable(t *testing.T) {
 	}
 	// Flags that name their own variable on purpose.
 	own := map[string]string{
-		"add access-key": "RINGSIDE_LOCATION_ACCESS_KEY",
-		"add secret-key": "RINGSIDE_LOCATION_SECRET_KEY",
+		"add access-key":    "RINGSIDE_LOCATION_ACCESS_KEY",
+		"add secret-key":    "RINGSIDE_LOCATION_SECRET_KEY",
+		"update access-key": "RINGSIDE_LOCATION_ACCESS_KEY",
+		"update secret-key": "RINGSIDE_LOCATION_SECRET_KEY",
+		"add feed-token":    "RINGSIDE_LOCATION_FEED_TOKEN",
 	}
 	count := 0
 	err = walkCommands(app.Commands, func(c *cli.Command) error {
@@ -205,6 +208,7 @@ func TestServeConfigValidation(t *testing.T) {
 		{"--tls-cert c.pem", "both --tls-cert and --tls-key"},
 		{"--tls-cert c.pem --tls-key k.pem --tls-self-signed", "exclude each other"},
 		{"--log-level chatty", "--log-level"},
+		{"--log-format yaml", "not text or json"},
 		{"--mirror-interval 0s", "must be positive"},
 		{"--access-key a --secret-key s --log-level debug", ""},
 	}

@@ -90,6 +90,13 @@ func mustCLI(t *testing.T, args ...string) string {
 // "demo".
 func startTestNode(t *testing.T) (*node, *embedded.Server, *syncBuffer) {
 	t.Helper()
+	return startTestNodeWith(t, nil)
+}
+
+// startTestNodeWith is startTestNode with edit changing the configuration
+// first.
+func startTestNodeWith(t *testing.T, edit func(*serveConfig)) (*node, *embedded.Server, *syncBuffer) {
+	t.Helper()
 	be, err := embedded.Start("127.0.0.1:0", testBackendKey, testBackendSecret, "store", "other", demoBucket)
 	if err != nil {
 		t.Fatalf("start the embedded backend: %v", err)
@@ -100,6 +107,9 @@ func startTestNode(t *testing.T) (*node, *embedded.Server, *syncBuffer) {
 		listen: "127.0.0.1:0", adminListen: "127.0.0.1:0", dataDir: t.TempDir(),
 		credentials:    map[string]string{"nodeclient": testClientSecret},
 		mirrorInterval: 50 * time.Millisecond, logLevel: slog.LevelDebug,
+	}
+	if edit != nil {
+		edit(&cfg)
 	}
 	n, err := openNode(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
@@ -166,8 +176,8 @@ func TestServeAndAdminCommands(t *testing.T) {
 		return nil
 	})
 	out = cli("location", "list")
-	if !regexp.MustCompile(`(?m)^ring\s.*\sactive\s+photos$`).MatchString(out) ||
-		!regexp.MustCompile(`(?m)^plain\s.*\soff\s+docs$`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^ring\s.*\s(idle|scanning)\s+up\s+photos$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^plain\s.*\soff\s+up\s+docs$`).MatchString(out) {
 		t.Fatalf("location list:\n%s", out)
 	}
 	cli("mirror", "pause", "photos")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ringside/ringside/admin"
+	"github.com/ringside/ringside/backend"
 	"github.com/urfave/cli/v2"
 )
 
@@ -90,6 +91,18 @@ func roundDuration(d time.Duration) string {
 	default:
 		return d.Round(time.Second).String()
 	}
+}
+
+// healthText says whether a backend answers: "up", "unreachable since
+// T (ago): cause", or "-" while ringside has not called it yet.
+func healthText(h *backend.Health, now time.Time) string {
+	switch {
+	case h == nil:
+		return "-"
+	case h.Up:
+		return "up"
+	}
+	return fmt.Sprintf("unreachable since %s (%s): %s", h.Since.Local().Format(time.RFC3339), ago(h.Since, now), h.Cause)
 }
 
 func orDash(s string) string {

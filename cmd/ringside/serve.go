@@ -5,28 +5,34 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ringside/ringside/admin"
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/certs"
+	"github.com/ringside/ringside/config"
 	"github.com/ringside/ringside/console"
 	"github.com/ringside/ringside/gateway"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
+	"github.com/ringside/ringside/objcache"
 )
 
 const (
@@ -41,6 +47,13 @@ const (
 	defaultIndexCacheSize = "16MiB"
 	// defaultIndexReserve is index.DefaultReserve, which says why.
 	defaultIndexReserve = "128MiB"
+	// defaultCacheSize is a quarter of the 128 MiB a sidecar may hold and
+	// a third of defaultMemoryLimit: with the index's block cache and the
+	// gateway's own steady heap (some 35 MiB), the Go heap stays below the
+	// limit with room for transfers in flight. It holds some 7,000 objects
+	// of 4 KiB.
+	defaultCacheSize      = "32MiB"
+	defaultCacheMaxObject = "256KiB"
 )
 
 func serveCommand() *cli.Command {
@@ -54,14 +67,24 @@ func serveCommand() *cli.Command {
 			"admin commands find it.",
 		Flags: serveFlags(defaultDataDir),
 		Action: func(c *cli.Context) error {
+			file, err := loadConfigFile(c)
+			if err != nil {
+				return err
+			}
 			cfg, err := serveConfigFrom(c)
 			if err != nil {
 				return err
 			}
+			cfg.configFile, cfg.file = c.String("config"), file
 			if len(cfg.credentials) == 0 && cfg.credentialsFile == "" {
 				return errors.New("no client credentials: give --access-key and --secret-key, or --credentials-file")
 			}
-			log := newLogger(cfg.logLevel)
+			if err := checkCredentialsFile(cfg); err != nil {
+				return err
+			}
+			log := newLogger(cfg.logOutput, cfg.logFormat, cfg.logLevel)
+			// For whatever is not handed this logger.
+			slog.SetDefault(log)
 			n, err := openNode(c.Context, cfg, log)
 			if err != nil {
 				return err
@@ -79,25 +102,33 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		dataDirUsage += " (default: a temporary dir, removed on exit)"
 	}
 	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Usage: "configuration `FILE` (YAML): server settings, locations and buckets, applied at start and on SIGHUP; flags and environment override its server settings"},
 		&cli.StringFlag{Name: "listen", Value: "127.0.0.1:7480", Usage: "S3 API `ADDRESS`"},
 		&cli.StringFlag{Name: "admin-listen", Value: "127.0.0.1:7481", Usage: "admin API, /healthz, /readyz and /metrics `ADDRESS`"},
+		&cli.StringFlag{Name: "metrics-listen", Usage: "also serve /metrics on this `ADDRESS`, without the admin token, for a Prometheus that must not hold admin rights"},
 		&cli.StringFlag{Name: "data-dir", Value: dataDirDefault, Usage: dataDirUsage},
 		&cli.StringFlag{Name: "access-key", Usage: "client access `KEY`"},
 		&cli.StringFlag{Name: "secret-key", Usage: "client secret `KEY`"},
 		&cli.StringFlag{Name: "credentials-file", Usage: "`FILE` of \"ACCESS_KEY SECRET_KEY\" lines, reloaded when it changes"},
 		&cli.StringFlag{Name: "admin-token", Usage: "admin API `TOKEN` (default: generated into <data-dir>/admin-token)"},
 		&cli.StringFlag{Name: "default-location", Usage: "`LOCATION` for buckets created without a location constraint"},
+		&cli.StringFlag{Name: "domain", Usage: "base `DOMAINS` (comma-separated) of virtual-hosted-style requests: Host bucket.<domain> names the bucket"},
 		&cli.DurationFlag{Name: "mirror-interval", Value: 2 * time.Second, Usage: "pause between mirror passes that find no change"},
+		&cli.DurationFlag{Name: "mirror-feed-interval", Value: 10 * time.Minute, Usage: "pause between mirror passes while the location's change feed is healthy"},
 		&cli.StringFlag{Name: "tls-cert", Usage: "serve S3 over TLS with this certificate `FILE` (PEM), reloaded when it changes"},
 		&cli.StringFlag{Name: "tls-key", Usage: "the TLS private key `FILE` (PEM)"},
 		&cli.BoolFlag{Name: "tls-self-signed", Usage: "serve S3 over TLS with a self-signed certificate generated under the data dir"},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text (logfmt key=value) or json, one object per line"},
+		&cli.BoolFlag{Name: "access-log", Usage: "log one line per S3 request (request ID, access key, operation, bucket, key, status, bytes, duration), whatever --log-level"},
 		&cli.StringFlag{Name: "memory-limit", Value: defaultMemoryLimit, Usage: "soft limit on the Go runtime's memory, `SIZE` like 96MiB or 1GiB, 0 or off for none; when only GOMEMLIMIT is set, it applies instead"},
 		&cli.StringFlag{Name: "index-cache-size", Value: defaultIndexCacheSize, Usage: "`SIZE` of the index's block cache, which HEADs and listings read through"},
 		&cli.DurationFlag{Name: "backend-connect-timeout", Value: backend.DefaultConnectTimeout, Usage: "bound on connecting to a backend (TCP and TLS)"},
 		&cli.DurationFlag{Name: "backend-response-timeout", Value: backend.DefaultResponseTimeout, Usage: "bound on the wait for a backend answer's headers (server-side copies and multipart completion get 5m)"},
 		&cli.DurationFlag{Name: "backend-stall-timeout", Value: backend.DefaultStallTimeout, Usage: "bound on a body to or from a backend that stops moving"},
 		&cli.IntFlag{Name: "backend-breaker-failures", Value: 5, Usage: "calls in a row a backend leaves unanswered before its location fails fast (503) until a probe is answered"},
+		&cli.StringFlag{Name: "cache-size", Value: defaultCacheSize, Usage: "`SIZE` of the in-memory cache of small object versions that answers GETs without a backend round trip, 0 or off for none"},
+		&cli.StringFlag{Name: "cache-max-object", Value: defaultCacheMaxObject, Usage: "largest object `SIZE` the object cache keeps"},
 		&cli.BoolFlag{Name: "console", Value: true, Usage: "serve the web console on the admin listener under /console/"},
 		&cli.StringFlag{Name: "index-reserve", Value: defaultIndexReserve, Usage: "free `SIZE` kept on the index's filesystem: below it, writes are refused with 503 and a start opens the index read-only"},
 	}
@@ -107,21 +138,32 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 type serveConfig struct {
 	listen          string
 	adminListen     string
+	metricsListen   string // "" for none
 	dataDir         string
 	credentials     map[string]string
 	credentialsFile string
 	adminToken      string
 	defaultLocation string
+	domains         []string
 	mirrorInterval  time.Duration
+	feedInterval    time.Duration
 	tlsCert         string
 	tlsKey          string
 	tlsSelfSigned   bool
 	logLevel        slog.Level
+	logFormat       string    // text or json
+	accessLog       bool      // one line per S3 request
+	logOutput       io.Writer // nil means stderr
+	configFile      string    // --config, reread on SIGHUP
+	file            *config.File
 	// memoryLimit is the Go runtime's soft memory limit; 0 leaves the
 	// runtime's own (GOMEMLIMIT, or none).
 	memoryLimit    int64
 	indexCacheSize int64
 	indexReserve   int64
+	// cacheSize bounds the object cache (0: off); cacheMaxObject is the
+	// largest object it keeps.
+	cacheSize, cacheMaxObject int64
 	// backend bounds every location's backend calls; the same for all
 	// locations for now.
 	backend backend.Options
@@ -132,15 +174,20 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	cfg := serveConfig{
 		listen:          c.String("listen"),
 		adminListen:     c.String("admin-listen"),
+		metricsListen:   c.String("metrics-listen"),
 		dataDir:         c.String("data-dir"),
 		credentials:     map[string]string{},
 		credentialsFile: c.String("credentials-file"),
 		adminToken:      c.String("admin-token"),
 		defaultLocation: c.String("default-location"),
+		domains:         strings.Split(c.String("domain"), ","),
 		mirrorInterval:  c.Duration("mirror-interval"),
+		feedInterval:    c.Duration("mirror-feed-interval"),
 		tlsCert:         c.String("tls-cert"),
 		tlsKey:          c.String("tls-key"),
 		tlsSelfSigned:   c.Bool("tls-self-signed"),
+		logFormat:       c.String("log-format"),
+		accessLog:       c.Bool("access-log"),
 		console:         c.Bool("console"),
 		backend: backend.Options{
 			Timeouts: backend.Timeouts{
@@ -161,6 +208,9 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	if err := cfg.logLevel.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return cfg, fmt.Errorf("--log-level: %q is not debug, info, warn or error", c.String("log-level"))
 	}
+	if cfg.logFormat != "text" && cfg.logFormat != "json" {
+		return cfg, fmt.Errorf("--log-format: %q is not text or json", cfg.logFormat)
+	}
 	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
 		return cfg, errors.New("give both --tls-cert and --tls-key, or neither")
 	}
@@ -172,6 +222,9 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	}
 	if cfg.mirrorInterval <= 0 {
 		return cfg, fmt.Errorf("--mirror-interval must be positive, not %s", cfg.mirrorInterval)
+	}
+	if cfg.feedInterval <= 0 {
+		return cfg, fmt.Errorf("--mirror-feed-interval must be positive, not %s", cfg.feedInterval)
 	}
 	var err error
 	// GOMEMLIMIT is the Go runtime's own knob: an operator who set it and
@@ -190,7 +243,22 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	if cfg.indexReserve < index.MinReserve {
 		return cfg, fmt.Errorf("--index-reserve: %d bytes is below the %d the index's live memtable log may take", cfg.indexReserve, index.MinReserve)
 	}
-	return cfg, nil
+	return cfg, cacheConfigFrom(c, &cfg)
+}
+
+// cacheConfigFrom reads the object cache's flags into cfg.
+func cacheConfigFrom(c *cli.Context, cfg *serveConfig) error {
+	var err error
+	if cfg.cacheSize, err = parseSize(c.String("cache-size"), true); err != nil {
+		return fmt.Errorf("--cache-size: %w", err)
+	}
+	if cfg.cacheMaxObject, err = parseSize(c.String("cache-max-object"), false); err != nil {
+		return fmt.Errorf("--cache-max-object: %w", err)
+	}
+	if cfg.cacheSize > 0 && cfg.cacheMaxObject > cfg.cacheSize {
+		return fmt.Errorf("--cache-max-object: %d bytes is more than the --cache-size of %d", cfg.cacheMaxObject, cfg.cacheSize)
+	}
+	return nil
 }
 
 // checkBackendOptions refuses a timeout or breaker setting that would
@@ -214,8 +282,25 @@ func checkBackendOptions(o backend.Options) error {
 	return nil
 }
 
-func newLogger(level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+// newLogger logs to out (nil: stderr) in format (text or json).
+func newLogger(out io.Writer, format string, level slog.Level) *slog.Logger {
+	if out == nil {
+		out = os.Stderr
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(out, opts))
+	}
+	return slog.New(slog.NewTextHandler(out, opts))
+}
+
+// accessLogger is the access log's, if asked for: the same output and
+// format as the log, at info whatever --log-level says.
+func (cfg serveConfig) accessLogger() *slog.Logger {
+	if !cfg.accessLog {
+		return nil
+	}
+	return newLogger(cfg.logOutput, cfg.logFormat, slog.LevelInfo).With("log", "access")
 }
 
 // node is one running gateway: index, gateway, ingester and the two HTTP
@@ -228,6 +313,7 @@ type node struct {
 	gw     *gateway.Gateway
 	mirror *mirror.Manager
 	admin  *admin.Server
+	cache  *objcache.Cache // nil when off
 	// console is the web console, nil when turned off.
 	console *console.Console
 	// backends knows the health of every location's backend.
@@ -238,8 +324,11 @@ type node struct {
 	workCtx  context.Context
 	stopWork context.CancelFunc
 
+	reg               *prometheus.Registry
 	s3Srv, adminSrv   *http.Server
+	metricsSrv        *http.Server
 	s3URL, adminURL   string
+	metricsURL        string
 	errc              chan error // a server that stopped on its own
 	s3Scheme          string
 	tlsFingerprint    string
@@ -255,7 +344,7 @@ var (
 // openNode prepares the data dir, the admin token and TLS, then opens the
 // index and builds the components (wire); it serves nothing yet. On failure everything opened is closed again.
 func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, err error) {
-	n := &node{cfg: cfg, log: log, errc: make(chan error, 2), s3Scheme: "http"}
+	n := &node{cfg: cfg, log: log, errc: make(chan error, 3), s3Scheme: "http"}
 	defer func() {
 		if err != nil {
 			n.close()
@@ -281,8 +370,14 @@ func openNode(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *node, 
 		log.Debug("memory limit set", "bytes", cfg.memoryLimit)
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfo())
+	n.reg = reg
 	if err := n.wire(ctx, reg, token); err != nil {
+		return nil, err
+	}
+	// Before the default location is checked: the file may declare it.
+	n.applyConfig(ctx, cfg.file)
+	if err := n.checkDefaultLocation(); err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -296,7 +391,7 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	cfg := n.cfg
 	n.db, err = index.OpenWith(filepath.Join(cfg.dataDir, "index"), index.Options{BlockCacheSize: cfg.indexCacheSize, Reserve: cfg.indexReserve})
 	if err != nil {
-		return err
+		return dataDirInUse(cfg.dataDir, err)
 	}
 	if err := index.RegisterMetrics(reg, n.db); err != nil {
 		return err
@@ -321,15 +416,23 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	}
 	n.mirror = mirror.New(n.db, mirror.FromCatalog(n.cat.Resolve), mirror.Options{
 		Interval: cfg.mirrorInterval, Registerer: reg, Logger: n.log,
+		Feeds: mirror.FeedsFromCatalog(n.cat.Resolve), FeedInterval: cfg.feedInterval,
 	})
+	n.cache, err = objcache.New(objcache.Config{MaxBytes: cfg.cacheSize, MaxObject: cfg.cacheMaxObject, Registerer: reg, Logger: n.log})
+	if err != nil {
+		return err
+	}
 	n.gw, err = gateway.New(gateway.Config{
 		DB:              n.db,
 		Catalog:         n.cat,
 		Mirror:          n.mirror,
 		Credentials:     cfg.credentials,
 		CredentialsFile: cfg.credentialsFile,
+		Cache:           n.cache,
 		Registerer:      reg,
 		Logger:          n.log,
+		Domains:         cfg.domains,
+		AccessLog:       cfg.accessLogger(),
 	})
 	if err != nil {
 		return fmt.Errorf("build the gateway: %w", err)
@@ -409,6 +512,9 @@ func (n *node) listen() error {
 		n.log.Warn("the admin API listens beyond loopback over plain HTTP; keep it on a trusted network", "addr", adminLn.Addr().String())
 	}
 
+	if err := n.listenMetrics(); err != nil {
+		return err
+	}
 	s3Ln, err := net.Listen("tcp", n.cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen for S3 on %s: %w", n.cfg.listen, err)
@@ -428,6 +534,41 @@ func (n *node) listen() error {
 	}
 	n.announce()
 	return nil
+}
+
+// listenMetrics serves /metrics alone on --metrics-listen, if given. It
+// needs no token: it shows counts, never a secret or a way to change
+// anything, so a scraper gets no admin rights.
+func (n *node) listenMetrics() error {
+	if n.cfg.metricsListen == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", n.cfg.metricsListen)
+	if err != nil {
+		return fmt.Errorf("listen for metrics on %s: %w", n.cfg.metricsListen, err)
+	}
+	n.metricsURL = "http://" + ln.Addr().String()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{}))
+	n.metricsSrv = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelDebug),
+	}
+	go n.serve("metrics", func() error { return n.metricsSrv.Serve(ln) })
+	n.log.Info("serving metrics without the admin token", "url", n.metricsURL+"/metrics")
+	return nil
+}
+
+// buildInfo is ringside_build_info: 1, with the version and the Go
+// version as labels, so that dashboards can show what runs where.
+func buildInfo() prometheus.Collector {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "ringside_build_info",
+		Help: "Always 1; the labels say which ringside build is running.",
+	}, []string{"version", "goversion"})
+	g.WithLabelValues(version, runtime.Version()).Set(1)
+	return g
 }
 
 // readyzBackends answers /readyz?backends=1, which also requires every
@@ -492,6 +633,7 @@ func (n *node) run(ctx context.Context, ready func() error) error {
 	if err := n.start(ready); err != nil {
 		return err
 	}
+	n.reloadOnHangup(sigCtx)
 	var err error
 	select {
 	case <-sigCtx.Done():
@@ -527,6 +669,9 @@ func (n *node) close() {
 			n.adminSrv.Close()
 		}
 	}
+	if n.metricsSrv != nil {
+		n.metricsSrv.Close()
+	}
 	if n.mirror != nil {
 		n.mirror.Close()
 	}
@@ -535,6 +680,8 @@ func (n *node) close() {
 			n.log.Warn("close the gateway", "err", err)
 		}
 	}
+	n.cache.Close()
+	n.cache = nil
 	if n.db != nil {
 		if err := n.db.Close(); err != nil {
 			n.log.Error("close the index", "err", err)
@@ -543,6 +690,7 @@ func (n *node) close() {
 	if n.tls != nil {
 		n.tls.Close()
 	}
+	n.metricsSrv = nil
 	n.admin, n.s3Srv, n.adminSrv, n.mirror, n.gw, n.db, n.tls = nil, nil, nil, nil, nil, nil, nil
 }
 

@@ -104,21 +104,8 @@
     el.className = el.className.replace(/\bst-\S+/g, "").trim() + " st-" + state;
   }
 
-  // Initial-sync rate, from what two polls in a row saw.
-  const seen = {};
-  function withRate(m) {
-    const now = Date.now();
-    const prev = seen[m.bucket];
-    seen[m.bucket] = { at: now, synced: m.initialSynced };
-    m.rate = "—";
-    if (prev && m.state === "initial-sync" && now > prev.at) {
-      m.rate = Math.max(0, Math.round(((m.initialSynced - prev.synced) * 1000) / (now - prev.at))) + " versions/s";
-    }
-    return m;
-  }
-
   function applyStatus(list) {
-    list.map(withRate).forEach((m) => {
+    list.forEach((m) => {
       const row = document.querySelector('tr[data-mirror="' + CSS.escape(m.bucket) + '"]');
       if (row) {
         row.querySelectorAll("[data-field]").forEach((cell) => {

@@ -29,6 +29,8 @@ type Config struct {
 //     checksum;
 //   - payload*.go: x-amz-content-sha256, Content-MD5 and x-amz-checksum-*
 //     against the bytes received;
+//   - post*.go: browser uploads (POST Object), authenticated by the
+//     signature of their form's policy document;
 //   - auth_guard.go: the refusal of a body that fails while it streams.
 type Authenticator struct {
 	creds    *credentialStore
@@ -71,6 +73,10 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r2)
 			return
 		}
+		if isFormPost(r) {
+			a.servePost(w, r, next)
+			return
+		}
 		signed, e := a.verifier.verify(r)
 		if e != nil {
 			a.refuse(w, r, e)
@@ -93,6 +99,18 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 			a.logRefusal(r, e)
 		}
 	})
+}
+
+// servePost hands on a browser upload whose form the policy allows: its
+// signature covers the policy, not the request, so the handler finds the
+// upload with PostUploadOf and reads its file from PostUpload.File.
+func (a *Authenticator) servePost(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	u, e := a.verifier.verifyPost(r)
+	if e != nil {
+		a.refuse(w, r, e)
+		return
+	}
+	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), postUploadKey{}, u)))
 }
 
 // Close stops watching the credentials file.

@@ -110,7 +110,8 @@ func (v *sigV4Verifier) verifyPresigned(r *http.Request, query url.Values) (*sig
 		return nil, errUnknownAccessKey
 	}
 	if !isScopeDate(t, auth.Date) {
-		return nil, authQueryMalformed("Invalid credential date. Date is not the same as X-Amz-Date.")
+		return nil, authQueryMalformed("Invalid credential date " + quoteShort(auth.Date) +
+			". This date is not the same as X-Amz-Date: \"" + t.Format(sigv4.ScopeDateFormat) + "\".")
 	}
 	now := v.now()
 	if t.Sub(now) > maxClockSkew {

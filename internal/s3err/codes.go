@@ -13,6 +13,7 @@ const (
 	AuthorizationHeaderMalformed      Code = "AuthorizationHeaderMalformed"
 	AuthorizationQueryParametersError Code = "AuthorizationQueryParametersError"
 	BadDigest                         Code = "BadDigest"
+	BadRequest                        Code = "BadRequest"
 	BucketAlreadyExists               Code = "BucketAlreadyExists"
 	BucketAlreadyOwnedByYou           Code = "BucketAlreadyOwnedByYou"
 	BucketNotEmpty                    Code = "BucketNotEmpty"
@@ -31,26 +32,35 @@ const (
 	InvalidLocationConstraint         Code = "InvalidLocationConstraint"
 	InvalidObjectName                 Code = "InvalidObjectName"
 	InvalidObjectState                Code = "InvalidObjectState"
+	InvalidPolicyDocument             Code = "InvalidPolicyDocument"
 	InvalidPart                       Code = "InvalidPart"
+	InvalidPartNumber                 Code = "InvalidPartNumber"
 	InvalidPartOrder                  Code = "InvalidPartOrder"
 	InvalidRange                      Code = "InvalidRange"
 	InvalidRequest                    Code = "InvalidRequest"
 	InvalidTag                        Code = "InvalidTag"
 	InvalidURI                        Code = "InvalidURI"
+	IncorrectNumberOfFilesInPost      Code = "IncorrectNumberOfFilesInPostRequest"
 	KeyTooLongError                   Code = "KeyTooLongError"
 	LocationAlreadyExists             Code = "LocationAlreadyExists"
 	LocationInUse                     Code = "LocationInUse"
+	MalformedPOSTRequest              Code = "MalformedPOSTRequest"
 	MalformedXML                      Code = "MalformedXML"
+	MaxPostPreDataLengthExceeded      Code = "MaxPostPreDataLengthExceededError"
 	MaxMessageLengthExceeded          Code = "MaxMessageLengthExceeded"
 	MetadataTooLarge                  Code = "MetadataTooLarge"
 	MethodNotAllowed                  Code = "MethodNotAllowed"
 	MissingContentLength              Code = "MissingContentLength"
+	MissingRequestBody                Code = "MissingRequestBodyError"
 	NoSuchBucket                      Code = "NoSuchBucket"
+	NoSuchCORSConfiguration           Code = "NoSuchCORSConfiguration"
 	NoSuchKey                         Code = "NoSuchKey"
 	NoSuchLocation                    Code = "NoSuchLocation"
+	NoSuchObjectLockConfiguration     Code = "ObjectLockConfigurationNotFoundError"
 	NoSuchTagSet                      Code = "NoSuchTagSet"
 	NoSuchUpload                      Code = "NoSuchUpload"
 	NoSuchVersion                     Code = "NoSuchVersion"
+	NoSuchWebsiteConfiguration        Code = "NoSuchWebsiteConfiguration"
 	NotImplemented                    Code = "NotImplemented"
 	NotModified                       Code = "NotModified"
 	PreconditionFailed                Code = "PreconditionFailed"
@@ -74,6 +84,7 @@ var table = map[Code]description{
 	AuthorizationHeaderMalformed:      {http.StatusBadRequest, "The authorization header is malformed."},
 	AuthorizationQueryParametersError: {http.StatusBadRequest, "Error parsing the X-Amz-Credential parameter."},
 	BadDigest:                         {http.StatusBadRequest, "The Content-MD5 you specified did not match what we received."},
+	BadRequest:                        {http.StatusBadRequest, "Bad Request"},
 	BucketAlreadyExists:               {http.StatusConflict, "The requested bucket name is not available."},
 	BucketAlreadyOwnedByYou:           {http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."},
 	BucketNotEmpty:                    {http.StatusConflict, "The bucket you tried to delete is not empty."},
@@ -92,26 +103,35 @@ var table = map[Code]description{
 	InvalidLocationConstraint:         {http.StatusBadRequest, "The specified location constraint is not valid."},
 	InvalidObjectName:                 {http.StatusBadRequest, "The specified object name is not valid."},
 	InvalidObjectState:                {http.StatusForbidden, "The operation is not valid for the current state of the object."},
+	InvalidPolicyDocument:             {http.StatusBadRequest, "The content of the form does not meet the conditions specified in the policy document."},
 	InvalidPart:                       {http.StatusBadRequest, "One or more of the specified parts could not be found."},
+	InvalidPartNumber:                 {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable."},
 	InvalidPartOrder:                  {http.StatusBadRequest, "The list of parts was not in ascending order."},
 	InvalidRange:                      {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable."},
 	InvalidRequest:                    {http.StatusBadRequest, "Invalid Request."},
 	InvalidTag:                        {http.StatusBadRequest, "The tag provided was not a valid tag."},
 	InvalidURI:                        {http.StatusBadRequest, "Couldn't parse the specified URI."},
+	IncorrectNumberOfFilesInPost:      {http.StatusBadRequest, "POST requires exactly one file upload per request."},
 	KeyTooLongError:                   {http.StatusBadRequest, "Your key is too long."},
 	LocationAlreadyExists:             {http.StatusConflict, "The location already exists."},
 	LocationInUse:                     {http.StatusConflict, "The location is used by buckets."},
+	MalformedPOSTRequest:              {http.StatusBadRequest, "The body of your POST request is not well-formed multipart/form-data."},
 	MalformedXML:                      {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema."},
 	MaxMessageLengthExceeded:          {http.StatusBadRequest, "Your request was too big."},
+	MaxPostPreDataLengthExceeded:      {http.StatusBadRequest, "Your POST request fields preceding the upload file were too large."},
 	MetadataTooLarge:                  {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
 	MethodNotAllowed:                  {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
 	MissingContentLength:              {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
+	MissingRequestBody:                {http.StatusBadRequest, "Request Body is empty"},
 	NoSuchBucket:                      {http.StatusNotFound, "The specified bucket does not exist."},
+	NoSuchCORSConfiguration:           {http.StatusNotFound, "The CORS configuration does not exist"},
 	NoSuchKey:                         {http.StatusNotFound, "The specified key does not exist."},
 	NoSuchLocation:                    {http.StatusNotFound, "The location does not exist."},
-	NoSuchTagSet:                      {http.StatusNotFound, "There is no tag set associated with the bucket."},
+	NoSuchObjectLockConfiguration:     {http.StatusNotFound, "Object Lock configuration does not exist for this bucket."},
+	NoSuchTagSet:                      {http.StatusNotFound, "The TagSet does not exist."},
 	NoSuchUpload:                      {http.StatusNotFound, "The specified multipart upload does not exist."},
 	NoSuchVersion:                     {http.StatusNotFound, "The specified version does not exist."},
+	NoSuchWebsiteConfiguration:        {http.StatusNotFound, "The specified bucket does not have a website configuration"},
 	NotImplemented:                    {http.StatusNotImplemented, "A header or query you provided implies functionality that is not implemented."},
 	NotModified:                       {http.StatusNotModified, "Not Modified."},
 	PreconditionFailed:                {http.StatusPreconditionFailed, "At least one of the preconditions you specified did not hold."},

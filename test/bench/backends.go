@@ -32,10 +32,10 @@ type backendServer struct {
 	stop      func()
 }
 
-func startBackend(ctx context.Context, kind, root, dataDir string) (*backendServer, error) {
+func startBackend(ctx context.Context, kind, root, dataDir string, minioEnv ...string) (*backendServer, error) {
 	switch kind {
 	case "minio":
-		return startMinIO(ctx, root, dataDir)
+		return startMinIO(ctx, root, dataDir, minioEnv...)
 	case "embedded":
 		return startEmbedded()
 	}
@@ -58,7 +58,7 @@ func minioBinary(root string) (string, error) {
 		strings.Join(candidates, ", "))
 }
 
-func startMinIO(ctx context.Context, root, dataDir string) (*backendServer, error) {
+func startMinIO(ctx context.Context, root, dataDir string, extraEnv ...string) (*backendServer, error) {
 	bin, err := minioBinary(root)
 	if err != nil {
 		return nil, err
@@ -80,6 +80,7 @@ func startMinIO(ctx context.Context, root, dataDir string) (*backendServer, erro
 		// down, it does not steal CPU from one side of a comparison.
 		"MINIO_SCANNER_SPEED=slowest",
 	)
+	env = append(env, extraEnv...)
 	p, err := startProcess("minio", bin, []string{"server", "--quiet", "--address", addr, "--console-address", console, dataDir}, env)
 	if err != nil {
 		return nil, err

@@ -53,6 +53,9 @@ type bench struct {
 	// populated is closed when the mirror buckets' backend buckets hold
 	// their keys.
 	populated chan error
+	// hooks is where MinIO's webhook targets post: ringside's admin
+	// address, picked before MinIO starts, and the locations' token.
+	hooks webhookTargets
 }
 
 // ownPIDs are the processes of the benchmark: the harness (with the
@@ -132,6 +135,11 @@ func (w *workspace) cleanup() {
 // returned cleanup stops what was started.
 func setup(ctx context.Context, root string, f flags, p plan, fill bool) (*bench, func(), error) {
 	b := &bench{plan: p, flags: f, pat: newPattern(20261122), started: time.Now(), populated: make(chan error, 1)}
+	hooks, err := newWebhookTargets()
+	if err != nil {
+		return nil, nil, err
+	}
+	b.hooks = hooks
 	ws, err := newWorkspace(f)
 	if err != nil {
 		return nil, nil, err
@@ -168,7 +176,7 @@ func setup(ctx context.Context, root string, f flags, p plan, fill bool) (*bench
 func (b *bench) startBackend(ctx context.Context, root string, ws *workspace, fill bool) error {
 	logf("starting the %s backend", b.flags.backend)
 	var err error
-	if b.be, err = startBackend(ctx, b.flags.backend, root, ws.backendDir); err != nil {
+	if b.be, err = startBackend(ctx, b.flags.backend, root, ws.backendDir, b.hooks.minioEnv()...); err != nil {
 		return err
 	}
 	ws.stops = append(ws.stops, b.be.stop)
@@ -205,7 +213,7 @@ func (b *bench) startBackend(ctx context.Context, root string, ws *workspace, fi
 func (b *bench) startGateway(ctx context.Context, bin string, ws *workspace) error {
 	logf("starting ringside")
 	var err error
-	if b.rs, err = startRingside(ctx, bin, ws.workDir); err != nil {
+	if b.rs, err = startRingside(ctx, bin, ws.workDir, b.hooks.adminListen); err != nil {
 		return err
 	}
 	ws.stops = append(ws.stops, b.rs.stop)

@@ -53,7 +53,14 @@ func (b *bench) runIngest(ctx context.Context) error {
 	var runs []*ingestRun
 	for _, m := range b.mirrorBuckets() {
 		r := &ingestRun{mirrorBucketSpec: m}
+		head, err := b.headRateBefore(ctx, m)
+		if err != nil {
+			return err
+		}
 		if err := b.initialSync(ctx, r); err != nil {
+			return err
+		}
+		if err := b.sweepFigure(ctx, r, head); err != nil {
 			return err
 		}
 		runs = append(runs, r)
@@ -66,6 +73,11 @@ func (b *bench) runIngest(ctx context.Context) error {
 	}
 	for _, r := range runs {
 		if err := b.visibility(ctx, r); err != nil {
+			return err
+		}
+	}
+	for _, r := range runs {
+		if err := b.feedVisibility(ctx, r); err != nil {
 			return err
 		}
 	}
@@ -249,9 +261,9 @@ func (b *bench) noChangePasses(ctx context.Context, r *ingestRun) error {
 		if st.LastPassChanges != 0 {
 			return fmt.Errorf("a pass over unchanged %s applied %d changes", r.name, st.LastPassChanges)
 		}
-		r.passes = append(r.passes, st.LastPassTook.Seconds())
+		r.passes = append(r.passes, st.LastPassSeconds)
 		r.bares = append(r.bares, bare.Seconds())
-		logf("ingest: %s round %d: pass %.2fs, bare listing %.2fs", r.name, round+1, st.LastPassTook.Seconds(), bare.Seconds())
+		logf("ingest: %s round %d: pass %.2fs, bare listing %.2fs", r.name, round+1, st.LastPassSeconds, bare.Seconds())
 	}
 	return nil
 }
@@ -286,41 +298,9 @@ func (b *bench) visibility(ctx context.Context, r *ingestRun) error {
 	b.rep.figure(figure{ID: "ingest-pass-memory-" + strconv.Itoa(m.keys), Name: fmt.Sprintf("pass finding no change, %d versions: live heap held by the pass", m.keys),
 		Value: mib(r.held), Unit: "MiB", Compare: fmt.Sprintf("live heap %.1f MiB before, %.1f MiB at the peak; ringside peak RSS %.0f MiB", mib(int64(base[0])), mib(peak.Heap), mib(peak.RSS))})
 	n := b.plan.VisibilityChanges
-	prefix := fmt.Sprintf("vis/%d/", time.Now().UnixNano())
-	logf("ingest: %d changes to %s, one every %s", n, m.name, b.plan.VisibilitySpacing)
-	acks := make([]time.Time, n)
-	var writeErr error
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		start := time.Now()
-		for i := range n {
-			time.Sleep(time.Until(start.Add(time.Duration(i) * b.plan.VisibilitySpacing)))
-			key := fmt.Sprintf("%s%04d", prefix, i)
-			if err := b.putObject(ctx, b.direct.C, m.name, key, 16); err != nil {
-				writeErr = err
-				return
-			}
-			acks[i] = time.Now()
-		}
-	}()
-	seen, pollErr := b.pollVisible(ctx, m.name, prefix, n, time.Duration(n)*b.plan.VisibilitySpacing+time.Minute)
-	wg.Wait()
-	if writeErr != nil {
-		return writeErr
-	}
-	if pollErr != nil {
-		return pollErr
-	}
-	var lat []time.Duration
-	missing := 0
-	for i := range n {
-		if seen[i].IsZero() {
-			missing++
-			continue
-		}
-		lat = append(lat, max(0, seen[i].Sub(acks[i])))
+	lat, missing, err := b.writeAndPoll(ctx, m.name, m.name)
+	if err != nil {
+		return err
 	}
 	first, err := b.pointReads(ctx, m.name)
 	if err != nil {
@@ -339,6 +319,50 @@ func (b *bench) visibility(ctx context.Context, r *ingestRun) error {
 	b.rep.figure(figure{ID: "ingest-point-read-" + key, Name: fmt.Sprintf("backend write seen by the first gateway HEAD, %d objects", m.keys),
 		Value: float64(first), Unit: fmt.Sprintf("of %d", b.plan.PointReads), Target: "all", Met: ptr(first == b.plan.PointReads)})
 	return nil
+}
+
+// writeAndPoll writes plan.VisibilityChanges objects directly to backend
+// bucket target, spaced out, and polls gateway bucket's listing until each
+// shows; it returns each change's latency and how many never showed.
+func (b *bench) writeAndPoll(ctx context.Context, target, bucket string) ([]time.Duration, int, error) {
+	n := b.plan.VisibilityChanges
+	prefix := fmt.Sprintf("vis/%d/", time.Now().UnixNano())
+	logf("ingest: %d changes to %s, one every %s", n, target, b.plan.VisibilitySpacing)
+	acks := make([]time.Time, n)
+	var writeErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		start := time.Now()
+		for i := range n {
+			time.Sleep(time.Until(start.Add(time.Duration(i) * b.plan.VisibilitySpacing)))
+			key := fmt.Sprintf("%s%04d", prefix, i)
+			if err := b.putObject(ctx, b.direct.C, target, key, 16); err != nil {
+				writeErr = err
+				return
+			}
+			acks[i] = time.Now()
+		}
+	}()
+	seen, pollErr := b.pollVisible(ctx, bucket, prefix, n, time.Duration(n)*b.plan.VisibilitySpacing+time.Minute)
+	wg.Wait()
+	if writeErr != nil {
+		return nil, 0, writeErr
+	}
+	if pollErr != nil {
+		return nil, 0, pollErr
+	}
+	var lat []time.Duration
+	missing := 0
+	for i := range n {
+		if seen[i].IsZero() {
+			missing++
+			continue
+		}
+		lat = append(lat, max(0, seen[i].Sub(acks[i])))
+	}
+	return lat, missing, nil
 }
 
 // waitPasses waits until a mirror bucket has completed n passes.

@@ -8,6 +8,8 @@
 #   ringside-noprefix ringside serve, buckets on a no-prefix location on MinIO
 #   ringside-prefix-versioned (only when asked) the prefix location on a
 #                    backend bucket with versioning enabled
+#   ringside-noprefix-locked (only when asked) the no-prefix location on a
+#                    backend bucket created with object lock (so versioned)
 #
 # CreateBucket without a location constraint binds the bucket to
 # serve's --default-location, which is how the suite's buckets reach each
@@ -107,7 +109,14 @@ backend_aws() {
 # bucket's versioning is its backend bucket's, and the suite expects the
 # buckets it creates to be unversioned, as they are on MinIO directly; the
 # -versioned target shows what versioning on (as on a RING) changes.
+# VERSIONED "locked" creates it with object lock, which ringside never
+# configures on a backend bucket: the -locked target is the one where the
+# suite's object lock buckets can be created.
 backend_bucket() {
+	if [ "$2" = locked ]; then
+		backend_aws s3api create-bucket --bucket "$1" --object-lock-enabled-for-bucket >/dev/null
+		return
+	fi
 	backend_aws s3api create-bucket --bucket "$1" >/dev/null
 	if [ "$2" = yes ]; then
 		backend_aws s3api put-bucket-versioning --bucket "$1" \
@@ -180,6 +189,10 @@ main() {
 		ringside-prefix-versioned)
 			start_ringside ringside-prefix-versioned yes
 			suite ringside-prefix-versioned "$ringside_url" "$client_key" "$client_secret"
+			;;
+		ringside-noprefix-locked)
+			start_ringside ringside-noprefix-locked locked --no-prefix
+			suite ringside-noprefix-locked "$ringside_url" "$client_key" "$client_secret"
 			;;
 		*)
 			log "unknown target $target"

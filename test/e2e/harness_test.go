@@ -234,6 +234,7 @@ func newS3Client(endpoint, ak, sk string) *s3.Client {
 type GatewayOptions struct {
 	MirrorInterval  string // default 200ms
 	DefaultLocation string
+	Domain          string // --domain, if set
 }
 
 // Gateway is a `ringside serve` process, restartable on the same ports and
@@ -287,6 +288,9 @@ func (g *Gateway) Start() {
 	}
 	if g.opts.DefaultLocation != "" {
 		args = append(args, "--default-location", g.opts.DefaultLocation)
+	}
+	if g.opts.Domain != "" {
+		args = append(args, "--domain", g.opts.Domain)
 	}
 	p, err := startProcess(ringsideBin, args, cleanEnv("RINGSIDE_"))
 	if err != nil {
