@@ -118,6 +118,7 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.StringFlag{Name: "tls-cert", Usage: "serve S3 over TLS with this certificate `FILE` (PEM), reloaded when it changes"},
 		&cli.StringFlag{Name: "tls-key", Usage: "the TLS private key `FILE` (PEM)"},
 		&cli.BoolFlag{Name: "tls-self-signed", Usage: "serve S3 over TLS with a self-signed certificate generated under the data dir"},
+		&cli.BoolFlag{Name: "admin-tls", Usage: "serve the admin API and the web console over TLS too, with the S3 listener's certificate (--tls-cert or --tls-self-signed)"},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text (logfmt key=value) or json, one object per line"},
 		&cli.BoolFlag{Name: "access-log", Usage: "log one line per S3 request (request ID, access key, operation, bucket, key, status, bytes, duration), whatever --log-level"},
@@ -150,6 +151,9 @@ type serveConfig struct {
 	tlsCert         string
 	tlsKey          string
 	tlsSelfSigned   bool
+	// adminTLS serves the admin listener with the S3 listener's
+	// certificate, so that the console can be reached beyond loopback.
+	adminTLS bool
 	logLevel        slog.Level
 	logFormat       string    // text or json
 	accessLog       bool      // one line per S3 request
@@ -186,6 +190,7 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 		tlsCert:         c.String("tls-cert"),
 		tlsKey:          c.String("tls-key"),
 		tlsSelfSigned:   c.Bool("tls-self-signed"),
+		adminTLS:        c.Bool("admin-tls"),
 		logFormat:       c.String("log-format"),
 		accessLog:       c.Bool("access-log"),
 		console:         c.Bool("console"),
@@ -216,6 +221,9 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	}
 	if cfg.tlsSelfSigned && cfg.tlsCert != "" {
 		return cfg, errors.New("--tls-self-signed and --tls-cert exclude each other: pick one")
+	}
+	if cfg.adminTLS && cfg.tlsCert == "" && !cfg.tlsSelfSigned {
+		return cfg, errors.New("--admin-tls serves the admin listener with the S3 listener's certificate: give --tls-cert and --tls-key, or --tls-self-signed")
 	}
 	if err := checkBackendOptions(cfg.backend); err != nil {
 		return cfg, err
@@ -499,7 +507,11 @@ func (n *node) listen() error {
 	if err != nil {
 		return fmt.Errorf("listen for the admin API on %s: %w", n.cfg.adminListen, err)
 	}
-	n.adminURL = "http://" + adminLn.Addr().String()
+	adminScheme := "http"
+	if n.cfg.adminTLS {
+		adminScheme = "https"
+	}
+	n.adminURL = adminScheme + "://" + adminLn.Addr().String()
 	n.adminSrv = &http.Server{
 		Handler:           n.adminHandler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -507,8 +519,15 @@ func (n *node) listen() error {
 		BaseContext: func(net.Listener) context.Context { return n.workCtx },
 		ErrorLog:    slog.NewLogLogger(n.log.Handler(), slog.LevelDebug),
 	}
-	go n.serve("admin API", func() error { return n.adminSrv.Serve(adminLn) })
-	if !isLoopback(adminLn.Addr()) {
+	if n.cfg.adminTLS {
+		// The S3 listener's source: a renewed certificate is picked up by
+		// both listeners at once.
+		n.adminSrv.TLSConfig = n.tls.TLSConfig()
+		go n.serve("admin API", func() error { return n.adminSrv.ServeTLS(adminLn, "", "") })
+	} else {
+		go n.serve("admin API", func() error { return n.adminSrv.Serve(adminLn) })
+	}
+	if !n.cfg.adminTLS && !isLoopback(adminLn.Addr()) {
 		n.log.Warn("the admin API listens beyond loopback over plain HTTP; keep it on a trusted network", "addr", adminLn.Addr().String())
 	}
 
