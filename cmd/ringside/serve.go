@@ -153,13 +153,13 @@ type serveConfig struct {
 	tlsSelfSigned   bool
 	// adminTLS serves the admin listener with the S3 listener's
 	// certificate, so that the console can be reached beyond loopback.
-	adminTLS bool
-	logLevel        slog.Level
-	logFormat       string    // text or json
-	accessLog       bool      // one line per S3 request
-	logOutput       io.Writer // nil means stderr
-	configFile      string    // --config, reread on SIGHUP
-	file            *config.File
+	adminTLS   bool
+	logLevel   slog.Level
+	logFormat  string    // text or json
+	accessLog  bool      // one line per S3 request
+	logOutput  io.Writer // nil means stderr
+	configFile string    // --config, reread on SIGHUP
+	file       *config.File
 	// memoryLimit is the Go runtime's soft memory limit; 0 leaves the
 	// runtime's own (GOMEMLIMIT, or none).
 	memoryLimit    int64
