@@ -174,6 +174,7 @@ func adminFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "admin", Value: "http://127.0.0.1:7481", Usage: "admin API `URL` of the running gateway"},
 		&cli.StringFlag{Name: "admin-token", Usage: "admin API `TOKEN` (default: read from <data-dir>/admin-token)"},
+		&cli.StringFlag{Name: "admin-ca-file", Usage: "for an https --admin URL, trust this CA or certificate `FILE` (PEM) besides the system's (default: the self-signed certificate under --data-dir, if any)"},
 		&cli.StringFlag{Name: "data-dir", Value: defaultDataDir, Usage: "the gateway's data `DIR`, where its generated admin token is read"},
 	}
 }

@@ -284,6 +284,7 @@ func TestServeConfigValidation(t *testing.T) {
 		{"--secret-key s", "both --access-key and --secret-key"},
 		{"--tls-cert c.pem", "both --tls-cert and --tls-key"},
 		{"--tls-cert c.pem --tls-key k.pem --tls-self-signed", "exclude each other"},
+		{"--admin-tls", "--admin-tls serves the admin listener with the S3 listener's certificate"},
 		{"--log-level chatty", "--log-level"},
 		{"--log-format yaml", "not text or json"},
 		{"--mirror-interval 0s", "must be positive"},
