@@ -24,11 +24,11 @@ func envName(flag string) string {
 // and keep RINGSIDE_<FLAG_NAME>, which the deploy files set.
 var unscopedCommands = map[string]bool{"serve": true, "demo": true}
 
-// sharedFlags name the running gateway (its admin API, token and data dir)
-// and mean the same in every command, the server's included: one
-// RINGSIDE_ADMIN_TOKEN serves `ringside serve` and the admin commands run
-// beside it.
-var sharedFlags = map[string]bool{"admin": true, "admin-token": true, "data-dir": true, "admin-listen": true}
+// sharedFlags name the running gateway (its admin API, token and data dir,
+// and how its admin listener is reached) and mean the same in every
+// command, the server's included: one RINGSIDE_ADMIN_TOKEN (or
+// RINGSIDE_ADMIN_TLS) serves `ringside serve` and the commands run beside it.
+var sharedFlags = map[string]bool{"admin": true, "admin-token": true, "data-dir": true, "admin-listen": true, "admin-tls": true, "admin-ca-file": true}
 
 // envOverrides name the variable of a flag whose scoped name is already
 // another flag's: RINGSIDE_MIRROR_INTERVAL is serve's --mirror-interval.

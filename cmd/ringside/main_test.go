@@ -34,6 +34,8 @@ func TestEveryFlagReadsItsEnvironmentVariable(t *testing.T) {
 		"mirror status interval":            "RINGSIDE_MIRROR_WATCH_INTERVAL",
 		"healthcheck liveness":              "RINGSIDE_HEALTHCHECK_LIVENESS",
 		"healthcheck admin-listen":          "RINGSIDE_ADMIN_LISTEN",
+		"healthcheck admin-tls":             "RINGSIDE_ADMIN_TLS",
+		"location list admin-ca-file":       "RINGSIDE_ADMIN_CA_FILE",
 		"bucket list admin-token":           "RINGSIDE_ADMIN_TOKEN",
 		"mirror pause admin":                "RINGSIDE_ADMIN",
 		"location remove data-dir":          "RINGSIDE_DATA_DIR",
@@ -55,11 +57,11 @@ func TestEveryFlagReadsItsEnvironmentVariable(t *testing.T) {
 			}
 		}
 		switch {
-		case top == "serve" || top == "demo" || name == "admin" || name == "admin-token" || name == "data-dir":
+		case unscopedCommands[top] || sharedFlags[name]:
 			if vars[0] != envName(name) {
 				t.Errorf("%s --%s reads %s, want %s", path, name, vars[0], envName(name))
 			}
-		case !strings.HasPrefix(vars[0], envName(top)+"_") && vars[0] != "RINGSIDE_ADMIN_LISTEN":
+		case !strings.HasPrefix(vars[0], envName(top)+"_"):
 			t.Errorf("%s --%s reads %s, not a name scoped by %s", path, name, vars[0], envName(top))
 		}
 		count++
