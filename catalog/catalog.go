@@ -17,8 +17,9 @@ type Config struct {
 	DB *index.DB
 	// DefaultLocation binds buckets created with no location.
 	DefaultLocation string
-	// Observe, if set, is told of every backend request (for metrics).
-	Observe func(op string, status int, d time.Duration)
+	// Observe, if set, is told of every backend request (for metrics),
+	// with the name of the location whose client made it.
+	Observe func(location, op string, status int, d time.Duration)
 	// Backend bounds the calls to every location's backend and sets
 	// their breakers; its Monitor publishes their health.
 	Backend backend.Options

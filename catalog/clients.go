@@ -14,7 +14,7 @@ import (
 // location's stored target changes, and the targets of the buckets
 // resolved with them.
 type clientCache struct {
-	observe func(op string, status int, d time.Duration)
+	observe func(location, op string, status int, d time.Duration)
 	opts    backend.Options
 	log     *slog.Logger
 	mu      sync.Mutex
@@ -36,7 +36,7 @@ type cachedTarget struct {
 	t   Target
 }
 
-func newClientCache(observe func(op string, status int, d time.Duration), opts backend.Options, log *slog.Logger) *clientCache {
+func newClientCache(observe func(location, op string, status int, d time.Duration), opts backend.Options, log *slog.Logger) *clientCache {
 	return &clientCache{observe: observe, opts: opts, log: log, byName: map[string]cachedClient{}}
 }
 
@@ -106,6 +106,10 @@ func (c *clientCache) forget(name string) {
 
 // newClient builds the backend client of a location.
 func (c *clientCache) newClient(loc index.Location) (*backend.Client, error) {
+	var observe func(op string, status int, d time.Duration)
+	if c.observe != nil {
+		observe = func(op string, status int, d time.Duration) { c.observe(loc.Name, op, status, d) }
+	}
 	client, err := backend.New(backend.Config{
 		Endpoint:           loc.Endpoint,
 		Region:             loc.Region,
@@ -114,7 +118,7 @@ func (c *clientCache) newClient(loc index.Location) (*backend.Client, error) {
 		Bucket:             loc.TargetBucket,
 		CAFile:             loc.CAFile,
 		InsecureSkipVerify: loc.Insecure,
-		Observe:            c.observe,
+		Observe:            observe,
 		Location:           loc.Name,
 		Options:            c.opts,
 	})

@@ -20,8 +20,12 @@ import (
 	"time"
 )
 
+// SelfSignedCertFile is the name, under the data dir, of the certificate
+// SelfSigned generates: clients of the admin API trust it from there.
+const SelfSignedCertFile = "tls-self-signed.crt"
+
 const (
-	selfSignedCert = "tls-self-signed.crt"
+	selfSignedCert = SelfSignedCertFile
 	selfSignedKey  = "tls-self-signed.key"
 	// selfSignedLifetime is long: clients pin the fingerprint, and a new
 	// pair would break every pin.

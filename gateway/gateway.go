@@ -14,6 +14,7 @@ import (
 	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/objcache"
 )
 
 // Config assembles a gateway.
@@ -30,8 +31,11 @@ type Config struct {
 	// CredentialsFile, if set, is a file of "ACCESS_KEY SECRET_KEY" lines,
 	// merged with Credentials and reloaded when it changes.
 	CredentialsFile string
-	Registerer      prometheus.Registerer
-	Logger          *slog.Logger
+	// Cache, if set, keeps small object versions read or written, and
+	// answers GETs of them.
+	Cache      *objcache.Cache
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
 	// Domains are the base domains of virtual-hosted-style requests
 	// (bucket.<domain>); none means path style only.
 	Domains []string
@@ -77,6 +81,7 @@ type Gateway struct {
 	log     *slog.Logger
 	auth    *s3auth.Authenticator
 	handler http.Handler
+	cache   *objcache.Cache // nil when off
 	addr    addressing
 	// overlaps finds concurrent writes of one key (overlap.go).
 	overlaps overlaps
@@ -114,6 +119,7 @@ func New(cfg Config) (*Gateway, error) {
 		mirror: cfg.Mirror,
 		log:    log,
 		auth:   auth,
+		cache:  cfg.Cache,
 	}
 	if g.spoolDir = cfg.SpoolDir; g.spoolDir == "" {
 		g.spoolDir = os.TempDir()

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ringside/ringside/internal/s3err"
 )
 
 // latencyBuckets span a HEAD answered from the index (well under a
@@ -29,9 +31,11 @@ type metrics struct {
 	sent     *prometheus.CounterVec
 	perOp    [numOps]atomic.Pointer[opSeries]
 
-	backendRequests *statusCounters
+	backendRequests *prometheus.CounterVec
 	backendDuration *prometheus.HistogramVec
-	backendPerOp    [numOps]atomic.Pointer[prometheus.Observer]
+	// backendByLocation maps a location name to its *backendSeries. The
+	// label set stays bounded: locations are the few an operator adds.
+	backendByLocation sync.Map
 
 	mu       sync.Mutex // serialises the slow path that creates series
 	recorder sync.Pool  // of *recorder
@@ -65,16 +69,32 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Name: "ringside_s3_sent_bytes_total",
 		Help: "Bytes of S3 response bodies written, by operation.",
 	}, []string{"op"}))
-	m.backendRequests = newStatusCounters(register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	m.backendRequests = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ringside_backend_requests_total",
-		Help: "Requests made to backends, by operation and HTTP status (0: no response).",
-	}, []string{"op", "status"})))
+		Help: "Requests made to backends, by location, operation and HTTP status (0: no response).",
+	}, []string{"location", "op", "status"}))
 	m.backendDuration = register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "ringside_backend_request_duration_seconds",
-		Help:    "Latency of requests made to backends, by operation.",
+		Help:    "Latency of requests made to backends, by location and operation.",
 		Buckets: latencyBuckets,
-	}, []string{"op"}))
+	}, []string{"location", "op"}))
+	if m.enabled {
+		m.precreateFaults()
+	}
 	return m
+}
+
+// precreateFaults makes, at 0, the series of every operation of the route
+// table answered with a server fault (500, 503): a series born at its
+// first fault hides that fault from rate() and increase(), and so from
+// the 5xx alert, until a second one comes.
+func (m *metrics) precreateFaults() {
+	faults := []int{s3err.StatusOf(s3err.InternalError), s3err.StatusOf(s3err.ServiceUnavailable)}
+	for _, rt := range routes {
+		for _, status := range faults {
+			m.requests.add(rt.op, status)
+		}
+	}
 }
 
 // register adds c to reg, or returns the collector already registered
@@ -156,33 +176,52 @@ func (m *metrics) series(o op) *opSeries {
 	return s
 }
 
-// observeBackend records one backend request (backend.Config.Observe).
-func (m *metrics) observeBackend(opName string, status int, d time.Duration) {
+// backendSeries are one location's backend series, with the labels other
+// than location still open.
+type backendSeries struct {
+	requests *statusCounters
+	duration prometheus.ObserverVec
+	perOp    [numOps]atomic.Pointer[prometheus.Observer]
+}
+
+// observeBackend records one backend request of a location's client
+// (catalog.Config.Observe).
+func (m *metrics) observeBackend(location, opName string, status int, d time.Duration) {
 	if m == nil || !m.enabled {
 		return
 	}
+	b := m.backendSeriesOf(location)
 	o, known := opByName[opName]
 	if !known {
 		// The backend names only S3 operations; one not in the table is
 		// still counted, on the slow path.
-		m.backendDuration.WithLabelValues(opName).Observe(d.Seconds())
-		m.backendRequests.vec.WithLabelValues(opName, statusLabel(status)).Inc()
+		b.duration.WithLabelValues(opName).Observe(d.Seconds())
+		b.requests.vec.WithLabelValues(opName, statusLabel(status)).Inc()
 		return
 	}
-	m.backendObserver(o).Observe(d.Seconds())
-	m.backendRequests.inc(o, status)
+	b.observer(o).Observe(d.Seconds())
+	b.requests.inc(o, status)
 }
 
-func (m *metrics) backendObserver(o op) prometheus.Observer {
-	if p := m.backendPerOp[o].Load(); p != nil {
+func (m *metrics) backendSeriesOf(location string) *backendSeries {
+	if b, ok := m.backendByLocation.Load(location); ok {
+		return b.(*backendSeries)
+	}
+	labels := prometheus.Labels{"location": location}
+	b, _ := m.backendByLocation.LoadOrStore(location, &backendSeries{
+		requests: newStatusCounters(m.backendRequests.MustCurryWith(labels)),
+		duration: m.backendDuration.MustCurryWith(labels),
+	})
+	return b.(*backendSeries)
+}
+
+func (b *backendSeries) observer(o op) prometheus.Observer {
+	if p := b.perOp[o].Load(); p != nil {
 		return *p
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if p := m.backendPerOp[o].Load(); p != nil {
-		return *p
-	}
-	obs := m.backendDuration.WithLabelValues(o.String())
-	m.backendPerOp[o].Store(&obs)
+	// Two first requests may both resolve the series: WithLabelValues
+	// returns the same one to both.
+	obs := b.duration.WithLabelValues(o.String())
+	b.perOp[o].Store(&obs)
 	return obs
 }

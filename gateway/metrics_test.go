@@ -169,37 +169,93 @@ func TestMiddlewareCountsRequests(t *testing.T) {
 			t.Errorf("%s%v = %v (present %v), want %v", tt.name, tt.labels, got, ok, tt.want)
 		}
 	}
-	if _, ok := gather(t, reg, "ringside_s3_requests_total", map[string]string{"op": "DeleteObject"}); ok {
-		t.Error("an operation never requested has a series")
+	if _, ok := gather(t, reg, "ringside_s3_requests_total", map[string]string{"op": "DeleteObject", "status": "204"}); ok {
+		t.Error("an operation never requested has a success series")
+	}
+	if _, ok := gather(t, reg, "ringside_s3_request_duration_seconds", map[string]string{"op": "DeleteObject"}); ok {
+		t.Error("an operation never requested has a latency series")
+	}
+}
+
+// TestFaultCountersExistAtZero checks that before any request every
+// operation of the route table has its 500 and 503 series at 0, and
+// nothing else.
+func TestFaultCountersExistAtZero(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	newMetrics(reg)
+	want := map[string]bool{}
+	for _, rt := range routes {
+		for _, status := range []string{"500", "503"} {
+			want[rt.op.String()+" "+status] = true
+		}
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range families {
+		if f.GetName() != "ringside_s3_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			got[labels["op"]+" "+labels["status"]] = true
+			if v := m.GetCounter().GetValue(); v != 0 {
+				t.Errorf("%v = %v before any request", labels, v)
+			}
+		}
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("no series %s at the start", k)
+		}
+	}
+	for k := range got {
+		if !want[k] {
+			t.Errorf("unexpected series %s at the start", k)
+		}
+	}
+	if !want["PutObject 503"] || !want["ListObjectsV2 500"] {
+		t.Fatalf("route table not walked: %d series wanted", len(want))
 	}
 }
 
 func TestObserveBackend(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := newMetrics(reg)
-	m.observeBackend("PutObject", 200, 30*time.Millisecond)
-	m.observeBackend("PutObject", 200, 10*time.Millisecond)
-	m.observeBackend("PutObject", 503, time.Second)
-	m.observeBackend("ListObjectVersions", 0, time.Second)
-	m.observeBackend("SomethingNew", 200, time.Millisecond)
+	m.observeBackend("ring", "PutObject", 200, 30*time.Millisecond)
+	m.observeBackend("ring", "PutObject", 200, 10*time.Millisecond)
+	m.observeBackend("ring", "PutObject", 503, time.Second)
+	m.observeBackend("dr", "PutObject", 200, time.Millisecond)
+	m.observeBackend("ring", "ListObjectVersions", 0, time.Second)
+	m.observeBackend("dr", "SomethingNew", 200, time.Millisecond)
 
 	tests := []struct {
 		name   string
 		labels map[string]string
 		want   float64
 	}{
-		{"ringside_backend_requests_total", map[string]string{"op": "PutObject", "status": "200"}, 2},
-		{"ringside_backend_requests_total", map[string]string{"op": "PutObject", "status": "503"}, 1},
-		{"ringside_backend_requests_total", map[string]string{"op": "ListObjectVersions", "status": "0"}, 1},
-		{"ringside_backend_requests_total", map[string]string{"op": "SomethingNew", "status": "200"}, 1},
-		{"ringside_backend_request_duration_seconds", map[string]string{"op": "PutObject"}, 3},
-		{"ringside_backend_request_duration_seconds", map[string]string{"op": "SomethingNew"}, 1},
+		{"ringside_backend_requests_total", map[string]string{"location": "ring", "op": "PutObject", "status": "200"}, 2},
+		{"ringside_backend_requests_total", map[string]string{"location": "ring", "op": "PutObject", "status": "503"}, 1},
+		{"ringside_backend_requests_total", map[string]string{"location": "dr", "op": "PutObject", "status": "200"}, 1},
+		{"ringside_backend_requests_total", map[string]string{"location": "ring", "op": "ListObjectVersions", "status": "0"}, 1},
+		{"ringside_backend_requests_total", map[string]string{"location": "dr", "op": "SomethingNew", "status": "200"}, 1},
+		{"ringside_backend_request_duration_seconds", map[string]string{"location": "ring", "op": "PutObject"}, 3},
+		{"ringside_backend_request_duration_seconds", map[string]string{"location": "dr", "op": "PutObject"}, 1},
+		{"ringside_backend_request_duration_seconds", map[string]string{"location": "dr", "op": "SomethingNew"}, 1},
 	}
 	for _, tt := range tests {
 		got, ok := gather(t, reg, tt.name, tt.labels)
 		if !ok || got != tt.want {
 			t.Errorf("%s%v = %v (present %v), want %v", tt.name, tt.labels, got, ok, tt.want)
 		}
+	}
+	if _, ok := gather(t, reg, "ringside_backend_requests_total", map[string]string{"location": "dr", "status": "503"}); ok {
+		t.Error("a location's requests were counted under another")
 	}
 }
 
@@ -318,4 +374,21 @@ func BenchmarkMiddleware(b *testing.B) {
 			h.ServeHTTP(w, r)
 		}
 	})
+}
+
+// TestBackendMetricsByLocation checks that the catalog's clients tell the
+// observer which location made a request.
+func TestBackendMetricsByLocation(t *testing.T) {
+	e := newS3Env(t)
+	e.createBucket("photos", "ring")
+	e.createBucket("docs", "shared")
+	e.put("photos", "a", "1")
+	e.put("docs", "b", "2")
+	e.put("docs", "c", "3")
+	for loc, want := range map[string]float64{"ring": 1, "shared": 2} {
+		got, ok := gather(t, e.reg, "ringside_backend_requests_total", map[string]string{"location": loc, "op": "PutObject", "status": "200"})
+		if !ok || got != want {
+			t.Errorf("PutObject of location %s = %v (present %v), want %v", loc, got, ok, want)
+		}
+	}
 }

@@ -49,10 +49,12 @@ func (g *Gateway) servePut(w http.ResponseWriter, r *http.Request, bucket, key s
 			meta[k] = vs[0]
 		}
 	}
-	t, v, err := g.putObject(r.Context(), bucket, key, meta, r.Body, r.ContentLength)
+	body := g.fillOnWrite(r.Body, r.ContentLength)
+	t, v, err := g.putObject(r.Context(), bucket, key, meta, body, r.ContentLength)
 	if err != nil {
 		return err
 	}
+	g.filled(body, t, v, tagging)
 	if t.versioned() {
 		w.Header().Set("x-amz-version-id", v.VersionID)
 	}

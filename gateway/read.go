@@ -80,6 +80,9 @@ func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, 
 		writeSpanHeaders(w, span, v.Size, -1, "")
 		return false, nil
 	}
+	if g.serveCached(w, r, t, v, span, wantPart) {
+		return false, nil
+	}
 	rd, err := t.client.GetObject(r.Context(), t.key(v.Key), t.pin(v), span.header(), backend.Conditions{})
 	if isNotFound(err) {
 		return true, nil
@@ -96,7 +99,7 @@ func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, 
 		w.Header().Set("x-amz-tagging-count", strconv.Itoa(rd.TagCount))
 	}
 	writeSpanHeaders(w, span, v.Size, rd.ContentLength, rd.ContentRange)
-	if err := copyBody(w, rd.Body, r.TLS == nil); err != nil {
+	if err := copyBody(w, g.fillOnRead(t, v, span, wantPart, rd), r.TLS == nil); err != nil {
 		// The answer has started: the client sees a short body.
 		g.log.Info("stream an object", "bucket", t.bucket.Name, "key", v.Key, "err", err)
 	}

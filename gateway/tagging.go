@@ -75,6 +75,8 @@ func (b *s3Backend) SetObjectTagging(ctx context.Context, bucket, key, encoded s
 	if err != nil {
 		return b.g.forRouter(ctx, fmt.Errorf("tag %s/%s: %w", bucket, key, err))
 	}
+	// A cached copy holds the tag count it was read with.
+	b.g.cache.Forget(cached(t, v))
 	return nil
 }
 

@@ -4,7 +4,8 @@
 #
 #   - Debian packages: awscli, s3cmd, rclone, python3-boto3 (the real S3
 #     clients of the end-to-end tests); prometheus for promtool and systemd
-#     for systemd-analyze (test/deploy checks the alert rules and the unit).
+#     for systemd-analyze (test/deploy checks the alert rules and the unit);
+#     chromium for the web console's browser tests (test/console).
 #   - MinIO, the real S3 server of the second end-to-end backend, built with
 #     `go install` at a pinned commit into <repo>/.tools/minio.
 #
@@ -21,7 +22,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Go 1.26. Override with MINIO_VERSION=... to try another.
 MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
 
-packages=(awscli s3cmd rclone python3-boto3 prometheus systemd)
+packages=(awscli s3cmd rclone python3-boto3 prometheus systemd chromium)
 
 installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"
@@ -52,7 +53,7 @@ fi
 if [ -d /run/systemd/system ] && systemctl is-enabled --quiet prometheus 2>/dev/null; then
 	as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
-for tool in /usr/bin/aws /usr/bin/s3cmd /usr/bin/rclone /usr/bin/promtool /usr/bin/systemd-analyze; do
+for tool in /usr/bin/aws /usr/bin/s3cmd /usr/bin/rclone /usr/bin/promtool /usr/bin/systemd-analyze /usr/bin/chromium; do
 	[ -x "$tool" ] || { echo "deps: $tool is missing after installing its package" >&2; exit 1; }
 done
 /usr/bin/python3 -c 'import boto3' || { echo "deps: /usr/bin/python3 cannot import boto3" >&2; exit 1; }

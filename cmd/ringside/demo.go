@@ -86,6 +86,7 @@ func runDemo(c *cli.Context) error {
 			dataDir: cfg.dataDir, tempDir: tempDir,
 			credentials: cfg.credentials, backendKey: bak, backendSecret: bsk,
 			selfSigned: cfg.tlsSelfSigned, tokenFromFlag: cfg.adminToken != "",
+			consoleURL: n.consoleURL(), consoleToken: demoToken(cfg),
 		})
 		return nil
 	})
@@ -159,6 +160,21 @@ type demoInfo struct {
 	backendKey, backendSecret        string
 	selfSigned                       bool
 	tokenFromFlag                    bool
+	// consoleURL is "" when the console is off; consoleToken signs in.
+	consoleURL, consoleToken string
+}
+
+// demoToken is the admin token the demo's console signs in with, printed
+// since the demo is for trying things on loopback.
+func demoToken(cfg serveConfig) string {
+	if cfg.adminToken != "" {
+		return cfg.adminToken
+	}
+	t, err := readToken(cfg.dataDir)
+	if err != nil {
+		return "(see " + tokenFile(cfg.dataDir) + ")"
+	}
+	return t
 }
 
 // printDemo prints the endpoints, the keys and commands to paste. The keys
@@ -191,12 +207,17 @@ func printDemo(w io.Writer, d demoInfo) {
 	if !d.tokenFromFlag {
 		tokenNote = "in " + tokenFile(d.dataDir)
 	}
+	consoleLine := "off (--console=false)"
+	if d.consoleURL != "" {
+		consoleLine = d.consoleURL + "   sign in with the admin token " + d.consoleToken
+	}
 	fmt.Fprintf(w, `
 ringside demo is running. Stop it with Ctrl-C.
 
   S3 gateway   %s   bucket %q in mirror mode on location %q
   backend      %s   bucket %q, versioned: the "RING" behind the gateway
   admin API    %s   token %s
+  web console  %s
   data dir     %s%s
 
   gateway keys   access %s   secret %s
@@ -220,6 +241,7 @@ The ingester's view:
 		d.gatewayURL, demoBucket, demoLocation,
 		d.backendURL, demoBucket,
 		d.adminURL, tokenNote,
+		consoleLine,
 		d.dataDir, dataNote,
 		gak, gsk, d.backendKey, d.backendSecret,
 		gwAWS, demoBucket, gwAWS, demoBucket, gwAWS, demoBucket,

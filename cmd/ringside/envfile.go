@@ -32,6 +32,8 @@ func fileEnvOf(flags []cli.Flag) error {
 		if !ok {
 			continue
 		}
+		// The variables are in order of precedence (a scoped name, then
+		// the old unscoped one): the first set, in either form, wins.
 		for _, v := range sf.EnvVars {
 			value, found, err := readFileEnv(v)
 			if err != nil {
@@ -43,6 +45,10 @@ func fileEnvOf(flags []cli.Flag) error {
 				// comes from, never the value.
 				sf.Value, sf.HasBeenSet = value, true
 				sf.DefaultText = "from " + v + fileSuffix
+				break
+			}
+			if os.Getenv(v) != "" {
+				break
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 
@@ -19,20 +20,67 @@ func envName(flag string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
-// applyEnvVars gives every flag of every command its RINGSIDE_<FLAG_NAME>
-// variable, in one place so that no flag is forgotten. A flag that already
-// names its variables keeps them: location add's backend keys do, so that
-// the gateway's own RINGSIDE_ACCESS_KEY is never taken for a backend key.
+// unscopedCommands run a gateway: their flags are the server's own settings
+// and keep RINGSIDE_<FLAG_NAME>, which the deploy files set.
+var unscopedCommands = map[string]bool{"serve": true, "demo": true}
+
+// sharedFlags name the running gateway (its admin API, token and data dir,
+// and how its admin listener is reached) and mean the same in every
+// command, the server's included: one RINGSIDE_ADMIN_TOKEN (or
+// RINGSIDE_ADMIN_TLS) serves `ringside serve` and the commands run beside it.
+var sharedFlags = map[string]bool{"admin": true, "admin-token": true, "data-dir": true, "admin-listen": true, "admin-tls": true, "admin-ca-file": true}
+
+// envOverrides name the variable of a flag whose scoped name is already
+// another flag's: RINGSIDE_MIRROR_INTERVAL is serve's --mirror-interval.
+var envOverrides = map[string]string{"mirror interval": "RINGSIDE_MIRROR_WATCH_INTERVAL"}
+
+// scopedEnvName is the variable of a flag of a top-level command:
+// RINGSIDE_LOCATION_BUCKET for location add's --bucket, so that a generic
+// name (RINGSIDE_BUCKET, RINGSIDE_JSON) set for one purpose is never taken
+// by another command.
+func scopedEnvName(scope, flag string) string {
+	if v, ok := envOverrides[scope+" "+flag]; ok {
+		return v
+	}
+	if scope == "" || unscopedCommands[scope] || sharedFlags[flag] {
+		return envName(flag)
+	}
+	return envName(scope + "-" + flag)
+}
+
+// deprecatedEnv is an unscoped variable a flag read before its name was
+// scoped by command; it is still read, with a warning, while the new one
+// is unset.
+type deprecatedEnv struct{ old, new string }
+
+// applyEnvVars gives every flag of every command its variable, in one
+// place so that no flag is forgotten: RINGSIDE_<COMMAND>_<FLAG_NAME>, or
+// RINGSIDE_<FLAG_NAME> for the server's flags and the shared ones. A flag
+// that already names its variables keeps them: location add's backend
+// keys do, so that the gateway's own RINGSIDE_ACCESS_KEY is never taken
+// for a backend key. A command whose flags read an old unscoped variable
+// warns about it on stderr before it runs.
 func applyEnvVars(app *cli.App) error {
-	if err := setEnvVars(app.Flags); err != nil {
+	if _, err := setEnvVars(app.Flags, ""); err != nil {
 		return err
 	}
-	return walkCommands(app.Commands, func(c *cli.Command) error {
-		if err := setEnvVars(c.Flags); err != nil {
-			return fmt.Errorf("command %s: %w", c.Name, err)
+	for _, top := range app.Commands {
+		scope := top.Name
+		err := walkCommands([]*cli.Command{top}, func(c *cli.Command) error {
+			deprecated, err := setEnvVars(c.Flags, scope)
+			if err != nil {
+				return fmt.Errorf("command %s: %w", c.Name, err)
+			}
+			if len(deprecated) > 0 {
+				c.Before = warnDeprecatedEnv(deprecated, c.Before)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func walkCommands(cmds []*cli.Command, fn func(*cli.Command) error) error {
@@ -47,17 +95,57 @@ func walkCommands(cmds []*cli.Command, fn func(*cli.Command) error) error {
 	return nil
 }
 
-func setEnvVars(flags []cli.Flag) error {
+// setEnvVars names the variables of the flags that name none, and returns
+// the old unscoped names in use in the environment. Only an old name that
+// is set is added to the flag, after the new one, so that the help shows
+// it only to whom still uses it.
+func setEnvVars(flags []cli.Flag, scope string) ([]deprecatedEnv, error) {
+	var deprecated []deprecatedEnv
 	for _, f := range flags {
 		vars, err := envVarsOf(f)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if len(*vars) == 0 {
-			*vars = []string{envName(f.Names()[0])}
+		if len(*vars) > 0 {
+			continue
+		}
+		name := f.Names()[0]
+		d := deprecatedEnv{old: envName(name), new: scopedEnvName(scope, name)}
+		*vars = []string{d.new}
+		if d.old != d.new && envSet(d.old) && !envSet(d.new) {
+			*vars = append(*vars, d.old)
+			deprecated = append(deprecated, d)
 		}
 	}
-	return nil
+	return deprecated, nil
+}
+
+// envSet reports whether a variable, or its _FILE form, is set.
+func envSet(name string) bool {
+	return os.Getenv(name) != "" || os.Getenv(name+fileSuffix) != ""
+}
+
+// warnDeprecatedEnv runs before a command that reads old variable names
+// and says on stderr which new name to set instead.
+func warnDeprecatedEnv(deprecated []deprecatedEnv, next cli.BeforeFunc) cli.BeforeFunc {
+	return func(c *cli.Context) error {
+		w := c.App.ErrWriter
+		if w == nil {
+			w = os.Stderr
+		}
+		for _, d := range deprecated {
+			suffix := ""
+			if os.Getenv(d.old) == "" {
+				suffix = fileSuffix
+			}
+			fmt.Fprintf(w, "ringside: warning: %s%s is deprecated and will stop being read in a later release: set %s%s instead\n",
+				d.old, suffix, d.new, suffix)
+		}
+		if next != nil {
+			return next(c)
+		}
+		return nil
+	}
 }
 
 // envVarsOf points at a flag's EnvVars; the flag kinds ringside uses are
@@ -86,6 +174,7 @@ func adminFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "admin", Value: "http://127.0.0.1:7481", Usage: "admin API `URL` of the running gateway"},
 		&cli.StringFlag{Name: "admin-token", Usage: "admin API `TOKEN` (default: read from <data-dir>/admin-token)"},
+		&cli.StringFlag{Name: "admin-ca-file", Usage: "for an https --admin URL, trust this CA or certificate `FILE` (PEM) besides the system's (default: the self-signed certificate under --data-dir, if any)"},
 		&cli.StringFlag{Name: "data-dir", Value: defaultDataDir, Usage: "the gateway's data `DIR`, where its generated admin token is read"},
 	}
 }

@@ -30,9 +30,11 @@ func newApp() (*cli.App, error) {
 		Name:    "ringside",
 		Usage:   "an S3 sidecar gateway with a local index and out-of-band change mirroring",
 		Version: version,
-		Description: "Every flag can also be set with RINGSIDE_<FLAG_NAME>, e.g. RINGSIDE_ADMIN_LISTEN for\n" +
-			"--admin-listen (location add's backend keys use RINGSIDE_LOCATION_ACCESS_KEY and\n" +
-			"RINGSIDE_LOCATION_SECRET_KEY).",
+		Description: "Every flag can also be set from the environment: serve's and demo's as RINGSIDE_<FLAG_NAME>\n" +
+			"(RINGSIDE_ADMIN_LISTEN for --admin-listen), the other commands' as\n" +
+			"RINGSIDE_<COMMAND>_<FLAG_NAME> (RINGSIDE_LOCATION_BUCKET for location add's --bucket);\n" +
+			"--admin, --admin-token and --data-dir read RINGSIDE_ADMIN, RINGSIDE_ADMIN_TOKEN and\n" +
+			"RINGSIDE_DATA_DIR everywhere. Each command's help names its variables.",
 		EnableBashCompletion: true,
 		Commands: []*cli.Command{
 			serveCommand(),

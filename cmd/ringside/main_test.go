@@ -6,7 +6,6 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -18,39 +17,119 @@ func TestEveryFlagReadsItsEnvironmentVariable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Flags that name their own variable on purpose.
-	own := map[string]string{
-		"add access-key":    "RINGSIDE_LOCATION_ACCESS_KEY",
-		"add secret-key":    "RINGSIDE_LOCATION_SECRET_KEY",
-		"update access-key": "RINGSIDE_LOCATION_ACCESS_KEY",
-		"update secret-key": "RINGSIDE_LOCATION_SECRET_KEY",
-		"add feed-token":    "RINGSIDE_LOCATION_FEED_TOKEN",
+	// Names users and the deploy files rely on, one per kind of rule.
+	known := map[string]string{
+		"serve access-key":                  "RINGSIDE_ACCESS_KEY",
+		"serve mirror-interval":             "RINGSIDE_MIRROR_INTERVAL",
+		"demo listen":                       "RINGSIDE_LISTEN",
+		"location add access-key":           "RINGSIDE_LOCATION_ACCESS_KEY",
+		"location update secret-key":        "RINGSIDE_LOCATION_SECRET_KEY",
+		"location add feed-token":           "RINGSIDE_LOCATION_FEED_TOKEN",
+		"location add bucket":               "RINGSIDE_LOCATION_BUCKET",
+		"location update endpoint":          "RINGSIDE_LOCATION_ENDPOINT",
+		"location list json":                "RINGSIDE_LOCATION_JSON",
+		"bucket create location":            "RINGSIDE_BUCKET_LOCATION",
+		"bucket create mirror":              "RINGSIDE_BUCKET_MIRROR",
+		"mirror rescan wait":                "RINGSIDE_MIRROR_WAIT",
+		"mirror status interval":            "RINGSIDE_MIRROR_WATCH_INTERVAL",
+		"healthcheck liveness":              "RINGSIDE_HEALTHCHECK_LIVENESS",
+		"healthcheck admin-listen":          "RINGSIDE_ADMIN_LISTEN",
+		"healthcheck admin-tls":             "RINGSIDE_ADMIN_TLS",
+		"location list admin-ca-file":       "RINGSIDE_ADMIN_CA_FILE",
+		"bucket list admin-token":           "RINGSIDE_ADMIN_TOKEN",
+		"mirror pause admin":                "RINGSIDE_ADMIN",
+		"location remove data-dir":          "RINGSIDE_DATA_DIR",
+		"location add insecure-skip-verify": "RINGSIDE_LOCATION_INSECURE_SKIP_VERIFY",
 	}
+	seen := map[string]bool{}
 	count := 0
-	err = walkCommands(app.Commands, func(c *cli.Command) error {
-		for _, f := range c.Flags {
-			vars, err := envVarsOf(f)
-			if err != nil {
-				return err
-			}
-			name := f.Names()[0]
-			want := envName(name)
-			if v, ok := own[c.Name+" "+name]; ok {
-				want = v
-			}
-			if !reflect.DeepEqual(*vars, []string{want}) {
-				t.Errorf("%s --%s reads %v, want [%s]", c.Name, name, *vars, want)
-			}
-			count++
+	walkFlags(t, app, func(path string, f cli.Flag, vars []string) {
+		name := f.Names()[0]
+		top, _, _ := strings.Cut(path, " ")
+		if len(vars) != 1 {
+			t.Errorf("%s --%s reads %v, want one variable", path, name, vars)
+			return
 		}
-		return nil
+		if want, ok := known[path+" "+name]; ok {
+			seen[path+" "+name] = true
+			if vars[0] != want {
+				t.Errorf("%s --%s reads %s, want %s", path, name, vars[0], want)
+			}
+		}
+		switch {
+		case unscopedCommands[top] || sharedFlags[name]:
+			if vars[0] != envName(name) {
+				t.Errorf("%s --%s reads %s, want %s", path, name, vars[0], envName(name))
+			}
+		case !strings.HasPrefix(vars[0], envName(top)+"_"):
+			t.Errorf("%s --%s reads %s, not a name scoped by %s", path, name, vars[0], envName(top))
+		}
+		count++
 	})
-	if err != nil {
-		t.Fatal(err)
+	for k := range known {
+		if !seen[k] {
+			t.Errorf("no flag %s", k)
+		}
 	}
 	if count < 40 {
 		t.Fatalf("only %d flags walked; the walk misses commands", count)
 	}
+}
+
+// TestNoVariableServesTwoFlags guards against a variable set for one
+// purpose being taken for another: every variable, old unscoped names
+// included, is read by flags of one name only.
+func TestNoVariableServesTwoFlags(t *testing.T) {
+	// Every old name set makes every deprecated variable a flag reads
+	// appear on it.
+	old := map[string]bool{}
+	app, err := newApp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	walkFlags(t, app, func(_ string, f cli.Flag, _ []string) { old[envName(f.Names()[0])] = true })
+	for v := range old {
+		t.Setenv(v, "1")
+	}
+	if app, err = newApp(); err != nil {
+		t.Fatal(err)
+	}
+	readers := map[string]map[string]bool{}
+	walkFlags(t, app, func(path string, f cli.Flag, vars []string) {
+		for _, v := range vars {
+			if readers[v] == nil {
+				readers[v] = map[string]bool{}
+			}
+			readers[v][f.Names()[0]] = true
+		}
+	})
+	for v, flags := range readers {
+		if len(flags) > 1 {
+			t.Errorf("%s is read by --%v", v, flags)
+		}
+	}
+	if len(readers["RINGSIDE_BUCKET"]) == 0 {
+		t.Fatal("old names were not read while set")
+	}
+}
+
+func walkFlags(t *testing.T, app *cli.App, fn func(path string, f cli.Flag, vars []string)) {
+	t.Helper()
+	var walk func(prefix string, cmds []*cli.Command)
+	walk = func(prefix string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			path := strings.TrimSpace(prefix + " " + c.Name)
+			for _, f := range c.Flags {
+				vars, err := envVarsOf(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fn(path, f, *vars)
+			}
+			walk(path, c.Subcommands)
+		}
+	}
+	walk("", app.Commands)
 }
 
 func TestEnvVarSetsAFlag(t *testing.T) {
@@ -207,6 +286,7 @@ func TestServeConfigValidation(t *testing.T) {
 		{"--secret-key s", "both --access-key and --secret-key"},
 		{"--tls-cert c.pem", "both --tls-cert and --tls-key"},
 		{"--tls-cert c.pem --tls-key k.pem --tls-self-signed", "exclude each other"},
+		{"--admin-tls", "--admin-tls serves the admin listener with the S3 listener's certificate"},
 		{"--log-level chatty", "--log-level"},
 		{"--log-format yaml", "not text or json"},
 		{"--mirror-interval 0s", "must be positive"},

@@ -295,6 +295,9 @@ func TestDemoRunsAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if want := "web console  " + adminURL + "/console/   sign in with the admin token " + token; !strings.Contains(banner, want) {
+		t.Fatalf("banner lacks %q:\n%s", want, banner)
+	}
 	st, err := admin.NewClient(adminURL, token, nil).MirrorStatus(context.Background(), demoBucket)
 	if err != nil || st.Location != demoLocation {
 		t.Fatalf("demo mirror status: %+v, %v", st, err)

@@ -1,16 +1,24 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ringside/ringside/admin"
 	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/certs"
 	"github.com/urfave/cli/v2"
 )
 
@@ -27,7 +35,41 @@ func adminClient(c *cli.Context) (*admin.Client, error) {
 			return nil, fmt.Errorf("no admin token: give --admin-token (or RINGSIDE_ADMIN_TOKEN), or the gateway's --data-dir: %w", err)
 		}
 	}
-	return admin.NewClient(base, token, nil), nil
+	hc, err := adminHTTP(base, c.String("admin-ca-file"), c.String("data-dir"))
+	if err != nil {
+		return nil, err
+	}
+	return admin.NewClient(base, token, hc), nil
+}
+
+// adminHTTP is the admin client's HTTP client. Over https it trusts, besides
+// the system's roots, caFile or else the self-signed certificate a gateway
+// generated under dataDir (serve --tls-self-signed --admin-tls), so that the
+// admin commands find it as they find the token.
+func adminHTTP(base, caFile, dataDir string) (*http.Client, error) {
+	if !strings.HasPrefix(base, "https://") {
+		return nil, nil
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	path, explicit := caFile, caFile != ""
+	if !explicit {
+		path = filepath.Join(dataDir, certs.SelfSignedCertFile)
+	}
+	pem, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--admin-ca-file %s holds no PEM certificate", path)
+		}
+	case explicit || !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("read the admin API's CA file: %w", err)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr}, nil
 }
 
 // adminURL accepts a URL or a bare host:port, which means http.

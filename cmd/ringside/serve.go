@@ -28,9 +28,11 @@ import (
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/certs"
 	"github.com/ringside/ringside/config"
+	"github.com/ringside/ringside/console"
 	"github.com/ringside/ringside/gateway"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
+	"github.com/ringside/ringside/objcache"
 )
 
 const (
@@ -45,6 +47,13 @@ const (
 	defaultIndexCacheSize = "16MiB"
 	// defaultIndexReserve is index.DefaultReserve, which says why.
 	defaultIndexReserve = "128MiB"
+	// defaultCacheSize is a quarter of the 128 MiB a sidecar may hold and
+	// a third of defaultMemoryLimit: with the index's block cache and the
+	// gateway's own steady heap (some 35 MiB), the Go heap stays below the
+	// limit with room for transfers in flight. It holds some 7,000 objects
+	// of 4 KiB.
+	defaultCacheSize      = "32MiB"
+	defaultCacheMaxObject = "256KiB"
 )
 
 func serveCommand() *cli.Command {
@@ -109,6 +118,7 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.StringFlag{Name: "tls-cert", Usage: "serve S3 over TLS with this certificate `FILE` (PEM), reloaded when it changes"},
 		&cli.StringFlag{Name: "tls-key", Usage: "the TLS private key `FILE` (PEM)"},
 		&cli.BoolFlag{Name: "tls-self-signed", Usage: "serve S3 over TLS with a self-signed certificate generated under the data dir"},
+		&cli.BoolFlag{Name: "admin-tls", Usage: "serve the admin API and the web console over TLS too, with the S3 listener's certificate (--tls-cert or --tls-self-signed)"},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text (logfmt key=value) or json, one object per line"},
 		&cli.BoolFlag{Name: "access-log", Usage: "log one line per S3 request (request ID, access key, operation, bucket, key, status, bytes, duration), whatever --log-level"},
@@ -118,6 +128,9 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.DurationFlag{Name: "backend-response-timeout", Value: backend.DefaultResponseTimeout, Usage: "bound on the wait for a backend answer's headers (server-side copies and multipart completion get 5m)"},
 		&cli.DurationFlag{Name: "backend-stall-timeout", Value: backend.DefaultStallTimeout, Usage: "bound on a body to or from a backend that stops moving"},
 		&cli.IntFlag{Name: "backend-breaker-failures", Value: 5, Usage: "calls in a row a backend leaves unanswered before its location fails fast (503) until a probe is answered"},
+		&cli.StringFlag{Name: "cache-size", Value: defaultCacheSize, Usage: "`SIZE` of the in-memory cache of small object versions that answers GETs without a backend round trip, 0 or off for none"},
+		&cli.StringFlag{Name: "cache-max-object", Value: defaultCacheMaxObject, Usage: "largest object `SIZE` the object cache keeps"},
+		&cli.BoolFlag{Name: "console", Value: true, Usage: "serve the web console on the admin listener under /console/"},
 		&cli.StringFlag{Name: "index-reserve", Value: defaultIndexReserve, Usage: "free `SIZE` kept on the index's filesystem: below it, writes are refused with 503 and a start opens the index read-only"},
 	}
 }
@@ -138,20 +151,27 @@ type serveConfig struct {
 	tlsCert         string
 	tlsKey          string
 	tlsSelfSigned   bool
-	logLevel        slog.Level
-	logFormat       string    // text or json
-	accessLog       bool      // one line per S3 request
-	logOutput       io.Writer // nil means stderr
-	configFile      string    // --config, reread on SIGHUP
-	file            *config.File
+	// adminTLS serves the admin listener with the S3 listener's
+	// certificate, so that the console can be reached beyond loopback.
+	adminTLS   bool
+	logLevel   slog.Level
+	logFormat  string    // text or json
+	accessLog  bool      // one line per S3 request
+	logOutput  io.Writer // nil means stderr
+	configFile string    // --config, reread on SIGHUP
+	file       *config.File
 	// memoryLimit is the Go runtime's soft memory limit; 0 leaves the
 	// runtime's own (GOMEMLIMIT, or none).
 	memoryLimit    int64
 	indexCacheSize int64
 	indexReserve   int64
+	// cacheSize bounds the object cache (0: off); cacheMaxObject is the
+	// largest object it keeps.
+	cacheSize, cacheMaxObject int64
 	// backend bounds every location's backend calls; the same for all
 	// locations for now.
 	backend backend.Options
+	console bool
 }
 
 func serveConfigFrom(c *cli.Context) (serveConfig, error) {
@@ -170,8 +190,10 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 		tlsCert:         c.String("tls-cert"),
 		tlsKey:          c.String("tls-key"),
 		tlsSelfSigned:   c.Bool("tls-self-signed"),
+		adminTLS:        c.Bool("admin-tls"),
 		logFormat:       c.String("log-format"),
 		accessLog:       c.Bool("access-log"),
+		console:         c.Bool("console"),
 		backend: backend.Options{
 			Timeouts: backend.Timeouts{
 				Connect:  c.Duration("backend-connect-timeout"),
@@ -200,6 +222,9 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	if cfg.tlsSelfSigned && cfg.tlsCert != "" {
 		return cfg, errors.New("--tls-self-signed and --tls-cert exclude each other: pick one")
 	}
+	if cfg.adminTLS && cfg.tlsCert == "" && !cfg.tlsSelfSigned {
+		return cfg, errors.New("--admin-tls serves the admin listener with the S3 listener's certificate: give --tls-cert and --tls-key, or --tls-self-signed")
+	}
 	if err := checkBackendOptions(cfg.backend); err != nil {
 		return cfg, err
 	}
@@ -226,7 +251,22 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	if cfg.indexReserve < index.MinReserve {
 		return cfg, fmt.Errorf("--index-reserve: %d bytes is below the %d the index's live memtable log may take", cfg.indexReserve, index.MinReserve)
 	}
-	return cfg, nil
+	return cfg, cacheConfigFrom(c, &cfg)
+}
+
+// cacheConfigFrom reads the object cache's flags into cfg.
+func cacheConfigFrom(c *cli.Context, cfg *serveConfig) error {
+	var err error
+	if cfg.cacheSize, err = parseSize(c.String("cache-size"), true); err != nil {
+		return fmt.Errorf("--cache-size: %w", err)
+	}
+	if cfg.cacheMaxObject, err = parseSize(c.String("cache-max-object"), false); err != nil {
+		return fmt.Errorf("--cache-max-object: %w", err)
+	}
+	if cfg.cacheSize > 0 && cfg.cacheMaxObject > cfg.cacheSize {
+		return fmt.Errorf("--cache-max-object: %d bytes is more than the --cache-size of %d", cfg.cacheMaxObject, cfg.cacheSize)
+	}
+	return nil
 }
 
 // checkBackendOptions refuses a timeout or breaker setting that would
@@ -281,6 +321,9 @@ type node struct {
 	gw     *gateway.Gateway
 	mirror *mirror.Manager
 	admin  *admin.Server
+	cache  *objcache.Cache // nil when off
+	// console is the web console, nil when turned off.
+	console *console.Console
 	// backends knows the health of every location's backend.
 	backends *backend.Monitor
 	tls      *certs.Source
@@ -383,12 +426,17 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 		Interval: cfg.mirrorInterval, Registerer: reg, Logger: n.log,
 		Feeds: mirror.FeedsFromCatalog(n.cat.Resolve), FeedInterval: cfg.feedInterval,
 	})
+	n.cache, err = objcache.New(objcache.Config{MaxBytes: cfg.cacheSize, MaxObject: cfg.cacheMaxObject, Registerer: reg, Logger: n.log})
+	if err != nil {
+		return err
+	}
 	n.gw, err = gateway.New(gateway.Config{
 		DB:              n.db,
 		Catalog:         n.cat,
 		Mirror:          n.mirror,
 		Credentials:     cfg.credentials,
 		CredentialsFile: cfg.credentialsFile,
+		Cache:           n.cache,
 		Registerer:      reg,
 		Logger:          n.log,
 		Domains:         cfg.domains,
@@ -403,7 +451,7 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	}
 	n.db.StartRepairs(n.workCtx, n.mirror, index.RepairInterval)
 	n.admin = admin.NewServer(n.cat, n.mirror, token, reg)
-	return nil
+	return n.buildConsole(token)
 }
 
 // loadTLS reads or generates the S3 listener's certificate, if asked.
@@ -459,16 +507,27 @@ func (n *node) listen() error {
 	if err != nil {
 		return fmt.Errorf("listen for the admin API on %s: %w", n.cfg.adminListen, err)
 	}
-	n.adminURL = "http://" + adminLn.Addr().String()
+	adminScheme := "http"
+	if n.cfg.adminTLS {
+		adminScheme = "https"
+	}
+	n.adminURL = adminScheme + "://" + adminLn.Addr().String()
 	n.adminSrv = &http.Server{
-		Handler:           n.readyzBackends(n.admin),
+		Handler:           n.adminHandler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Rescans with --wait and resyncs end when the node stops.
 		BaseContext: func(net.Listener) context.Context { return n.workCtx },
 		ErrorLog:    slog.NewLogLogger(n.log.Handler(), slog.LevelDebug),
 	}
-	go n.serve("admin API", func() error { return n.adminSrv.Serve(adminLn) })
-	if !isLoopback(adminLn.Addr()) {
+	if n.cfg.adminTLS {
+		// The S3 listener's source: a renewed certificate is picked up by
+		// both listeners at once.
+		n.adminSrv.TLSConfig = n.tls.TLSConfig()
+		go n.serve("admin API", func() error { return n.adminSrv.ServeTLS(adminLn, "", "") })
+	} else {
+		go n.serve("admin API", func() error { return n.adminSrv.Serve(adminLn) })
+	}
+	if !n.cfg.adminTLS && !isLoopback(adminLn.Addr()) {
 		n.log.Warn("the admin API listens beyond loopback over plain HTTP; keep it on a trusted network", "addr", adminLn.Addr().String())
 	}
 
@@ -640,6 +699,8 @@ func (n *node) close() {
 			n.log.Warn("close the gateway", "err", err)
 		}
 	}
+	n.cache.Close()
+	n.cache = nil
 	if n.db != nil {
 		if err := n.db.Close(); err != nil {
 			n.log.Error("close the index", "err", err)

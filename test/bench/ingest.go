@@ -53,7 +53,14 @@ func (b *bench) runIngest(ctx context.Context) error {
 	var runs []*ingestRun
 	for _, m := range b.mirrorBuckets() {
 		r := &ingestRun{mirrorBucketSpec: m}
+		head, err := b.headRateBefore(ctx, m)
+		if err != nil {
+			return err
+		}
 		if err := b.initialSync(ctx, r); err != nil {
+			return err
+		}
+		if err := b.sweepFigure(ctx, r, head); err != nil {
 			return err
 		}
 		runs = append(runs, r)

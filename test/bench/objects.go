@@ -11,13 +11,14 @@ import (
 
 // The targets of the performance issue: minimum gateway/direct ratios.
 const (
-	targetHead4K  = 2.5
-	targetGet4K   = 0.75
-	targetPut4K   = 0.75
-	targetList    = 3
-	targetGet32M  = 0.90
-	targetPut32M  = 0.97
-	targetPeakRSS = 128 * mi
+	targetHead4K   = 2.5
+	targetGet4K    = 0.75
+	targetGet4KHot = 2.5
+	targetPut4K    = 0.75
+	targetList     = 3
+	targetGet32M   = 0.90
+	targetPut32M   = 0.97
+	targetPeakRSS  = 128 * mi
 )
 
 // copyBufSize is the client's read size for GET bodies: large enough that
@@ -139,20 +140,23 @@ func (b *bench) smallKey(w, i int) string {
 }
 
 // runSmall: PUT and GET of 4 KiB objects at concurrency 1, 16 and 64
-// (ops/s).
+// (ops/s), and GET of a hot set the object cache holds. ringside runs
+// with its object cache at the default size for the PUTs and the hot
+// GETs, and without it for the other GETs, which the cache would
+// otherwise answer: they read a set it holds whole.
 func (b *bench) runSmall(ctx context.Context) error {
 	if err := b.writeSmallSources(ctx); err != nil {
 		return err
 	}
 	size := b.plan.SmallSize
 	name := sizeName(size)
-	var cases []benchCase
+	var puts, gets []benchCase
 	for _, conc := range b.plan.SmallConc {
 		var putTarget, getTarget float64
 		if conc == 16 {
 			putTarget, getTarget = targetPut4K, targetGet4K
 		}
-		cases = append(cases, benchCase{
+		puts = append(puts, benchCase{
 			ID: fmt.Sprintf("put-%s-c%d", name, conc), Workload: "PUT " + name, Conc: conc,
 			Unit: "ops/s", Target: putTarget, Rate: opsPerSecond,
 			Run: func(ctx context.Context, p path, round int) sample {
@@ -161,19 +165,74 @@ func (b *bench) runSmall(ctx context.Context) error {
 					return size, b.putObject(ctx, p.C, dataBucket, key, size)
 				})
 			},
-		}, benchCase{
-			ID: fmt.Sprintf("get-%s-c%d", name, conc), Workload: "GET " + name, Conc: conc,
-			Unit: "ops/s", Target: getTarget, Rate: opsPerSecond,
-			Run: func(ctx context.Context, p path, round int) sample {
-				bufs := workerBuffers(conc)
-				return runFor(ctx, conc, b.plan.SmallDuration, func(ctx context.Context, w, i int) (int64, error) {
-					return getObject(ctx, p.C, dataBucket, b.smallKey(w, i), size, bufs[w])
-				})
-			},
 		})
+		gets = append(gets, b.smallGetCase(fmt.Sprintf("get-%s-c%d", name, conc), "GET "+name, conc, getTarget))
 	}
-	b.runCases(ctx, "small", cases)
+	hot := b.smallGetCase(fmt.Sprintf("get-%s-hot-c%d", name, b.plan.HotConc), "GET "+name+", hot set cached", b.plan.HotConc, targetGet4KHot)
+	steps := []struct {
+		cases []benchCase
+		args  []string
+	}{
+		{puts, nil},
+		{gets, []string{"--cache-size", "0"}},
+		{[]benchCase{hot}, nil},
+	}
+	for i, s := range steps {
+		if err := b.withGatewayArgs(ctx, s.args); err != nil {
+			return err
+		}
+		if i == len(steps)-1 {
+			if err := b.warmSmall(ctx); err != nil {
+				return err
+			}
+		}
+		b.runCases(ctx, "small", s.cases)
+		if b.profileErr != nil {
+			break
+		}
+	}
 	return ctx.Err()
+}
+
+// smallGetCase is GET of the small objects at concurrency conc.
+func (b *bench) smallGetCase(id, workload string, conc int, target float64) benchCase {
+	size := b.plan.SmallSize
+	return benchCase{
+		ID: id, Workload: workload, Conc: conc, Unit: "ops/s", Target: target, Rate: opsPerSecond,
+		Run: func(ctx context.Context, p path, round int) sample {
+			bufs := workerBuffers(conc)
+			return runFor(ctx, conc, b.plan.SmallDuration, func(ctx context.Context, w, i int) (int64, error) {
+				return getObject(ctx, p.C, dataBucket, b.smallKey(w, i), size, bufs[w])
+			})
+		},
+	}
+}
+
+// withGatewayArgs restarts ringside, if there is one, with extra
+// arguments (nil: its defaults).
+func (b *bench) withGatewayArgs(ctx context.Context, extra []string) error {
+	if b.rs == nil {
+		return nil
+	}
+	if err := b.rs.restartWith(ctx, extra...); err != nil {
+		return fmt.Errorf("restart ringside with %q: %w", extra, err)
+	}
+	return nil
+}
+
+// warmSmall reads every small object once through ringside, so that its
+// object cache holds them.
+func (b *bench) warmSmall(ctx context.Context) error {
+	if b.rs == nil {
+		return nil
+	}
+	buf := make([]byte, copyBufSize)
+	for i := range b.plan.SmallObjects {
+		if _, err := getObject(ctx, b.gateway.C, dataBucket, smallSourceKey(i), b.plan.SmallSize, buf); err != nil {
+			return fmt.Errorf("warm the object cache: %w", err)
+		}
+	}
+	return nil
 }
 
 // runHead: HEAD of 4 KiB objects at concurrency 16 (ops/s).

@@ -18,6 +18,9 @@ type plan struct {
 	SmallDuration time.Duration `json:"smallDurationNs"`
 	SmallObjects  int           `json:"smallObjects"` // objects read by GET and HEAD
 	HeadConc      int           `json:"headConcurrency"`
+	// HotConc is the concurrency of the GETs answered from ringside's
+	// object cache.
+	HotConc int `json:"hotConcurrency"`
 
 	ListKeys     int           `json:"listKeys"`
 	ListConc     int           `json:"listConcurrency"`
@@ -54,6 +57,7 @@ func newPlan(quick bool) plan {
 		SmallDuration:     1500 * time.Millisecond,
 		SmallObjects:      1000,
 		HeadConc:          16,
+		HotConc:           16,
 		ListKeys:          100_000,
 		ListConc:          4,
 		ListDuration:      2 * time.Second,

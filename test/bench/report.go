@@ -273,12 +273,12 @@ func (r *report) workloads() string {
 	lines := []string{
 		fmt.Sprintf("- Large objects: PUT and GET of %s objects by %v streams; each sample moves at least %s (several objects per stream when needed); MiB/s.",
 			strings.Join(sizes, " and "), p.LargeStreams, sizeName(p.LargeMinBytes)),
-		fmt.Sprintf("- Small objects: PUT and GET of %s objects at concurrency %v for %s per sample, GET and HEAD over %d objects written through ringside; ops/s.",
-			sizeName(p.SmallSize), p.SmallConc, p.SmallDuration, p.SmallObjects),
+		fmt.Sprintf("- Small objects: PUT and GET of %s objects at concurrency %v for %s per sample, GET and HEAD over %d objects written through ringside; ops/s. PUT runs with ringside's object cache at its default size; GET with the cache off (`--cache-size 0`: every GET reaches the backend, the cold case); \"GET, hot set cached\" at concurrency %d with the cache at its default size, after every object was read once through ringside.",
+			sizeName(p.SmallSize), p.SmallConc, p.SmallDuration, p.SmallObjects, p.HotConc),
 		fmt.Sprintf("- LIST: ListObjectsV2 pages of 1,000 entries from a bucket of %d keys (one in ten with a child key, so that the delimiter `/` rolls some up into common prefixes), %d walkers for %s per sample, each starting at its own place; pages/s.",
 			p.ListKeys, p.ListConc, p.ListDuration),
-		fmt.Sprintf("- Ingester: initial sync of mirror buckets of %d and %d versions, timed against a single-stream ListObjectVersions of the same bucket; %d no-change passes each (`ringside mirror rescan --wait`) against the same bare listing; the live heap (sampled every 50 ms right after a forced collection) during the pass that follows each bucket's resume; %d backend writes, %s apart, timed until a gateway LIST shows them, with the default mirror interval; %d backend writes each followed at once by a HEAD through the gateway.",
-			p.MirrorSmallKeys, p.ListKeys, p.IngestRounds, p.VisibilityChanges, p.VisibilitySpacing, p.PointReads),
+		fmt.Sprintf("- Ingester: initial sync of mirror buckets of %d and %d versions, timed against a single-stream ListObjectVersions of the same bucket; %d no-change passes each (`ringside mirror rescan --wait`) against the same bare listing; the live heap (sampled every 50 ms right after a forced collection) during the pass that follows each bucket's resume; %d backend writes, %s apart, timed until a gateway LIST shows them, with the default mirror interval; %d backend writes each followed at once by a HEAD through the gateway; the metadata sweep of each initial sync of at least %d versions (from all listable to all headers read) against the backend's rate of versioned HEADs at concurrency %d with ringside's backend client, measured before and after the sync.",
+			p.MirrorSmallKeys, p.ListKeys, p.IngestRounds, p.VisibilityChanges, p.VisibilitySpacing, p.PointReads, sweepMinKeys, sweepConc),
 		fmt.Sprintf("- Peak RSS: VmHWM of the ringside process, reset just before, while a %s multipart upload (%s parts, %d at a time) and a %s download run at once; bodies are generated from a seeded stream, never held in memory.",
 			sizeName(p.RSSBytes), sizeName(p.RSSPartSize), p.RSSPartConc, sizeName(p.RSSBytes)),
 	}

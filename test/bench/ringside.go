@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,8 @@ type ringsideServer struct {
 	proc     *process
 	bin      string
 	args     []string
+	// extra are the arguments of the current run beyond args.
+	extra []string
 }
 
 // buildRingside compiles ./cmd/ringside into dir.
@@ -69,7 +72,8 @@ func startRingside(ctx context.Context, bin, workDir, adminListen string) (*ring
 
 // start runs the process and waits until it is ready.
 func (r *ringsideServer) start(ctx context.Context) error {
-	p, err := startProcess("ringside", r.bin, r.args, envWithout("RINGSIDE_"))
+	args := append(append([]string(nil), r.args...), r.extra...)
+	p, err := startProcess("ringside", r.bin, args, envWithout("RINGSIDE_"))
 	if err != nil {
 		return err
 	}
@@ -87,6 +91,16 @@ func (r *ringsideServer) start(ctx context.Context) error {
 func (r *ringsideServer) restart(ctx context.Context) error {
 	r.stop()
 	return r.start(ctx)
+}
+
+// restartWith restarts ringside with extra arguments (none: its defaults),
+// unless it already runs with them.
+func (r *ringsideServer) restartWith(ctx context.Context, extra ...string) error {
+	if slices.Equal(r.extra, extra) {
+		return nil
+	}
+	r.extra = extra
+	return r.restart(ctx)
 }
 
 func randomToken() (string, error) {

@@ -41,7 +41,11 @@ func startHurtable(t *testing.T) (*minio, *gateway) {
 	t.Helper()
 	m := startMinIO(t)
 	m.NewBucket("store")
+	// Without the object cache, every GET here reaches the backend: the
+	// cache would answer those of the small objects written below from
+	// memory while the backend is down, as HEAD answers from the index.
 	g := startGateway(t, 2*requestBound,
+		"--cache-size", "0",
 		"--backend-connect-timeout", connectTimeout.String(),
 		"--backend-response-timeout", responseTimeout.String(),
 		"--backend-stall-timeout", stallTimeout.String(),

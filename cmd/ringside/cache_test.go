@@ -1,0 +1,61 @@
+package main
+
+import (
+	"flag"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+func TestObjectCacheConfig(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       string
+		env        map[string]string
+		size, obj  int64
+		wantErrMsg string
+	}{
+		{name: "default", size: 32 << 20, obj: 256 << 10},
+		{name: "flags", args: "--cache-size 64MiB --cache-max-object 1MiB", size: 64 << 20, obj: 1 << 20},
+		{name: "off", args: "--cache-size 0", size: 0, obj: 256 << 10},
+		{name: "off by name", args: "--cache-size off", size: 0, obj: 256 << 10},
+		{name: "environment", env: map[string]string{"RINGSIDE_CACHE_SIZE": "8MiB"}, size: 8 << 20, obj: 256 << 10},
+		{name: "object above the cache", args: "--cache-size 1MiB --cache-max-object 2MiB", wantErrMsg: "--cache-max-object"},
+		{name: "no object", args: "--cache-max-object 0", wantErrMsg: "--cache-max-object"},
+		{name: "not a size", args: "--cache-size lots", wantErrMsg: "--cache-size"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			app, err := newApp()
+			if err != nil {
+				t.Fatal(err)
+			}
+			set := flag.NewFlagSet("serve", flag.ContinueOnError)
+			for _, f := range findCommand(app.Commands, "serve").Flags {
+				if err := f.Apply(set); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := set.Parse(strings.Fields(tt.args)); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := serveConfigFrom(cli.NewContext(app, set, nil))
+			if tt.wantErrMsg != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErrMsg) {
+					t.Fatalf("error %v, want one mentioning %q", err, tt.wantErrMsg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.cacheSize != tt.size || cfg.cacheMaxObject != tt.obj {
+				t.Errorf("cache %d, largest object %d; want %d, %d", cfg.cacheSize, cfg.cacheMaxObject, tt.size, tt.obj)
+			}
+		})
+	}
+}
