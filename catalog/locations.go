@@ -67,11 +67,9 @@ func (c *Catalog) AddLocation(ctx context.Context, l index.Location) (LocationIn
 		return LocationInfo{}, s3err.New(s3err.InvalidArgument, "Location %s: %v.", l.Name, err)
 	}
 	defer client.Close()
-	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	defer cancel()
-	state, err := client.Versioning(pctx)
+	state, err := probeBackend(ctx, client, l)
 	if err != nil {
-		return LocationInfo{}, probeError(l, err)
+		return LocationInfo{}, err
 	}
 	l.Created = time.Now().UTC()
 	if err := c.db.CreateLocation(l); errors.Is(err, index.ErrExists) {
@@ -131,10 +129,14 @@ func probeError(l index.Location, err error) error {
 	case "NoSuchBucket":
 		return s3err.New(s3err.InvalidArgument,
 			"The backend at %s has no bucket %s: create it there or fix the target bucket.", l.Endpoint, l.TargetBucket)
-	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken":
+	case "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken":
 		return s3err.New(s3err.InvalidArgument,
 			"The backend at %s refused the credentials for bucket %s (%s): check the access key and secret key.",
 			l.Endpoint, l.TargetBucket, be.Code)
+	case "AccessDenied":
+		return s3err.New(s3err.InvalidArgument,
+			"The backend at %s refused the credentials for bucket %s (AccessDenied): check the access key and secret key, and that the backend user has s3:GetBucketVersioning on it.",
+			l.Endpoint, l.TargetBucket)
 	}
 	return s3err.New(s3err.InvalidArgument,
 		"The backend at %s answered %s for bucket %s: %s", l.Endpoint, be.Code, l.TargetBucket, be.Message)

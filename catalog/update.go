@@ -105,12 +105,11 @@ func (c *Catalog) probeNew(ctx context.Context, l index.Location) (string, error
 	if err != nil {
 		return "", s3err.New(s3err.InvalidArgument, "Location %s: %v.", l.Name, err)
 	}
-	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	defer cancel()
-	state, err := client.Versioning(pctx)
+	defer client.Close()
+	state, err := probeBackend(ctx, client, l)
 	if err != nil {
 		c.log.Warn("location update refused: the backend did not accept the new settings", "location", l.Name, "err", err)
-		return "", probeError(l, err)
+		return "", err
 	}
 	return state, nil
 }
