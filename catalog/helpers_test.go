@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/ringside/ringside/embedded"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // The test backend's keys.
@@ -110,22 +110,7 @@ func (f *fakeIngester) recorded() []string {
 
 // syncBuffer is a log destination that tests read while the catalog
 // writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = testenv.SyncBuffer
 
 // wantCode fails unless err is a refusal with the S3 code want.
 func wantCode(t *testing.T, err error, want s3err.Code) *s3err.Error {

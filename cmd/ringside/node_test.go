@@ -8,12 +8,12 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ringside/ringside/admin"
 	"github.com/ringside/ringside/embedded"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 const (
@@ -23,22 +23,7 @@ const (
 )
 
 // syncBuffer is a buffer written by one goroutine and read by another.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testenv.SyncBuffer
 
 // eventually polls fn until it succeeds or the deadline passes.
 func eventually(t *testing.T, timeout time.Duration, what string, fn func() error) {

@@ -8,13 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/ringside/ringside/test/testenv"
 )
 
 func TestCredentialsParse(t *testing.T) {
@@ -88,22 +89,7 @@ func TestCredentialsStoreRefusesBadSetups(t *testing.T) {
 }
 
 // syncBuffer is a log sink the test reads while the watcher writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = testenv.SyncBuffer
 
 // waitUntil polls cond until it holds or a deadline passes.
 func waitUntil(t *testing.T, what string, cond func() bool) {
