@@ -146,10 +146,10 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("GET /console/buckets/{bucket}/objects", c.auth(c.objectsPage))
 	mux.Handle("GET /console/buckets/{bucket}/object", c.auth(c.objectPage))
 	mux.Handle("GET /console/buckets/{bucket}/download", c.auth(c.download))
-	mux.Handle("POST /console/buckets/{bucket}/upload", c.authNoForm(c.upload))
+	mux.Handle("POST /console/buckets/{bucket}/upload", c.authOnly(http.StatusForbidden, c.upload))
 	mux.Handle("POST /console/buckets/{bucket}/delete-object", c.auth(c.deleteObject))
 	mux.Handle("GET /console/mirror", c.auth(c.mirrorPage))
-	mux.Handle("GET /console/api/mirror", c.authAPI(c.mirrorJSON))
+	mux.Handle("GET /console/api/mirror", c.authOnly(http.StatusUnauthorized, c.mirrorJSON))
 	mux.Handle("POST /console/mirror/{bucket}/{action}", c.auth(c.mirrorControl))
 	return mux
 }

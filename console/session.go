@@ -129,25 +129,14 @@ func (c *Console) auth(h handlerFunc) http.Handler {
 	})
 }
 
-// authNoForm is auth for the upload, whose body is streamed: the handler
-// checks the CSRF field itself, before it reads the file.
-func (c *Console) authNoForm(h handlerFunc) http.Handler {
+// authOnly is auth without a redirect to the sign-in page or a form read:
+// the upload (403), whose body is streamed and whose handler checks the
+// CSRF field before it reads the file, and the script's polls (401).
+func (c *Console) authOnly(refused int, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := c.lookup(r)
 		if s == nil {
-			http.Error(w, "sign in first", http.StatusForbidden)
-			return
-		}
-		h(w, r, s)
-	})
-}
-
-// authAPI answers 401 rather than redirecting, for the script's polls.
-func (c *Console) authAPI(h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := c.lookup(r)
-		if s == nil {
-			http.Error(w, "sign in first", http.StatusUnauthorized)
+			http.Error(w, "sign in first", refused)
 			return
 		}
 		h(w, r, s)
