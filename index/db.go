@@ -13,6 +13,7 @@ import (
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
+	bopts "github.com/dgraph-io/badger/v4/options"
 )
 
 // gcInterval is how often the value log is garbage collected. Records are
@@ -39,6 +40,9 @@ type DB struct {
 	gcDone    chan struct{} // nil until the collector runs
 	stopSpace chan struct{}
 	spaceDone chan struct{}
+	// stopResident and residentDone are nil in memory.
+	stopResident chan struct{}
+	residentDone chan struct{}
 	// stopRepairs and repairsDone are set by StartRepairs.
 	stopRepairs context.CancelFunc
 	repairsDone chan struct{}
@@ -50,10 +54,11 @@ type DB struct {
 
 // Options size the index's memory. The zero value takes the defaults.
 type Options struct {
-	// BlockCacheSize bounds the cache of decompressed table blocks that
-	// point reads and listings go through (DefaultBlockCacheSize if 0).
-	// Tables are Snappy-compressed, so a read that misses it decompresses
-	// a 4 KiB block.
+	// BlockCacheSize bounds the cache of table blocks that point reads
+	// and listings go through (DefaultBlockCacheSize if 0). Tables are
+	// written uncompressed, so it mostly holds references into the
+	// mmapped tables; blocks of tables an earlier release compressed with
+	// Snappy are held decompressed.
 	BlockCacheSize int64
 	// Reserve is the free space the index keeps on its filesystem
 	// (DefaultReserve if 0): below it, index writes fail with ErrNoSpace
@@ -108,6 +113,9 @@ func OpenWith(dir string, o Options) (*DB, error) {
 	d.stopSpace = make(chan struct{})
 	d.spaceDone = make(chan struct{})
 	go d.watchSpace()
+	d.stopResident = make(chan struct{})
+	d.residentDone = make(chan struct{})
+	go watchResident(dir, d.stopResident, d.residentDone)
 	return d, nil
 }
 
@@ -212,7 +220,7 @@ func options(dir string, o Options) badger.Options {
 	if cache <= 0 {
 		cache = DefaultBlockCacheSize
 	}
-	return badger.DefaultOptions(dir).
+	opts := badger.DefaultOptions(dir).
 		WithLogger(quietLogger{}).
 		WithSyncWrites(false). // the ingester repairs what a crash loses
 		WithMetricsEnabled(false).
@@ -229,8 +237,14 @@ func options(dir string, o Options) badger.Options {
 		// is far below this.
 		WithValueThreshold(64 << 10).
 		WithValueLogFileSize(16 << 20).
-		// Compactions build tables of this size in memory, several at a
-		// time, and keep up to eight builders' buffers for reuse.
+		// Badger builds each table whole in memory before writing it,
+		// several at a time (a flush and up to eight or more per
+		// compaction), and keeps up to eight builders' buffers for reuse,
+		// each as large as the largest table it built. Tables of every
+		// level are this size (a TableSizeMultiplier of 1 instead of 2,
+		// under which the deeper levels of a growing index build tables
+		// of 2, 4, 8 MiB and more), so that this memory does not grow
+		// with the index.
 		WithBaseTableSize(1 << 20).
 		// Every read looks into each L0 table: keep them few.
 		WithNumLevelZeroTables(2).
@@ -240,7 +254,17 @@ func options(dir string, o Options) badger.Options {
 		WithBlockCacheSize(cache).
 		// Unencrypted tables are read through their mmapped index, never a
 		// copy in this cache, so it would stay empty.
-		WithIndexCacheSize(0)
+		WithIndexCacheSize(0).
+		// A compressing table builder holds each block twice, plain and
+		// compressed, and runs two goroutines per core: without
+		// compression the builders' buffers, which grow with the index
+		// under Snappy, stay flat, blocks are read straight from the
+		// mmapped tables, and the block cache holds no copies. Tables
+		// are larger on disk (records are binary already); tables an
+		// earlier release compressed stay readable.
+		WithCompression(bopts.None)
+	opts.TableSizeMultiplier = 1
+	return opts
 }
 
 // open opens Badger and takes back the counters Close stored; fresh is an
@@ -284,6 +308,10 @@ func (d *DB) Close() error {
 		if d.stopSpace != nil {
 			close(d.stopSpace)
 			<-d.spaceDone
+		}
+		if d.stopResident != nil {
+			close(d.stopResident)
+			<-d.residentDone
 		}
 		close(d.stopGC)
 		if d.gcDone != nil {

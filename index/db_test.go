@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	bo "github.com/dgraph-io/badger/v4/options"
 )
 
 func TestPersistence(t *testing.T) {
@@ -86,4 +88,53 @@ func TestOpenAfterTornMemtable(t *testing.T) {
 	if v, err := d.Latest("b", "k"); err != nil || v.VersionID != "v1" {
 		t.Fatalf("Latest = %+v, %v; want v1", v, err)
 	}
+}
+
+// Tables an earlier release wrote compressed with Snappy stay readable
+// once the index writes uncompressed ones, before and after a compaction
+// merges both.
+func TestReadsTablesCompressedByEarlierReleases(t *testing.T) {
+	dir := t.TempDir()
+	old, err := open(options(dir, Options{}).WithCompression(bo.Snappy), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.stopGC, old.stopCount = make(chan struct{}), make(chan struct{})
+	want := map[string]string{}
+	for i := range 200 {
+		v := ver(fmt.Sprintf("k%03d", i), "v1")
+		v.Metadata = map[string]string{"X-Amz-Meta-I": fmt.Sprint(i)}
+		record(t, old, "bkt", v)
+		want[v.Key] = v.Metadata["X-Amz-Meta-I"]
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if tables, _ := filepath.Glob(filepath.Join(dir, "*.sst")); len(tables) == 0 {
+		t.Fatal("closing wrote no table")
+	}
+	d, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	check := func(when string) {
+		t.Helper()
+		for k, i := range want {
+			if v, err := d.GetVersion("bkt", k, "v1"); err != nil || v.Metadata["X-Amz-Meta-I"] != i {
+				t.Fatalf("%s: version of %s = %+v, %v", when, k, v, err)
+			}
+		}
+	}
+	check("reopened")
+	for i := range 200 {
+		v := ver(fmt.Sprintf("n%03d", i), "v1")
+		v.Metadata = map[string]string{"X-Amz-Meta-I": fmt.Sprint(i)}
+		record(t, d, "bkt", v)
+		want[v.Key] = v.Metadata["X-Amz-Meta-I"]
+	}
+	if err := d.db.Flatten(1); err != nil {
+		t.Fatal(err)
+	}
+	check("compacted")
 }
