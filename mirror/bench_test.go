@@ -3,8 +3,11 @@ package mirror
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ringside/ringside/backend"
 )
 
 // BenchmarkPassWithoutChanges compares a pass that finds nothing with a
@@ -85,4 +88,44 @@ func BenchmarkInitialSync(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkMetadataSweep times an initial sync's metadata sweep over an
+// index on disk, against a backend whose HEADs each take headLatency, and
+// reports its rate as a share of what HeadConcurrency such HEADs allow:
+// what falls short is the index's cost (stores, scans, compactions).
+func BenchmarkMetadataSweep(b *testing.B) {
+	const headLatency = 4 * time.Millisecond
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			opts := testOptions()
+			opts.PageSize, opts.HeadConcurrency = 1000, 16
+			be := newFakeBackend()
+			for i := range n {
+				k := fmt.Sprintf("obj/k%07d", i)
+				be.put(k, k, meta("X-Amz-Meta-I", k))
+			}
+			var listed atomic.Int64
+			be.setHooks(nil, func(_ int, p *backend.VersionPage) error {
+				if !p.IsTruncated {
+					listed.Store(time.Now().UnixNano())
+				}
+				return nil
+			})
+			be.failHead = func(string, string) error { time.Sleep(headLatency); return nil }
+			for b.Loop() {
+				h := newDiskHarness(b, opts)
+				h.be = be
+				h.createBucket("mb", true)
+				ps := &passState{began: time.Now(), initial: true}
+				ps.fullSince = ps.began
+				if err := h.m.lockedPass(context.Background(), "mb", ps, hooks{}); err != nil {
+					b.Fatal(err)
+				}
+				swept := time.Since(time.Unix(0, listed.Load()))
+				ideal := float64(opts.HeadConcurrency) / headLatency.Seconds()
+				b.ReportMetric(float64(n)/swept.Seconds()/ideal, "share-of-head-rate")
+			}
+		})
+	}
 }

@@ -27,6 +27,11 @@ const headQueue = 4096
 const (
 	storeBatch = 256
 	storeWait  = 5 * time.Millisecond
+	// readsQueue is how many headers read may wait for the writer: while
+	// it commits one batch, the workers read the next ones rather than
+	// wait for it, so that the backend sees HeadConcurrency reads at all
+	// times even when a commit waits for a flush of the index.
+	readsQueue = 4 * storeBatch
 )
 
 // headJob is one version whose headers are read from the backend.
@@ -73,7 +78,7 @@ func newHeadPool(ctx context.Context, m *Manager, bucket string, t Target, block
 	h := &headPool{
 		ctx: ctx, m: m, bucket: bucket, target: t, block: block, later: later, prog: prog,
 		jobs:  make(chan headJob, m.headQueue),
-		reads: make(chan headRead, storeBatch),
+		reads: make(chan headRead, readsQueue),
 	}
 	h.dropped.Store(later)
 	return h

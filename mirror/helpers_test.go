@@ -98,6 +98,21 @@ func newHarness(t testing.TB, opts Options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newHarnessOn(t, db, opts)
+}
+
+// newDiskHarness is a harness over an index on disk, which flushes and
+// compacts as ringside's does.
+func newDiskHarness(t testing.TB, opts Options) *harness {
+	t.Helper()
+	db, err := index.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newHarnessOn(t, db, opts)
+}
+
+func newHarnessOn(t testing.TB, db *index.DB, opts Options) *harness {
 	t.Cleanup(func() { db.Close() })
 	h := &harness{t: t, db: db, st: &countingStore{DB: db}, be: newFakeBackend(), opts: opts, prefixes: map[string]string{}}
 	h.m = h.newManager()
