@@ -42,6 +42,7 @@ type flags struct {
 	backendDir string
 	profile    string
 	profileOut string
+	syncSizes  string
 }
 
 func parseFlags(root string) flags {
@@ -58,6 +59,7 @@ func parseFlags(root string) flags {
 	flag.StringVar(&f.backendDir, "backend-dir", defaultBackendDir(), "`DIR` under which MinIO keeps its data (default: memory, /dev/shm, so that the backend is bound by CPU like the gateway, not by the disk)")
 	flag.StringVar(&f.profile, "profile", "", "instead of a report, run the gateway side of the workload `ID` (e.g. get-32MiB-c2; see bench.json) for 15 s and save ringside's CPU profile")
 	flag.StringVar(&f.profileOut, "profile-out", "", "`FILE` for --profile (default: ringside-<ID>.pprof in the temp dir)")
+	flag.StringVar(&f.syncSizes, "sync-sizes", "", "comma-separated `KEYS` of extra buckets whose initial sync alone the ingest group measures, e.g. 1000000 (filled first: minutes)")
 	flag.Parse()
 	return f
 }
@@ -74,6 +76,9 @@ func mainErr() error {
 	p := newPlan(f.quick)
 	if f.rounds > 0 {
 		p.Rounds = f.rounds
+	}
+	if p.SyncSizes, err = parseSyncSizes(f.syncSizes); err != nil {
+		return err
 	}
 	groups, err := selectGroups(f.only)
 	if err != nil {

@@ -33,6 +33,10 @@ type plan struct {
 	VisibilityChanges int           `json:"visibilityChanges"`
 	VisibilitySpacing time.Duration `json:"visibilitySpacingNs"`
 	PointReads        int           `json:"pointReads"`
+	// SyncSizes are the extra buckets, of these many keys, whose initial
+	// sync alone is measured (--sync-sizes): none by default, since
+	// filling them takes minutes.
+	SyncSizes []int `json:"syncSizes,omitempty"`
 
 	RSSBytes    int64 `json:"rssBytes"`
 	RSSPartSize int64 `json:"rssPartSize"`
