@@ -139,6 +139,19 @@ type IngestState struct {
 	// FeedPosition is where the bucket's change feed resumes (feed.Position),
 	// recorded only once every change before it is in the index.
 	FeedPosition string `json:"feedPosition,omitempty"`
+	// SyncRanges is an initial sync listed in key ranges side by side:
+	// how far each range got, so that a restart resumes every one of
+	// them. KeyMarker is then unused.
+	SyncRanges []SyncRange `json:"syncRanges,omitempty"`
+}
+
+// SyncRange is one key range of an initial sync, in gateway keys: the
+// keys in (After, Through] (Through "" means to the end of the bucket) are
+// still to list, Done once none is.
+type SyncRange struct {
+	After   string `json:"after,omitempty"`
+	Through string `json:"through,omitempty"`
+	Done    bool   `json:"done,omitempty"`
 }
 
 // Stats counts what the index holds.

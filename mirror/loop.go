@@ -228,7 +228,10 @@ func (l *loop) begin() (*passState, error) {
 	ps.fullSince = ps.began
 	if !st.InitialSyncDone {
 		ps.initial = true
-		ps.cursor = st.KeyMarker
+		ps.resume = st.KeyMarker
+		if len(st.SyncRanges) > 0 {
+			ps.ranges = rangesFromState(st.SyncRanges)
+		}
 		ps.synced = st.VersionsSynced
 		ps.prog = &syncProgress{before: st.VersionsSynced}
 		ps.prog.startPhase(PhaseListing, 0)
@@ -241,7 +244,7 @@ func (l *loop) begin() (*passState, error) {
 			ps.fullSince = st.SyncStarted
 		}
 		l.m.log.Info("mirror: initial sync started", "bucket", l.bucket, "location", l.location,
-			"resumed", ps.cursor != "", "versionsSynced", ps.synced)
+			"resumed", ps.resume != "" || ps.ranges != nil, "versionsSynced", ps.synced)
 	}
 	l.mu.Lock()
 	l.seqStarted++
@@ -253,12 +256,14 @@ func (l *loop) begin() (*passState, error) {
 	return ps, nil
 }
 
-// progress records an applied page: an initial sync persists its marker so
-// that it resumes there after a restart.
+// progress records an applied page: an initial sync persists how far each
+// of its ranges got, so that each resumes there after a restart. ps.mu is
+// held.
 func (l *loop) progress(ps *passState) error {
 	if ps.initial {
+		marker, ranges := ps.syncRanges()
 		err := l.updateState(func(s *index.IngestState) {
-			s.KeyMarker = ps.cursor
+			s.KeyMarker, s.SyncRanges = marker, ranges
 			s.VersionIDMarker = ""
 			s.VersionsSynced = ps.synced
 		})
@@ -284,7 +289,7 @@ func (l *loop) complete(ps *passState) error {
 		err := l.updateState(func(s *index.IngestState) {
 			if ps.initial {
 				s.InitialSyncDone = true
-				s.KeyMarker, s.VersionIDMarker = "", ""
+				s.KeyMarker, s.VersionIDMarker, s.SyncRanges = "", "", nil
 				s.VersionsSynced = ps.synced
 			}
 			s.LastFullPass = ps.fullSince

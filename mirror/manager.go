@@ -26,6 +26,9 @@ var (
 	ErrStopped = errors.New("mirroring stopped")
 )
 
+// DefaultListConcurrency is Options.ListConcurrency's default.
+const DefaultListConcurrency = 4
+
 // Options tune the ingester.
 type Options struct {
 	Interval        time.Duration // pause between passes that find nothing; default 2s
@@ -49,6 +52,12 @@ type Options struct {
 	// FeedWorkers bounds the keys read at once for a feed's hints, per
 	// bucket; default 8.
 	FeedWorkers int
+	// ListConcurrency is how many key ranges of a bucket a full pass or
+	// an initial sync lists at once; 1 lists it as one stream. Default 4:
+	// a RING's listing is bound by the latency of each page, not by the
+	// network or its CPU, so a few streams list a few times faster, and
+	// four keep the load one sidecar puts on a shared S3 Connector modest.
+	ListConcurrency int
 }
 
 func (o Options) withDefaults() Options {
@@ -77,6 +86,9 @@ func (o Options) withDefaults() Options {
 	if o.FeedWorkers <= 0 {
 		o.FeedWorkers = defaultFeedWorkers
 	}
+	if o.ListConcurrency <= 0 {
+		o.ListConcurrency = DefaultListConcurrency
+	}
 	return o
 }
 
@@ -90,6 +102,7 @@ type store interface {
 	SetKeysVersions(bucket string, keys []index.KeyListing) ([]bool, error)
 	StoreMetadata(bucket string, reads []index.MetadataRead) ([]bool, error)
 	ScanKeys(bucket, after, through string, fn func(key string, versions []index.Version) error) error
+	SplitKeys(bucket, after string, parts int) ([]string, error)
 	GetIngestState(bucket string) (index.IngestState, error)
 	PutIngestState(bucket string, s index.IngestState) error
 }
