@@ -78,7 +78,7 @@ func (m *Manager) planRanges(ctx context.Context, bucket string, t Target, ps *p
 	if len(splits) == 0 {
 		from = "backend"
 		var err error
-		if splits, err = sampleSplits(ctx, t, start, n*backendOversplit); err != nil {
+		if splits, err = sampleSplits(ctx, t, start, n*backendOversplit, m.opts.PageSize); err != nil {
 			return nil, fmt.Errorf("sample the keys of %s on the backend: %w", bucket, err)
 		}
 	}

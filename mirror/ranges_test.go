@@ -213,7 +213,7 @@ func TestSampleSplitsOfFewKeys(t *testing.T) {
 			for _, k := range tt.keys {
 				be.put(k, "x", nil)
 			}
-			splits, err := sampleSplits(context.Background(), Target{Source: be}, "", 8)
+			splits, err := sampleSplits(context.Background(), Target{Source: be}, "", 8, 1)
 			if err != nil {
 				t.Fatal(err)
 			}

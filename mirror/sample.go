@@ -1,9 +1,11 @@
 package mirror
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Probes and split points are made of printable ASCII bytes only: a key
@@ -16,14 +18,34 @@ const (
 )
 
 // sampleDepth is how many bytes past the common prefix of the bucket's
-// first and last keys the sampling resolves: enough to cut the key space
-// into a few dozen ranges, in a few dozen probes.
-const sampleDepth = 3
+// first and last keys the sampling finds of the last key. One is enough:
+// the bisection finds where the keys end from there, in the same probes
+// that cut the key space.
+const sampleDepth = 1
 
 // prober finds keys on a backend with listings of one entry.
 type prober struct {
 	ctx context.Context
 	t   Target
+}
+
+// firstPage reads the first page after start (a gateway key) and returns
+// its first key, and whether more pages follow.
+func (pr prober) firstPage(start string, size int) (string, bool, error) {
+	km := ""
+	if start != "" {
+		km = pr.t.Prefix + start
+	}
+	vp, err := pr.t.Source.ListVersions(pr.ctx, pr.t.Prefix, km, "", size)
+	if err != nil || !vp.IsTruncated {
+		return "", false, err
+	}
+	for _, o := range vp.Versions {
+		if strings.HasPrefix(o.Key, pr.t.Prefix) && len(o.Key) > len(pr.t.Prefix) {
+			return o.Key[len(pr.t.Prefix):], true, nil
+		}
+	}
+	return pr.after(start)
 }
 
 // after returns the first gateway key after marker (a gateway key), and
@@ -54,17 +76,20 @@ func (pr prober) after(marker string) (string, bool, error) {
 
 // sampleSplits guesses up to parts-1 keys after start that cut the
 // backend's keys into parts of about as many keys each, without reading
-// them all. It finds the first key and the leading bytes of the last one,
-// then bisects: the widest gap between the keys found so far is probed at
-// its middle, and the first key after the middle either cuts the gap in
-// two or, when it lies beyond the gap, shows the gap's upper half empty.
-// Widths are the bytes past the common prefix read as digits of a number,
-// so the guess is as good as keys are evenly spread over their bytes where
-// they are at all, as keys named by counters, hashes, dates or UUIDs are.
-func sampleSplits(ctx context.Context, t Target, start string, parts int) ([]string, error) {
+// them all. A bucket whose first page holds all its keys is not cut.
+// Otherwise it finds the leading bytes of the last key, then bisects: the
+// widest gaps between the keys found so far are probed at their middle,
+// and the first key after a middle either cuts its gap in two or, when it
+// lies beyond the gap, shows the gap's upper half empty. Widths are the
+// bytes past the common prefix read as digits of a number, so the guess
+// is as good as keys are evenly spread over their bytes where they are at
+// all, as keys named by counters, hashes, dates or UUIDs are. Each round
+// probes several gaps at once: on a backend whose listing calls are slow,
+// the rounds, not the probes, are what the sampling costs.
+func sampleSplits(ctx context.Context, t Target, start string, parts, pageSize int) ([]string, error) {
 	pr := prober{ctx, t}
-	first, ok, err := pr.after(start)
-	if err != nil || !ok || parts < 2 {
+	first, more, err := pr.firstPage(start, pageSize)
+	if err != nil || !more || parts < 2 {
 		return nil, err
 	}
 	last, err := pr.lastPrefix(first)
@@ -72,30 +97,91 @@ func sampleSplits(ctx context.Context, t Target, start string, parts int) ([]str
 		return nil, err
 	}
 	f := frame{prefix: commonPrefix(first, last)}
-	gaps := []gap{{key: first, lo: f.pos(first), hi: f.pos(last) + 1}}
-	for probes := 0; len(gaps) < parts && probes < 4*parts; probes++ {
-		i := widest(gaps)
-		g := gaps[i]
-		mid := f.str((g.lo + g.hi) / 2)
-		if g.hi-g.lo < 2 || mid <= g.key {
-			break
-		}
-		k, ok, err := pr.after(mid)
-		if err != nil {
+	// Every key starting with last lies below this bound.
+	top := f.pos(last+strings.Repeat(string(rune(hiByte)), frameDigits)) + 1
+	gaps := []gap{{key: first, lo: f.pos(first), hi: top}}
+	// Twice the keys needed, so that the gaps a probe has not yet shown
+	// to be partly empty weigh less in the choice.
+	for round := 0; len(gaps) < 2*parts && round < 4*parts; round++ {
+		var probed bool
+		if gaps, probed, err = pr.bisect(f, gaps, parts); err != nil {
 			return nil, err
 		}
-		if !ok || i+1 < len(gaps) && k >= gaps[i+1].key {
-			gaps[i].hi = f.pos(mid) // nothing from mid to the next key
+		if !probed {
+			break
+		}
+	}
+	return evenSplits(gaps, parts), nil
+}
+
+// bisect probes the middle of up to n of the widest gaps at once and
+// returns the gaps cut or narrowed by what it found; false when no gap is
+// wide enough to probe.
+func (pr prober) bisect(f frame, gaps []gap, n int) ([]gap, bool, error) {
+	order := make([]int, len(gaps))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(gaps[b].width(), gaps[a].width()) })
+	type probe struct {
+		gap int
+		mid string
+		key string
+		ok  bool
+		err error
+	}
+	var probes []*probe
+	for _, i := range order[:min(n, len(order))] {
+		if 2*gaps[i].width() < gaps[order[0]].width() {
+			break // narrow enough already: the wide gaps first
+		}
+		if mid := f.str((gaps[i].lo + gaps[i].hi) / 2); gaps[i].width() >= 2 && mid > gaps[i].key {
+			probes = append(probes, &probe{gap: i, mid: mid})
+		}
+	}
+	var wg sync.WaitGroup
+	for _, p := range probes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.key, p.ok, p.err = pr.after(p.mid)
+		}()
+	}
+	wg.Wait()
+	var found []gap
+	for _, p := range probes {
+		if p.err != nil {
+			return gaps, false, p.err
+		}
+		g := &gaps[p.gap]
+		if !p.ok || p.gap+1 < len(gaps) && p.key >= gaps[p.gap+1].key {
+			g.hi = f.pos(p.mid) // nothing from the middle to the next key
 			continue
 		}
-		gaps[i].hi = f.pos(k)
-		gaps = slices.Insert(gaps, i+1, gap{key: k, lo: f.pos(k), hi: g.hi})
+		found = append(found, gap{key: p.key, lo: f.pos(p.key), hi: g.hi})
+		g.hi = f.pos(p.key)
 	}
-	splits := make([]string, 0, len(gaps)-1)
-	for _, g := range gaps[1:] {
-		splits = append(splits, g.key)
+	gaps = append(gaps, found...)
+	slices.SortFunc(gaps, func(a, b gap) int { return strings.Compare(a.key, b.key) })
+	return gaps, len(probes) > 0, nil
+}
+
+// evenSplits picks up to parts-1 gap keys that cut the gaps into parts of
+// about the same width.
+func evenSplits(gaps []gap, parts int) []string {
+	var total int64
+	for _, g := range gaps {
+		total += g.width()
 	}
-	return splits, nil
+	var out []string
+	var sum int64
+	for i := 1; i < len(gaps) && len(out) < parts-1; i++ {
+		sum += gaps[i-1].width()
+		if sum*int64(parts) >= total*int64(len(out)+1) {
+			out = append(out, gaps[i].key)
+		}
+	}
+	return out
 }
 
 // gap is the keys from key, a key of the bucket, up to the next gap's key:
@@ -105,16 +191,7 @@ type gap struct {
 	lo, hi int64
 }
 
-// widest returns the index of the widest gap.
-func widest(gaps []gap) int {
-	w := 0
-	for i, g := range gaps {
-		if g.hi-g.lo > gaps[w].hi-gaps[w].lo {
-			w = i
-		}
-	}
-	return w
-}
+func (g gap) width() int64 { return g.hi - g.lo }
 
 // frameDigits is how many bytes past the common prefix a frame reads:
 // 95^8 still fits an int64.
@@ -134,13 +211,26 @@ func (f frame) str(n int64) string {
 	return f.prefix + strings.TrimRight(number(n, frameDigits), string(rune(loByte)))
 }
 
-// lastPrefix returns the leading bytes of the backend's last key, up to
-// sampleDepth bytes past what it shares with first, resolving a byte at a
-// time by bisection.
+// lastPrefix returns the leading bytes of the backend's last key: what it
+// shares with first, found by bisecting on its length, and sampleDepth
+// bytes more, found a byte at a time.
 func (pr prober) lastPrefix(first string) (string, error) {
-	p := ""
-	for len(p) < len(commonPrefix(first, p))+sampleDepth {
-		c, ok, err := pr.maxByte(p, first)
+	lo, hi := 0, len(first) // the last key starts with first[:lo]
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		shared, err := pr.lastStartsWith(first[:mid])
+		if err != nil {
+			return "", err
+		}
+		if shared {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	p := first[:lo]
+	for end := len(p) + sampleDepth; len(p) < end; {
+		c, ok, err := pr.maxByte(p)
 		if err != nil || !ok {
 			return p, err
 		}
@@ -154,28 +244,22 @@ func (pr prober) lastPrefix(first string) (string, error) {
 	return p, nil
 }
 
+// lastStartsWith reports whether the last key starts with p: no key after
+// p followed by the alphabet's last byte, as far as a probe can tell,
+// leaves p behind.
+func (pr prober) lastStartsWith(p string) (bool, error) {
+	k, ok, err := pr.after(p + strings.Repeat(string(rune(hiByte)), 4))
+	return !ok || strings.HasPrefix(k, p), err
+}
+
 // maxByte returns the largest byte c such that a key after p+c starts
-// with p, false when there is none. When first extends p, its next byte is
-// tried first, which resolves the bytes the first and last keys share in
-// one probe each.
-func (pr prober) maxByte(p, first string) (byte, bool, error) {
+// with p, by bisection; false when there is none.
+func (pr prober) maxByte(p string) (byte, bool, error) {
 	has := func(c byte) (bool, error) {
 		k, ok, err := pr.after(p + string(rune(c)))
 		return ok && strings.HasPrefix(k, p), err
 	}
 	lo, hi := byte(loByte), byte(hiByte)
-	if strings.HasPrefix(first, p) && len(first) > len(p) {
-		if h := first[len(p)]; h >= loByte && h < hiByte {
-			up, err := has(h + 1)
-			if err != nil {
-				return 0, false, err
-			}
-			if !up {
-				return h, true, nil
-			}
-			lo = h + 1
-		}
-	}
 	if ok, err := has(lo); err != nil || !ok {
 		return 0, false, err
 	}

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ringside/ringside/mirror"
 )
 
 func main() {
@@ -42,6 +44,12 @@ type flags struct {
 	backendDir string
 	profile    string
 	profileOut string
+	// listDelay, when set, holds each listing call to the backend that
+	// long (see startListDelay); listConc is the key ranges the ingest
+	// group lists at once, directly and through ringside.
+	listDelay time.Duration
+	listConc  int
+	listKeys  int
 }
 
 func parseFlags(root string) flags {
@@ -58,6 +66,9 @@ func parseFlags(root string) flags {
 	flag.StringVar(&f.backendDir, "backend-dir", defaultBackendDir(), "`DIR` under which MinIO keeps its data (default: memory, /dev/shm, so that the backend is bound by CPU like the gateway, not by the disk)")
 	flag.StringVar(&f.profile, "profile", "", "instead of a report, run the gateway side of the workload `ID` (e.g. get-32MiB-c2; see bench.json) for 15 s and save ringside's CPU profile")
 	flag.StringVar(&f.profileOut, "profile-out", "", "`FILE` for --profile (default: ringside-<ID>.pprof in the temp dir)")
+	flag.DurationVar(&f.listDelay, "backend-list-latency", 0, "hold each listing call to the backend this long, through a proxy, as a RING S3 Connector's listing pages take (e.g. 30ms; default none)")
+	flag.IntVar(&f.listConc, "list-concurrency", mirror.DefaultListConcurrency, "key ranges the ingest group lists at once: ringside's --mirror-list-concurrency and the backend's own parallel listing")
+	flag.IntVar(&f.listKeys, "list-keys", 0, "keys of the LIST bucket, the ingest group's large mirror bucket (default 100000, 10000 with --quick)")
 	flag.Parse()
 	return f
 }
@@ -74,6 +85,9 @@ func mainErr() error {
 	p := newPlan(f.quick)
 	if f.rounds > 0 {
 		p.Rounds = f.rounds
+	}
+	if f.listKeys > 0 {
+		p.ListKeys = f.listKeys
 	}
 	groups, err := selectGroups(f.only)
 	if err != nil {
