@@ -331,3 +331,46 @@ func TestRangedPassRemovesOutOfBandDeletesInsideARange(t *testing.T) {
 		t.Errorf("%v keys counted removed, want 5", n)
 	}
 }
+
+// TestRangedPassRetryContinuesEachRange fails a ranged pass, retries it
+// with its state, and checks that each range continued after its last
+// applied key, as a single stream does.
+func TestRangedPassRetryContinuesEachRange(t *testing.T) {
+	h := newHarness(t, rangeOptions(4))
+	h.createBucket("mb", false)
+	for i := range 40 {
+		h.be.put(fmt.Sprintf("k%02d", i), "x", nil)
+	}
+	var failed atomic.Bool
+	h.be.setHooks(nil, func(call int, _ *backend.VersionPage) error {
+		if call >= 8 && failed.CompareAndSwap(false, true) {
+			return errors.New("backend down")
+		}
+		return nil
+	})
+	ps := &passState{began: time.Now(), ranges: rangesOf("", []string{"k09", "k19", "k29"})}
+	ps.fullSince = ps.began
+	if err := h.m.lockedPass(context.Background(), "mb", ps, hooks{}); err == nil {
+		t.Fatal("the pass did not fail")
+	}
+	resume := map[string]bool{}
+	for _, r := range ps.ranges {
+		if !r.done {
+			resume[r.backendAfter("")] = true
+		}
+	}
+	first := len(h.be.calls())
+	if err := h.m.lockedPass(context.Background(), "mb", ps, hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range h.be.calls()[first:] {
+		if c.versionIDMarker == "" && !resume[c.keyMarker] {
+			t.Errorf("the retry listed from %q, no range's resume point (%v)", c.keyMarker, resume)
+		}
+	}
+	// A range re-reads at most the page it had not applied.
+	if ps.scanned < 40 || ps.scanned > 40+4*3 {
+		t.Errorf("scanned %d versions of 40 over both attempts", ps.scanned)
+	}
+	h.converged("mb")
+}
