@@ -102,13 +102,16 @@ func (m *Manager) runPass(ctx context.Context, bucket string, ps *passState, h h
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	ps.mu.Lock()
+	ps.prefix = t.Prefix
+	ps.mu.Unlock()
 	if ps.ranges == nil {
 		ranges, err := m.planRanges(ctx, bucket, t, ps)
 		if err != nil {
 			return err
 		}
 		ps.mu.Lock()
-		ps.ranges, ps.prefix = ranges, t.Prefix
+		ps.ranges = ranges
 		ps.mu.Unlock()
 	}
 	heads := newHeadPool(ctx, m, bucket, t, ps.force, ps.initial, ps.prog)
