@@ -391,3 +391,29 @@ func TestRangedPassRetryContinuesEachRange(t *testing.T) {
 	}
 	h.converged("mb")
 }
+
+func TestLastTrue(t *testing.T) {
+	tests := []struct{ lo, hi, want int }{
+		{0, 0, 0}, {0, 1, 0}, {0, 1, 1}, {0, 10, 7}, {31, 126, 31}, {31, 126, 126}, {31, 126, 100}, {0, 200, 57},
+	}
+	for _, tt := range tests {
+		var calls atomic.Int64
+		got, err := lastTrue(tt.lo, tt.hi, func(x int) (bool, error) {
+			calls.Add(1)
+			if x < tt.lo || x > tt.hi {
+				t.Errorf("probed %d outside [%d, %d]", x, tt.lo, tt.hi)
+			}
+			return x <= tt.want, nil
+		})
+		if err != nil || got != tt.want {
+			t.Errorf("lastTrue(%d, %d) = %d, %v; want %d", tt.lo, tt.hi, got, err, tt.want)
+		}
+		if n := calls.Load(); n > 3*searchProbes {
+			t.Errorf("lastTrue(%d, %d) probed %d times", tt.lo, tt.hi, n)
+		}
+	}
+	errDown := errors.New("down")
+	if _, err := lastTrue(0, 100, func(int) (bool, error) { return false, errDown }); !errors.Is(err, errDown) {
+		t.Errorf("a failed probe gave %v", err)
+	}
+}

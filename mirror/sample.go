@@ -3,6 +3,7 @@ package mirror
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -212,26 +213,17 @@ func (f frame) str(n int64) string {
 }
 
 // lastPrefix returns the leading bytes of the backend's last key: what it
-// shares with first, found by bisecting on its length, and sampleDepth
-// bytes more, found a byte at a time.
+// shares with first, and sampleDepth bytes more, each found by a search
+// of several probes at a time.
 func (pr prober) lastPrefix(first string) (string, error) {
-	lo, hi := 0, len(first) // the last key starts with first[:lo]
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		shared, err := pr.lastStartsWith(first[:mid])
-		if err != nil {
-			return "", err
-		}
-		if shared {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
+	n, err := lastTrue(0, len(first), func(n int) (bool, error) { return pr.lastStartsWith(first[:n]) })
+	if err != nil {
+		return "", err
 	}
-	p := first[:lo]
+	p := first[:n]
 	for end := len(p) + sampleDepth; len(p) < end; {
-		c, ok, err := pr.maxByte(p)
-		if err != nil || !ok {
+		c, err := lastTrue(loByte-1, hiByte, func(c int) (bool, error) { return pr.extends(p, c) })
+		if err != nil || c < loByte {
 			return p, err
 		}
 		p += string(rune(c))
@@ -252,30 +244,55 @@ func (pr prober) lastStartsWith(p string) (bool, error) {
 	return !ok || strings.HasPrefix(k, p), err
 }
 
-// maxByte returns the largest byte c such that a key after p+c starts
-// with p, by bisection; false when there is none.
-func (pr prober) maxByte(p string) (byte, bool, error) {
-	has := func(c byte) (bool, error) {
-		k, ok, err := pr.after(p + string(rune(c)))
-		return ok && strings.HasPrefix(k, p), err
+// extends reports whether a key after p+c starts with p; true for a c
+// below the alphabet, so that a search starts from there.
+func (pr prober) extends(p string, c int) (bool, error) {
+	if c < loByte {
+		return true, nil
 	}
-	lo, hi := byte(loByte), byte(hiByte)
-	if ok, err := has(lo); err != nil || !ok {
-		return 0, false, err
-	}
-	for lo < hi { // has(lo) holds
-		mid := lo + (hi-lo+1)/2
-		ok, err := has(mid)
-		if err != nil {
-			return 0, false, err
+	k, ok, err := pr.after(p + string(rune(c)))
+	return ok && strings.HasPrefix(k, p), err
+}
+
+// searchProbes is how many probes a search sends at once: a 95-byte
+// alphabet is searched in three rounds rather than seven.
+const searchProbes = 8
+
+// lastTrue returns the largest x in [lo, hi] for which holds, true at lo
+// and true then false as x grows, probing searchProbes points spread over
+// what is left of the interval at once.
+func lastTrue(lo, hi int, holds func(int) (bool, error)) (int, error) {
+	for lo < hi {
+		step := max(1, (hi-lo)/(searchProbes+1))
+		var xs []int
+		for x := lo + step; x <= hi && len(xs) < searchProbes; x += step {
+			xs = append(xs, x)
 		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid - 1
+		oks := make([]bool, len(xs))
+		errs := make([]error, len(xs))
+		var wg sync.WaitGroup
+		for i, x := range xs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				oks[i], errs[i] = holds(x)
+			}()
 		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return lo, err
+		}
+		next := hi
+		for i, x := range xs {
+			if !oks[i] {
+				next = x - 1
+				break
+			}
+			lo = x
+		}
+		hi = next
 	}
-	return lo, true, nil
+	return lo, nil
 }
 
 // digits reads the first width bytes of s as a number in the alphabet,
