@@ -1,10 +1,8 @@
 package mirror
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"sync"
 )
@@ -78,10 +76,10 @@ func (pr prober) after(marker string) (string, bool, error) {
 // sampleSplits guesses up to parts-1 keys after start that cut the
 // backend's keys into parts of about as many keys each, without reading
 // them all. A bucket whose first page holds all its keys is not cut.
-// Otherwise it finds the leading bytes of the last key, then bisects: the
-// widest gaps between the keys found so far are probed at their middle,
-// and the first key after a middle either cuts its gap in two or, when it
-// lies beyond the gap, shows the gap's upper half empty. Widths are the
+// Otherwise it finds the leading bytes of the last key, then cuts: points
+// spread over the widest gaps between the keys found so far are probed,
+// and the first key after a point either cuts its gap or, when it lies
+// beyond the gap, shows the gap empty from the point on. Widths are the
 // bytes past the common prefix read as digits of a number, so the guess
 // is as good as keys are evenly spread over their bytes where they are at
 // all, as keys named by counters, hashes, dates or UUIDs are. Each round
@@ -115,30 +113,23 @@ func sampleSplits(ctx context.Context, t Target, start string, parts, pageSize i
 	return evenSplits(gaps, parts), nil
 }
 
-// bisect probes the middle of up to n of the widest gaps at once and
-// returns the gaps cut or narrowed by what it found; false when no gap is
-// wide enough to probe.
+// probe is a point of the frame probed, and the first key after it.
+type probe struct {
+	gap int // index of the gap it cuts
+	at  int64
+	mid string
+	key string
+	ok  bool
+	err error
+}
+
+// bisect probes up to n points at once, spread over the widest gaps, and
+// returns the gaps cut or narrowed by what they found; false when no gap
+// is wide enough to probe.
 func (pr prober) bisect(f frame, gaps []gap, n int) ([]gap, bool, error) {
-	order := make([]int, len(gaps))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(gaps[b].width(), gaps[a].width()) })
-	type probe struct {
-		gap int
-		mid string
-		key string
-		ok  bool
-		err error
-	}
-	var probes []*probe
-	for _, i := range order[:min(n, len(order))] {
-		if 2*gaps[i].width() < gaps[order[0]].width() {
-			break // narrow enough already: the wide gaps first
-		}
-		if mid := f.str((gaps[i].lo + gaps[i].hi) / 2); gaps[i].width() >= 2 && mid > gaps[i].key {
-			probes = append(probes, &probe{gap: i, mid: mid})
-		}
+	probes := placeProbes(f, gaps, n)
+	if len(probes) == 0 {
+		return gaps, false, nil
 	}
 	var wg sync.WaitGroup
 	for _, p := range probes {
@@ -149,22 +140,56 @@ func (pr prober) bisect(f frame, gaps []gap, n int) ([]gap, bool, error) {
 		}()
 	}
 	wg.Wait()
-	var found []gap
-	for _, p := range probes {
-		if p.err != nil {
-			return gaps, false, p.err
+	var out []gap
+	for i, g := range gaps {
+		next := ""
+		if i+1 < len(gaps) {
+			next = gaps[i+1].key
 		}
-		g := &gaps[p.gap]
-		if !p.ok || p.gap+1 < len(gaps) && p.key >= gaps[p.gap+1].key {
-			g.hi = f.pos(p.mid) // nothing from the middle to the next key
-			continue
+		cur := g
+		for _, p := range probes {
+			if p.gap != i || p.mid <= cur.key {
+				continue
+			}
+			if p.err != nil {
+				return gaps, false, p.err
+			}
+			// No key lies between the point and the key found after it.
+			cur.hi = min(cur.hi, p.at)
+			if p.ok && (next == "" || p.key < next) && p.key > cur.key {
+				out = append(out, cur)
+				cur = gap{key: p.key, lo: f.pos(p.key), hi: g.hi}
+			}
 		}
-		found = append(found, gap{key: p.key, lo: f.pos(p.key), hi: g.hi})
-		g.hi = f.pos(p.key)
+		out = append(out, cur)
 	}
-	gaps = append(gaps, found...)
-	slices.SortFunc(gaps, func(a, b gap) int { return strings.Compare(a.key, b.key) })
-	return gaps, len(probes) > 0, nil
+	return out, true, nil
+}
+
+// placeProbes spreads n points, ascending, over the gaps at least half as
+// wide as the widest.
+func placeProbes(f frame, gaps []gap, n int) []*probe {
+	widest := int64(0)
+	for _, g := range gaps {
+		widest = max(widest, g.width())
+	}
+	var wide []int
+	for i, g := range gaps {
+		if g.width() >= 2 && 2*g.width() >= widest && len(wide) < n {
+			wide = append(wide, i)
+		}
+	}
+	var out []*probe
+	for _, i := range wide {
+		g, q := gaps[i], max(1, n/len(wide))
+		for j := 1; j <= q; j++ {
+			at := g.lo + g.width()*int64(j)/int64(q+1)
+			if mid := f.str(at); at > g.lo && mid > g.key && (len(out) == 0 || mid > out[len(out)-1].mid) {
+				out = append(out, &probe{gap: i, at: at, mid: mid})
+			}
+		}
+	}
+	return out
 }
 
 // evenSplits picks up to parts-1 gap keys that cut the gaps into parts of
