@@ -5,18 +5,19 @@ import (
 )
 
 // SplitKeys returns up to parts-1 keys of bucket, after after, that cut
-// the keys the index holds there into parts of about as many keys each:
-// the boundaries of a listing of the backend split into ranges listed
-// side by side. It reads keys only, one per object key, and keeps at most
+// the keys the index holds there into parts of about as many keys each,
+// and no fewer than minPart keys: the boundaries of a listing of the
+// backend split into ranges listed side by side. It also returns how many
+// keys it found. It reads keys only, one per object key, and keeps at most
 // a few keys per part in memory whatever the bucket's size, by sampling
 // every stride-th key and doubling the stride when the sample fills.
-func (d *DB) SplitKeys(bucket, after string, parts int) ([]string, error) {
+func (d *DB) SplitKeys(bucket, after string, parts, minPart int) (splits []string, keys int, err error) {
 	if parts < 2 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	limit := 8 * parts
 	var sample []string
-	err := d.view(func(txn *badger.Txn) error {
+	err = d.view(func(txn *badger.Txn) error {
 		base := objectBase(bucket)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: base})
 		defer it.Close()
@@ -36,12 +37,16 @@ func (d *DB) SplitKeys(bucket, after string, parts int) ([]string, error) {
 			}
 			n++
 		}
+		keys = n
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return quantiles(sample, parts), nil
+	if minPart > 0 {
+		parts = min(parts, keys/minPart)
+	}
+	return quantiles(sample, parts), keys, nil
 }
 
 // halve keeps every other key of a sample.
@@ -57,7 +62,7 @@ func halve(s []string) []string {
 // quantiles picks parts-1 distinct keys of an ascending sample, evenly
 // spread; none when the sample is too small to cut.
 func quantiles(s []string, parts int) []string {
-	if len(s) < parts {
+	if parts < 2 || len(s) < parts {
 		return nil
 	}
 	var out []string

@@ -29,18 +29,24 @@ func TestSplitKeys(t *testing.T) {
 		parts int
 		want  int // keys per part, about
 		from  int // index of the first key after after
+		min   int // keys a part holds at least
 	}{
-		{"one part", "", 1, 0, 0},
-		{"four parts", "", 4, 250, 0},
-		{"sixteen parts", "", 16, 62, 0},
-		{"after a key", "k0599", 4, 100, 600},
-		{"more parts than keys", "k0997", 4, 0, 998},
+		{"one part", "", 1, 0, 0, 0},
+		{"four parts", "", 4, 250, 0, 0},
+		{"sixteen parts", "", 16, 62, 0, 0},
+		{"after a key", "k0599", 4, 100, 600, 0},
+		{"more parts than keys", "k0997", 4, 0, 998, 0},
+		{"parts of at least 300 keys", "", 8, 333, 0, 300},
+		{"too few keys for two parts", "k0599", 4, 0, 600, 300},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := d.SplitKeys("b", tt.after, tt.parts)
+			got, n, err := d.SplitKeys("b", tt.after, tt.parts, tt.min)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.parts > 1 && n != 1000-tt.from {
+				t.Errorf("counted %d keys after %q, want %d", n, tt.after, 1000-tt.from)
 			}
 			if tt.want == 0 {
 				if len(got) != 0 {
@@ -48,8 +54,8 @@ func TestSplitKeys(t *testing.T) {
 				}
 				return
 			}
-			if len(got) != tt.parts-1 || !slices.IsSorted(got) {
-				t.Fatalf("split keys %q, want %d ascending", got, tt.parts-1)
+			if parts := (1000 - tt.from) / tt.want; len(got) != parts-1 || !slices.IsSorted(got) {
+				t.Fatalf("split keys %q, want %d ascending", got, parts-1)
 			}
 			prev := tt.from - 1
 			for _, k := range got {

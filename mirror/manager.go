@@ -102,7 +102,7 @@ type store interface {
 	SetKeysVersions(bucket string, keys []index.KeyListing) ([]bool, error)
 	StoreMetadata(bucket string, reads []index.MetadataRead) ([]bool, error)
 	ScanKeys(bucket, after, through string, fn func(key string, versions []index.Version) error) error
-	SplitKeys(bucket, after string, parts int) ([]string, error)
+	SplitKeys(bucket, after string, parts, minPart int) ([]string, int, error)
 	GetIngestState(bucket string) (index.IngestState, error)
 	PutIngestState(bucket string, s index.IngestState) error
 }

@@ -44,6 +44,16 @@ func (r *keyRange) backendThrough(prefix string) string {
 	return prefix + r.through
 }
 
+// minRangePages is the fewest pages a range is cut for: a bucket of a
+// few pages is listed in about the time cutting it would take.
+const minRangePages = 4
+
+// rangesFor caps parts at what a bucket of pages pages is worth cutting
+// into.
+func rangesFor(pages int64, parts int) int {
+	return int(min(int64(parts), pages/minRangePages))
+}
+
 // rangesOf cuts the keys after start at splits, ascending and after start.
 func rangesOf(start string, splits []string) []*keyRange {
 	out := make([]*keyRange, 0, len(splits)+1)
@@ -59,8 +69,8 @@ func rangesOf(start string, splits []string) []*keyRange {
 // there is one range: the single stream from the start. A later pass cuts
 // where the index, which then holds about what the backend holds, has as
 // many keys in each range; an initial sync, whose index is empty, or a
-// pass over a bucket the index holds too few keys of to cut, samples the
-// backend.
+// pass over a bucket the index holds no key of, samples the backend. A
+// bucket of a few pages is not cut.
 func (m *Manager) planRanges(ctx context.Context, bucket string, t Target, ps *passState) ([]*keyRange, error) {
 	start := strings.TrimPrefix(ps.resume, t.Prefix)
 	n := m.opts.ListConcurrency
@@ -68,14 +78,14 @@ func (m *Manager) planRanges(ctx context.Context, bucket string, t Target, ps *p
 		return rangesOf(start, nil), nil
 	}
 	var splits []string
-	from := "index"
+	from, held := "index", 0
 	if !ps.initial {
 		var err error
-		if splits, err = m.db.SplitKeys(bucket, start, n); err != nil {
+		if splits, held, err = m.db.SplitKeys(bucket, start, n, m.opts.PageSize*minRangePages); err != nil {
 			return nil, fmt.Errorf("split the keys of %s: %w", bucket, err)
 		}
 	}
-	if len(splits) == 0 {
+	if len(splits) == 0 && held == 0 {
 		from = "backend"
 		var err error
 		if splits, err = sampleSplits(ctx, t, start, n*backendOversplit, m.opts.PageSize); err != nil {

@@ -417,3 +417,31 @@ func TestLastTrue(t *testing.T) {
 		t.Errorf("a failed probe gave %v", err)
 	}
 }
+
+// TestSmallBucketIsNotCut checks that a bucket of a few pages is listed as
+// one stream when planned from the index, which counts its keys, and in
+// no more than two ranges from the backend, whose size the sampling only
+// estimates.
+func TestSmallBucketIsNotCut(t *testing.T) {
+	for _, initial := range []bool{true, false} {
+		h := newHarness(t, rangeOptions(4))
+		h.createBucket("mb", false)
+		for i := range 20 { // 7 pages of 3
+			h.be.put(fmt.Sprintf("k%02d", i), "x", nil)
+		}
+		if !initial {
+			h.pass("mb")
+		}
+		calls := len(h.be.calls())
+		ranges, err := h.m.planRanges(context.Background(), "mb", Target{Source: h.be}, &passState{initial: initial})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ranges) > 2 || !initial && len(ranges) != 1 {
+			t.Errorf("initial %v: %d ranges for 7 pages", initial, len(ranges))
+		}
+		if n := len(h.be.calls()) - calls; !initial && n != 0 {
+			t.Errorf("planning from the index made %d listing calls", n)
+		}
+	}
+}

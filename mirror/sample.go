@@ -29,22 +29,29 @@ type prober struct {
 }
 
 // firstPage reads the first page after start (a gateway key) and returns
-// its first key, and whether more pages follow.
-func (pr prober) firstPage(start string, size int) (string, bool, error) {
+// its first and last keys, and whether more pages follow.
+func (pr prober) firstPage(start string, size int) (first, last string, more bool, err error) {
 	km := ""
 	if start != "" {
 		km = pr.t.Prefix + start
 	}
 	vp, err := pr.t.Source.ListVersions(pr.ctx, pr.t.Prefix, km, "", size)
 	if err != nil || !vp.IsTruncated {
-		return "", false, err
+		return "", "", false, err
 	}
 	for _, o := range vp.Versions {
 		if strings.HasPrefix(o.Key, pr.t.Prefix) && len(o.Key) > len(pr.t.Prefix) {
-			return o.Key[len(pr.t.Prefix):], true, nil
+			if first == "" {
+				first = o.Key[len(pr.t.Prefix):]
+			}
+			last = o.Key[len(pr.t.Prefix):]
 		}
 	}
-	return pr.after(start)
+	if first == "" {
+		first, more, err = pr.after(start)
+		return first, first, more, err
+	}
+	return first, last, true, nil
 }
 
 // after returns the first gateway key after marker (a gateway key), and
@@ -87,7 +94,7 @@ func (pr prober) after(marker string) (string, bool, error) {
 // the rounds, not the probes, are what the sampling costs.
 func sampleSplits(ctx context.Context, t Target, start string, parts, pageSize int) ([]string, error) {
 	pr := prober{ctx, t}
-	first, more, err := pr.firstPage(start, pageSize)
+	first, pageLast, more, err := pr.firstPage(start, pageSize)
 	if err != nil || !more || parts < 2 {
 		return nil, err
 	}
@@ -110,7 +117,20 @@ func sampleSplits(ctx context.Context, t Target, start string, parts, pageSize i
 			break
 		}
 	}
+	if w := f.pos(pageLast) - f.pos(first); w > 0 {
+		// As many pages as the first page's width fits in what the
+		// probes did not find empty.
+		parts = rangesFor(totalWidth(gaps)/w, parts)
+	}
 	return evenSplits(gaps, parts), nil
+}
+
+func totalWidth(gaps []gap) int64 {
+	var n int64
+	for _, g := range gaps {
+		n += g.width()
+	}
+	return n
 }
 
 // probe is a point of the frame probed, and the first key after it.
@@ -195,10 +215,10 @@ func placeProbes(f frame, gaps []gap, n int) []*probe {
 // evenSplits picks up to parts-1 gap keys that cut the gaps into parts of
 // about the same width.
 func evenSplits(gaps []gap, parts int) []string {
-	var total int64
-	for _, g := range gaps {
-		total += g.width()
+	if parts < 2 {
+		return nil
 	}
+	total := totalWidth(gaps)
 	var out []string
 	var sum int64
 	for i := 1; i < len(gaps) && len(out) < parts-1; i++ {
