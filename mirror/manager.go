@@ -57,6 +57,8 @@ type Options struct {
 	// a RING's listing is bound by the latency of each page, not by the
 	// network or its CPU, so a few streams list a few times faster, and
 	// four keep the load one sidecar puts on a shared S3 Connector modest.
+	// A backend bound by its CPU, or that walks the bucket anew for each
+	// key marker (MinIO), lists slower in ranges: give it 1.
 	ListConcurrency int
 }
 
