@@ -176,7 +176,7 @@ func (v *verifyingReader) newBuffer() []byte {
 // called by Read only, never by Close: a backend transport may still be
 // reading the body in its own goroutine when the handler closes it.
 func (v *verifyingReader) release() {
-	if v.buf != nil && len(v.buf) == maxReadSize {
+	if len(v.buf) == maxReadSize {
 		b := v.buf
 		readBuffers.Put(&b)
 	}
