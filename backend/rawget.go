@@ -389,13 +389,9 @@ func (b *rawBody) WriteTo(dst io.Writer) (int64, error) {
 // spliceChunk is how much of a body one ReadFrom moves before the stall
 // deadline is set again: a splice cannot report progress as it goes, so
 // the backend must bring each chunk, and the S3 client take it, within the
-// stall timeout. A client slower than 1 MiB per stall timeout (70 KB/s
-// with the default) is cut as a stalled backend would be. It is the most
-// Go moves through its pipe in one splice: with 256 KiB, most chunks
-// ended on a few KiB that had not arrived yet, and a 32 MiB GET made
-// about 11 splice calls per MiB, a third of them EAGAIN and a wait;
-// with 1 MiB it makes 3.
-const spliceChunk = 1 << 20
+// stall timeout. A client slower than 256 KiB per stall timeout (17 KB/s
+// with the default) is cut as a stalled backend would be.
+const spliceChunk = 256 << 10
 
 // splice hands the rest of the body to rf, chunk by chunk.
 func (b *rawBody) splice(rf io.ReaderFrom) (int64, error) {
