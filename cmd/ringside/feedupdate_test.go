@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ringside/ringside/config"
 	"github.com/ringside/ringside/mirror"
 )
 
@@ -122,4 +126,53 @@ func feedOf(st mirror.Status) string {
 		return "none"
 	}
 	return st.Feed.Kind
+}
+
+// A config file's location names its feed and the webhook token's file;
+// a reload with another feed switches the running mirror's.
+func TestConfigFileFeed(t *testing.T) {
+	n, be, logs := startTestNode(t)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	const token = "a-webhook-token-from-a-file"
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	apply := func(feedFields string) {
+		t.Helper()
+		f, err := config.Parse([]byte("locations:\n  ring: {endpoint: " + be.URL() + ", accessKey: " + testBackendKey +
+			", secretKey: " + testBackendSecret + ", targetBucket: store, noPrefix: true" + feedFields + "}\n" +
+			"buckets:\n  photos: {location: ring, mirror: true}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.applyConfig(context.Background(), f)
+	}
+	feedKind := func(want string) {
+		t.Helper()
+		eventually(t, 20*time.Second, "photos follows the "+want+" feed", func() error {
+			st, err := n.mirror.Status("photos")
+			if err != nil {
+				return err
+			}
+			if got := feedOf(st); got != want {
+				return fmt.Errorf("feed %q", got)
+			}
+			return nil
+		})
+	}
+	apply(", feed: webhook, feedTokenFile: " + tokenFile)
+	feedKind("webhook")
+	if l, err := n.db.GetLocation("ring"); err != nil || l.Feed != "webhook" || l.FeedToken != token {
+		t.Fatalf("stored feed %q (%v); want the webhook with the file's token", l.Feed, err)
+	}
+	if code := postEvent(t, n.adminURL+"/feed/v1/ring", token); code != http.StatusOK {
+		t.Errorf("post with the file's token: %d", code)
+	}
+	apply(", feed: listen")
+	feedKind("listen")
+	apply("")
+	feedKind("none")
+	if strings.Contains(logs.String(), token) {
+		t.Errorf("the token is in the log")
+	}
 }
