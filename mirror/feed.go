@@ -309,6 +309,16 @@ func (f *feeder) forcePass(why string) {
 	f.mu.Unlock()
 }
 
+// owePass records that the next pass to start repairs what the feed may
+// have missed, without asking for it yet.
+func (f *feeder) owePass(why string) {
+	next := f.l.nextPass()
+	f.mu.Lock()
+	f.gapWant = max(f.gapWant, next)
+	f.lastGap = why
+	f.mu.Unlock()
+}
+
 // skipWhilePaused records that a hint was dropped while the bucket is
 // paused, as a gap, once per pause.
 func (f *feeder) skipWhilePaused() {

@@ -55,6 +55,11 @@ func (m *Manager) startFeeder(l *loop, f *feeder) bool {
 	if m.closed || m.loops[l.bucket] != l {
 		return false
 	}
+	if f != nil {
+		// Unhealthy from now until the pass below completes, so that
+		// passes do not stretch to FeedInterval before it has run.
+		f.owePass("the feed changed")
+	}
 	l.feedp.Store(f)
 	if f != nil {
 		f.start(&m.wg)
