@@ -18,6 +18,7 @@ import (
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 	"github.com/ringside/ringside/mirror"
 )
 
@@ -80,6 +81,19 @@ func (f *adminFakeCatalog) UpdateLocation(_ context.Context, name string, ch cat
 	}
 	f.locations[name] = l
 	return l, nil
+}
+
+func (f *adminFakeCatalog) FeedToken(_ context.Context, name string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l, err := fakeLookup(f.err, f.locations, "location", name)
+	if err != nil {
+		return "", err
+	}
+	if l.Feed != catalog.FeedWebhook {
+		return "", s3err.New(s3err.InvalidArgument, "Location %s has no webhook feed, hence no token.", name)
+	}
+	return l.FeedToken, nil
 }
 
 func (f *adminFakeCatalog) RemoveLocation(_ context.Context, name string) error {
@@ -260,6 +274,7 @@ func TestAdminRequiresToken(t *testing.T) {
 		{"GET", "/api/v1/locations/ring"},
 		{"PATCH", "/api/v1/locations/ring"},
 		{"DELETE", "/api/v1/locations/ring"},
+		{"GET", "/api/v1/locations/ring/feed-token"},
 		{"GET", "/api/v1/buckets"},
 		{"POST", "/api/v1/buckets"},
 		{"GET", "/api/v1/buckets/photos"},
@@ -594,6 +609,61 @@ func TestAdminUpdateLocation(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest || len(f.cat.changes) != 1 {
 		t.Errorf("unknown field: status %d, %d changes; want 400 and nothing changed", resp.StatusCode, len(f.cat.changes))
+	}
+}
+
+// A feed change reaches the catalog as given; the token route shows a
+// webhook's path and token, refuses a location without one, and answers
+// nothing to be cached.
+func TestAdminFeedUpdateAndToken(t *testing.T) {
+	f := newAdminFixture(t)
+	ctx := context.Background()
+	const token = "a-webhook-token-0123456789"
+	if _, err := f.client.AddLocation(ctx, NewLocation{Name: "hook", Endpoint: "http://b:80", SecretKey: "s", AccessKey: "AK",
+		Feed: "webhook", FeedToken: token}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.client.AddLocation(ctx, NewLocation{Name: "plain", Endpoint: "http://b:80", SecretKey: "s", AccessKey: "AK"}); err != nil {
+		t.Fatal(err)
+	}
+	kind := "listen"
+	if _, err := f.client.UpdateLocation(ctx, "plain", LocationUpdate{Feed: &kind, RotateFeedToken: true}); err != nil {
+		t.Fatal(err)
+	}
+	ch := f.cat.changes[0]
+	if ch.Feed == nil || *ch.Feed != kind || !ch.RotateFeedToken || ch.FeedToken != nil || ch.Endpoint != nil {
+		t.Errorf("the catalog received %+v; want the feed and the rotation only", ch)
+	}
+	got, err := f.client.FeedToken(ctx, "hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (FeedToken{Location: "hook", FeedPath: "/feed/v1/hook", FeedToken: token}); got != want {
+		t.Errorf("feed token %+v, want %+v", got, want)
+	}
+	tests := []struct {
+		name   string
+		status int
+		code   string
+	}{
+		{"plain", http.StatusBadRequest, "InvalidArgument"},
+		{"nowhere", http.StatusNotFound, "NoSuchLocation"},
+	}
+	for _, tt := range tests {
+		var ge *Error
+		if _, err := f.client.FeedToken(ctx, tt.name); !errors.As(err, &ge) || ge.Status != tt.status || ge.Code != tt.code {
+			t.Errorf("feed token of %s: %v, want %d %s", tt.name, err, tt.status, tt.code)
+		}
+	}
+	req, _ := http.NewRequest("GET", f.srv.URL+"/api/v1/locations/hook/feed-token", nil)
+	req.Header.Set("Authorization", "Bearer "+adminTestToken)
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", cc)
 	}
 }
 

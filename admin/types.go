@@ -57,7 +57,8 @@ type Location struct {
 	// listener.
 	FeedPath string `json:"feedPath,omitempty"`
 	// FeedToken is the webhook's bearer token, shown only in the answer
-	// to the location's creation: give it to the backend then.
+	// to the location's creation or to an update that changed it: give
+	// it to the backend then (the feed-token route shows it again).
 	FeedToken string `json:"feedToken,omitempty"`
 }
 
@@ -101,12 +102,30 @@ type LocationUpdate struct {
 	Insecure     *bool   `json:"insecureSkipVerify,omitempty"`
 	TargetBucket *string `json:"targetBucket,omitempty"`
 	NoPrefix     *bool   `json:"noPrefix,omitempty"`
+	// Feed is the new change feed kind; a location that becomes a
+	// webhook gets a generated token unless FeedToken gives one, and
+	// the answer shows a new token once, as the creation does.
+	Feed      *string `json:"feed,omitempty"`
+	FeedToken *string `json:"feedToken,omitempty"`
+	// RotateFeedToken replaces the webhook's token by a generated one.
+	RotateFeedToken bool `json:"rotateFeedToken,omitempty"`
+}
+
+// FeedToken is the answer of GET /api/v1/locations/{name}/feed-token: the
+// webhook's path on the admin listener and its token, for the operator
+// who sets up a backend again. The only answer but a creation's or an
+// update's that carries a token.
+type FeedToken struct {
+	Location  string `json:"location"`
+	FeedPath  string `json:"feedPath"`
+	FeedToken string `json:"feedToken"`
 }
 
 // change is the catalog's form of an update.
 func (u LocationUpdate) change() catalog.LocationChange {
 	return catalog.LocationChange{Endpoint: u.Endpoint, Region: u.Region, AccessKey: u.AccessKey, SecretKey: u.SecretKey,
-		CAFile: u.CAFile, Insecure: u.Insecure, TargetBucket: u.TargetBucket, NoPrefix: u.NoPrefix}
+		CAFile: u.CAFile, Insecure: u.Insecure, TargetBucket: u.TargetBucket, NoPrefix: u.NoPrefix,
+		Feed: u.Feed, FeedToken: u.FeedToken, RotateFeedToken: u.RotateFeedToken}
 }
 
 // CreateBucketRequest is the body of POST /api/v1/buckets.

@@ -60,6 +60,12 @@ type Location struct {
 	NoPrefix           bool   `yaml:"noPrefix"`
 	CAFile             string `yaml:"caFile"`
 	InsecureSkipVerify bool   `yaml:"insecureSkipVerify"`
+	// Feed is the change feed (catalog.FeedKinds); none when left out.
+	Feed string `yaml:"feed"`
+	// FeedToken is a webhook's bearer token; left out, one is generated
+	// when the location becomes a webhook and kept on every reload.
+	FeedToken     string `yaml:"feedToken"`
+	FeedTokenFile string `yaml:"feedTokenFile"`
 }
 
 // Bucket is a gateway bucket as the file declares it.
@@ -116,7 +122,8 @@ func (f *File) resolve() error {
 	}
 	for _, name := range sortedKeys(f.Locations) {
 		l := f.Locations[name]
-		for _, p := range []*string{&l.Endpoint, &l.Region, &l.AccessKey, &l.AccessKeyFile, &l.SecretKey, &l.SecretKeyFile, &l.TargetBucket, &l.CAFile} {
+		for _, p := range []*string{&l.Endpoint, &l.Region, &l.AccessKey, &l.AccessKeyFile, &l.SecretKey, &l.SecretKeyFile, &l.TargetBucket, &l.CAFile,
+			&l.Feed, &l.FeedToken, &l.FeedTokenFile} {
 			if err := expand(p); err != nil {
 				return fmt.Errorf("location %s: %w", name, err)
 			}
@@ -125,6 +132,9 @@ func (f *File) resolve() error {
 			return err
 		}
 		if err := secret(&l.SecretKey, l.SecretKeyFile, "location "+name+": secretKey"); err != nil {
+			return err
+		}
+		if err := secret(&l.FeedToken, l.FeedTokenFile, "location "+name+": feedToken"); err != nil {
 			return err
 		}
 		f.Locations[name] = l

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,3 +115,56 @@ buckets:
 		}
 	}
 }
+
+// A location's feed is read with its token inline or from a file, checked
+// as location add checks it, and turned into an update that keeps a
+// generated token the file leaves out.
+func TestLocationFeed(t *testing.T) {
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("a-webhook-token-from-a-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	loc := "{endpoint: http://127.0.0.1:1, accessKey: a, secretKey: s, targetBucket: store, noPrefix: true"
+	tests := []struct {
+		name, fields string
+		wantFeed     string
+		wantToken    *string // in the update; nil: kept as stored
+		wantProblem  string  // "" for none
+	}{
+		{name: "left out", fields: "", wantFeed: ""},
+		{name: "listen", fields: ", feed: listen", wantFeed: "listen"},
+		{name: "webhook generated", fields: ", feed: webhook", wantFeed: "webhook"},
+		{name: "webhook token file", fields: ", feed: webhook, feedTokenFile: " + tokenFile, wantFeed: "webhook",
+			wantToken: ptrTo("a-webhook-token-from-a-file")},
+		{name: "unknown kind", fields: ", feed: kafka", wantFeed: "kafka", wantProblem: "is not one of"},
+		{name: "short token", fields: ", feed: webhook, feedToken: short", wantFeed: "webhook", wantToken: ptrTo("short"),
+			wantProblem: "at least 16"},
+		{name: "token without webhook", fields: ", feed: listen, feedToken: a-webhook-token-0123", wantFeed: "listen",
+			wantToken: ptrTo("a-webhook-token-0123"), wantProblem: "only a webhook"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := Parse([]byte("locations:\n  ring: " + loc + tt.fields + "}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			problems := fmt.Sprint(f.Check())
+			if (tt.wantProblem == "") != (problems == "[]") || !strings.Contains(problems, tt.wantProblem) {
+				t.Errorf("problems %s, want %q", problems, tt.wantProblem)
+			}
+			ch := f.Locations["ring"].change()
+			if ch.Feed == nil || *ch.Feed != tt.wantFeed {
+				t.Errorf("update's feed %v, want %q", ch.Feed, tt.wantFeed)
+			}
+			if (ch.FeedToken == nil) != (tt.wantToken == nil) || (ch.FeedToken != nil && *ch.FeedToken != *tt.wantToken) {
+				t.Errorf("update's token %v, want %v", ch.FeedToken, tt.wantToken)
+			}
+		})
+	}
+	if _, err := Parse([]byte("locations:\n  ring: " + loc + ", feedToken: x, feedTokenFile: " + tokenFile + "}\n")); err == nil ||
+		!strings.Contains(err.Error(), "not both") {
+		t.Errorf("token and token file: %v", err)
+	}
+}
+
+func ptrTo(s string) *string { return &s }
