@@ -44,6 +44,10 @@ const (
 	DefaultLongTimeout     = 5 * time.Minute
 )
 
+// WithDefaults returns t with its zero fields given their defaults: the
+// timeouts a client built with t uses.
+func (t Timeouts) WithDefaults() Timeouts { return t.withDefaults() }
+
 // withDefaults fills the zero fields.
 func (t Timeouts) withDefaults() Timeouts {
 	if t.Connect <= 0 {

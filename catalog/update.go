@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
@@ -30,6 +31,9 @@ type LocationChange struct {
 	FeedToken *string
 	// RotateFeedToken replaces the webhook's token by a generated one.
 	RotateFeedToken bool
+	// ConnectTimeout, ResponseTimeout and StallTimeout set the location's
+	// own backend timeouts; 0 drops one, for serve's flag's value.
+	ConnectTimeout, ResponseTimeout, StallTimeout *time.Duration
 }
 
 // apply returns l with the change made.
@@ -50,6 +54,13 @@ func (ch LocationChange) apply(l index.Location) index.Location {
 	}
 	if ch.NoPrefix != nil {
 		l.NoPrefix = *ch.NoPrefix
+	}
+	for _, d := range []struct{ dst, v *time.Duration }{
+		{&l.ConnectTimeout, ch.ConnectTimeout}, {&l.ResponseTimeout, ch.ResponseTimeout}, {&l.StallTimeout, ch.StallTimeout},
+	} {
+		if d.v != nil {
+			*d.dst = *d.v
+		}
 	}
 	return ch.applyFeed(l)
 }
@@ -248,5 +259,8 @@ func changedFields(old, l index.Location) []string {
 	add("noPrefix", old.NoPrefix != l.NoPrefix)
 	add("feed", old.Feed != l.Feed)
 	add("feedToken", old.FeedToken != l.FeedToken)
+	add("connectTimeout", old.ConnectTimeout != l.ConnectTimeout)
+	add("responseTimeout", old.ResponseTimeout != l.ResponseTimeout)
+	add("stallTimeout", old.StallTimeout != l.StallTimeout)
 	return out
 }
