@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -485,7 +486,7 @@ func TestAdminClientRoundTrip(t *testing.T) {
 	}
 	wantInfo := Location{Name: loc.Name, Endpoint: loc.Endpoint, Region: loc.Region, AccessKey: loc.AccessKey,
 		MaskedSecret: secretMask, TargetBucket: loc.TargetBucket, NoPrefix: true, CAFile: loc.CAFile,
-		Versioning: "Enabled", Mirroring: "off", Buckets: []string{}, Feed: "none"}
+		Versioning: "Enabled", Mirroring: "off", Buckets: []string{}, Feed: "none", Timeouts: Timeouts{Overridden: []string{}}}
 	if !reflect.DeepEqual(info, wantInfo) {
 		t.Fatalf("add location answered %+v, want %+v", info, wantInfo)
 	}
@@ -720,6 +721,64 @@ func TestMirrorStatusShowsBackendHealth(t *testing.T) {
 		st, err := get()
 		if err != nil || st.Backend == nil || st.Backend.Up || !st.Backend.Since.Equal(since) || st.Backend.Cause != "dial tcp: connection refused" {
 			t.Fatalf("%s: status backend %+v, %v; want unreachable since %v", name, st.Backend, err, since)
+		}
+	}
+}
+
+// A location's timeouts travel as duration strings: the new ones reach
+// the catalog, the effective ones are shown, and a malformed one is
+// refused before the catalog sees it.
+func TestAdminLocationTimeouts(t *testing.T) {
+	f := newAdminFixture(t)
+	ctx := context.Background()
+	if _, err := f.client.AddLocation(ctx, NewLocation{Name: "far", Endpoint: "http://far:80", AccessKey: "AK", SecretKey: "secret-key-1",
+		ResponseTimeout: Duration(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.cat.added[0]; got.ResponseTimeout != time.Minute || got.ConnectTimeout != 0 || got.StallTimeout != 0 {
+		t.Errorf("the catalog received %+v; want only a response timeout", got)
+	}
+	f.cat.mu.Lock()
+	info := f.cat.locations["far"]
+	info.Timeouts = catalog.LocationTimeouts{Connect: 5 * time.Second, Response: time.Minute, Stall: 1500 * time.Millisecond, Overridden: []string{"response"}}
+	f.cat.locations["far"] = info
+	f.cat.mu.Unlock()
+	req, _ := http.NewRequest("GET", f.srv.URL+"/api/v1/locations/far", nil)
+	req.Header.Set("Authorization", "Bearer "+adminTestToken)
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := `"timeouts":{"connect":"5s","response":"1m0s","stall":"1.5s","overridden":["response"]}`
+	if !strings.Contains(string(raw), want) {
+		t.Errorf("location shown as %s; want %s", raw, want)
+	}
+	var shown Location
+	if err := json.Unmarshal(raw, &shown); err != nil || shown.Timeouts.Stall != Duration(1500*time.Millisecond) {
+		t.Errorf("decoded %+v, %v", shown.Timeouts, err)
+	}
+
+	zero, stall := Duration(0), Duration(20*time.Second)
+	if _, err := f.client.UpdateLocation(ctx, "far", LocationUpdate{ResponseTimeout: &zero, StallTimeout: &stall}); err != nil {
+		t.Fatal(err)
+	}
+	ch := f.cat.changes[0]
+	if ch.ConnectTimeout != nil || ch.ResponseTimeout == nil || *ch.ResponseTimeout != 0 || ch.StallTimeout == nil || *ch.StallTimeout != 20*time.Second {
+		t.Errorf("the catalog received %+v; want the response timeout dropped and the stall one set", ch)
+	}
+	for _, body := range []string{`{"stallTimeout":"soon"}`, `{"stallTimeout":30}`} {
+		req, _ := http.NewRequest("PATCH", f.srv.URL+"/api/v1/locations/far", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+adminTestToken)
+		resp, err := f.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = decodeError(resp)
+		resp.Body.Close()
+		if ge, ok := err.(*Error); !ok || ge.Status != 400 || !strings.Contains(ge.Message, "duration") || len(f.cat.changes) != 1 {
+			t.Errorf("body %s: %v, %d changes; want 400 naming a duration and nothing changed", body, err, len(f.cat.changes))
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package admin
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"time"
 
@@ -60,6 +62,39 @@ type Location struct {
 	// to the location's creation or to an update that changed it: give
 	// it to the backend then (the feed-token route shows it again).
 	FeedToken string `json:"feedToken,omitempty"`
+	// Timeouts are the backend timeouts the location's client uses.
+	Timeouts Timeouts `json:"timeouts"`
+}
+
+// Timeouts are a location's effective backend timeouts: its own, or
+// serve's --backend-*-timeout flags' values.
+type Timeouts struct {
+	Connect  Duration `json:"connect"`
+	Response Duration `json:"response"`
+	Stall    Duration `json:"stall"`
+	// Overridden names those the location sets itself, of "connect",
+	// "response" and "stall".
+	Overridden []string `json:"overridden"`
+}
+
+// Duration is a duration on the wire, as Go writes it: "30s", "1m30s".
+type Duration time.Duration
+
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration is a string such as \"30s\" or \"2m\", not %s", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"30s\" or \"2m\"", s)
+	}
+	*d = Duration(v)
+	return nil
 }
 
 // Bucket is a gateway bucket as the admin API shows it: its record, with
@@ -88,6 +123,10 @@ type NewLocation struct {
 	// least).
 	Feed      string `json:"feed,omitempty"`
 	FeedToken string `json:"feedToken,omitempty"`
+	// The location's own backend timeouts; left out, serve's flags'.
+	ConnectTimeout  Duration `json:"connectTimeout,omitempty"`
+	ResponseTimeout Duration `json:"responseTimeout,omitempty"`
+	StallTimeout    Duration `json:"stallTimeout,omitempty"`
 }
 
 // LocationUpdate is the body of PATCH /api/v1/locations/{name}: the
@@ -109,6 +148,11 @@ type LocationUpdate struct {
 	FeedToken *string `json:"feedToken,omitempty"`
 	// RotateFeedToken replaces the webhook's token by a generated one.
 	RotateFeedToken bool `json:"rotateFeedToken,omitempty"`
+	// The location's own backend timeouts; "0s" drops one, for serve's
+	// flag's value.
+	ConnectTimeout  *Duration `json:"connectTimeout,omitempty"`
+	ResponseTimeout *Duration `json:"responseTimeout,omitempty"`
+	StallTimeout    *Duration `json:"stallTimeout,omitempty"`
 }
 
 // FeedToken is the answer of GET /api/v1/locations/{name}/feed-token: the
@@ -125,7 +169,18 @@ type FeedToken struct {
 func (u LocationUpdate) change() catalog.LocationChange {
 	return catalog.LocationChange{Endpoint: u.Endpoint, Region: u.Region, AccessKey: u.AccessKey, SecretKey: u.SecretKey,
 		CAFile: u.CAFile, Insecure: u.Insecure, TargetBucket: u.TargetBucket, NoPrefix: u.NoPrefix,
-		Feed: u.Feed, FeedToken: u.FeedToken, RotateFeedToken: u.RotateFeedToken}
+		Feed: u.Feed, FeedToken: u.FeedToken, RotateFeedToken: u.RotateFeedToken,
+		ConnectTimeout: u.ConnectTimeout.duration(), ResponseTimeout: u.ResponseTimeout.duration(),
+		StallTimeout: u.StallTimeout.duration()}
+}
+
+// duration is d as the catalog takes it: nil when left out.
+func (d *Duration) duration() *time.Duration {
+	if d == nil {
+		return nil
+	}
+	v := time.Duration(*d)
+	return &v
 }
 
 // CreateBucketRequest is the body of POST /api/v1/buckets.
@@ -139,7 +194,8 @@ type CreateBucketRequest struct {
 func (l NewLocation) location() index.Location {
 	return index.Location{Name: l.Name, Endpoint: l.Endpoint, Region: l.Region, AccessKey: l.AccessKey,
 		SecretKey: l.SecretKey, TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.Insecure,
-		Feed: l.Feed, FeedToken: l.FeedToken}
+		Feed: l.Feed, FeedToken: l.FeedToken, ConnectTimeout: time.Duration(l.ConnectTimeout),
+		ResponseTimeout: time.Duration(l.ResponseTimeout), StallTimeout: time.Duration(l.StallTimeout)}
 }
 
 // showLocation is a catalog location as the API shows it.
@@ -150,7 +206,16 @@ func showLocation(l catalog.LocationInfo) Location {
 		Versioning: l.Versioning, Mirroring: l.Mirroring, Buckets: l.Buckets, Warning: l.Warning,
 		Backend: l.Backend,
 		Feed:    showFeed(l.Feed), FeedToken: l.FeedToken, FeedPath: feedPath(l.Location),
+		Timeouts: showTimeouts(l.Timeouts),
 	}
+}
+
+func showTimeouts(t catalog.LocationTimeouts) Timeouts {
+	overridden := t.Overridden
+	if overridden == nil {
+		overridden = []string{}
+	}
+	return Timeouts{Connect: Duration(t.Connect), Response: Duration(t.Response), Stall: Duration(t.Stall), Overridden: overridden}
 }
 
 func showFeed(kind string) string {
