@@ -35,7 +35,7 @@ func locationCommand() *cli.Command {
 					&cli.StringFlag{Name: "ca-file", Usage: "PEM `FILE` of a private CA the backend's certificate chains to"},
 					&cli.BoolFlag{Name: "insecure-skip-verify", Usage: "do not verify the backend's TLS certificate (test rigs only)"},
 					jsonFlag(),
-				}, feedFlags(), adminFlags()),
+				}, locationTimeoutFlags(false), feedFlags(), adminFlags()),
 				Action: locationAdd,
 			},
 			{
@@ -47,7 +47,9 @@ func locationCommand() *cli.Command {
 					"restart. --bucket and --no-prefix decide where keys are, so they change only while no\n" +
 					"bucket uses the location. --feed, --feed-token and --rotate-feed-token switch the change\n" +
 					"feed of the location's mirror buckets at once, followed by a full pass; a new webhook\n" +
-					"token is printed this once (location show --show-token prints it again).",
+					"token is printed this once (location show --show-token prints it again).\n" +
+					"--connect-timeout, --response-timeout and --stall-timeout hold for requests made after\n" +
+					"the update; 0 goes back to serve's --backend-*-timeout flag.",
 				Flags: withFlags([]cli.Flag{
 					&cli.StringFlag{Name: "endpoint", Usage: "new backend `URL` or host[:port]"},
 					&cli.StringFlag{Name: "access-key", EnvVars: []string{"RINGSIDE_LOCATION_ACCESS_KEY"}, Usage: "new backend access `KEY`"},
@@ -58,7 +60,7 @@ func locationCommand() *cli.Command {
 					&cli.StringFlag{Name: "bucket", Usage: "new target `BUCKET` (only while no bucket uses the location)"},
 					&cli.BoolFlag{Name: "no-prefix", Usage: "store objects under their own key (only while no bucket uses the location)"},
 					jsonFlag(),
-				}, feedUpdateFlags(), adminFlags()),
+				}, locationTimeoutFlags(true), feedUpdateFlags(), adminFlags()),
 				Action: locationUpdate,
 			},
 			{
@@ -92,18 +94,22 @@ func locationAdd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	connect, response, stall := locationTimeouts(c)
 	info, err := client.AddLocation(c.Context, admin.NewLocation{
-		Name:         name,
-		Endpoint:     c.String("endpoint"),
-		Region:       c.String("region"),
-		AccessKey:    c.String("access-key"),
-		SecretKey:    c.String("secret-key"),
-		TargetBucket: c.String("bucket"),
-		NoPrefix:     c.Bool("no-prefix"),
-		CAFile:       c.String("ca-file"),
-		Insecure:     c.Bool("insecure-skip-verify"),
-		Feed:         c.String("feed"),
-		FeedToken:    c.String("feed-token"),
+		Name:            name,
+		Endpoint:        c.String("endpoint"),
+		Region:          c.String("region"),
+		AccessKey:       c.String("access-key"),
+		SecretKey:       c.String("secret-key"),
+		TargetBucket:    c.String("bucket"),
+		NoPrefix:        c.Bool("no-prefix"),
+		CAFile:          c.String("ca-file"),
+		Insecure:        c.Bool("insecure-skip-verify"),
+		Feed:            c.String("feed"),
+		FeedToken:       c.String("feed-token"),
+		ConnectTimeout:  orZero(connect),
+		ResponseTimeout: orZero(response),
+		StallTimeout:    orZero(stall),
 	})
 	if err != nil {
 		return err
@@ -134,7 +140,7 @@ func locationUpdate(c *cli.Context) error {
 	}
 	u := locationUpdateFrom(c)
 	if u == (admin.LocationUpdate{}) {
-		return cli.Exit("nothing to change: give at least one of --endpoint, --access-key, --secret-key, --region, --ca-file, --insecure-skip-verify, --bucket, --no-prefix, --feed, --feed-token, --rotate-feed-token", 2)
+		return cli.Exit("nothing to change: give at least one of --endpoint, --access-key, --secret-key, --region, --ca-file, --insecure-skip-verify, --bucket, --no-prefix, --feed, --feed-token, --rotate-feed-token, --connect-timeout, --response-timeout, --stall-timeout", 2)
 	}
 	info, err := client.UpdateLocation(c.Context, name, u)
 	if err != nil {
@@ -168,7 +174,9 @@ func locationUpdateFrom(c *cli.Context) admin.LocationUpdate {
 		v := c.Bool(name)
 		return &v
 	}
+	connect, response, stall := locationTimeouts(c)
 	return admin.LocationUpdate{
+		ConnectTimeout: connect, ResponseTimeout: response, StallTimeout: stall,
 		Endpoint: str("endpoint"), AccessKey: str("access-key"), SecretKey: str("secret-key"), Region: str("region"),
 		CAFile: str("ca-file"), Insecure: boolean("insecure-skip-verify"), TargetBucket: str("bucket"), NoPrefix: boolean("no-prefix"),
 		Feed: str("feed"), FeedToken: str("feed-token"), RotateFeedToken: c.Bool("rotate-feed-token"),
@@ -257,6 +265,7 @@ func showLocation(w io.Writer, l admin.Location, now time.Time) {
 		"  backend", healthText(l.Backend, now),
 		"  buckets", orDash(strings.Join(l.Buckets, ", ")),
 		"  feed", feedText(l),
+		"  timeouts", timeoutsText(l.Timeouts),
 	}
 	if l.CAFile != "" {
 		kv = append(kv, "  ca file", l.CAFile)
