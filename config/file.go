@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -66,6 +67,12 @@ type Location struct {
 	// when the location becomes a webhook and kept on every reload.
 	FeedToken     string `yaml:"feedToken"`
 	FeedTokenFile string `yaml:"feedTokenFile"`
+	// ConnectTimeout, ResponseTimeout and StallTimeout are the location's
+	// own backend timeouts ("30s", "2m"); left out, serve's
+	// --backend-*-timeout flags' values.
+	ConnectTimeout  time.Duration `yaml:"connectTimeout"`
+	ResponseTimeout time.Duration `yaml:"responseTimeout"`
+	StallTimeout    time.Duration `yaml:"stallTimeout"`
 }
 
 // Bucket is a gateway bucket as the file declares it.

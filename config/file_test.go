@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseResolvesReferences(t *testing.T) {
@@ -168,3 +169,46 @@ func TestLocationFeed(t *testing.T) {
 }
 
 func ptrTo(s string) *string { return &s }
+
+// A location's timeouts are read as durations, checked as location add
+// checks them, and turned into an update that drops those left out.
+func TestLocationTimeouts(t *testing.T) {
+	loc := "{endpoint: http://127.0.0.1:1, accessKey: a, secretKey: s, targetBucket: store"
+	tests := []struct {
+		name, fields  string
+		want          [3]time.Duration // connect, response, stall
+		wantProblem   string           // "" for none
+		wantParseFail string           // "" when it parses
+	}{
+		{name: "left out", fields: ""},
+		{name: "set", fields: ", responseTimeout: 1m, stallTimeout: 45s", want: [3]time.Duration{0, time.Minute, 45 * time.Second}},
+		{name: "too long", fields: ", connectTimeout: 2h", want: [3]time.Duration{2 * time.Hour, 0, 0},
+			wantProblem: "connect timeout of 2h0m0s is out of bounds"},
+		{name: "not a duration", fields: ", stallTimeout: soon", wantParseFail: "soon"},
+		{name: "a bare number", fields: ", stallTimeout: 30", wantParseFail: "30"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := Parse([]byte("locations:\n  ring: " + loc + tt.fields + "}\n"))
+			if tt.wantParseFail != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantParseFail) {
+					t.Fatalf("parse: %v, want an error naming %q", err, tt.wantParseFail)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			problems := fmt.Sprint(f.Check())
+			if (tt.wantProblem == "") != (problems == "[]") || !strings.Contains(problems, tt.wantProblem) {
+				t.Errorf("problems %s, want %q", problems, tt.wantProblem)
+			}
+			ch := f.Locations["ring"].change()
+			for i, got := range []*time.Duration{ch.ConnectTimeout, ch.ResponseTimeout, ch.StallTimeout} {
+				if got == nil || *got != tt.want[i] {
+					t.Errorf("update's timeout %d: %v, want %v", i, got, tt.want[i])
+				}
+			}
+		})
+	}
+}
