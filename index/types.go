@@ -33,6 +33,12 @@ type Location struct {
 	// FeedToken is the bearer token the backend sends to the location's
 	// webhook receiver; a secret, as SecretKey is.
 	FeedToken string `json:"feedToken,omitempty"`
+	// ConnectTimeout, ResponseTimeout and StallTimeout override, for this
+	// location's backend, serve's --backend-*-timeout flags; zero keeps
+	// the flag's value.
+	ConnectTimeout  time.Duration `json:"connectTimeout,omitempty"`
+	ResponseTimeout time.Duration `json:"responseTimeout,omitempty"`
+	StallTimeout    time.Duration `json:"stallTimeout,omitempty"`
 }
 
 // Bucket is a gateway bucket as S3 clients of ringside see it.

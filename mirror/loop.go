@@ -21,7 +21,11 @@ type loop struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	wake     chan struct{} // a rescan, resume or pause wants attention now
-	feed     *feeder       // nil without a change feed; set before run
+	// feedp is the change feed, nil without one; SwitchFeed replaces it
+	// while the loop runs.
+	feedp atomic.Pointer[feeder]
+	// switching serialises SwitchFeed's replacements.
+	switching sync.Mutex
 
 	stateMu sync.Mutex   // serialises read-modify-write of the persisted IngestState
 	turns   atomic.Int64 // iterations of run, so tests can see a paused loop go round
@@ -74,9 +78,9 @@ func (l *loop) run() {
 	defer close(l.done)
 	bo := backoff.Backoff{Min: l.m.opts.MinBackoff, Max: l.m.opts.MaxBackoff}
 	var ps *passState
-	if l.feed != nil {
-		l.feed.waitReady(l.ctx)
-		if l.feed.resumable {
+	if f := l.feed(); f != nil {
+		f.waitReady(f.ctx)
+		if f.resumable {
 			// The log resumes where the index is: no pass is owed at start.
 			l.sleepBetweenPasses()
 		}
@@ -139,13 +143,13 @@ func (l *loop) run() {
 // change feed is healthy; a feed that turns unhealthy meanwhile cuts the
 // wait back to Interval.
 func (l *loop) sleepBetweenPasses() {
-	if l.feed == nil {
+	if l.feed() == nil {
 		l.sleep(l.m.opts.Interval)
 		return
 	}
 	deadline := time.Now().Add(l.m.opts.FeedInterval)
 	for l.ctx.Err() == nil {
-		if !l.feed.healthy() {
+		if !l.feedHealthy() {
 			l.sleep(l.m.opts.Interval)
 			return
 		}
@@ -159,7 +163,13 @@ func (l *loop) sleepBetweenPasses() {
 	}
 }
 
-func (l *loop) feedHealthy() bool { return l.feed != nil && l.feed.healthy() }
+func (l *loop) feedHealthy() bool {
+	f := l.feed()
+	return f != nil && f.healthy()
+}
+
+// feed is the loop's change feed now, or nil.
+func (l *loop) feed() *feeder { return l.feedp.Load() }
 
 // nextPass is the number the next pass to start will have.
 func (l *loop) nextPass() int64 {
@@ -320,8 +330,8 @@ func (l *loop) complete(ps *passState) error {
 	l.lastErr = ""
 	l.last = passSummary{start: ps.began, took: time.Since(ps.began), scanned: ps.scanned, changes: ps.changes}
 	l.notify()
-	if l.feed != nil {
-		l.feed.passDone(ps.seq)
+	if f := l.feed(); f != nil {
+		f.passDone(ps.seq)
 	}
 	return nil
 }

@@ -287,14 +287,15 @@ func (m *Manager) startLoop(b index.Bucket) error {
 		return nil
 	}
 	l := newLoop(m, b, st)
-	l.feed = m.newFeeder(l, st)
+	f := m.newFeeder(l, st)
+	l.feedp.Store(f)
 	m.loops[b.Name] = l
 	m.met.zero(b.Name)
 	if !st.LastFullPass.IsZero() {
 		m.lastFull[b.Name] = st.LastFullPass
 	}
-	if l.feed != nil {
-		l.feed.start(&m.wg)
+	if f != nil {
+		f.start(&m.wg)
 	}
 	m.wg.Add(1)
 	go func() {

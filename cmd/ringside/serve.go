@@ -436,6 +436,8 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 		Feeds: mirror.FeedsFromCatalog(n.cat.Resolve), FeedInterval: cfg.feedInterval,
 		ListConcurrency: cfg.listConcurrency,
 	})
+	// A location update that changes a feed switches it without a restart.
+	n.cat.FollowFeeds(n.mirror)
 	n.cache, err = objcache.New(objcache.Config{MaxBytes: cfg.cacheSize, MaxObject: cfg.cacheMaxObject, Registerer: reg, Logger: n.log})
 	if err != nil {
 		return err

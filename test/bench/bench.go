@@ -273,6 +273,7 @@ func (b *bench) runGroups(ctx context.Context, groups map[string]bool) error {
 		group string
 		run   func(context.Context) error
 	}{
+		{"scale", b.runScale},
 		{"large", b.runLarge},
 		{"small", b.runSmall},
 		{"head", b.runHead},

@@ -5,7 +5,7 @@
 // targets of the performance issue. It prints a table and writes
 // docs/BENCHMARKS.md and docs/bench.json.
 //
-//	go run ./test/bench [--quick] [--backend minio|embedded] [--out docs/BENCHMARKS.md]
+//	go run ./test/bench [--quick] [--backend minio|embedded] [--scale] [--out docs/BENCHMARKS.md]
 package main
 
 import (
@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -50,6 +51,7 @@ type flags struct {
 	listDelay time.Duration
 	listConc  int
 	listKeys  int
+	scale     bool
 }
 
 func parseFlags(root string) flags {
@@ -58,7 +60,8 @@ func parseFlags(root string) flags {
 	flag.StringVar(&f.backend, "backend", "minio", "backend to run: minio or embedded")
 	flag.StringVar(&f.out, "out", filepath.Join(root, "docs", "BENCHMARKS.md"), "Markdown report `FILE` (empty: none)")
 	flag.StringVar(&f.jsonOut, "json", filepath.Join(root, "docs", "bench.json"), "JSON report `FILE` (empty: none)")
-	flag.StringVar(&f.only, "only", "", "comma-separated `GROUPS` to run: large, small, head, list, ingest, rss (default all)")
+	flag.StringVar(&f.only, "only", "", "comma-separated `GROUPS` to run: large, small, head, list, ingest, rss, scale (default all but scale)")
+	flag.BoolVar(&f.scale, "scale", false, "also run the scale group: change feed freshness and initial sync at 1M objects (--backend embedded; adds minutes)")
 	flag.BoolVar(&f.directOnly, "direct-only", false, "measure the backend alone, without ringside")
 	flag.IntVar(&f.rounds, "rounds", 0, "rounds of each workload (default 5, 3 with --quick)")
 	flag.BoolVar(&f.unsigned, "unsigned-payload", false, "send UNSIGNED-PAYLOAD instead of hashing bodies for the signature")
@@ -92,6 +95,10 @@ func mainErr() error {
 	groups, err := selectGroups(f.only)
 	if err != nil {
 		return err
+	}
+	groups["scale"] = groups["scale"] || f.scale
+	if groups["scale"] && (f.backend != "embedded" || f.directOnly) {
+		return errors.New("the scale group runs ringside on --backend embedded, which it fills at once: filling MinIO over HTTP takes too long")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -138,6 +145,9 @@ func defaultBackendDir() string {
 
 var allGroups = []string{"ingest", "large", "small", "head", "list", "rss"}
 
+// optInGroups run only when named: they add minutes to a run.
+var optInGroups = []string{"scale"}
+
 func selectGroups(only string) (map[string]bool, error) {
 	sel := map[string]bool{}
 	if only == "" {
@@ -149,11 +159,11 @@ func selectGroups(only string) (map[string]bool, error) {
 	for _, g := range strings.Split(only, ",") {
 		g = strings.TrimSpace(g)
 		known := false
-		for _, a := range allGroups {
+		for _, a := range slices.Concat(allGroups, optInGroups) {
 			known = known || a == g
 		}
 		if !known {
-			return nil, fmt.Errorf("--only: unknown group %q (groups: %s)", g, strings.Join(allGroups, ", "))
+			return nil, fmt.Errorf("--only: unknown group %q (groups: %s)", g, strings.Join(slices.Concat(allGroups, optInGroups), ", "))
 		}
 		sel[g] = true
 	}
