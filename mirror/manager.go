@@ -26,8 +26,12 @@ var (
 	ErrStopped = errors.New("mirroring stopped")
 )
 
-// DefaultListConcurrency is Options.ListConcurrency's default.
-const DefaultListConcurrency = 4
+// DefaultListConcurrency is Options.ListConcurrency's default: one
+// stream, as before key ranges, because a backend bound by its own CPU
+// (MinIO on a small machine) lists slower in ranges and pays for the
+// probes, while a RING S3 Connector, whose listing waits on its metadata
+// servers, is told apart only by its operator (README: Parallel listing).
+const DefaultListConcurrency = 1
 
 // Options tune the ingester.
 type Options struct {

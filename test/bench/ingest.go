@@ -151,7 +151,9 @@ func (b *bench) ingestFigures(r *ingestRun) {
 	b.rep.figure(meta)
 	b.rep.figure(figure{ID: "ingest-sync-rss-" + key, Name: fmt.Sprintf("initial sync, %d versions: ringside peak RSS", r.keys),
 		Value: mib(r.syncPeak.RSS), Unit: "MiB", Compare: fmt.Sprintf("peak Go heap in use %.0f MiB", mib(r.syncPeak.Heap))})
-	b.parallelFigures(r, bareRate, rate)
+	if b.flags.listConc > 1 {
+		b.parallelFigures(r.keys, median(r.paras), bareRate, rate)
+	}
 	ratio := median(r.passes) / bare
 	b.rep.figure(figure{ID: "ingest-pass-" + key, Name: fmt.Sprintf("pass finding no change, %d versions", r.keys),
 		Value: median(r.passes), Unit: "s", Compare: fmt.Sprintf("bare listing %.2f s (ratio %.2f)", bare, ratio),
@@ -160,12 +162,12 @@ func (b *bench) ingestFigures(r *ingestRun) {
 
 // parallelFigures reports the backend's own listing in key ranges side by
 // side and the initial sync's rate against the single-stream listing.
-func (b *bench) parallelFigures(r *ingestRun, bareRate, syncRate float64) {
-	n, key := b.flags.listConc, strconv.Itoa(r.keys)
-	paraRate := float64(r.keys) / median(r.paras)
-	b.rep.figure(figure{ID: "ingest-bare-parallel-" + key, Name: fmt.Sprintf("bare ListObjectVersions of %d versions, %d streams over as many key ranges", r.keys, n),
+func (b *bench) parallelFigures(keys int, paraSeconds, bareRate, syncRate float64) {
+	n, key := b.flags.listConc, strconv.Itoa(keys)
+	paraRate := float64(keys) / paraSeconds
+	b.rep.figure(figure{ID: "ingest-bare-parallel-" + key, Name: fmt.Sprintf("bare ListObjectVersions of %d versions, %d streams over as many key ranges", keys, n),
 		Value: paraRate, Unit: "versions/s", Compare: fmt.Sprintf("one stream %.0f versions/s (ratio %.2f)", bareRate, paraRate/bareRate)})
-	f := figure{ID: "ingest-sync-parallel-" + key, Name: fmt.Sprintf("initial sync, %d versions, --mirror-list-concurrency %d: listable rate / one-stream bare listing rate", r.keys, n),
+	f := figure{ID: "ingest-sync-parallel-" + key, Name: fmt.Sprintf("initial sync, %d versions, --mirror-list-concurrency %d: listable rate / one-stream bare listing rate", keys, n),
 		Value: syncRate / bareRate, Unit: "x", Compare: fmt.Sprintf("%.0f versions/s; the backend's own %d-stream listing %.2f x", syncRate, n, paraRate/bareRate),
 		Target: fmt.Sprintf(">= %.0f x where the backend serves parallel listings", targetParallelSync)}
 	if paraRate/bareRate >= targetParallelSync {
@@ -255,9 +257,12 @@ func (b *bench) bareListings(ctx context.Context, r *ingestRun) error {
 	if err != nil {
 		return err
 	}
-	para, err := b.bareParallelListing(ctx, r.mirrorBucketSpec, b.flags.listConc)
-	if err != nil {
-		return err
+	para := bare
+	if b.flags.listConc > 1 {
+		cut := func(i int) string { return listKey(i * r.keys / b.flags.listConc) }
+		if para, err = b.bareParallelListing(ctx, r.name, b.flags.listConc, cut); err != nil {
+			return err
+		}
 	}
 	r.bares, r.paras = append(r.bares, bare.Seconds()), append(r.paras, para.Seconds())
 	logf("ingest: bare listing of %s: one stream %.2fs, %d streams %.2fs", r.name, bare.Seconds(), b.flags.listConc, para.Seconds())
@@ -266,9 +271,10 @@ func (b *bench) bareListings(ctx context.Context, r *ingestRun) error {
 
 // bareParallelListing times n ListObjectVersions streams side by side,
 // each over one of n key ranges holding as many of the keys the harness
-// wrote: the backend's own rate when listed in parallel, what ringside's
-// key ranges can reach at best.
-func (b *bench) bareParallelListing(ctx context.Context, m mirrorBucketSpec, n int) (time.Duration, error) {
+// wrote (cut(i) is the key the i-th range starts after): the backend's own
+// rate when listed in parallel, what ringside's key ranges can reach at
+// best.
+func (b *bench) bareParallelListing(ctx context.Context, bucket string, n int, cut func(i int) string) (time.Duration, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := time.Now()
@@ -276,12 +282,12 @@ func (b *bench) bareParallelListing(ctx context.Context, m mirrorBucketSpec, n i
 	for i := range n {
 		after, through := "", ""
 		if i > 0 {
-			after = listKey(i * m.keys / n)
+			after = cut(i)
 		}
 		if i < n-1 {
-			through = listKey((i + 1) * m.keys / n)
+			through = cut(i + 1)
 		}
-		go func() { errs <- b.listKeyRange(ctx, m.name, after, through) }()
+		go func() { errs <- b.listKeyRange(ctx, bucket, after, through) }()
 	}
 	var first error
 	for range n {

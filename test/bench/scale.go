@@ -38,7 +38,11 @@ func (b *bench) runScale(ctx context.Context) error {
 		return err
 	}
 	logf("scale: preloaded in %.1fs", time.Since(start).Seconds())
-	_, err := b.rs.Admin.AddLocation(ctx, admin.NewLocation{
+	bare, para, err := b.scaleListings(ctx, n)
+	if err != nil {
+		return err
+	}
+	_, err = b.rs.Admin.AddLocation(ctx, admin.NewLocation{
 		Name: "loc-" + scaleBucket, Endpoint: b.be.URL, Region: "us-east-1", AccessKey: b.be.AccessKey,
 		SecretKey: b.be.SecretKey, TargetBucket: scaleBucket, NoPrefix: true, Feed: feedKind(b.be.Kind),
 	})
@@ -58,7 +62,10 @@ func (b *bench) runScale(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.scaleSyncFigures(n, sync, peak)
+	b.scaleSyncFigures(n, sync, peak, bare)
+	if b.flags.listConc > 1 {
+		b.parallelFigures(n, para.Seconds(), float64(n)/bare.Seconds(), float64(n)/sync.listable.Seconds())
+	}
 	if err := b.scaleVisibility(ctx, n); err != nil {
 		return err
 	}
@@ -68,15 +75,34 @@ func (b *bench) runScale(ctx context.Context) error {
 	return nil
 }
 
-// scaleSyncFigures reports the initial sync of the scale bucket and
-// ringside's peak RSS meanwhile.
-func (b *bench) scaleSyncFigures(n int, t syncTimes, peak memoryPeak) {
+// scaleListings times a bare single-stream listing of the scale bucket
+// and, with more than one lister, one in as many key ranges side by side:
+// the rates its initial sync is compared with.
+func (b *bench) scaleListings(ctx context.Context, n int) (bare, para time.Duration, err error) {
+	if bare, err = b.bareListing(ctx, scaleBucket); err != nil {
+		return 0, 0, err
+	}
+	para, conc := bare, b.flags.listConc
+	if conc > 1 {
+		// scaleKey spreads keys evenly over its 1000 prefixes.
+		cut := func(i int) string { return fmt.Sprintf("s/%03d/", i*1000/conc) }
+		if para, err = b.bareParallelListing(ctx, scaleBucket, conc, cut); err != nil {
+			return 0, 0, err
+		}
+	}
+	logf("scale: bare listing of %d versions: one stream %.1fs, %d streams %.1fs", n, bare.Seconds(), conc, para.Seconds())
+	return bare, para, nil
+}
+
+// scaleSyncFigures reports the initial sync of the scale bucket against a
+// bare listing, and ringside's peak RSS meanwhile.
+func (b *bench) scaleSyncFigures(n int, t syncTimes, peak memoryPeak, bare time.Duration) {
 	id := strconv.Itoa(n)
 	b.rep.figure(figure{ID: "scale-sync-listable-" + id,
 		Name:  fmt.Sprintf("initial sync of %d versions (embedded backend): all listable", n),
 		Value: t.listable.Seconds(), Unit: "s",
-		Compare: fmt.Sprintf("%.0f versions/s; initial pass done after %.1f s, metadata read after %.1f s",
-			float64(n)/t.listable.Seconds(), t.passDone.Seconds(), t.metadata.Seconds())})
+		Compare: fmt.Sprintf("%.0f versions/s, %.2f x the one-stream bare listing (%.0f versions/s); initial pass done after %.1f s, metadata read after %.1f s",
+			float64(n)/t.listable.Seconds(), bare.Seconds()/t.listable.Seconds(), float64(n)/bare.Seconds(), t.passDone.Seconds(), t.metadata.Seconds())})
 	b.rep.figure(figure{ID: "scale-sync-rss-" + id,
 		Name:  fmt.Sprintf("ringside peak RSS during the initial sync of %d versions", n),
 		Value: mib(peak.RSS), Unit: "MiB", Compare: fmt.Sprintf("Go heap in use at most %.0f MiB", mib(peak.Heap))})
