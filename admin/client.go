@@ -73,6 +73,13 @@ func (c *Client) UpdateLocation(ctx context.Context, name string, u LocationUpda
 	return out, err
 }
 
+// FeedToken shows a webhook location's path and token again.
+func (c *Client) FeedToken(ctx context.Context, name string) (FeedToken, error) {
+	var out FeedToken
+	err := c.do(ctx, http.MethodGet, "/api/v1/locations/"+url.PathEscape(name)+"/feed-token", nil, &out)
+	return out, err
+}
+
 // RemoveLocation removes a location no bucket uses.
 func (c *Client) RemoveLocation(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodDelete, "/api/v1/locations/"+url.PathEscape(name), nil, nil)

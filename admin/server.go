@@ -41,6 +41,8 @@ type adminCatalog interface {
 	// UpdateLocation changes how a location's backend is reached, after
 	// checking the new settings against it.
 	UpdateLocation(ctx context.Context, name string, ch catalog.LocationChange) (catalog.LocationInfo, error)
+	// FeedToken is a webhook location's token.
+	FeedToken(ctx context.Context, name string) (string, error)
 	// RemoveLocation removes a location no bucket uses.
 	RemoveLocation(ctx context.Context, name string) error
 	// CreateBucket binds a new gateway bucket to a location, handing a
@@ -124,6 +126,7 @@ func (a *Server) routes() http.Handler {
 	api.HandleFunc("GET /api/v1/locations/{name}", a.showLocation)
 	api.HandleFunc("PATCH /api/v1/locations/{name}", a.updateLocation)
 	api.HandleFunc("DELETE /api/v1/locations/{name}", a.removeLocation)
+	api.HandleFunc("GET /api/v1/locations/{name}/feed-token", a.showFeedToken)
 	api.HandleFunc("GET /api/v1/buckets", a.listBuckets)
 	api.HandleFunc("POST /api/v1/buckets", a.createBucket)
 	api.HandleFunc("GET /api/v1/buckets/{name}", a.showBucket)
@@ -235,6 +238,20 @@ func (a *Server) updateLocation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, showLocation(info))
+}
+
+// showFeedToken shows a webhook location's token again, behind the admin
+// token as every API route: whoever holds that may rotate it anyway.
+func (a *Server) showFeedToken(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	token, err := a.cat.FeedToken(r.Context(), name)
+	if err != nil {
+		writeFailure(w, r, err, "NoSuchLocation")
+		return
+	}
+	path := feedPath(index.Location{Name: name, Feed: catalog.FeedWebhook})
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, FeedToken{Location: name, FeedPath: path, FeedToken: token})
 }
 
 func (a *Server) removeLocation(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/catalog"
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3err"
 	"github.com/ringside/ringside/mirror"
 )
 
@@ -80,6 +82,19 @@ func (f *adminFakeCatalog) UpdateLocation(_ context.Context, name string, ch cat
 	}
 	f.locations[name] = l
 	return l, nil
+}
+
+func (f *adminFakeCatalog) FeedToken(_ context.Context, name string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l, err := fakeLookup(f.err, f.locations, "location", name)
+	if err != nil {
+		return "", err
+	}
+	if l.Feed != catalog.FeedWebhook {
+		return "", s3err.New(s3err.InvalidArgument, "Location %s has no webhook feed, hence no token.", name)
+	}
+	return l.FeedToken, nil
 }
 
 func (f *adminFakeCatalog) RemoveLocation(_ context.Context, name string) error {
@@ -260,6 +275,7 @@ func TestAdminRequiresToken(t *testing.T) {
 		{"GET", "/api/v1/locations/ring"},
 		{"PATCH", "/api/v1/locations/ring"},
 		{"DELETE", "/api/v1/locations/ring"},
+		{"GET", "/api/v1/locations/ring/feed-token"},
 		{"GET", "/api/v1/buckets"},
 		{"POST", "/api/v1/buckets"},
 		{"GET", "/api/v1/buckets/photos"},
@@ -470,7 +486,7 @@ func TestAdminClientRoundTrip(t *testing.T) {
 	}
 	wantInfo := Location{Name: loc.Name, Endpoint: loc.Endpoint, Region: loc.Region, AccessKey: loc.AccessKey,
 		MaskedSecret: secretMask, TargetBucket: loc.TargetBucket, NoPrefix: true, CAFile: loc.CAFile,
-		Versioning: "Enabled", Mirroring: "off", Buckets: []string{}, Feed: "none"}
+		Versioning: "Enabled", Mirroring: "off", Buckets: []string{}, Feed: "none", Timeouts: Timeouts{Overridden: []string{}}}
 	if !reflect.DeepEqual(info, wantInfo) {
 		t.Fatalf("add location answered %+v, want %+v", info, wantInfo)
 	}
@@ -597,6 +613,61 @@ func TestAdminUpdateLocation(t *testing.T) {
 	}
 }
 
+// A feed change reaches the catalog as given; the token route shows a
+// webhook's path and token, refuses a location without one, and answers
+// nothing to be cached.
+func TestAdminFeedUpdateAndToken(t *testing.T) {
+	f := newAdminFixture(t)
+	ctx := context.Background()
+	const token = "a-webhook-token-0123456789"
+	if _, err := f.client.AddLocation(ctx, NewLocation{Name: "hook", Endpoint: "http://b:80", SecretKey: "s", AccessKey: "AK",
+		Feed: "webhook", FeedToken: token}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.client.AddLocation(ctx, NewLocation{Name: "plain", Endpoint: "http://b:80", SecretKey: "s", AccessKey: "AK"}); err != nil {
+		t.Fatal(err)
+	}
+	kind := "listen"
+	if _, err := f.client.UpdateLocation(ctx, "plain", LocationUpdate{Feed: &kind, RotateFeedToken: true}); err != nil {
+		t.Fatal(err)
+	}
+	ch := f.cat.changes[0]
+	if ch.Feed == nil || *ch.Feed != kind || !ch.RotateFeedToken || ch.FeedToken != nil || ch.Endpoint != nil {
+		t.Errorf("the catalog received %+v; want the feed and the rotation only", ch)
+	}
+	got, err := f.client.FeedToken(ctx, "hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (FeedToken{Location: "hook", FeedPath: "/feed/v1/hook", FeedToken: token}); got != want {
+		t.Errorf("feed token %+v, want %+v", got, want)
+	}
+	tests := []struct {
+		name   string
+		status int
+		code   string
+	}{
+		{"plain", http.StatusBadRequest, "InvalidArgument"},
+		{"nowhere", http.StatusNotFound, "NoSuchLocation"},
+	}
+	for _, tt := range tests {
+		var ge *Error
+		if _, err := f.client.FeedToken(ctx, tt.name); !errors.As(err, &ge) || ge.Status != tt.status || ge.Code != tt.code {
+			t.Errorf("feed token of %s: %v, want %d %s", tt.name, err, tt.status, tt.code)
+		}
+	}
+	req, _ := http.NewRequest("GET", f.srv.URL+"/api/v1/locations/hook/feed-token", nil)
+	req.Header.Set("Authorization", "Bearer "+adminTestToken)
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", cc)
+	}
+}
+
 func TestAdminMetricsWithToken(t *testing.T) {
 	f := newAdminFixture(t)
 	req, _ := http.NewRequest("GET", f.srv.URL+"/metrics", nil)
@@ -650,6 +721,64 @@ func TestMirrorStatusShowsBackendHealth(t *testing.T) {
 		st, err := get()
 		if err != nil || st.Backend == nil || st.Backend.Up || !st.Backend.Since.Equal(since) || st.Backend.Cause != "dial tcp: connection refused" {
 			t.Fatalf("%s: status backend %+v, %v; want unreachable since %v", name, st.Backend, err, since)
+		}
+	}
+}
+
+// A location's timeouts travel as duration strings: the new ones reach
+// the catalog, the effective ones are shown, and a malformed one is
+// refused before the catalog sees it.
+func TestAdminLocationTimeouts(t *testing.T) {
+	f := newAdminFixture(t)
+	ctx := context.Background()
+	if _, err := f.client.AddLocation(ctx, NewLocation{Name: "far", Endpoint: "http://far:80", AccessKey: "AK", SecretKey: "secret-key-1",
+		ResponseTimeout: Duration(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.cat.added[0]; got.ResponseTimeout != time.Minute || got.ConnectTimeout != 0 || got.StallTimeout != 0 {
+		t.Errorf("the catalog received %+v; want only a response timeout", got)
+	}
+	f.cat.mu.Lock()
+	info := f.cat.locations["far"]
+	info.Timeouts = catalog.LocationTimeouts{Connect: 5 * time.Second, Response: time.Minute, Stall: 1500 * time.Millisecond, Overridden: []string{"response"}}
+	f.cat.locations["far"] = info
+	f.cat.mu.Unlock()
+	req, _ := http.NewRequest("GET", f.srv.URL+"/api/v1/locations/far", nil)
+	req.Header.Set("Authorization", "Bearer "+adminTestToken)
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := `"timeouts":{"connect":"5s","response":"1m0s","stall":"1.5s","overridden":["response"]}`
+	if !strings.Contains(string(raw), want) {
+		t.Errorf("location shown as %s; want %s", raw, want)
+	}
+	var shown Location
+	if err := json.Unmarshal(raw, &shown); err != nil || shown.Timeouts.Stall != Duration(1500*time.Millisecond) {
+		t.Errorf("decoded %+v, %v", shown.Timeouts, err)
+	}
+
+	zero, stall := Duration(0), Duration(20*time.Second)
+	if _, err := f.client.UpdateLocation(ctx, "far", LocationUpdate{ResponseTimeout: &zero, StallTimeout: &stall}); err != nil {
+		t.Fatal(err)
+	}
+	ch := f.cat.changes[0]
+	if ch.ConnectTimeout != nil || ch.ResponseTimeout == nil || *ch.ResponseTimeout != 0 || ch.StallTimeout == nil || *ch.StallTimeout != 20*time.Second {
+		t.Errorf("the catalog received %+v; want the response timeout dropped and the stall one set", ch)
+	}
+	for _, body := range []string{`{"stallTimeout":"soon"}`, `{"stallTimeout":30}`} {
+		req, _ := http.NewRequest("PATCH", f.srv.URL+"/api/v1/locations/far", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+adminTestToken)
+		resp, err := f.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = decodeError(resp)
+		resp.Body.Close()
+		if ge, ok := err.(*Error); !ok || ge.Status != 400 || !strings.Contains(ge.Message, "duration") || len(f.cat.changes) != 1 {
+			t.Errorf("body %s: %v, %d changes; want 400 naming a duration and nothing changed", body, err, len(f.cat.changes))
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package admin
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"time"
 
@@ -57,8 +59,42 @@ type Location struct {
 	// listener.
 	FeedPath string `json:"feedPath,omitempty"`
 	// FeedToken is the webhook's bearer token, shown only in the answer
-	// to the location's creation: give it to the backend then.
+	// to the location's creation or to an update that changed it: give
+	// it to the backend then (the feed-token route shows it again).
 	FeedToken string `json:"feedToken,omitempty"`
+	// Timeouts are the backend timeouts the location's client uses.
+	Timeouts Timeouts `json:"timeouts"`
+}
+
+// Timeouts are a location's effective backend timeouts: its own, or
+// serve's --backend-*-timeout flags' values.
+type Timeouts struct {
+	Connect  Duration `json:"connect"`
+	Response Duration `json:"response"`
+	Stall    Duration `json:"stall"`
+	// Overridden names those the location sets itself, of "connect",
+	// "response" and "stall".
+	Overridden []string `json:"overridden"`
+}
+
+// Duration is a duration on the wire, as Go writes it: "30s", "1m30s".
+type Duration time.Duration
+
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration is a string such as \"30s\" or \"2m\", not %s", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"30s\" or \"2m\"", s)
+	}
+	*d = Duration(v)
+	return nil
 }
 
 // Bucket is a gateway bucket as the admin API shows it: its record, with
@@ -87,6 +123,10 @@ type NewLocation struct {
 	// least).
 	Feed      string `json:"feed,omitempty"`
 	FeedToken string `json:"feedToken,omitempty"`
+	// The location's own backend timeouts; left out, serve's flags'.
+	ConnectTimeout  Duration `json:"connectTimeout,omitempty"`
+	ResponseTimeout Duration `json:"responseTimeout,omitempty"`
+	StallTimeout    Duration `json:"stallTimeout,omitempty"`
 }
 
 // LocationUpdate is the body of PATCH /api/v1/locations/{name}: the
@@ -101,12 +141,46 @@ type LocationUpdate struct {
 	Insecure     *bool   `json:"insecureSkipVerify,omitempty"`
 	TargetBucket *string `json:"targetBucket,omitempty"`
 	NoPrefix     *bool   `json:"noPrefix,omitempty"`
+	// Feed is the new change feed kind; a location that becomes a
+	// webhook gets a generated token unless FeedToken gives one, and
+	// the answer shows a new token once, as the creation does.
+	Feed      *string `json:"feed,omitempty"`
+	FeedToken *string `json:"feedToken,omitempty"`
+	// RotateFeedToken replaces the webhook's token by a generated one.
+	RotateFeedToken bool `json:"rotateFeedToken,omitempty"`
+	// The location's own backend timeouts; "0s" drops one, for serve's
+	// flag's value.
+	ConnectTimeout  *Duration `json:"connectTimeout,omitempty"`
+	ResponseTimeout *Duration `json:"responseTimeout,omitempty"`
+	StallTimeout    *Duration `json:"stallTimeout,omitempty"`
+}
+
+// FeedToken is the answer of GET /api/v1/locations/{name}/feed-token: the
+// webhook's path on the admin listener and its token, for the operator
+// who sets up a backend again. The only answer but a creation's or an
+// update's that carries a token.
+type FeedToken struct {
+	Location  string `json:"location"`
+	FeedPath  string `json:"feedPath"`
+	FeedToken string `json:"feedToken"`
 }
 
 // change is the catalog's form of an update.
 func (u LocationUpdate) change() catalog.LocationChange {
 	return catalog.LocationChange{Endpoint: u.Endpoint, Region: u.Region, AccessKey: u.AccessKey, SecretKey: u.SecretKey,
-		CAFile: u.CAFile, Insecure: u.Insecure, TargetBucket: u.TargetBucket, NoPrefix: u.NoPrefix}
+		CAFile: u.CAFile, Insecure: u.Insecure, TargetBucket: u.TargetBucket, NoPrefix: u.NoPrefix,
+		Feed: u.Feed, FeedToken: u.FeedToken, RotateFeedToken: u.RotateFeedToken,
+		ConnectTimeout: u.ConnectTimeout.duration(), ResponseTimeout: u.ResponseTimeout.duration(),
+		StallTimeout: u.StallTimeout.duration()}
+}
+
+// duration is d as the catalog takes it: nil when left out.
+func (d *Duration) duration() *time.Duration {
+	if d == nil {
+		return nil
+	}
+	v := time.Duration(*d)
+	return &v
 }
 
 // CreateBucketRequest is the body of POST /api/v1/buckets.
@@ -120,7 +194,8 @@ type CreateBucketRequest struct {
 func (l NewLocation) location() index.Location {
 	return index.Location{Name: l.Name, Endpoint: l.Endpoint, Region: l.Region, AccessKey: l.AccessKey,
 		SecretKey: l.SecretKey, TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.Insecure,
-		Feed: l.Feed, FeedToken: l.FeedToken}
+		Feed: l.Feed, FeedToken: l.FeedToken, ConnectTimeout: time.Duration(l.ConnectTimeout),
+		ResponseTimeout: time.Duration(l.ResponseTimeout), StallTimeout: time.Duration(l.StallTimeout)}
 }
 
 // showLocation is a catalog location as the API shows it.
@@ -131,7 +206,16 @@ func showLocation(l catalog.LocationInfo) Location {
 		Versioning: l.Versioning, Mirroring: l.Mirroring, Buckets: l.Buckets, Warning: l.Warning,
 		Backend: l.Backend,
 		Feed:    showFeed(l.Feed), FeedToken: l.FeedToken, FeedPath: feedPath(l.Location),
+		Timeouts: showTimeouts(l.Timeouts),
 	}
+}
+
+func showTimeouts(t catalog.LocationTimeouts) Timeouts {
+	overridden := t.Overridden
+	if overridden == nil {
+		overridden = []string{}
+	}
+	return Timeouts{Connect: Duration(t.Connect), Response: Duration(t.Response), Stall: Duration(t.Stall), Overridden: overridden}
 }
 
 func showFeed(kind string) string {

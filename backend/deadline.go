@@ -44,6 +44,10 @@ const (
 	DefaultLongTimeout     = 5 * time.Minute
 )
 
+// WithDefaults returns t with its zero fields given their defaults: the
+// timeouts a client built with t uses.
+func (t Timeouts) WithDefaults() Timeouts { return t.withDefaults() }
+
 // withDefaults fills the zero fields.
 func (t Timeouts) withDefaults() Timeouts {
 	if t.Connect <= 0 {
@@ -208,12 +212,14 @@ func (g guarded) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err := g.health.admit(parent); err != nil {
 		return nil, err
 	}
+	tm := timingFrom(parent)
+	start := tm.clock()
 	ctx, cancel := context.WithCancelCause(parent)
 	w := newWatchdog(cancel)
 	wait := g.timeouts.responseFor(op)
 	r = r.WithContext(ctx)
 	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = &sentBody{ReadCloser: r.Body, w: w, stall: g.timeouts.Stall, wait: wait}
+		r.Body = &sentBody{ReadCloser: r.Body, w: w, stall: g.timeouts.Stall, wait: wait, timing: tm}
 		// A body the transport sends again (on a connection found
 		// closed) must keep telling the watchdog, or the clock it last
 		// set would run through the whole resend.
@@ -223,12 +229,13 @@ func (g guarded) RoundTrip(r *http.Request) (*http.Response, error) {
 				if err != nil || b == http.NoBody {
 					return b, err
 				}
-				return &sentBody{ReadCloser: b, w: w, stall: g.timeouts.Stall, wait: wait}, nil
+				return &sentBody{ReadCloser: b, w: w, stall: g.timeouts.Stall, wait: wait, timing: tm}, nil
 			}
 		}
 	}
 	w.arm(wait, waitHeaders)
 	resp, err := g.next.RoundTrip(r)
+	tm.called(start)
 	if err != nil {
 		w.stop()
 		cancel(nil)
@@ -243,7 +250,7 @@ func (g guarded) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	w.answer()
 	g.health.answered(resp.StatusCode)
-	resp.Body = &answerStall{ReadCloser: resp.Body, parent: parent, ctx: ctx, w: w, cancel: cancel, stall: g.timeouts.Stall, health: g.health}
+	resp.Body = &answerStall{ReadCloser: resp.Body, parent: parent, ctx: ctx, w: w, cancel: cancel, stall: g.timeouts.Stall, health: g.health, timing: tm}
 	return resp, nil
 }
 
@@ -271,11 +278,14 @@ type sentBody struct {
 	io.ReadCloser
 	w           *watchdog
 	stall, wait time.Duration
+	timing      *Timing
 }
 
 func (b *sentBody) Read(p []byte) (int, error) {
 	b.w.pause(true)
+	start := b.timing.clock()
 	n, err := b.ReadCloser.Read(p)
+	b.timing.gave(start)
 	switch {
 	case err == io.EOF:
 		b.w.armSend(b.wait, waitHeaders)
@@ -296,12 +306,15 @@ type answerStall struct {
 	cancel      context.CancelCauseFunc
 	stall       time.Duration
 	health      *health
+	timing      *Timing
 	closed      bool
 }
 
 func (b *answerStall) Read(p []byte) (int, error) {
 	b.w.arm(b.stall, waitBody)
+	start := b.timing.clock()
 	n, err := b.ReadCloser.Read(p)
+	b.timing.waited(start)
 	b.w.pause(false)
 	if err != nil && err != io.EOF {
 		err = unanswered(b.parent, b.ctx, err)

@@ -103,6 +103,7 @@ func (c *Client) rawAttempt(req *http.Request, op string) (*http.Response, error
 	}
 	start := time.Now()
 	resp, err := c.raw.roundTrip(ctx, req)
+	timingFrom(ctx).called(start)
 	if c.observe != nil {
 		status := 0
 		if resp != nil {
@@ -261,10 +262,10 @@ func (rc *rawConn) exchange(ctx context.Context, req *http.Request, p *rawPool) 
 	}
 	if resp.StatusCode/100 != 2 || resp.StatusCode == http.StatusNoContent ||
 		resp.ContentLength < 0 || len(resp.TransferEncoding) > 0 {
-		resp.Body = &answerBody{ReadCloser: resp.Body, ctx: ctx, rc: rc, pool: p, stop: stop, keep: !resp.Close}
+		resp.Body = &answerBody{ReadCloser: resp.Body, ctx: ctx, rc: rc, pool: p, stop: stop, keep: !resp.Close, timing: timingFrom(ctx)}
 		return resp, false, nil
 	}
-	resp.Body = &rawBody{ctx: ctx, rc: rc, pool: p, stop: stop, left: resp.ContentLength, keep: !resp.Close}
+	resp.Body = &rawBody{ctx: ctx, rc: rc, pool: p, stop: stop, left: resp.ContentLength, keep: !resp.Close, timing: timingFrom(ctx)}
 	return resp, false, nil
 }
 
@@ -313,6 +314,8 @@ type rawBody struct {
 	left int64 // bytes of the body not yet read
 	keep bool  // the answer lets the connection be used again
 	err  error // why the body ended early; reads after the end return it
+	// timing is told of the time reads wait on the backend.
+	timing *Timing
 }
 
 // errBodyClosed is what a read of a closed body returns.
@@ -332,7 +335,9 @@ func (b *rawBody) Read(p []byte) (int, error) {
 	if b.rc.br.Buffered() == 0 {
 		b.rc.within(b.ctx, 0, b.pool.timeouts.Stall)
 	}
+	start := b.timing.clock()
 	n, err := b.rc.br.Read(p)
+	b.timing.waited(start)
 	b.left -= int64(n)
 	switch {
 	case b.left == 0 && err == nil:
@@ -376,7 +381,9 @@ func (b *rawBody) WriteTo(dst io.Writer) (int64, error) {
 			m, err := io.Copy(dst, readerOnly{b})
 			return written + m, err
 		}
+		start := b.timing.clock()
 		m, err := b.splice(rf)
+		b.timing.waited(start)
 		written += m
 		if err != nil {
 			return written, b.fail(err)
@@ -482,6 +489,8 @@ type answerBody struct {
 	stop func() bool
 	keep bool
 	eof  bool
+	// timing is told of the time reads wait on the backend.
+	timing *Timing
 }
 
 func (b *answerBody) Read(p []byte) (int, error) {
@@ -491,7 +500,9 @@ func (b *answerBody) Read(p []byte) (int, error) {
 	if b.rc.br.Buffered() == 0 {
 		b.rc.within(b.ctx, 0, b.pool.timeouts.Stall)
 	}
+	start := b.timing.clock()
 	n, err := b.ReadCloser.Read(p)
+	b.timing.waited(start)
 	if err == io.EOF {
 		b.eof = true
 	}

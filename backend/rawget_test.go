@@ -37,11 +37,6 @@ var readModes = []struct {
 	}},
 }
 
-// writerOnly hides the ReadFrom of a writer.
-type writerOnly struct{ w io.Writer }
-
-func (w writerOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
-
 func TestRawGetFromEmbedded(t *testing.T) {
 	c := newTestClient(t)
 	if c.raw == nil {

@@ -2,10 +2,14 @@ package backend
 
 import (
 	"bytes"
+	"context"
 	"encoding/pem"
+	"io"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -92,4 +96,64 @@ func notPEMOrSystem(t *testing.T) string {
 	}
 	t.Fatal("no system CA bundle on this machine")
 	return ""
+}
+
+// readSizes records the size of each read asked of it.
+type readSizes struct {
+	r     io.Reader
+	asked []int
+}
+
+func (s *readSizes) Read(p []byte) (int, error) {
+	s.asked = append(s.asked, len(p))
+	return s.r.Read(p)
+}
+
+func TestBulkConnCopiesBodiesInLargeReads(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	dial := bulkDial(&net.Dialer{})
+	for _, size := range []int{0, 1, bulkBufferSize - 1, bulkBufferSize + 1, 3*bulkBufferSize + 77} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			got := make(chan []byte, 1)
+			go func() {
+				conn, err := ln.Accept()
+				if err != nil {
+					got <- nil
+					return
+				}
+				defer conn.Close()
+				b, _ := io.ReadAll(conn)
+				got <- b
+			}()
+			conn, err := dial(context.Background(), "tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			bc, ok := conn.(bulkConn)
+			if !ok {
+				t.Fatalf("dialed a %T, want a bulkConn", conn)
+			}
+			body := randomBytes(t, size)
+			src := &readSizes{r: bytes.NewReader(body)}
+			// As Go's transport hands a body of known length over.
+			n, err := io.Copy(conn, io.LimitReader(src, int64(size)))
+			if err != nil || n != int64(size) {
+				t.Fatalf("copied %d bytes, error %v", n, err)
+			}
+			if err := bc.CloseWrite(); err != nil {
+				t.Fatal(err)
+			}
+			if b := <-got; !bytes.Equal(b, body) {
+				t.Fatalf("received %d bytes, not the %d sent", len(b), size)
+			}
+			conn.Close()
+			if size > bulkBufferSize && src.asked[0] != bulkBufferSize {
+				t.Fatalf("first read asked %d bytes, want %d", src.asked[0], bulkBufferSize)
+			}
+		})
+	}
 }

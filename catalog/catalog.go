@@ -38,6 +38,12 @@ type Ingester interface {
 	Remove(bucket string)
 }
 
+// FeedSwitcher makes a running mirror bucket follow its location's
+// feed as stored now; *mirror.Manager satisfies it.
+type FeedSwitcher interface {
+	SwitchFeed(bucket string) error
+}
+
 // Catalog is the store of locations and buckets with their rules.
 type Catalog struct {
 	db              *index.DB
@@ -48,6 +54,18 @@ type Catalog struct {
 	// of one (a no-prefix location's single bucket, a location in use)
 	// still hold when it writes.
 	manage sync.Mutex
+
+	feedsMu sync.Mutex
+	feeds   FeedSwitcher // nil until FollowFeeds
+}
+
+// FollowFeeds has every later change of a location's feed or webhook
+// token switch the feeds of its running mirror buckets. The ingester is
+// built after the catalog, hence a setter.
+func (c *Catalog) FollowFeeds(s FeedSwitcher) {
+	c.feedsMu.Lock()
+	defer c.feedsMu.Unlock()
+	c.feeds = s
 }
 
 // New builds a catalog over an open index.

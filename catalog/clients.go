@@ -110,6 +110,8 @@ func (c *clientCache) newClient(loc index.Location) (*backend.Client, error) {
 	if c.observe != nil {
 		observe = func(op string, status int, d time.Duration) { c.observe(loc.Name, op, status, d) }
 	}
+	opts := c.opts
+	opts.Timeouts = locationTimeouts(opts.Timeouts, loc)
 	client, err := backend.New(backend.Config{
 		Endpoint:           loc.Endpoint,
 		Region:             loc.Region,
@@ -120,7 +122,7 @@ func (c *clientCache) newClient(loc index.Location) (*backend.Client, error) {
 		InsecureSkipVerify: loc.Insecure,
 		Observe:            observe,
 		Location:           loc.Name,
-		Options:            c.opts,
+		Options:            opts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build the backend client of location %s: %w", loc.Name, err)
@@ -134,5 +136,6 @@ func sameTarget(a, b index.Location) bool {
 	return a.Endpoint == b.Endpoint && a.Region == b.Region &&
 		a.AccessKey == b.AccessKey && a.SecretKey == b.SecretKey &&
 		a.TargetBucket == b.TargetBucket && a.CAFile == b.CAFile &&
-		a.Insecure == b.Insecure
+		a.Insecure == b.Insecure && a.ConnectTimeout == b.ConnectTimeout &&
+		a.ResponseTimeout == b.ResponseTimeout && a.StallTimeout == b.StallTimeout
 }

@@ -1,7 +1,10 @@
 package catalog
 
 import (
+	"context"
 	"crypto/rand"
+	"errors"
+	"fmt"
 
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
@@ -51,4 +54,22 @@ func checkFeed(l index.Location) (index.Location, error) {
 			"Location %s: only a webhook feed takes a token.", l.Name)
 	}
 	return l, nil
+}
+
+// FeedToken is the webhook token of a location, for the operator who must
+// give it to a backend again. Only the admin API's token route shows it;
+// a location without a webhook feed has none.
+func (c *Catalog) FeedToken(_ context.Context, name string) (string, error) {
+	l, err := c.db.GetLocation(name)
+	if errors.Is(err, index.ErrNotFound) {
+		return "", noSuchLocation(name)
+	} else if err != nil {
+		return "", fmt.Errorf("read location %s: %w", name, err)
+	}
+	if l.Feed != FeedWebhook {
+		return "", s3err.New(s3err.InvalidArgument,
+			"Location %s has no webhook feed, hence no token.", name)
+	}
+	c.log.Info("location's webhook token shown", "location", name)
+	return l.FeedToken, nil
 }

@@ -42,6 +42,8 @@ type LocationInfo struct {
 	// Backend is the health of the location's backend as its breaker
 	// sees it; nil when no call has been made to it since the start.
 	Backend *backend.Health
+	// Timeouts are the backend timeouts the location's client uses.
+	Timeouts LocationTimeouts
 	// Changed names the fields an UpdateLocation changed (secretKey by
 	// name only); empty when it changed nothing.
 	Changed []string
@@ -106,6 +108,9 @@ func checkLocation(l index.Location) (index.Location, error) {
 	}
 	if l.Region == "" {
 		l.Region = "us-east-1"
+	}
+	if err := checkTimeouts(l); err != nil {
+		return l, err
 	}
 	return checkFeed(l)
 }
@@ -259,7 +264,8 @@ func (c *Catalog) BackendHealth(location string) (h backend.Health, ok bool) {
 // locationInfo is a location as the catalog shows it.
 func (c *Catalog) locationInfo(l index.Location, versioning string, buckets []index.Bucket) LocationInfo {
 	l.SecretKey, l.FeedToken = "", ""
-	info := LocationInfo{Location: l, Versioning: versioning, Mirroring: "off", Buckets: []string{}}
+	info := LocationInfo{Location: l, Versioning: versioning, Mirroring: "off", Buckets: []string{},
+		Timeouts: effectiveTimeouts(c.clients.opts.Timeouts, l)}
 	if l.NoPrefix {
 		info.Warning = NoPrefixWarning
 	}

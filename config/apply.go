@@ -139,10 +139,18 @@ func existingLocations(ctx context.Context, cat *catalog.Catalog) (map[string]bo
 }
 
 // change is the update that makes a stored location what the file says;
-// the catalog makes it a no-op when nothing differs.
+// the catalog makes it a no-op when nothing differs. A webhook token the
+// file leaves out is the one the catalog generated: it is kept. A
+// timeout the file leaves out is serve's flag's: one set before is
+// dropped.
 func (l Location) change() catalog.LocationChange {
-	return catalog.LocationChange{Endpoint: &l.Endpoint, Region: &l.Region, AccessKey: &l.AccessKey, SecretKey: &l.SecretKey,
-		CAFile: &l.CAFile, Insecure: &l.InsecureSkipVerify, TargetBucket: &l.TargetBucket, NoPrefix: &l.NoPrefix}
+	ch := catalog.LocationChange{Endpoint: &l.Endpoint, Region: &l.Region, AccessKey: &l.AccessKey, SecretKey: &l.SecretKey,
+		CAFile: &l.CAFile, Insecure: &l.InsecureSkipVerify, TargetBucket: &l.TargetBucket, NoPrefix: &l.NoPrefix,
+		Feed: &l.Feed, ConnectTimeout: &l.ConnectTimeout, ResponseTimeout: &l.ResponseTimeout, StallTimeout: &l.StallTimeout}
+	if l.FeedToken != "" {
+		ch.FeedToken = &l.FeedToken
+	}
+	return ch
 }
 
 func isNoSuchBucket(err error) bool {

@@ -74,7 +74,9 @@ func (f *File) bucketLocation(b Bucket) string {
 // location is the index record a declared location stands for.
 func (l Location) location(name string) index.Location {
 	return index.Location{Name: name, Endpoint: l.Endpoint, Region: l.Region, AccessKey: l.AccessKey, SecretKey: l.SecretKey,
-		TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.InsecureSkipVerify}
+		TargetBucket: l.TargetBucket, NoPrefix: l.NoPrefix, CAFile: l.CAFile, Insecure: l.InsecureSkipVerify,
+		Feed: l.Feed, FeedToken: l.FeedToken,
+		ConnectTimeout: l.ConnectTimeout, ResponseTimeout: l.ResponseTimeout, StallTimeout: l.StallTimeout}
 }
 
 // message is a refusal's message without its code.

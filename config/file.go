@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -60,6 +61,18 @@ type Location struct {
 	NoPrefix           bool   `yaml:"noPrefix"`
 	CAFile             string `yaml:"caFile"`
 	InsecureSkipVerify bool   `yaml:"insecureSkipVerify"`
+	// Feed is the change feed (catalog.FeedKinds); none when left out.
+	Feed string `yaml:"feed"`
+	// FeedToken is a webhook's bearer token; left out, one is generated
+	// when the location becomes a webhook and kept on every reload.
+	FeedToken     string `yaml:"feedToken"`
+	FeedTokenFile string `yaml:"feedTokenFile"`
+	// ConnectTimeout, ResponseTimeout and StallTimeout are the location's
+	// own backend timeouts ("30s", "2m"); left out, serve's
+	// --backend-*-timeout flags' values.
+	ConnectTimeout  time.Duration `yaml:"connectTimeout"`
+	ResponseTimeout time.Duration `yaml:"responseTimeout"`
+	StallTimeout    time.Duration `yaml:"stallTimeout"`
 }
 
 // Bucket is a gateway bucket as the file declares it.
@@ -116,7 +129,8 @@ func (f *File) resolve() error {
 	}
 	for _, name := range sortedKeys(f.Locations) {
 		l := f.Locations[name]
-		for _, p := range []*string{&l.Endpoint, &l.Region, &l.AccessKey, &l.AccessKeyFile, &l.SecretKey, &l.SecretKeyFile, &l.TargetBucket, &l.CAFile} {
+		for _, p := range []*string{&l.Endpoint, &l.Region, &l.AccessKey, &l.AccessKeyFile, &l.SecretKey, &l.SecretKeyFile, &l.TargetBucket, &l.CAFile,
+			&l.Feed, &l.FeedToken, &l.FeedTokenFile} {
 			if err := expand(p); err != nil {
 				return fmt.Errorf("location %s: %w", name, err)
 			}
@@ -125,6 +139,9 @@ func (f *File) resolve() error {
 			return err
 		}
 		if err := secret(&l.SecretKey, l.SecretKeyFile, "location "+name+": secretKey"); err != nil {
+			return err
+		}
+		if err := secret(&l.FeedToken, l.FeedTokenFile, "location "+name+": feedToken"); err != nil {
 			return err
 		}
 		f.Locations[name] = l

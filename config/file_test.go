@@ -1,10 +1,12 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseResolvesReferences(t *testing.T) {
@@ -112,5 +114,101 @@ buckets:
 		if !strings.Contains(all, want) {
 			t.Errorf("problems lack %q:\n%s", want, all)
 		}
+	}
+}
+
+// A location's feed is read with its token inline or from a file, checked
+// as location add checks it, and turned into an update that keeps a
+// generated token the file leaves out.
+func TestLocationFeed(t *testing.T) {
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("a-webhook-token-from-a-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	loc := "{endpoint: http://127.0.0.1:1, accessKey: a, secretKey: s, targetBucket: store, noPrefix: true"
+	tests := []struct {
+		name, fields string
+		wantFeed     string
+		wantToken    *string // in the update; nil: kept as stored
+		wantProblem  string  // "" for none
+	}{
+		{name: "left out", fields: "", wantFeed: ""},
+		{name: "listen", fields: ", feed: listen", wantFeed: "listen"},
+		{name: "webhook generated", fields: ", feed: webhook", wantFeed: "webhook"},
+		{name: "webhook token file", fields: ", feed: webhook, feedTokenFile: " + tokenFile, wantFeed: "webhook",
+			wantToken: ptrTo("a-webhook-token-from-a-file")},
+		{name: "unknown kind", fields: ", feed: kafka", wantFeed: "kafka", wantProblem: "is not one of"},
+		{name: "short token", fields: ", feed: webhook, feedToken: short", wantFeed: "webhook", wantToken: ptrTo("short"),
+			wantProblem: "at least 16"},
+		{name: "token without webhook", fields: ", feed: listen, feedToken: a-webhook-token-0123", wantFeed: "listen",
+			wantToken: ptrTo("a-webhook-token-0123"), wantProblem: "only a webhook"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := Parse([]byte("locations:\n  ring: " + loc + tt.fields + "}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			problems := fmt.Sprint(f.Check())
+			if (tt.wantProblem == "") != (problems == "[]") || !strings.Contains(problems, tt.wantProblem) {
+				t.Errorf("problems %s, want %q", problems, tt.wantProblem)
+			}
+			ch := f.Locations["ring"].change()
+			if ch.Feed == nil || *ch.Feed != tt.wantFeed {
+				t.Errorf("update's feed %v, want %q", ch.Feed, tt.wantFeed)
+			}
+			if (ch.FeedToken == nil) != (tt.wantToken == nil) || (ch.FeedToken != nil && *ch.FeedToken != *tt.wantToken) {
+				t.Errorf("update's token %v, want %v", ch.FeedToken, tt.wantToken)
+			}
+		})
+	}
+	if _, err := Parse([]byte("locations:\n  ring: " + loc + ", feedToken: x, feedTokenFile: " + tokenFile + "}\n")); err == nil ||
+		!strings.Contains(err.Error(), "not both") {
+		t.Errorf("token and token file: %v", err)
+	}
+}
+
+func ptrTo(s string) *string { return &s }
+
+// A location's timeouts are read as durations, checked as location add
+// checks them, and turned into an update that drops those left out.
+func TestLocationTimeouts(t *testing.T) {
+	loc := "{endpoint: http://127.0.0.1:1, accessKey: a, secretKey: s, targetBucket: store"
+	tests := []struct {
+		name, fields  string
+		want          [3]time.Duration // connect, response, stall
+		wantProblem   string           // "" for none
+		wantParseFail string           // "" when it parses
+	}{
+		{name: "left out", fields: ""},
+		{name: "set", fields: ", responseTimeout: 1m, stallTimeout: 45s", want: [3]time.Duration{0, time.Minute, 45 * time.Second}},
+		{name: "too long", fields: ", connectTimeout: 2h", want: [3]time.Duration{2 * time.Hour, 0, 0},
+			wantProblem: "connect timeout of 2h0m0s is out of bounds"},
+		{name: "not a duration", fields: ", stallTimeout: soon", wantParseFail: "soon"},
+		{name: "a bare number", fields: ", stallTimeout: 30", wantParseFail: "30"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := Parse([]byte("locations:\n  ring: " + loc + tt.fields + "}\n"))
+			if tt.wantParseFail != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantParseFail) {
+					t.Fatalf("parse: %v, want an error naming %q", err, tt.wantParseFail)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			problems := fmt.Sprint(f.Check())
+			if (tt.wantProblem == "") != (problems == "[]") || !strings.Contains(problems, tt.wantProblem) {
+				t.Errorf("problems %s, want %q", problems, tt.wantProblem)
+			}
+			ch := f.Locations["ring"].change()
+			for i, got := range []*time.Duration{ch.ConnectTimeout, ch.ResponseTimeout, ch.StallTimeout} {
+				if got == nil || *got != tt.want[i] {
+					t.Errorf("update's timeout %d: %v, want %v", i, got, tt.want[i])
+				}
+			}
+		})
 	}
 }

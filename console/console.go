@@ -76,6 +76,7 @@ type Console struct {
 	log      *slog.Logger
 	token    [sha256.Size]byte
 	sessions *sessions
+	throttle *throttle // of failed sign-ins
 	pages    map[string]*template.Template
 	s3       *objectStore
 	handler  http.Handler
@@ -96,6 +97,7 @@ func New(cfg Config) (*Console, error) {
 		ttl = 8 * time.Hour
 	}
 	c.sessions = newSessions(ttl)
+	c.throttle = newThrottle()
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err

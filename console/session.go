@@ -171,13 +171,23 @@ func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
+	host := remoteHost(r)
+	if wait := c.throttle.wait(host); wait > 0 {
+		c.log.Warn("console: sign-in refused: too many wrong tokens from this host", "remote", r.RemoteAddr, "retryAfter", wait.Round(time.Second))
+		w.Header().Set("Retry-After", retryAfter(wait))
+		w.WriteHeader(http.StatusTooManyRequests)
+		c.render(w, r, nil, "signin", "Sign in", map[string]any{"Error": "Too many wrong tokens: wait " + retryAfter(wait) + " s, then try again."})
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if !c.tokenOK(r.PostFormValue("token")) {
+		c.throttle.failed(host)
 		c.log.Warn("console: sign-in refused", "remote", r.RemoteAddr)
 		w.WriteHeader(http.StatusUnauthorized)
 		c.render(w, r, nil, "signin", "Sign in", map[string]any{"Error": "That is not the admin token."})
 		return
 	}
+	c.throttle.succeeded(host)
 	s := c.sessions.create()
 	http.SetCookie(w, &http.Cookie{
 		Name: cookieName, Value: s.id, Path: Prefix, Expires: s.expires,

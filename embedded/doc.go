@@ -4,5 +4,7 @@
 // tools can write to it directly. Every change of an object's versions is
 // journaled, and served as the change feeds of the backends ringside
 // follows: MinIO's ListenBucketNotification stream and the S3 Connector's
-// metadata (raft) log.
+// metadata (raft) log. Server.Preload fills a bucket with millions of
+// objects at once, for tests and benchmarks; listings cost their page, not
+// the bucket's size.
 package embedded

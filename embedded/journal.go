@@ -53,9 +53,14 @@ type subscriber struct {
 const subscriberBuffer = 4096
 
 type journal struct {
-	mu        sync.Mutex
-	seq       uint64   // last sequence number given
-	held      []change // the newest, at most retention of them
+	mu  sync.Mutex
+	seq uint64 // last sequence number given
+	// buf[start:] are the changes held, the newest, at most retention of
+	// them. The ones before start are dropped: buf is copied down only
+	// once they are as many as retention, so that a record costs the
+	// same however many changes are held.
+	buf       []change
+	start     int
 	retention int
 	subs      map[*subscriber]struct{}
 	closed    bool
@@ -72,12 +77,8 @@ func (j *journal) record(c change) {
 	defer j.mu.Unlock()
 	j.seq++
 	c.seq = j.seq
-	j.held = append(j.held, c)
-	if over := len(j.held) - j.retention; over > 0 {
-		// Copied down rather than resliced, so that the array does not
-		// grow without bound.
-		j.held = append(j.held[:0], j.held[over:]...)
-	}
+	j.buf = append(j.buf, c)
+	j.trim()
 	for s := range j.subs {
 		select {
 		case s.ch <- c:
@@ -91,8 +92,24 @@ func (j *journal) setRetention(n int) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.retention = max(n, 1)
-	if over := len(j.held) - j.retention; over > 0 {
-		j.held = append(j.held[:0], j.held[over:]...)
+	j.trim()
+}
+
+// held is the changes held; j.mu held.
+func (j *journal) held() []change { return j.buf[j.start:] }
+
+// trim drops the changes beyond retention; j.mu held.
+func (j *journal) trim() {
+	if over := len(j.buf) - j.start - j.retention; over > 0 {
+		j.start += over
+	}
+	if j.start >= j.retention {
+		// Copied down rather than resliced, so that the array does not
+		// grow without bound; cleared behind, so that the dropped
+		// changes' strings are freed.
+		n := copy(j.buf, j.buf[j.start:])
+		clear(j.buf[n:])
+		j.buf, j.start = j.buf[:n], 0
 	}
 }
 
@@ -109,14 +126,15 @@ func (j *journal) last() uint64 {
 func (j *journal) read(begin uint64, limit int) (first uint64, out []change, ok bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if len(j.held) == 0 || begin > j.seq {
+	held := j.held()
+	if len(held) == 0 || begin > j.seq {
 		return 0, nil, false
 	}
-	oldest := j.held[0].seq
+	oldest := held[0].seq
 	first = max(begin, oldest)
 	i := int(first - oldest)
-	end := min(len(j.held), i+limit)
-	return first, append([]change(nil), j.held[i:end]...), true
+	end := min(len(held), i+limit)
+	return first, append([]change(nil), held[i:end]...), true
 }
 
 // subscribe starts following the journal live; nil once it is closed.

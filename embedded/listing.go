@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"iter"
 	"slices"
 	"strings"
 
@@ -20,29 +21,52 @@ func rollUp(key, prefix, delimiter string) string {
 	return ""
 }
 
-// keysFrom returns the keys of b under prefix from the first one after
+// keysFrom yields the keys of b under prefix from the first one after
 // marker; a marker that is itself a common prefix skips every key under it,
-// so that a page ending on a common prefix does not repeat it. The caller
-// holds the lock.
-func (b *bucket) keysFrom(prefix, delimiter, marker string, inclusive bool) []string {
-	start := max(prefix, marker)
-	i, _ := slices.BinarySearch(b.keys, start)
-	keys := b.keys[i:]
-	skipUnder := ""
-	if marker != "" && rollUp(marker, prefix, delimiter) == marker && strings.HasPrefix(marker, prefix) {
-		skipUnder = marker
-	}
-	out := keys[:0:0]
-	for _, k := range keys {
-		if !strings.HasPrefix(k, prefix) {
-			break
+// so that a page ending on a common prefix does not repeat it. The keys
+// are yielded as the caller takes them, so that a page costs its own keys
+// and a binary search, not every key after the marker: at a million keys
+// a listing would otherwise be quadratic. The caller holds the lock.
+func (b *bucket) keysFrom(prefix, delimiter, marker string, inclusive bool) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		start := max(prefix, marker)
+		i, _ := slices.BinarySearch(b.keys, start)
+		skipUnder := ""
+		if marker != "" && rollUp(marker, prefix, delimiter) == marker && strings.HasPrefix(marker, prefix) {
+			skipUnder = marker
+			// Every key under the common prefix sorts after it: skip them
+			// by a search, not one by one.
+			if end := prefixEnd(skipUnder); end != "" {
+				i, _ = slices.BinarySearch(b.keys, end)
+			} else {
+				i = len(b.keys)
+			}
 		}
-		if (k == marker && !inclusive) || (skipUnder != "" && strings.HasPrefix(k, skipUnder)) {
-			continue
+		for _, k := range b.keys[i:] {
+			if !strings.HasPrefix(k, prefix) {
+				return
+			}
+			if (k == marker && !inclusive) || (skipUnder != "" && strings.HasPrefix(k, skipUnder)) {
+				continue
+			}
+			if !yield(k) {
+				return
+			}
 		}
-		out = append(out, k)
 	}
-	return out
+}
+
+// prefixEnd is the least string greater than every string with prefix p,
+// or "" when there is none (p is all 0xff bytes).
+func prefixEnd(p string) string {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return ""
 }
 
 // ListBucket lists the current objects, as ListObjects (v1 and v2) see
@@ -59,7 +83,7 @@ func (s *store) ListBucket(ctx context.Context, name string, prefix *gofakes3.Pr
 	}
 	out := gofakes3.NewObjectList()
 	count, lastPrefix := int64(0), ""
-	for _, key := range b.keysFrom(prefix.Prefix, prefix.Delimiter, page.Marker, false) {
+	for key := range b.keysFrom(prefix.Prefix, prefix.Delimiter, page.Marker, false) {
 		v := b.history[key][0]
 		if v.deleteMarker {
 			continue
@@ -136,7 +160,7 @@ func (s *store) listVersions(bucketName string, q versionQuery) (versionListing,
 		out.truncated = true
 		return true
 	}
-	for _, key := range b.keysFrom(q.prefix, q.delimiter, q.keyMarker, q.versionIDMarker != "") {
+	for key := range b.keysFrom(q.prefix, q.delimiter, q.keyMarker, q.versionIDMarker != "") {
 		if cp := rollUp(key, q.prefix, q.delimiter); cp != "" {
 			if n := len(out.prefixes); n > 0 && out.prefixes[n-1] == cp {
 				continue

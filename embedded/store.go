@@ -160,6 +160,24 @@ func (s *store) latest(bucketName, key string) (*version, error) {
 // Without versioning Enabled the new version is the "null" one and replaces
 // any earlier "null" version.
 func (s *store) add(b *bucket, v *version) {
+	if s.place(b, v) {
+		b.insertKey(v.key)
+	}
+}
+
+// insertKey adds key to the sorted keys; the caller holds the lock.
+func (b *bucket) insertKey(key string) {
+	i, found := slices.BinarySearch(b.keys, key)
+	if !found {
+		b.keys = slices.Insert(b.keys, i, key)
+	}
+}
+
+// place stores v as the latest version of its key and journals it, as
+// add does, except for the sorted keys: true when the key had no version
+// before, and the caller must add it to them. Preload adds its new keys
+// at once. The caller holds the lock.
+func (s *store) place(b *bucket, v *version) bool {
 	s.seq++
 	v.seq = s.seq
 	v.modified = s.now()
@@ -170,12 +188,7 @@ func (s *store) add(b *bucket, v *version) {
 		v.id = nullVersion
 		h = slices.DeleteFunc(h, func(o *version) bool { return o.id == nullVersion })
 	}
-	if len(h) == 0 {
-		i, _ := slices.BinarySearch(b.keys, v.key)
-		if i == len(b.keys) || b.keys[i] != v.key {
-			b.keys = slices.Insert(b.keys, i, v.key)
-		}
-	}
+	fresh := len(h) == 0
 	b.history[v.key] = append([]*version{v}, h...)
 	c := change{event: eventPut, bucket: b.name, key: v.key, versionID: v.id, latest: true, modified: v.modified}
 	if v.deleteMarker {
@@ -184,6 +197,7 @@ func (s *store) add(b *bucket, v *version) {
 		c.etag, c.size = v.etag(), int64(len(v.body))
 	}
 	s.events.record(c)
+	return fresh
 }
 
 // removed journals the removal of version v of bucket b; the caller holds

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/ringside/ringside/backend"
 )
 
 // accessLog logs one line per S3 request to log (nil: no access log). It
@@ -15,6 +17,12 @@ import (
 // access key is read from the request's credential scope, never the
 // signature, and neither the query (which holds a presigned URL's
 // signature) nor any header other than the request ID is logged.
+//
+// backendSeconds and backendCalls tell the backend's share of seconds:
+// the backend calls made for the request and the time spent waiting on
+// them, as backend.Timing counts it (a call's time to its answer's
+// headers, plus the reads of its body). Calls made by background work the
+// request set off (a mirror refresh) are not counted.
 func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	if log == nil {
 		return next
@@ -23,6 +31,8 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	seq.Store(uint64(time.Now().UnixNano()) >> 16)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		ctx, timing := backend.WithTiming(r.Context())
+		r = r.WithContext(ctx)
 		// A request the authenticator refuses never reaches the front
 		// end, which numbers the others: this ID is the one its answer
 		// and its line carry.
@@ -56,6 +66,8 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 			slog.Int64("bytesIn", in),
 			slog.Int64("bytesOut", rec.sent),
 			slog.Float64("seconds", time.Since(start).Seconds()),
+			slog.Float64("backendSeconds", timing.Elapsed().Seconds()),
+			slog.Int64("backendCalls", timing.Calls()),
 		)
 	})
 }

@@ -36,6 +36,9 @@ type accessLine struct {
 	BytesIn   int64   `json:"bytesIn"`
 	BytesOut  int64   `json:"bytesOut"`
 	Seconds   float64 `json:"seconds"`
+	// The backend's share, compared apart: TestAccessLogBackendTime.
+	BackendSeconds float64 `json:"backendSeconds"`
+	BackendCalls   int64   `json:"backendCalls"`
 }
 
 // Each request is one line with its operation, bucket, key, status and
@@ -95,6 +98,7 @@ func TestAccessLog(t *testing.T) {
 			t.Errorf("line %d: %+v; want msg, time, a request ID and a duration", i, got)
 		}
 		got.Msg, got.Time, got.RequestID, got.Seconds = "", "", "", 0
+		got.BackendSeconds, got.BackendCalls = 0, 0
 		if got != w {
 			t.Errorf("line %d = %+v, want %+v", i, got, w)
 		}
@@ -143,6 +147,42 @@ func TestRequestAccessKey(t *testing.T) {
 }
 
 // A large GET, which goes out through ReadFrom, is counted whole.
+// A GET read from the backend logs its backend calls and the time spent
+// on them; a HEAD answered from the index logs none.
+func TestAccessLogBackendTime(t *testing.T) {
+	logs := &logBuffer{}
+	e := newS3EnvWith(t, "", func(c *Config) {
+		c.AccessLog = slog.New(slog.NewJSONHandler(logs, nil))
+	})
+	body := strings.Repeat("x", 1<<20)
+	e.createBucket("timed", "ring")
+	e.put("timed", "k", body)
+	if _, got := e.get("timed", "k"); got != body {
+		t.Fatalf("got %d bytes, want %d", len(got), len(body))
+	}
+	if _, err := e.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("timed"), Key: aws.String("k")}); err != nil {
+		t.Fatal(err)
+	}
+	var lines []accessLine
+	eventually(func() bool {
+		lines = parseAccess(t, logs.String())
+		return len(lines) >= 4
+	})
+	if len(lines) != 4 {
+		t.Fatalf("%d access lines, want 4:\n%s", len(lines), logs.String())
+	}
+	put, get, head := lines[1], lines[2], lines[3]
+	if put.Op != "PutObject" || put.BackendCalls < 1 || put.BackendSeconds <= 0 {
+		t.Errorf("access line of the PUT: %+v; want backend calls and time", put)
+	}
+	if get.Op != "GetObject" || get.BackendCalls < 1 || get.BackendSeconds <= 0 {
+		t.Errorf("access line of the GET: %+v; want backend calls and time", get)
+	}
+	if head.Op != "HeadObject" || head.Status != 200 || head.BackendCalls != 0 || head.BackendSeconds != 0 {
+		t.Errorf("access line of the HEAD: %+v; want no backend call", head)
+	}
+}
+
 func TestAccessLogCountsALargeGet(t *testing.T) {
 	logs := &logBuffer{}
 	e := newS3EnvWith(t, "", func(c *Config) {

@@ -3,6 +3,7 @@ package index
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -179,14 +180,15 @@ func TestLocations(t *testing.T) {
 
 func TestIngestState(t *testing.T) {
 	d := newDB(t)
-	if s, err := d.GetIngestState("bkt"); err != nil || s != (IngestState{}) {
+	if s, err := d.GetIngestState("bkt"); err != nil || !reflect.DeepEqual(s, IngestState{}) {
 		t.Errorf("GetIngestState of a new bucket = %+v, %v", s, err)
 	}
-	want := IngestState{KeyMarker: "k", VersionIDMarker: "v", SyncStarted: t0, VersionsSynced: 42, Paused: true}
+	want := IngestState{KeyMarker: "k", VersionIDMarker: "v", SyncStarted: t0, VersionsSynced: 42, Paused: true,
+		SyncRanges: []SyncRange{{Through: "g"}, {After: "g", Through: "p", Done: true}, {After: "r"}}}
 	if err := d.PutIngestState("bkt", want); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := d.GetIngestState("bkt"); err != nil || s != want {
+	if s, err := d.GetIngestState("bkt"); err != nil || !reflect.DeepEqual(s, want) {
 		t.Errorf("GetIngestState = %+v, %v; want %+v", s, err, want)
 	}
 }

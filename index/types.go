@@ -33,6 +33,12 @@ type Location struct {
 	// FeedToken is the bearer token the backend sends to the location's
 	// webhook receiver; a secret, as SecretKey is.
 	FeedToken string `json:"feedToken,omitempty"`
+	// ConnectTimeout, ResponseTimeout and StallTimeout override, for this
+	// location's backend, serve's --backend-*-timeout flags; zero keeps
+	// the flag's value.
+	ConnectTimeout  time.Duration `json:"connectTimeout,omitempty"`
+	ResponseTimeout time.Duration `json:"responseTimeout,omitempty"`
+	StallTimeout    time.Duration `json:"stallTimeout,omitempty"`
 }
 
 // Bucket is a gateway bucket as S3 clients of ringside see it.
@@ -139,6 +145,19 @@ type IngestState struct {
 	// FeedPosition is where the bucket's change feed resumes (feed.Position),
 	// recorded only once every change before it is in the index.
 	FeedPosition string `json:"feedPosition,omitempty"`
+	// SyncRanges is an initial sync listed in key ranges side by side:
+	// how far each range got, so that a restart resumes every one of
+	// them. KeyMarker is then unused.
+	SyncRanges []SyncRange `json:"syncRanges,omitempty"`
+}
+
+// SyncRange is one key range of an initial sync, in gateway keys: the
+// keys in (After, Through] (Through "" means to the end of the bucket) are
+// still to list, Done once none is.
+type SyncRange struct {
+	After   string `json:"after,omitempty"`
+	Through string `json:"through,omitempty"`
+	Done    bool   `json:"done,omitempty"`
 }
 
 // Stats counts what the index holds.

@@ -28,7 +28,7 @@ func BenchmarkPassWithoutChanges(b *testing.B) {
 	b.Run("bare listing", func(b *testing.B) {
 		for b.Loop() {
 			out := make(chan page)
-			go list(context.Background(), Target{Source: h.be}, "", opts.PageSize, out)
+			go list(context.Background(), Target{Source: h.be}, "", "", opts.PageSize, out)
 			for pg := range out {
 				if pg.err != nil {
 					b.Fatal(pg.err)
@@ -63,7 +63,7 @@ func BenchmarkInitialSync(b *testing.B) {
 	b.Run("bare listing", func(b *testing.B) {
 		for b.Loop() {
 			out := make(chan page)
-			go list(context.Background(), Target{Source: be}, "", opts.PageSize, out)
+			go list(context.Background(), Target{Source: be}, "", "", opts.PageSize, out)
 			for pg := range out {
 				if pg.err != nil {
 					b.Fatal(pg.err)

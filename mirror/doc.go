@@ -22,11 +22,18 @@
 // position after them is recorded. Nothing is removed beyond the last page
 // received, so a listing that fails or is cut short never loses an entry.
 //
+// A pass cuts the key space into ranges (ranges.go), cut where the index
+// has as many keys in each, or, for an initial sync, where probes of the
+// backend guess so (sample.go), and lists ListConcurrency of them side by
+// side, each a streaming merge of its own that ends at its range's end and
+// removes nothing outside it. An initial sync persists each range's
+// position, and resumes each after a restart.
+//
 // New versions are indexed with their headers pending, and HEADs read them
 // with bounded concurrency. An initial sync reads none until its listing is
 // done, so that every version is listable as fast as the backend lists; the
 // pending flag in the index, not a queue in memory, remembers what is left,
 // and a sweep of the index reads it. Memory holds one page, the page being
-// fetched ahead, a bounded queue of header reads and one key's versions,
-// whatever the bucket's size.
+// fetched ahead, a bounded queue of header reads and one key's versions
+// per range listed at once, whatever the bucket's size.
 package mirror

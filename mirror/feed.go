@@ -31,7 +31,12 @@ const (
 // a gap forces a full pass at once; a checkpoint is persisted once the
 // hints before it are applied and no gap waits for its pass.
 type feeder struct {
-	l         *loop
+	l *loop
+	// ctx ends the feeder's goroutines, with the loop or when SwitchFeed
+	// replaces it; wg waits for them.
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
 	src       feed.Source
 	prefix    string // of the backend keys of the bucket
 	bucket    string // the backend bucket
@@ -69,7 +74,9 @@ type heldCheckpoint struct {
 
 func newFeeder(l *loop, src feed.Source, ft FeedTarget, st index.IngestState) *feeder {
 	_, positioned := src.(*feed.RaftLog)
+	ctx, cancel := context.WithCancel(l.ctx)
 	f := &feeder{
+		ctx: ctx, cancel: cancel,
 		l: l, src: src, prefix: ft.Prefix, bucket: ft.Bucket,
 		work:     make(chan job),
 		ready:    make(chan struct{}),
@@ -82,15 +89,29 @@ func newFeeder(l *loop, src feed.Source, ft FeedTarget, st index.IngestState) *f
 }
 
 // start runs the source, the debouncer, the workers and the watcher until
-// the loop ends.
+// the loop ends or stop; wg is the manager's, which Close waits for.
 func (f *feeder) start(wg *sync.WaitGroup) {
-	ctx := f.l.ctx
-	wg.Go(func() { _ = f.debouncer.Run(ctx) })
-	for range f.l.m.opts.FeedWorkers {
-		wg.Go(func() { f.worker(ctx) })
+	ctx := f.ctx
+	spawn := func(fn func()) {
+		f.wg.Add(1)
+		wg.Go(func() {
+			defer f.wg.Done()
+			fn()
+		})
 	}
-	wg.Go(func() { f.watch(ctx) })
-	wg.Go(func() { f.run(ctx) })
+	spawn(func() { _ = f.debouncer.Run(ctx) })
+	for range f.l.m.opts.FeedWorkers {
+		spawn(func() { f.worker(ctx) })
+	}
+	spawn(func() { f.watch(ctx) })
+	spawn(func() { f.run(ctx) })
+}
+
+// stop ends the feeder's goroutines and waits for them. Hints waiting in
+// its debouncer are dropped: whoever stops a feed forces a pass.
+func (f *feeder) stop() {
+	f.cancel()
+	f.wg.Wait()
 }
 
 // run runs the source from the saved position; a source with positions
@@ -259,7 +280,7 @@ func (f *feeder) Hint(h feed.Hint) {
 	f.rate.add(time.Now())
 	select {
 	case f.work <- job{seq: seq, key: h.Key[len(f.prefix):]}:
-	case <-f.l.ctx.Done():
+	case <-f.ctx.Done():
 	}
 }
 
@@ -284,6 +305,16 @@ func (f *feeder) forcePass(why string) {
 	want := f.l.requestPass()
 	f.mu.Lock()
 	f.gapWant = max(f.gapWant, want)
+	f.lastGap = why
+	f.mu.Unlock()
+}
+
+// owePass records that the next pass to start repairs what the feed may
+// have missed, without asking for it yet.
+func (f *feeder) owePass(why string) {
+	next := f.l.nextPass()
+	f.mu.Lock()
+	f.gapWant = max(f.gapWant, next)
 	f.lastGap = why
 	f.mu.Unlock()
 }

@@ -102,10 +102,11 @@ func (m *Manager) webhook(location string) http.Handler {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, l := range m.loops {
-		if l.location != location || l.feed == nil {
+		f := l.feed()
+		if l.location != location || f == nil {
 			continue
 		}
-		if h, ok := l.feed.src.(http.Handler); ok {
+		if h, ok := f.src.(http.Handler); ok {
 			return h
 		}
 	}

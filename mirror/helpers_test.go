@@ -89,7 +89,7 @@ type harness struct {
 }
 
 func testOptions() Options {
-	return Options{Interval: 10 * time.Millisecond, PageSize: 3, HeadConcurrency: 4, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
+	return Options{Interval: 10 * time.Millisecond, PageSize: 3, HeadConcurrency: 4, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, ListConcurrency: testListConcurrency}
 }
 
 func newHarness(t testing.TB, opts Options) *harness {
@@ -257,3 +257,7 @@ func counterValue(c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// testListConcurrency is the listers of the tests written for a single
+// stream, which count its listing calls; the range tests set their own.
+var testListConcurrency = 1

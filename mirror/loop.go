@@ -21,7 +21,11 @@ type loop struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	wake     chan struct{} // a rescan, resume or pause wants attention now
-	feed     *feeder       // nil without a change feed; set before run
+	// feedp is the change feed, nil without one; SwitchFeed replaces it
+	// while the loop runs.
+	feedp atomic.Pointer[feeder]
+	// switching serialises SwitchFeed's replacements.
+	switching sync.Mutex
 
 	stateMu sync.Mutex   // serialises read-modify-write of the persisted IngestState
 	turns   atomic.Int64 // iterations of run, so tests can see a paused loop go round
@@ -74,9 +78,9 @@ func (l *loop) run() {
 	defer close(l.done)
 	bo := backoff.Backoff{Min: l.m.opts.MinBackoff, Max: l.m.opts.MaxBackoff}
 	var ps *passState
-	if l.feed != nil {
-		l.feed.waitReady(l.ctx)
-		if l.feed.resumable {
+	if f := l.feed(); f != nil {
+		f.waitReady(f.ctx)
+		if f.resumable {
 			// The log resumes where the index is: no pass is owed at start.
 			l.sleepBetweenPasses()
 		}
@@ -139,13 +143,13 @@ func (l *loop) run() {
 // change feed is healthy; a feed that turns unhealthy meanwhile cuts the
 // wait back to Interval.
 func (l *loop) sleepBetweenPasses() {
-	if l.feed == nil {
+	if l.feed() == nil {
 		l.sleep(l.m.opts.Interval)
 		return
 	}
 	deadline := time.Now().Add(l.m.opts.FeedInterval)
 	for l.ctx.Err() == nil {
-		if !l.feed.healthy() {
+		if !l.feedHealthy() {
 			l.sleep(l.m.opts.Interval)
 			return
 		}
@@ -159,7 +163,13 @@ func (l *loop) sleepBetweenPasses() {
 	}
 }
 
-func (l *loop) feedHealthy() bool { return l.feed != nil && l.feed.healthy() }
+func (l *loop) feedHealthy() bool {
+	f := l.feed()
+	return f != nil && f.healthy()
+}
+
+// feed is the loop's change feed now, or nil.
+func (l *loop) feed() *feeder { return l.feedp.Load() }
 
 // nextPass is the number the next pass to start will have.
 func (l *loop) nextPass() int64 {
@@ -228,7 +238,10 @@ func (l *loop) begin() (*passState, error) {
 	ps.fullSince = ps.began
 	if !st.InitialSyncDone {
 		ps.initial = true
-		ps.cursor = st.KeyMarker
+		ps.resume = st.KeyMarker
+		if len(st.SyncRanges) > 0 {
+			ps.ranges = rangesFromState(st.SyncRanges)
+		}
 		ps.synced = st.VersionsSynced
 		ps.prog = &syncProgress{before: st.VersionsSynced}
 		ps.prog.startPhase(PhaseListing, 0)
@@ -241,7 +254,7 @@ func (l *loop) begin() (*passState, error) {
 			ps.fullSince = st.SyncStarted
 		}
 		l.m.log.Info("mirror: initial sync started", "bucket", l.bucket, "location", l.location,
-			"resumed", ps.cursor != "", "versionsSynced", ps.synced)
+			"resumed", ps.resume != "" || ps.ranges != nil, "versionsSynced", ps.synced)
 	}
 	l.mu.Lock()
 	l.seqStarted++
@@ -253,12 +266,14 @@ func (l *loop) begin() (*passState, error) {
 	return ps, nil
 }
 
-// progress records an applied page: an initial sync persists its marker so
-// that it resumes there after a restart.
+// progress records an applied page: an initial sync persists how far each
+// of its ranges got, so that each resumes there after a restart. ps.mu is
+// held.
 func (l *loop) progress(ps *passState) error {
 	if ps.initial {
+		marker, ranges := ps.syncRanges()
 		err := l.updateState(func(s *index.IngestState) {
-			s.KeyMarker = ps.cursor
+			s.KeyMarker, s.SyncRanges = marker, ranges
 			s.VersionIDMarker = ""
 			s.VersionsSynced = ps.synced
 		})
@@ -284,7 +299,7 @@ func (l *loop) complete(ps *passState) error {
 		err := l.updateState(func(s *index.IngestState) {
 			if ps.initial {
 				s.InitialSyncDone = true
-				s.KeyMarker, s.VersionIDMarker = "", ""
+				s.KeyMarker, s.VersionIDMarker, s.SyncRanges = "", "", nil
 				s.VersionsSynced = ps.synced
 			}
 			s.LastFullPass = ps.fullSince
@@ -315,8 +330,8 @@ func (l *loop) complete(ps *passState) error {
 	l.lastErr = ""
 	l.last = passSummary{start: ps.began, took: time.Since(ps.began), scanned: ps.scanned, changes: ps.changes}
 	l.notify()
-	if l.feed != nil {
-		l.feed.passDone(ps.seq)
+	if f := l.feed(); f != nil {
+		f.passDone(ps.seq)
 	}
 	return nil
 }

@@ -26,6 +26,13 @@ var (
 	ErrStopped = errors.New("mirroring stopped")
 )
 
+// DefaultListConcurrency is Options.ListConcurrency's default: one
+// stream, as before key ranges, because a backend bound by its own CPU
+// (MinIO on a small machine) lists slower in ranges and pays for the
+// probes, while a RING S3 Connector, whose listing waits on its metadata
+// servers, is told apart only by its operator (README: Parallel listing).
+const DefaultListConcurrency = 1
+
 // Options tune the ingester.
 type Options struct {
 	Interval        time.Duration // pause between passes that find nothing; default 2s
@@ -49,6 +56,14 @@ type Options struct {
 	// FeedWorkers bounds the keys read at once for a feed's hints, per
 	// bucket; default 8.
 	FeedWorkers int
+	// ListConcurrency is how many key ranges of a bucket a full pass or
+	// an initial sync lists at once; 1 lists it as one stream. Default 4:
+	// a RING's listing is bound by the latency of each page, not by the
+	// network or its CPU, so a few streams list a few times faster, and
+	// four keep the load one sidecar puts on a shared S3 Connector modest.
+	// A backend bound by its CPU, or that walks the bucket anew for each
+	// key marker (MinIO), lists slower in ranges: give it 1.
+	ListConcurrency int
 }
 
 func (o Options) withDefaults() Options {
@@ -77,6 +92,9 @@ func (o Options) withDefaults() Options {
 	if o.FeedWorkers <= 0 {
 		o.FeedWorkers = defaultFeedWorkers
 	}
+	if o.ListConcurrency <= 0 {
+		o.ListConcurrency = DefaultListConcurrency
+	}
 	return o
 }
 
@@ -90,6 +108,7 @@ type store interface {
 	SetKeysVersions(bucket string, keys []index.KeyListing) ([]bool, error)
 	StoreMetadata(bucket string, reads []index.MetadataRead) ([]bool, error)
 	ScanKeys(bucket, after, through string, fn func(key string, versions []index.Version) error) error
+	SplitKeys(bucket, after string, parts, minPart int) ([]string, int, error)
 	GetIngestState(bucket string) (index.IngestState, error)
 	PutIngestState(bucket string, s index.IngestState) error
 }
@@ -272,14 +291,15 @@ func (m *Manager) startLoop(b index.Bucket) error {
 		return nil
 	}
 	l := newLoop(m, b, st)
-	l.feed = m.newFeeder(l, st)
+	f := m.newFeeder(l, st)
+	l.feedp.Store(f)
 	m.loops[b.Name] = l
 	m.met.zero(b.Name)
 	if !st.LastFullPass.IsZero() {
 		m.lastFull[b.Name] = st.LastFullPass
 	}
-	if l.feed != nil {
-		l.feed.start(&m.wg)
+	if f != nil {
+		f.start(&m.wg)
 	}
 	m.wg.Add(1)
 	go func() {

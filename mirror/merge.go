@@ -192,7 +192,7 @@ func (p *pass) count(kinds kindCounts) {
 		kinds.add(KindCorrected, 1)
 	}
 	for _, k := range kinds {
-		p.ps.changes += int64(k.n)
+		p.ps.addChanges(k.n)
 		p.m.met.changes.WithLabelValues(p.bucket, k.kind).Add(float64(k.n))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ringside/ringside/backend"
@@ -14,24 +15,47 @@ import (
 var errInterrupted = errors.New("pass interrupted by a pause")
 
 // passState is one full pass. It outlives a failed attempt: the retry
-// continues after the last key applied instead of starting over.
+// continues each key range after the last key applied in it instead of
+// starting over.
 type passState struct {
 	seq       int64
-	began     time.Time // this process's first attempt
-	fullSince time.Time // the backend is compared from this time on
-	cursor    string    // backend key of the last key applied
-	scanned   int64
-	changes   int64
+	began     time.Time     // this process's first attempt
+	fullSince time.Time     // the backend is compared from this time on
 	initial   bool          // the bucket's initial sync: progress is persisted
-	synced    int64         // initial sync: versions applied, across restarts
 	force     bool          // resync: write every key, read every version's headers
 	prog      *syncProgress // initial sync: its phase and counts, for Status
+	// resume is the backend key after which an initial sync persisted as
+	// one stream (KeyMarker) resumes; ranges, once planned, supersede it.
+	resume string
+
+	// mu guards what the ranges listed side by side update: the ranges'
+	// progress and the counts. The progress hook runs with it held, so
+	// that it persists one consistent state.
+	mu      sync.Mutex
+	ranges  []*keyRange // nil until the first attempt plans them
+	prefix  string      // the target's backend key prefix
+	scanned int64
+	changes int64
+	synced  int64 // initial sync: versions applied, across restarts
+}
+
+func (ps *passState) addScanned(n int) {
+	ps.mu.Lock()
+	ps.scanned += int64(n)
+	ps.mu.Unlock()
+}
+
+func (ps *passState) addChanges(n int) {
+	ps.mu.Lock()
+	ps.changes += int64(n)
+	ps.mu.Unlock()
 }
 
 // hooks let the loop steer a pass.
 type hooks struct {
-	stop     func() bool            // asked between pages: true ends the pass
-	progress func(*passState) error // after each applied page
+	stop func() bool // asked between pages: true ends the pass
+	// progress runs after each applied page, with the passState's mu held.
+	progress func(*passState) error
 }
 
 // page is one listing page and when it was asked for.
@@ -49,7 +73,8 @@ type keyGroup struct {
 	listedAt time.Time // request time of the page where the key started
 }
 
-// pass is one attempt at a pass: the listing merged with the index.
+// pass is one attempt at listing a key range of a full pass, merged with
+// the index.
 type pass struct {
 	m      *Manager
 	bucket string
@@ -57,7 +82,8 @@ type pass struct {
 	ps     *passState
 	hooks  hooks
 	heads  *headPool
-	batch  batch // index writes of the range being merged
+	r      *keyRange // the key range this pass lists
+	batch  batch     // index writes of the range being merged
 
 	after   string    // gateway key of the last key applied
 	lastKey string    // last backend key seen, to check the listing's order
@@ -67,38 +93,60 @@ type pass struct {
 	rangeAt time.Time
 }
 
-// runPass lists bucket's backend from ps.cursor to the end and applies it.
+// runPass lists bucket's backend, in key ranges side by side, from where
+// each range of ps got to its end, and applies it.
 func (m *Manager) runPass(ctx context.Context, bucket string, ps *passState, h hooks) error {
 	t, err := m.resolve(bucket)
 	if err != nil {
 		return fmt.Errorf("resolve backend of %s: %w", bucket, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ps.mu.Lock()
+	ps.prefix = t.Prefix
+	ps.mu.Unlock()
+	if ps.ranges == nil {
+		ranges, err := m.planRanges(ctx, bucket, t, ps)
+		if err != nil {
+			return err
+		}
+		ps.mu.Lock()
+		ps.ranges = ranges
+		ps.mu.Unlock()
+	}
+	heads := newHeadPool(ctx, m, bucket, t, ps.force, ps.initial, ps.prog)
+	err = m.listRanges(ctx, bucket, t, ps, h, heads)
+	if err == nil {
+		err = heads.finish(ctx, h.stop)
+	}
+	heads.close()
+	return err
+}
+
+// listRange lists one key range, one page ahead of its use, and applies it.
+func (m *Manager) listRange(ctx context.Context, bucket string, t Target, ps *passState, h hooks, heads *headPool, r *keyRange) error {
+	ctx, cancel := context.WithCancel(ctx)
 	pages := make(chan page)
 	listed := make(chan struct{})
+	start := r.backendAfter(t.Prefix)
 	go func() {
 		defer close(listed)
-		list(ctx, t, ps.cursor, m.opts.PageSize, pages)
+		list(ctx, t, start, r.backendThrough(t.Prefix), m.opts.PageSize, pages)
 	}()
 	p := &pass{
-		m: m, bucket: bucket, target: t, ps: ps, hooks: h,
-		heads:   newHeadPool(ctx, m, bucket, t, ps.force, ps.initial, ps.prog),
-		after:   strings.TrimPrefix(ps.cursor, t.Prefix),
-		lastKey: ps.cursor,
+		m: m, bucket: bucket, target: t, ps: ps, hooks: h, heads: heads, r: r,
+		after: r.after, lastKey: start,
 	}
-	err = p.consume(ctx, pages)
-	if err == nil {
-		err = p.heads.finish(ctx, p.hooks.stop)
-	}
-	p.heads.close()
+	err := p.consume(ctx, pages)
 	cancel()
 	<-listed
 	return err
 }
 
 // list sends the listing's pages from keyMarker on, ahead of their use by
-// one page, until the last page or an error.
-func list(ctx context.Context, t Target, keyMarker string, size int, out chan<- page) {
+// one page, until the last page, the first key past through (a backend
+// key; "" for none) or an error.
+func list(ctx context.Context, t Target, keyMarker, through string, size int, out chan<- page) {
 	versionMarker := ""
 	for {
 		at := time.Now()
@@ -114,6 +162,8 @@ func list(ctx context.Context, t Target, keyMarker string, size int, out chan<- 
 		}
 		if err != nil {
 			err = fmt.Errorf("list versions of %q after %q: %w", t.Prefix, keyMarker, err)
+		} else if through != "" {
+			vp = cutAt(vp, through)
 		}
 		select {
 		case out <- page{VersionPage: vp, at: at, err: err}:
@@ -125,6 +175,20 @@ func list(ctx context.Context, t Target, keyMarker string, size int, out chan<- 
 		}
 		keyMarker, versionMarker = vp.NextKeyMarker, vp.NextVersionIDMarker
 	}
+}
+
+// cutAt ends a page before its first key past through: the range ends
+// there, and the keys before it are complete, since the listing went past
+// them.
+func cutAt(vp backend.VersionPage, through string) backend.VersionPage {
+	for i, o := range vp.Versions {
+		if o.Key > through {
+			vp.Versions = vp.Versions[:i]
+			vp.IsTruncated, vp.NextKeyMarker, vp.NextVersionIDMarker = false, "", ""
+			break
+		}
+	}
+	return vp
 }
 
 // consume applies pages until the last one.
@@ -170,7 +234,7 @@ func (p *pass) apply(pg page) error {
 	if len(groups) == 0 && !final {
 		return nil
 	}
-	through := "" // the end of the bucket
+	through := p.r.through
 	if !final {
 		through = groups[len(groups)-1].key
 	}
@@ -178,21 +242,30 @@ func (p *pass) apply(pg page) error {
 		return err
 	}
 	if len(groups) > 0 {
-		last := groups[len(groups)-1]
-		p.after, p.ps.cursor = last.key, last.bkey
-	}
-	if p.ps.initial {
-		for _, g := range groups {
-			p.ps.synced += int64(len(g.versions))
-			p.ps.prog.add(int64(len(g.versions)))
-			p.ps.prog.listedObjects(objectVersions(g.versions))
-		}
+		p.after = groups[len(groups)-1].key
 	}
 	// The rest of this page (the carried key and the gap before it) was
 	// listed at pg.at.
 	p.rangeAt = pg.at
+	return p.commit(groups, final)
+}
+
+// commit records an applied page in the pass's state and runs the
+// progress hook.
+func (p *pass) commit(groups []keyGroup, final bool) error {
+	ps := p.ps
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	p.r.after, p.r.done = p.after, final
+	if ps.initial {
+		for _, g := range groups {
+			ps.synced += int64(len(g.versions))
+			ps.prog.add(int64(len(g.versions)))
+			ps.prog.listedObjects(objectVersions(g.versions))
+		}
+	}
 	if p.hooks.progress != nil {
-		return p.hooks.progress(p.ps)
+		return p.hooks.progress(ps)
 	}
 	return nil
 }
@@ -221,7 +294,7 @@ func (p *pass) group(pg page) ([]keyGroup, error) {
 		p.lastKey = o.Key
 		p.carry = &keyGroup{key: o.Key[len(prefix):], bkey: o.Key, versions: []backend.Object{o}, listedAt: pg.at}
 	}
-	p.ps.scanned += int64(scanned)
+	p.ps.addScanned(scanned)
 	p.m.met.scanned.WithLabelValues(p.bucket).Add(float64(scanned))
 	return out, nil
 }

@@ -50,8 +50,8 @@ func (m *Manager) Status(bucket string) (Status, error) {
 	if l := m.loop(bucket); l != nil {
 		s := l.status()
 		s.LastFullPass = m.lastFullPass(bucket)
-		if l.feed != nil {
-			s.Feed = l.feed.status()
+		if f := l.feed(); f != nil {
+			s.Feed = f.status()
 		}
 		return s, nil
 	}

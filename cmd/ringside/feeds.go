@@ -26,20 +26,50 @@ func feedFlags() []cli.Flag {
 	}
 }
 
-// printFeedSetup says, after a location is added, what the backend needs
-// for its webhook feed: the URL and the token, shown this once.
+// feedUpdateFlags are location update's change feed flags: only those
+// given change.
+func feedUpdateFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "feed",
+			Usage: "new change `FEED`: " + strings.Join(catalog.FeedKinds, ", ") + " (a new webhook gets a generated token unless --feed-token)"},
+		&cli.StringFlag{Name: "feed-token", EnvVars: []string{"RINGSIDE_LOCATION_FEED_TOKEN"},
+			Usage: "new webhook bearer `TOKEN`, 16 characters at least"},
+		&cli.BoolFlag{Name: "rotate-feed-token", Usage: "replace the webhook token by a generated one (the old one is refused at once)"},
+	}
+}
+
+// printFeedSetup says, after a location is added or its webhook token
+// changed, what the backend needs for its webhook feed: the URL and the
+// token.
 func printFeedSetup(w io.Writer, adminBase string, l admin.Location) {
 	if l.FeedPath == "" {
 		return
 	}
+	printWebhook(w, adminBase, l.FeedPath, l.FeedToken)
+	fmt.Fprintf(w, "  (location show %s --show-token prints them again; for MinIO: MINIO_NOTIFY_WEBHOOK_ENDPOINT_<ID>=<url>\n", l.Name)
+	fmt.Fprintf(w, "  MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_<ID>=<token>, then mc event add; see docs/FEEDS.md)\n")
+}
+
+// printWebhook prints where the backend posts and with which token; the
+// URL is the admin listener's as this command reaches it.
+func printWebhook(w io.Writer, adminBase, path, token string) {
 	if base, err := adminURL(adminBase); err == nil {
 		adminBase = base
 	}
-	url := strings.TrimSuffix(adminBase, "/") + l.FeedPath
+	url := strings.TrimSuffix(adminBase, "/") + path
 	fmt.Fprintf(w, "webhook feed: have the backend post its S3 event notifications (put, delete) to\n")
-	fmt.Fprintf(w, "  %s\n  with the header  Authorization: Bearer %s\n", url, l.FeedToken)
-	fmt.Fprintf(w, "  (the token is shown only now; for MinIO: MINIO_NOTIFY_WEBHOOK_ENDPOINT_<ID>=<url>\n")
-	fmt.Fprintf(w, "  MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_<ID>=<token>, then mc event add; see docs/FEEDS.md)\n")
+	fmt.Fprintf(w, "  %s\n  with the header  Authorization: Bearer %s\n", url, token)
+}
+
+// printFeedToken is location show --show-token: the webhook's URL and
+// token, read from the admin API's one route that shows it.
+func printFeedToken(c *cli.Context, client *admin.Client, name string) error {
+	ft, err := client.FeedToken(c.Context, name)
+	if err != nil {
+		return err
+	}
+	printWebhook(c.App.Writer, c.String("admin"), ft.FeedPath, ft.FeedToken)
+	return nil
 }
 
 // feedText is a location's feed in `location show`.

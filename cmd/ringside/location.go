@@ -35,7 +35,7 @@ func locationCommand() *cli.Command {
 					&cli.StringFlag{Name: "ca-file", Usage: "PEM `FILE` of a private CA the backend's certificate chains to"},
 					&cli.BoolFlag{Name: "insecure-skip-verify", Usage: "do not verify the backend's TLS certificate (test rigs only)"},
 					jsonFlag(),
-				}, feedFlags(), adminFlags()),
+				}, locationTimeoutFlags(false), feedFlags(), adminFlags()),
 				Action: locationAdd,
 			},
 			{
@@ -45,7 +45,11 @@ func locationCommand() *cli.Command {
 				Description: "Only the flags given change. The new settings are checked as `location add` checks them;\n" +
 					"once stored, buckets on the location use them at their next backend request, without a\n" +
 					"restart. --bucket and --no-prefix decide where keys are, so they change only while no\n" +
-					"bucket uses the location.",
+					"bucket uses the location. --feed, --feed-token and --rotate-feed-token switch the change\n" +
+					"feed of the location's mirror buckets at once, followed by a full pass; a new webhook\n" +
+					"token is printed this once (location show --show-token prints it again).\n" +
+					"--connect-timeout, --response-timeout and --stall-timeout hold for requests made after\n" +
+					"the update; 0 goes back to serve's --backend-*-timeout flag.",
 				Flags: withFlags([]cli.Flag{
 					&cli.StringFlag{Name: "endpoint", Usage: "new backend `URL` or host[:port]"},
 					&cli.StringFlag{Name: "access-key", EnvVars: []string{"RINGSIDE_LOCATION_ACCESS_KEY"}, Usage: "new backend access `KEY`"},
@@ -56,7 +60,7 @@ func locationCommand() *cli.Command {
 					&cli.StringFlag{Name: "bucket", Usage: "new target `BUCKET` (only while no bucket uses the location)"},
 					&cli.BoolFlag{Name: "no-prefix", Usage: "store objects under their own key (only while no bucket uses the location)"},
 					jsonFlag(),
-				}, adminFlags()),
+				}, locationTimeoutFlags(true), feedUpdateFlags(), adminFlags()),
 				Action: locationUpdate,
 			},
 			{
@@ -69,8 +73,10 @@ func locationCommand() *cli.Command {
 				Name:      "show",
 				Usage:     "show one location (secret masked)",
 				ArgsUsage: "NAME",
-				Flags:     withFlags([]cli.Flag{jsonFlag()}, adminFlags()),
-				Action:    locationShow,
+				Flags: withFlags([]cli.Flag{jsonFlag(),
+					&cli.BoolFlag{Name: "show-token", Usage: "also print the webhook feed's URL and token, to set up the backend again"},
+				}, adminFlags()),
+				Action: locationShow,
 			},
 			{
 				Name:      "remove",
@@ -88,18 +94,22 @@ func locationAdd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	connect, response, stall := locationTimeouts(c)
 	info, err := client.AddLocation(c.Context, admin.NewLocation{
-		Name:         name,
-		Endpoint:     c.String("endpoint"),
-		Region:       c.String("region"),
-		AccessKey:    c.String("access-key"),
-		SecretKey:    c.String("secret-key"),
-		TargetBucket: c.String("bucket"),
-		NoPrefix:     c.Bool("no-prefix"),
-		CAFile:       c.String("ca-file"),
-		Insecure:     c.Bool("insecure-skip-verify"),
-		Feed:         c.String("feed"),
-		FeedToken:    c.String("feed-token"),
+		Name:            name,
+		Endpoint:        c.String("endpoint"),
+		Region:          c.String("region"),
+		AccessKey:       c.String("access-key"),
+		SecretKey:       c.String("secret-key"),
+		TargetBucket:    c.String("bucket"),
+		NoPrefix:        c.Bool("no-prefix"),
+		CAFile:          c.String("ca-file"),
+		Insecure:        c.Bool("insecure-skip-verify"),
+		Feed:            c.String("feed"),
+		FeedToken:       c.String("feed-token"),
+		ConnectTimeout:  orZero(connect),
+		ResponseTimeout: orZero(response),
+		StallTimeout:    orZero(stall),
 	})
 	if err != nil {
 		return err
@@ -130,7 +140,7 @@ func locationUpdate(c *cli.Context) error {
 	}
 	u := locationUpdateFrom(c)
 	if u == (admin.LocationUpdate{}) {
-		return cli.Exit("nothing to change: give at least one of --endpoint, --access-key, --secret-key, --region, --ca-file, --insecure-skip-verify, --bucket, --no-prefix", 2)
+		return cli.Exit("nothing to change: give at least one of --endpoint, --access-key, --secret-key, --region, --ca-file, --insecure-skip-verify, --bucket, --no-prefix, --feed, --feed-token, --rotate-feed-token, --connect-timeout, --response-timeout, --stall-timeout", 2)
 	}
 	info, err := client.UpdateLocation(c.Context, name, u)
 	if err != nil {
@@ -141,6 +151,9 @@ func locationUpdate(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.Writer, "location %s updated\n", info.Name)
 	showLocation(c.App.Writer, info, time.Now())
+	if info.FeedToken != "" {
+		printFeedSetup(c.App.Writer, c.String("admin"), info)
+	}
 	return nil
 }
 
@@ -161,9 +174,12 @@ func locationUpdateFrom(c *cli.Context) admin.LocationUpdate {
 		v := c.Bool(name)
 		return &v
 	}
+	connect, response, stall := locationTimeouts(c)
 	return admin.LocationUpdate{
+		ConnectTimeout: connect, ResponseTimeout: response, StallTimeout: stall,
 		Endpoint: str("endpoint"), AccessKey: str("access-key"), SecretKey: str("secret-key"), Region: str("region"),
 		CAFile: str("ca-file"), Insecure: boolean("insecure-skip-verify"), TargetBucket: str("bucket"), NoPrefix: boolean("no-prefix"),
+		Feed: str("feed"), FeedToken: str("feed-token"), RotateFeedToken: c.Bool("rotate-feed-token"),
 	}
 }
 
@@ -201,10 +217,20 @@ func locationShow(c *cli.Context) error {
 		return err
 	}
 	if c.Bool("json") {
+		if c.Bool("show-token") {
+			ft, err := client.FeedToken(c.Context, name)
+			if err != nil {
+				return err
+			}
+			info.FeedToken = ft.FeedToken
+		}
 		return printJSON(c.App.Writer, info)
 	}
 	fmt.Fprintf(c.App.Writer, "location %s\n", info.Name)
 	showLocation(c.App.Writer, info, time.Now())
+	if c.Bool("show-token") {
+		return printFeedToken(c, client, name)
+	}
 	return nil
 }
 
@@ -239,6 +265,7 @@ func showLocation(w io.Writer, l admin.Location, now time.Time) {
 		"  backend", healthText(l.Backend, now),
 		"  buckets", orDash(strings.Join(l.Buckets, ", ")),
 		"  feed", feedText(l),
+		"  timeouts", timeoutsText(l.Timeouts),
 	}
 	if l.CAFile != "" {
 		kv = append(kv, "  ca file", l.CAFile)

@@ -290,6 +290,9 @@ func TestServeConfigValidation(t *testing.T) {
 		{"--log-level chatty", "--log-level"},
 		{"--log-format yaml", "not text or json"},
 		{"--mirror-interval 0s", "must be positive"},
+		{"--mirror-list-concurrency 0", "--mirror-list-concurrency must be from 1 to 64, not 0"},
+		{"--mirror-list-concurrency 65", "--mirror-list-concurrency must be from 1 to 64, not 65"},
+		{"--mirror-list-concurrency 1", ""},
 		{"--access-key a --secret-key s --log-level debug", ""},
 	}
 	for _, tt := range tests {

@@ -37,6 +37,9 @@ import (
 
 const (
 	defaultDataDir = "./ringside-data"
+	// maxListConcurrency bounds the listings one bucket's pass keeps open
+	// on a backend that other sidecars and applications share.
+	maxListConcurrency = 64
 	// shutdownGrace is how long in-flight S3 requests get to finish once a
 	// stop is asked for.
 	shutdownGrace = 20 * time.Second
@@ -115,6 +118,7 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.StringFlag{Name: "domain", Usage: "base `DOMAINS` (comma-separated) of virtual-hosted-style requests: Host bucket.<domain> names the bucket"},
 		&cli.DurationFlag{Name: "mirror-interval", Value: 2 * time.Second, Usage: "pause between mirror passes that find no change"},
 		&cli.DurationFlag{Name: "mirror-feed-interval", Value: 10 * time.Minute, Usage: "pause between mirror passes while the location's change feed is healthy"},
+		&cli.IntFlag{Name: "mirror-list-concurrency", Value: mirror.DefaultListConcurrency, Usage: "key ranges of a bucket a mirror pass or initial sync lists at once; 1 lists it as one stream"},
 		&cli.StringFlag{Name: "tls-cert", Usage: "serve S3 over TLS with this certificate `FILE` (PEM), reloaded when it changes"},
 		&cli.StringFlag{Name: "tls-key", Usage: "the TLS private key `FILE` (PEM)"},
 		&cli.BoolFlag{Name: "tls-self-signed", Usage: "serve S3 over TLS with a self-signed certificate generated under the data dir"},
@@ -148,6 +152,7 @@ type serveConfig struct {
 	domains         []string
 	mirrorInterval  time.Duration
 	feedInterval    time.Duration
+	listConcurrency int
 	tlsCert         string
 	tlsKey          string
 	tlsSelfSigned   bool
@@ -187,6 +192,7 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 		domains:         strings.Split(c.String("domain"), ","),
 		mirrorInterval:  c.Duration("mirror-interval"),
 		feedInterval:    c.Duration("mirror-feed-interval"),
+		listConcurrency: c.Int("mirror-list-concurrency"),
 		tlsCert:         c.String("tls-cert"),
 		tlsKey:          c.String("tls-key"),
 		tlsSelfSigned:   c.Bool("tls-self-signed"),
@@ -233,6 +239,9 @@ func serveConfigFrom(c *cli.Context) (serveConfig, error) {
 	}
 	if cfg.feedInterval <= 0 {
 		return cfg, fmt.Errorf("--mirror-feed-interval must be positive, not %s", cfg.feedInterval)
+	}
+	if cfg.listConcurrency < 1 || cfg.listConcurrency > maxListConcurrency {
+		return cfg, fmt.Errorf("--mirror-list-concurrency must be from 1 to %d, not %d", maxListConcurrency, cfg.listConcurrency)
 	}
 	var err error
 	// GOMEMLIMIT is the Go runtime's own knob: an operator who set it and
@@ -425,7 +434,10 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	n.mirror = mirror.New(n.db, mirror.FromCatalog(n.cat.Resolve), mirror.Options{
 		Interval: cfg.mirrorInterval, Registerer: reg, Logger: n.log,
 		Feeds: mirror.FeedsFromCatalog(n.cat.Resolve), FeedInterval: cfg.feedInterval,
+		ListConcurrency: cfg.listConcurrency,
 	})
+	// A location update that changes a feed switches it without a restart.
+	n.cat.FollowFeeds(n.mirror)
 	n.cache, err = objcache.New(objcache.Config{MaxBytes: cfg.cacheSize, MaxObject: cfg.cacheMaxObject, Registerer: reg, Logger: n.log})
 	if err != nil {
 		return err

@@ -15,7 +15,9 @@ import (
 )
 
 func TestPayloadVerifyingReaderHoldsBackTheEnd(t *testing.T) {
-	data := payload(100_000, 1)
+	// Several buffers' worth, so that the end is held back across fills
+	// and the bad body reuses the pooled buffer of the good one.
+	data := payload(3*maxReadSize+12_345, 1)
 	for _, tc := range []struct {
 		name string
 		src  func() io.Reader

@@ -29,7 +29,10 @@ type backendServer struct {
 	SecretKey string
 	Version   string
 	proc      *process // nil for the embedded fake
-	stop      func()
+	// emb is the embedded fake, which runs in the harness process; nil
+	// for MinIO.
+	emb  *embedded.Server
+	stop func()
 }
 
 func startBackend(ctx context.Context, kind, root, dataDir string, minioEnv ...string) (*backendServer, error) {
@@ -127,6 +130,7 @@ func startEmbedded() (*backendServer, error) {
 	return &backendServer{
 		Kind: "embedded", URL: s.URL(), AccessKey: backendAccessKey, SecretKey: backendSecretKey,
 		Version: "ringside embedded (rclone/gofakes3 s3mem, in the harness process)",
+		emb:     s,
 		stop:    func() { s.Close() },
 	}, nil
 }

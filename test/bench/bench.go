@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -180,6 +181,16 @@ func (b *bench) startBackend(ctx context.Context, root string, ws *workspace, fi
 		return err
 	}
 	ws.stops = append(ws.stops, b.be.stop)
+	if d := b.flags.listDelay; d > 0 {
+		url, stop, err := startListDelay(b.be.URL, d)
+		if err != nil {
+			return err
+		}
+		ws.stops = append(ws.stops, stop)
+		b.be.URL = url
+		b.be.Version += fmt.Sprintf(", behind a proxy holding each listing call %s", d)
+		logf("backend listing calls held %s each by a proxy at %s", d, url)
+	}
 	b.direct = newPath("direct", b.be.URL, b.be.AccessKey, b.be.SecretKey, clientOptions{UnsignedPayload: b.flags.unsigned})
 	if err := waitS3(ctx, b.direct.C); err != nil {
 		return err
@@ -213,7 +224,8 @@ func (b *bench) startBackend(ctx context.Context, root string, ws *workspace, fi
 func (b *bench) startGateway(ctx context.Context, bin string, ws *workspace) error {
 	logf("starting ringside")
 	var err error
-	if b.rs, err = startRingside(ctx, bin, ws.workDir, b.hooks.adminListen); err != nil {
+	if b.rs, err = startRingside(ctx, bin, ws.workDir, b.hooks.adminListen,
+		"--mirror-list-concurrency", strconv.Itoa(b.flags.listConc)); err != nil {
 		return err
 	}
 	ws.stops = append(ws.stops, b.rs.stop)
@@ -261,6 +273,7 @@ func (b *bench) runGroups(ctx context.Context, groups map[string]bool) error {
 		group string
 		run   func(context.Context) error
 	}{
+		{"scale", b.runScale},
 		{"large", b.runLarge},
 		{"small", b.runSmall},
 		{"head", b.runHead},

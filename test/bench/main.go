@@ -5,7 +5,7 @@
 // targets of the performance issue. It prints a table and writes
 // docs/BENCHMARKS.md and docs/bench.json.
 //
-//	go run ./test/bench [--quick] [--backend minio|embedded] [--out docs/BENCHMARKS.md]
+//	go run ./test/bench [--quick] [--backend minio|embedded] [--scale] [--out docs/BENCHMARKS.md]
 package main
 
 import (
@@ -16,9 +16,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ringside/ringside/mirror"
 )
 
 func main() {
@@ -42,7 +45,13 @@ type flags struct {
 	backendDir string
 	profile    string
 	profileOut string
-	syncSizes  string
+	// listDelay, when set, holds each listing call to the backend that
+	// long (see startListDelay); listConc is the key ranges the ingest
+	// group lists at once, directly and through ringside.
+	listDelay time.Duration
+	listConc  int
+	listKeys  int
+	scale     bool
 }
 
 func parseFlags(root string) flags {
@@ -51,7 +60,8 @@ func parseFlags(root string) flags {
 	flag.StringVar(&f.backend, "backend", "minio", "backend to run: minio or embedded")
 	flag.StringVar(&f.out, "out", filepath.Join(root, "docs", "BENCHMARKS.md"), "Markdown report `FILE` (empty: none)")
 	flag.StringVar(&f.jsonOut, "json", filepath.Join(root, "docs", "bench.json"), "JSON report `FILE` (empty: none)")
-	flag.StringVar(&f.only, "only", "", "comma-separated `GROUPS` to run: large, small, head, list, ingest, rss (default all)")
+	flag.StringVar(&f.only, "only", "", "comma-separated `GROUPS` to run: large, small, head, list, ingest, rss, scale (default all but scale)")
+	flag.BoolVar(&f.scale, "scale", false, "also run the scale group: change feed freshness and initial sync at 1M objects (--backend embedded; adds minutes)")
 	flag.BoolVar(&f.directOnly, "direct-only", false, "measure the backend alone, without ringside")
 	flag.IntVar(&f.rounds, "rounds", 0, "rounds of each workload (default 5, 3 with --quick)")
 	flag.BoolVar(&f.unsigned, "unsigned-payload", false, "send UNSIGNED-PAYLOAD instead of hashing bodies for the signature")
@@ -59,7 +69,9 @@ func parseFlags(root string) flags {
 	flag.StringVar(&f.backendDir, "backend-dir", defaultBackendDir(), "`DIR` under which MinIO keeps its data (default: memory, /dev/shm, so that the backend is bound by CPU like the gateway, not by the disk)")
 	flag.StringVar(&f.profile, "profile", "", "instead of a report, run the gateway side of the workload `ID` (e.g. get-32MiB-c2; see bench.json) for 15 s and save ringside's CPU profile")
 	flag.StringVar(&f.profileOut, "profile-out", "", "`FILE` for --profile (default: ringside-<ID>.pprof in the temp dir)")
-	flag.StringVar(&f.syncSizes, "sync-sizes", "", "comma-separated `KEYS` of extra buckets whose initial sync alone the ingest group measures, e.g. 1000000 (filled first: minutes)")
+	flag.DurationVar(&f.listDelay, "backend-list-latency", 0, "hold each listing call to the backend this long, through a proxy, as a RING S3 Connector's listing pages take (e.g. 30ms; default none)")
+	flag.IntVar(&f.listConc, "list-concurrency", mirror.DefaultListConcurrency, "key ranges the ingest group lists at once: ringside's --mirror-list-concurrency and the backend's own parallel listing")
+	flag.IntVar(&f.listKeys, "list-keys", 0, "keys of the LIST bucket, the ingest group's large mirror bucket (default 100000, 10000 with --quick)")
 	flag.Parse()
 	return f
 }
@@ -77,12 +89,16 @@ func mainErr() error {
 	if f.rounds > 0 {
 		p.Rounds = f.rounds
 	}
-	if p.SyncSizes, err = parseSyncSizes(f.syncSizes); err != nil {
-		return err
+	if f.listKeys > 0 {
+		p.ListKeys = f.listKeys
 	}
 	groups, err := selectGroups(f.only)
 	if err != nil {
 		return err
+	}
+	groups["scale"] = groups["scale"] || f.scale
+	if groups["scale"] && (f.backend != "embedded" || f.directOnly) {
+		return errors.New("the scale group runs ringside on --backend embedded, which it fills at once: filling MinIO over HTTP takes too long")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -129,6 +145,9 @@ func defaultBackendDir() string {
 
 var allGroups = []string{"ingest", "large", "small", "head", "list", "rss"}
 
+// optInGroups run only when named: they add minutes to a run.
+var optInGroups = []string{"scale"}
+
 func selectGroups(only string) (map[string]bool, error) {
 	sel := map[string]bool{}
 	if only == "" {
@@ -140,11 +159,11 @@ func selectGroups(only string) (map[string]bool, error) {
 	for _, g := range strings.Split(only, ",") {
 		g = strings.TrimSpace(g)
 		known := false
-		for _, a := range allGroups {
+		for _, a := range slices.Concat(allGroups, optInGroups) {
 			known = known || a == g
 		}
 		if !known {
-			return nil, fmt.Errorf("--only: unknown group %q (groups: %s)", g, strings.Join(allGroups, ", "))
+			return nil, fmt.Errorf("--only: unknown group %q (groups: %s)", g, strings.Join(slices.Concat(allGroups, optInGroups), ", "))
 		}
 		sel[g] = true
 	}

@@ -33,10 +33,9 @@ type plan struct {
 	VisibilityChanges int           `json:"visibilityChanges"`
 	VisibilitySpacing time.Duration `json:"visibilitySpacingNs"`
 	PointReads        int           `json:"pointReads"`
-	// SyncSizes are the extra buckets, of these many keys, whose initial
-	// sync alone is measured (--sync-sizes): none by default, since
-	// filling them takes minutes.
-	SyncSizes []int `json:"syncSizes,omitempty"`
+	// ScaleKeys is the mirror bucket of the opt-in scale group (embedded
+	// backend only, filled at once).
+	ScaleKeys int `json:"scaleKeys"`
 
 	RSSBytes    int64 `json:"rssBytes"`
 	RSSPartSize int64 `json:"rssPartSize"`
@@ -70,6 +69,7 @@ func newPlan(quick bool) plan {
 		VisibilityChanges: 200,
 		VisibilitySpacing: 100 * time.Millisecond,
 		PointReads:        20,
+		ScaleKeys:         1_000_000,
 		RSSBytes:          2 * gib,
 		RSSPartSize:       16 * mi,
 		RSSPartConc:       4,
@@ -87,6 +87,7 @@ func newPlan(quick bool) plan {
 		p.VisibilityChanges = 50
 		p.VisibilitySpacing = 60 * time.Millisecond
 		p.PointReads = 10
+		p.ScaleKeys = 200_000
 		p.RSSBytes = 256 * mi
 	}
 	return p

@@ -224,6 +224,9 @@ func (r *report) markdown(jsonPath, mdPath string) string {
 		}
 		fmt.Fprintf(&sb, "The same figures, with every round, are in [%s](%s).\n\n", filepath.Base(jsonPath), rel)
 	}
+	sb.WriteString("Runs with other options (the opt-in scale group of 1M objects on the embedded backend, ")
+	sb.WriteString("a backend whose listing calls are held as a RING S3 Connector's are) write reports of their ")
+	sb.WriteString("own beside this one, named BENCHMARKS-*.md; each names its command.\n\n")
 	sb.WriteString("## Run\n\n")
 	fmt.Fprintf(&sb, "- Command: `%s` (%s mode, %d rounds), %s, %.0f s\n", r.Command, r.Plan.Mode, r.Plan.Rounds, r.Date.Format("2006-01-02 15:04 UTC"), r.Seconds)
 	fmt.Fprintf(&sb, "- Machine: %s, %d cores, %.1f GiB memory, Linux %s; client, ringside and the backend share it\n", m.CPU, m.Cores, m.MemoryGiB, m.Kernel)

@@ -43,8 +43,8 @@ func buildRingside(ctx context.Context, root, dir string) (string, error) {
 }
 
 // startRingside runs `ringside serve` with a fresh data dir, the default
-// mirror interval and warnings-only logs.
-func startRingside(ctx context.Context, bin, workDir, adminListen string) (*ringsideServer, error) {
+// mirror interval, warnings-only logs and the extra arguments given.
+func startRingside(ctx context.Context, bin, workDir, adminListen string, extra ...string) (*ringsideServer, error) {
 	listen, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -62,6 +62,7 @@ func startRingside(ctx context.Context, bin, workDir, adminListen string) (*ring
 		"--admin-token", token,
 		"--log-level", "warn",
 	}
+	args = append(args, extra...)
 	r := &ringsideServer{URL: "http://" + listen, AdminURL: "http://" + adminListen, Token: token, bin: bin, args: args}
 	r.Admin = admin.NewClient(r.AdminURL, token, nil)
 	if err := r.start(ctx); err != nil {

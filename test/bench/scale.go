@@ -2,58 +2,137 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/ringside/ringside/admin"
 )
 
-// parseSyncSizes reads --sync-sizes, a comma-separated list of key counts.
-func parseSyncSizes(s string) ([]int, error) {
-	var sizes []int
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		n, err := strconv.Atoi(f)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("--sync-sizes: %q is not a number of keys", f)
-		}
-		sizes = append(sizes, n)
-	}
-	return sizes, nil
+// scaleBucket is the backend bucket of the scale group, and its mirror
+// bucket through ringside.
+const scaleBucket = "bench-scale"
+
+// scaleKey spreads the keys over 1000 prefixes, as applications do, in an
+// order that is not the listing's.
+func scaleKey(i int) string {
+	return fmt.Sprintf("s/%03d/%07d", i%1000, i)
 }
 
-// syncBucket is the backend bucket of the extra initial sync of n keys.
-func syncBucket(n int) string { return "bench-sync-" + strconv.Itoa(n) }
-
-// runSyncSizes fills a backend bucket of each extra size and measures its
-// initial sync alone: the rate at which it becomes listable, its metadata
-// sweep and ringside's peak RSS. The bucket stays paused afterwards.
-func (b *bench) runSyncSizes(ctx context.Context) error {
-	for _, n := range b.plan.SyncSizes {
-		m := mirrorBucketSpec{syncBucket(n), n}
-		if err := createBackendBucket(ctx, b.direct.C, m.name, true); err != nil {
-			return err
-		}
-		logf("ingest: writing %d keys to %s", n, m.name)
-		start := time.Now()
-		if err := b.populate(ctx, m.name, n); err != nil {
-			return err
-		}
-		logf("ingest: %d keys written in %.1fs", n, time.Since(start).Seconds())
-		head, err := b.headRateBefore(ctx, m)
-		if err != nil {
-			return err
-		}
-		r := &ingestRun{mirrorBucketSpec: m}
-		if err := b.initialSync(ctx, r); err != nil {
-			return err
-		}
-		if err := b.sweepFigure(ctx, r, head); err != nil {
-			return err
-		}
-		b.syncFigures(r)
+// runScale measures the change feed's freshness on a mirror bucket of
+// plan.ScaleKeys objects: the embedded backend is filled at once
+// (embedded.Server.Preload; PUTting a million objects over HTTP into MinIO
+// takes too long for a run), ringside syncs it following the listen
+// stream, then backend writes are timed until the gateway lists them. The
+// initial sync's time and ringside's peak RSS during it are reported too.
+// Opt-in (--scale or --only scale): it adds minutes to a run.
+func (b *bench) runScale(ctx context.Context) error {
+	if b.be.emb == nil {
+		return errors.New("the scale group needs --backend embedded: filling MinIO over HTTP takes too long")
 	}
+	n := b.plan.ScaleKeys
+	logf("scale: preloading %d objects into the embedded backend", n)
+	start := time.Now()
+	if err := b.be.emb.Preload(scaleBucket, n, scaleKey, 16); err != nil {
+		return err
+	}
+	logf("scale: preloaded in %.1fs", time.Since(start).Seconds())
+	bare, para, err := b.scaleListings(ctx, n)
+	if err != nil {
+		return err
+	}
+	_, err = b.rs.Admin.AddLocation(ctx, admin.NewLocation{
+		Name: "loc-" + scaleBucket, Endpoint: b.be.URL, Region: "us-east-1", AccessKey: b.be.AccessKey,
+		SecretKey: b.be.SecretKey, TargetBucket: scaleBucket, NoPrefix: true, Feed: feedKind(b.be.Kind),
+	})
+	if err != nil {
+		return fmt.Errorf("add the location of %s: %w", scaleBucket, err)
+	}
+	spec := mirrorBucketSpec{name: scaleBucket, keys: n}
+	logf("scale: initial sync of %s (%d versions), following the %s feed", scaleBucket, n, feedKind(b.be.Kind))
+	mem := b.sampleMemory(ctx, false)
+	start = time.Now()
+	if err := b.rs.createBucket(ctx, scaleBucket, true); err != nil {
+		mem.stop()
+		return err
+	}
+	sync, err := b.waitSynced(ctx, spec, start)
+	peak := mem.stop()
+	if err != nil {
+		return err
+	}
+	b.scaleSyncFigures(n, sync, peak, bare)
+	if b.flags.listConc > 1 {
+		b.parallelFigures(n, para.Seconds(), float64(n)/bare.Seconds(), float64(n)/sync.listable.Seconds())
+	}
+	if err := b.scaleVisibility(ctx, n); err != nil {
+		return err
+	}
+	if _, err := b.rs.Admin.PauseMirror(ctx, scaleBucket); err != nil {
+		return fmt.Errorf("pause %s: %w", scaleBucket, err)
+	}
+	return nil
+}
+
+// scaleListings times a bare single-stream listing of the scale bucket
+// and, with more than one lister, one in as many key ranges side by side:
+// the rates its initial sync is compared with.
+func (b *bench) scaleListings(ctx context.Context, n int) (bare, para time.Duration, err error) {
+	if bare, err = b.bareListing(ctx, scaleBucket); err != nil {
+		return 0, 0, err
+	}
+	para, conc := bare, b.flags.listConc
+	if conc > 1 {
+		// scaleKey spreads keys evenly over its 1000 prefixes.
+		cut := func(i int) string { return fmt.Sprintf("s/%03d/", i*1000/conc) }
+		if para, err = b.bareParallelListing(ctx, scaleBucket, conc, cut); err != nil {
+			return 0, 0, err
+		}
+	}
+	logf("scale: bare listing of %d versions: one stream %.1fs, %d streams %.1fs", n, bare.Seconds(), conc, para.Seconds())
+	return bare, para, nil
+}
+
+// scaleSyncFigures reports the initial sync of the scale bucket against a
+// bare listing, and ringside's peak RSS meanwhile.
+func (b *bench) scaleSyncFigures(n int, t syncTimes, peak memoryPeak, bare time.Duration) {
+	id := strconv.Itoa(n)
+	b.rep.figure(figure{ID: "scale-sync-listable-" + id,
+		Name:  fmt.Sprintf("initial sync of %d versions (embedded backend): all listable", n),
+		Value: t.listable.Seconds(), Unit: "s",
+		Compare: fmt.Sprintf("%.0f versions/s, %.2f x the one-stream bare listing (%.0f versions/s); initial pass done after %.1f s, metadata read after %.1f s",
+			float64(n)/t.listable.Seconds(), bare.Seconds()/t.listable.Seconds(), float64(n)/bare.Seconds(), t.passDone.Seconds(), t.metadata.Seconds())})
+	b.rep.figure(figure{ID: "scale-sync-rss-" + id,
+		Name:  fmt.Sprintf("ringside peak RSS during the initial sync of %d versions", n),
+		Value: mib(peak.RSS), Unit: "MiB", Compare: fmt.Sprintf("Go heap in use at most %.0f MiB", mib(peak.Heap)),
+		Target: fmt.Sprintf("<= %d MiB", targetPeakRSS/mi), Met: ptr(peak.RSS <= targetPeakRSS)})
+}
+
+// scaleVisibility times backend writes until the gateway lists them,
+// through the feed, on the synced scale bucket.
+func (b *bench) scaleVisibility(ctx context.Context, n int) error {
+	kind := feedKind(b.be.Kind)
+	before, err := b.rs.Admin.MirrorStatus(ctx, scaleBucket)
+	if err != nil {
+		return fmt.Errorf("mirror status of %s: %w", scaleBucket, err)
+	}
+	lat, missing, err := b.writeAndPoll(ctx, scaleBucket, scaleBucket)
+	if err != nil {
+		return err
+	}
+	after, err := b.rs.Admin.MirrorStatus(ctx, scaleBucket)
+	if err != nil {
+		return fmt.Errorf("mirror status of %s: %w", scaleBucket, err)
+	}
+	p50, p99 := percentile(lat, 50)/1000, percentile(lat, 99)/1000
+	f := figure{ID: "ingest-feed-visibility-" + strconv.Itoa(n),
+		Name:  fmt.Sprintf("backend write to gateway listing with the %s feed, %d objects (embedded backend), p50", kind, n),
+		Value: p50, Unit: "s", Target: "p50 <= 0.1 s, p99 <= 1 s", Met: ptr(p50 <= 0.1 && p99 <= 1 && missing == 0),
+		Compare: fmt.Sprintf("p99 %.3f s over %d changes; %d full passes meanwhile", p99, len(lat), after.Passes-before.Passes)}
+	if missing > 0 {
+		f.Note = fmt.Sprintf("%d of %d changes never showed", missing, b.plan.VisibilityChanges)
+	}
+	b.rep.figure(f)
 	return nil
 }
