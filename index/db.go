@@ -40,9 +40,6 @@ type DB struct {
 	gcDone    chan struct{} // nil until the collector runs
 	stopSpace chan struct{}
 	spaceDone chan struct{}
-	// stopResident and residentDone are nil in memory.
-	stopResident chan struct{}
-	residentDone chan struct{}
 	// stopRepairs and repairsDone are set by StartRepairs.
 	stopRepairs context.CancelFunc
 	repairsDone chan struct{}
@@ -113,9 +110,6 @@ func OpenWith(dir string, o Options) (*DB, error) {
 	d.stopSpace = make(chan struct{})
 	d.spaceDone = make(chan struct{})
 	go d.watchSpace()
-	d.stopResident = make(chan struct{})
-	d.residentDone = make(chan struct{})
-	go watchResident(dir, d.stopResident, d.residentDone)
 	return d, nil
 }
 
@@ -308,10 +302,6 @@ func (d *DB) Close() error {
 		if d.stopSpace != nil {
 			close(d.stopSpace)
 			<-d.spaceDone
-		}
-		if d.stopResident != nil {
-			close(d.stopResident)
-			<-d.residentDone
 		}
 		close(d.stopGC)
 		if d.gcDone != nil {

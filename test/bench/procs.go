@@ -59,6 +59,10 @@ func waitHTTP(ctx context.Context, p *process, url string, timeout time.Duration
 // procMemory is a process's resident memory as /proc tells it, in bytes.
 type procMemory struct {
 	RSS, HWM int64
+	// Anon and File split RSS: the heap and stacks, and the mapped files
+	// (the index's tables, which Badger reads and writes through memory
+	// maps: page cache the kernel takes back when it needs it).
+	Anon, File int64
 }
 
 func readMemory(pid int) (procMemory, error) {
@@ -79,6 +83,10 @@ func readMemory(pid int) (procMemory, error) {
 			dst = &m.RSS
 		case "VmHWM":
 			dst = &m.HWM
+		case "RssAnon":
+			dst = &m.Anon
+		case "RssFile":
+			dst = &m.File
 		default:
 			continue
 		}

@@ -105,7 +105,7 @@ func (b *bench) scaleSyncFigures(n int, t syncTimes, peak memoryPeak, bare time.
 			float64(n)/t.listable.Seconds(), bare.Seconds()/t.listable.Seconds(), float64(n)/bare.Seconds(), t.passDone.Seconds(), t.metadata.Seconds())})
 	b.rep.figure(figure{ID: "scale-sync-rss-" + id,
 		Name:  fmt.Sprintf("ringside peak RSS during the initial sync of %d versions", n),
-		Value: mib(peak.RSS), Unit: "MiB", Compare: fmt.Sprintf("Go heap in use at most %.0f MiB", mib(peak.Heap)),
+		Value: mib(peak.RSS), Unit: "MiB", Compare: peak.split(),
 		Target: fmt.Sprintf("<= %d MiB", targetPeakRSS/mi), Met: ptr(peak.RSS <= targetPeakRSS)})
 }
 
