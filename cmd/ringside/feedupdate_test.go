@@ -54,19 +54,7 @@ func TestLocationUpdateSwitchesTheFeed(t *testing.T) {
 	cli("location", "add", "ring", "--endpoint", be.URL(), "--access-key", testBackendKey,
 		"--secret-key", testBackendSecret, "--bucket", "store", "--no-prefix")
 	cli("bucket", "create", "photos", "--location", "ring", "--mirror")
-	feedKind := func(want string) {
-		t.Helper()
-		eventually(t, 20*time.Second, "photos follows the "+want+" feed", func() error {
-			st, err := n.mirror.Status("photos")
-			if err != nil {
-				return err
-			}
-			if got := feedOf(st); got != want {
-				return fmt.Errorf("feed %q", got)
-			}
-			return nil
-		})
-	}
+	feedKind := func(want string) { t.Helper(); waitFeed(t, n, "photos", want) }
 	feedKind("none")
 
 	out := cli("location", "update", "ring", "--feed", "webhook")
@@ -121,6 +109,22 @@ func TestLocationUpdateSwitchesTheFeed(t *testing.T) {
 	}
 }
 
+// waitFeed waits until bucket's mirror follows a feed of kind want
+// ("none" for no feed).
+func waitFeed(t *testing.T, n *node, bucket, want string) {
+	t.Helper()
+	eventually(t, 20*time.Second, bucket+" follows the "+want+" feed", func() error {
+		st, err := n.mirror.Status(bucket)
+		if err != nil {
+			return err
+		}
+		if got := feedOf(st); got != want {
+			return fmt.Errorf("feed %q", got)
+		}
+		return nil
+	})
+}
+
 func feedOf(st mirror.Status) string {
 	if st.Feed == nil {
 		return "none"
@@ -147,19 +151,7 @@ func TestConfigFileFeed(t *testing.T) {
 		}
 		n.applyConfig(context.Background(), f)
 	}
-	feedKind := func(want string) {
-		t.Helper()
-		eventually(t, 20*time.Second, "photos follows the "+want+" feed", func() error {
-			st, err := n.mirror.Status("photos")
-			if err != nil {
-				return err
-			}
-			if got := feedOf(st); got != want {
-				return fmt.Errorf("feed %q", got)
-			}
-			return nil
-		})
-	}
+	feedKind := func(want string) { t.Helper(); waitFeed(t, n, "photos", want) }
 	apply(", feed: webhook, feedTokenFile: " + tokenFile)
 	feedKind("webhook")
 	if l, err := n.db.GetLocation("ring"); err != nil || l.Feed != "webhook" || l.FeedToken != token {
