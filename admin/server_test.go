@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -248,6 +249,28 @@ type adminFixture struct {
 	client *Client
 }
 
+// do sends a request with the admin token and reads the whole answer;
+// the response's Body reads it again, for decodeError.
+func (f *adminFixture) do(t *testing.T, method, path, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+adminTestToken)
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("%s %s: read the answer: %v", method, path, err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	return resp, raw
+}
+
 func newAdminFixture(t *testing.T) *adminFixture {
 	t.Helper()
 	reg := prometheus.NewRegistry()
@@ -453,14 +476,8 @@ func TestAdminRelaysErrors(t *testing.T) {
 func TestAdminRejectsMalformedBodies(t *testing.T) {
 	f := newAdminFixture(t)
 	for _, body := range []string{`{`, `{"name":"a","unknown":1}`, `[]`} {
-		req, _ := http.NewRequest("POST", f.srv.URL+"/api/v1/buckets", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+adminTestToken)
-		resp, err := f.srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = decodeError(resp)
-		resp.Body.Close()
+		resp, _ := f.do(t, "POST", "/api/v1/buckets", body)
+		err := decodeError(resp)
 		if ge := err.(*Error); ge.Status != 400 || ge.Code != "MalformedJSON" {
 			t.Fatalf("body %q: %v, want 400 MalformedJSON", body, err)
 		}
@@ -563,14 +580,7 @@ func TestAdminNeverReturnsSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{"/api/v1/locations", "/api/v1/locations/ring"} {
-		req, _ := http.NewRequest("GET", f.srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+adminTestToken)
-		resp, err := f.srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		resp, body := f.do(t, "GET", path, "")
 		if resp.StatusCode != 200 || strings.Contains(string(body), secret) || !strings.Contains(string(body), secretMask) {
 			t.Fatalf("%s: status %d body %s", path, resp.StatusCode, body)
 		}
@@ -601,13 +611,7 @@ func TestAdminUpdateLocation(t *testing.T) {
 	if _, err := f.client.UpdateLocation(ctx, "nowhere", LocationUpdate{Endpoint: &endpoint}); !errors.As(err, &ge) || ge.Status != http.StatusNotFound || ge.Code != "NoSuchLocation" {
 		t.Errorf("update of an unknown location: %v, want 404 NoSuchLocation", err)
 	}
-	req, _ := http.NewRequest("PATCH", f.srv.URL+"/api/v1/locations/ring", strings.NewReader(`{"secret":"x"}`))
-	req.Header.Set("Authorization", "Bearer "+adminTestToken)
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := f.do(t, "PATCH", "/api/v1/locations/ring", `{"secret":"x"}`)
 	if resp.StatusCode != http.StatusBadRequest || len(f.cat.changes) != 1 {
 		t.Errorf("unknown field: status %d, %d changes; want 400 and nothing changed", resp.StatusCode, len(f.cat.changes))
 	}
@@ -656,13 +660,7 @@ func TestAdminFeedUpdateAndToken(t *testing.T) {
 			t.Errorf("feed token of %s: %v, want %d %s", tt.name, err, tt.status, tt.code)
 		}
 	}
-	req, _ := http.NewRequest("GET", f.srv.URL+"/api/v1/locations/hook/feed-token", nil)
-	req.Header.Set("Authorization", "Bearer "+adminTestToken)
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := f.do(t, "GET", "/api/v1/locations/hook/feed-token", "")
 	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q, want no-store", cc)
 	}
@@ -670,14 +668,7 @@ func TestAdminFeedUpdateAndToken(t *testing.T) {
 
 func TestAdminMetricsWithToken(t *testing.T) {
 	f := newAdminFixture(t)
-	req, _ := http.NewRequest("GET", f.srv.URL+"/metrics", nil)
-	req.Header.Set("Authorization", "Bearer "+adminTestToken)
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, body := f.do(t, "GET", "/metrics", "")
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "ringside_admin_test_total") {
 		t.Fatalf("metrics: status %d body %.300s", resp.StatusCode, body)
 	}
@@ -743,14 +734,7 @@ func TestAdminLocationTimeouts(t *testing.T) {
 	info.Timeouts = catalog.LocationTimeouts{Connect: 5 * time.Second, Response: time.Minute, Stall: 1500 * time.Millisecond, Overridden: []string{"response"}}
 	f.cat.locations["far"] = info
 	f.cat.mu.Unlock()
-	req, _ := http.NewRequest("GET", f.srv.URL+"/api/v1/locations/far", nil)
-	req.Header.Set("Authorization", "Bearer "+adminTestToken)
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_, raw := f.do(t, "GET", "/api/v1/locations/far", "")
 	want := `"timeouts":{"connect":"5s","response":"1m0s","stall":"1.5s","overridden":["response"]}`
 	if !strings.Contains(string(raw), want) {
 		t.Errorf("location shown as %s; want %s", raw, want)
@@ -769,14 +753,8 @@ func TestAdminLocationTimeouts(t *testing.T) {
 		t.Errorf("the catalog received %+v; want the response timeout dropped and the stall one set", ch)
 	}
 	for _, body := range []string{`{"stallTimeout":"soon"}`, `{"stallTimeout":30}`} {
-		req, _ := http.NewRequest("PATCH", f.srv.URL+"/api/v1/locations/far", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+adminTestToken)
-		resp, err := f.srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = decodeError(resp)
-		resp.Body.Close()
+		resp, _ := f.do(t, "PATCH", "/api/v1/locations/far", body)
+		err := decodeError(resp)
 		if ge, ok := err.(*Error); !ok || ge.Status != 400 || !strings.Contains(ge.Message, "duration") || len(f.cat.changes) != 1 {
 			t.Errorf("body %s: %v, %d changes; want 400 naming a duration and nothing changed", body, err, len(f.cat.changes))
 		}
