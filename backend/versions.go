@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -66,7 +68,7 @@ func (c *Client) listVersionsOnce(ctx context.Context, query string) (VersionPag
 		return VersionPage{}, c.answerError(k.op, "", resp)
 	}
 	defer resp.Body.Close()
-	page, err := decodeVersions(resp.Body)
+	page, err := readVersions(resp.Body)
 	if err != nil {
 		return VersionPage{}, fmt.Errorf("read the version listing of %s: %w", c.describe(""), err)
 	}
@@ -109,6 +111,32 @@ type entryXML struct {
 	LastModified string
 	ETag         string
 	Size         int64
+}
+
+// pageBuffers hold listing pages while they are read: a page of 1,000
+// versions is a few hundred KiB.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledPage is the largest buffer kept for the next page.
+const maxPooledPage = 8 << 20
+
+// readVersions reads a listing page whole, with fastVersions if it can,
+// else with decodeVersions.
+func readVersions(body io.Reader) (VersionPage, error) {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledPage {
+			buf.Reset()
+			pageBuffers.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(body); err != nil {
+		return VersionPage{}, err
+	}
+	if page, ok := fastVersions(buf.Bytes()); ok {
+		return page, nil
+	}
+	return decodeVersions(bytes.NewReader(buf.Bytes()))
 }
 
 // decodeVersions reads a ListVersionsResult element by element, so that
@@ -155,7 +183,7 @@ func (p *VersionPage) read(dec *xml.Decoder, start xml.StartElement, encoding *s
 		if err := dec.DecodeElement(&e, &start); err != nil {
 			return err
 		}
-		o, err := e.object(start.Name.Local == "DeleteMarker")
+		o, err := e.object(start.Name.Local == "DeleteMarker", parseRFC3339)
 		if err != nil {
 			return err
 		}
@@ -181,10 +209,11 @@ func (p *VersionPage) read(dec *xml.Decoder, start xml.StartElement, encoding *s
 	return nil
 }
 
-func (e entryXML) object(deleteMarker bool) (Object, error) {
+// object is the entry as Object, its LastModified read with parseTime.
+func (e entryXML) object(deleteMarker bool, parseTime func(string) (time.Time, error)) (Object, error) {
 	o := Object{Key: e.Key, VersionID: orNull(e.VersionID), IsDeleteMarker: deleteMarker, IsLatest: e.IsLatest}
 	if e.LastModified != "" {
-		t, err := time.Parse(time.RFC3339, e.LastModified)
+		t, err := parseTime(e.LastModified)
 		if err != nil {
 			return Object{}, fmt.Errorf("LastModified of %q: %w", e.Key, err)
 		}
@@ -195,6 +224,8 @@ func (e entryXML) object(deleteMarker bool) (Object, error) {
 	}
 	return o, nil
 }
+
+func parseRFC3339(s string) (time.Time, error) { return time.Parse(time.RFC3339, s) }
 
 // quoted gives an ETag its quotes, which some servers leave out of
 // listings.
