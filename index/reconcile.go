@@ -452,6 +452,20 @@ type MetadataRead struct {
 	Metadata map[string]string
 }
 
+// touchNext reads k, the key after the one it is at or further on, for
+// the transaction's conflict check alone, as readCurrent would without
+// copying and decoding the record: a step when k is the next key, else a
+// seek (which counts as a read of k, found or not).
+func touchNext(it *badger.Iterator, k []byte) {
+	if it.Valid() {
+		it.Next()
+		if it.Valid() && bytes.Equal(it.Item().Key(), k) {
+			return
+		}
+	}
+	it.Seek(k)
+}
+
 // StoreMetadata is CompleteMetadata for several versions in one
 // transaction: reading the headers of a bucket's new versions would
 // otherwise cost a commit each. stored[i] is false for a version the index
@@ -483,19 +497,27 @@ func (d *DB) storeMetadata(bucket string, reads []MetadataRead, order []int, don
 		}
 		// Every key is read before any is written, as in setKeys.
 		var keys []keyRead
+		// The sweep's batches are runs of consecutive keys: both
+		// iterators step from one key to the next instead of seeking it,
+		// which cost more than the rest of the write.
 		base := versionBase(bucket)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: base})
 		defer it.Close()
+		latest := txn.NewIterator(badger.IteratorOptions{Prefix: objectBase(bucket)})
+		defer latest.Close()
 		for n := 0; n < len(order); {
 			key := reads[order[n]].Key
 			// The latest version is read first, as every change to a key
 			// does, so that this write conflicts with a concurrent one.
-			if _, err := readCurrent(txn, bucket, key); err != nil {
-				return err
-			}
+			touchNext(latest, objectKey(bucket, key))
 			var kr keyRead
 			prefix := keyVersionsPrefix(bucket, key)
-			for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+			// Past the previous key's versions, the iterator is at this
+			// key's first one, if the keys are consecutive.
+			if !it.ValidForPrefix(prefix) {
+				it.Seek(prefix)
+			}
+			for ; it.ValidForPrefix(prefix); it.Next() {
 				s, err := decodeStored(base, it.Item())
 				if err != nil {
 					return err

@@ -435,6 +435,15 @@ func TestStoreMetadata(t *testing.T) {
 			[]MetadataRead{{Key: "k", VersionID: "v1", ETag: `"other"`, Metadata: meta}}, []bool{false}, []string{"k@v1"}},
 		{"the same version twice", []Version{pending(ver("k", "v1"))},
 			[]MetadataRead{read("k", "v1"), read("k", "v1")}, []bool{true, true}, nil},
+		// The iterators step from key to key: keys skipped, missing, or
+		// that begin with another key must not throw them off.
+		{"keys with gaps and prefixes of others",
+			[]Version{pending(ver("a", "v1")), pending(ver("a/b", "v1")), pending(ver("ab", "v1")), pending(ver("ab", "v2")),
+				pending(ver("b", "v1")), pending(ver("d", "v1"))},
+			[]MetadataRead{read("a", "v1"), read("ab", "v1"), read("ab", "v2"), read("c", "v1"), read("d", "v1")},
+			[]bool{true, true, true, false, true}, []string{"a/b@v1", "b@v1"}},
+		{"consecutive keys", []Version{pending(ver("a", "v1")), pending(ver("b", "v1")), pending(ver("b", "v2")), pending(ver("c", "v1"))},
+			[]MetadataRead{read("c", "v1"), read("b", "v2"), read("a", "v1")}, []bool{true, true, true}, []string{"b@v1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -478,6 +487,51 @@ func TestStoreMetadata(t *testing.T) {
 			}
 			checkStats(t, d, Stats{Objects: int64(len(keysOf(tt.stored))), Versions: int64(len(tt.stored))})
 		})
+	}
+}
+
+// Headers stored while the key gets a new version never put the older
+// version back as the latest: the store reads the latest record, so one
+// of the two transactions conflicts and is tried again.
+func TestStoreMetadataRacingANewVersion(t *testing.T) {
+	d := newDB(t)
+	const n = 300
+	var listed []KeyListing
+	var reads []MetadataRead
+	for i := range n {
+		k := fmt.Sprintf("k/%04d", i)
+		v := ver(k, "v1")
+		v.MetaPending = true
+		listed = append(listed, KeyListing{Key: k, Versions: []Version{v}, ListedAt: time.Now()})
+		reads = append(reads, MetadataRead{Key: k, VersionID: "v1", ETag: v.ETag, Metadata: map[string]string{"Content-Type": "a/b"}})
+	}
+	if _, err := d.SetKeysVersions("bkt", listed); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; i < n; i += 50 {
+			if _, err := d.StoreMetadata("bkt", reads[i:i+50]); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	for i := range n {
+		if err := d.RecordVersion("bkt", ver(fmt.Sprintf("k/%04d", i), "v2")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	for i := range n {
+		k := fmt.Sprintf("k/%04d", i)
+		l, err := d.Latest("bkt", k)
+		if err != nil || l.VersionID != "v2" {
+			t.Fatalf("latest of %s = %+v, %v; want v2", k, l, err)
+		}
+		vs, err := d.KeyVersions("bkt", k)
+		if err != nil || len(vs) != 2 || vs[0].VersionID != "v2" || vs[1].VersionID != "v1" {
+			t.Fatalf("versions of %s = %+v, %v", k, vs, err)
+		}
 	}
 }
 
