@@ -105,10 +105,14 @@ func decodeVersion(raw []byte) (Version, error) {
 	if err != nil {
 		return Version{}, err
 	}
-	v.VersionID, v.ETag = string(l.versionID), string(l.etag)
+	// One allocation holds the three strings, which live and die with
+	// the version.
+	key := r.bytes()
+	all := string(l.versionID) + string(l.etag) + string(key)
+	n, m := len(l.versionID), len(l.versionID)+len(l.etag)
+	v.VersionID, v.ETag, v.Key = all[:n], all[n:m], all[m:]
 	v.Size, v.LastModified = l.size, l.lastModified
 	v.IsDeleteMarker, v.MetaPending = l.deleteMarker, l.metaPending
-	v.Key = string(r.bytes())
 	v.IndexedAt = r.time()
 	if n := r.uvarint(); n > 0 && r.ok() {
 		if n > uint64(len(r.b)) {
