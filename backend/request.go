@@ -253,17 +253,28 @@ func objectOf(key string, h http.Header) Object {
 		ETag:      first(h, "Etag"),
 		Metadata:  metadataOf(h),
 	}
-	o.Size, _ = strconv.ParseInt(first(h, "Content-Length"), 10, 64)
+	o.Size = count(h, "Content-Length")
 	if t, err := http.ParseTime(first(h, "Last-Modified")); err == nil {
 		o.LastModified = t
 	}
-	if n, err := strconv.Atoi(first(h, "X-Amz-Tagging-Count")); err == nil {
-		o.TagCount = n
-	}
-	if n, err := strconv.Atoi(first(h, "X-Amz-Mp-Parts-Count")); err == nil {
-		o.PartCount = n
-	}
+	o.TagCount = int(count(h, "X-Amz-Tagging-Count"))
+	o.PartCount = int(count(h, "X-Amz-Mp-Parts-Count"))
 	return o
+}
+
+// count is the number a header holds, 0 when it is absent or not a
+// number. An absent one is not parsed: the error strconv would make of ""
+// cost allocations on every HEAD.
+func count(h http.Header, name string) int64 {
+	v := first(h, name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // first is the first value of the header with canonical name, trimmed.
