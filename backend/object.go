@@ -127,7 +127,7 @@ func rangeTotal(cr string) (int64, bool) {
 
 // HeadObject reads one version's headers.
 func (c *Client) HeadObject(ctx context.Context, key, versionID string) (Object, error) {
-	k := &objectCall{op: "HeadObject", method: http.MethodHead, key: key, versionID: versionID, query: versionQuery(versionID)}
+	k := &objectCall{op: "HeadObject", method: http.MethodHead, key: key, versionID: versionID, query: versionQuery(versionID), raw: true}
 	resp, err := c.do(ctx, k)
 	if err != nil {
 		return Object{}, err

@@ -260,6 +260,12 @@ func (rc *rawConn) exchange(ctx context.Context, req *http.Request, p *rawPool) 
 			break
 		}
 	}
+	if req.Method == http.MethodHead {
+		// An answer to a HEAD ends with its headers.
+		release(p, rc, stop, !resp.Close)
+		resp.Body = http.NoBody
+		return resp, false, nil
+	}
 	if resp.StatusCode/100 != 2 || resp.StatusCode == http.StatusNoContent ||
 		resp.ContentLength < 0 || len(resp.TransferEncoding) > 0 {
 		resp.Body = &answerBody{ReadCloser: resp.Body, ctx: ctx, rc: rc, pool: p, stop: stop, keep: !resp.Close, timing: timingFrom(ctx)}

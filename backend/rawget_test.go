@@ -498,3 +498,44 @@ func TestRawPoolOrder(t *testing.T) {
 		})
 	}
 }
+
+// A HEAD goes over the raw pool too: its answer ends with its headers, so
+// the connection is kept for the next call unless the answer closes it.
+func TestRawHead(t *testing.T) {
+	body := randomBytes(t, 1<<10)
+	tests := []struct {
+		name      string
+		key       string
+		wantErr   string
+		wantIdle  int   // connections kept after the HEAD
+		wantConns int32 // after a GET that follows it
+	}{
+		{name: "object", key: "k", wantIdle: 1, wantConns: 1},
+		{name: "missing object", key: "missing", wantErr: "NoSuchKey", wantIdle: 1, wantConns: 1},
+		{name: "answer that closes", key: "close", wantIdle: 0, wantConns: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newConnServer(t, objectServer(body))
+			c := clientFor(t, s.URL)
+			o, err := c.HeadObject(ctxT(t), tt.key, "")
+			if tt.wantErr != "" {
+				wantCode(t, err, tt.wantErr, 404)
+			} else if err != nil || o.Size != int64(len(body)) {
+				t.Fatalf("HEAD: %+v, %v", o, err)
+			}
+			if n := len(c.raw.idle); n != tt.wantIdle {
+				t.Fatalf("%d connections kept, want %d", n, tt.wantIdle)
+			}
+			if got, _ := get(t, c, "k", ""); !bytes.Equal(got, body) {
+				t.Fatalf("GET after the HEAD: %d bytes, want %d", len(got), len(body))
+			}
+			if n := s.conns.Load(); n != tt.wantConns {
+				t.Fatalf("%d connections, want %d", n, tt.wantConns)
+			}
+			if n := s.requests.Load(); n != 2 {
+				t.Fatalf("%d requests answered, want 2", n)
+			}
+		})
+	}
+}
