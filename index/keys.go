@@ -35,28 +35,40 @@ func locationKey(name string) []byte { return nameKey(prefixLocation, name) }
 func bucketKey(name string) []byte   { return nameKey(prefixBucket, name) }
 func ingestKey(name string) []byte   { return nameKey(prefixIngest, name) }
 
+// underBucket is prefix, bucket, a NUL, then key, with room for extra
+// more bytes: the keys of a bucket's entries, built in one allocation, as
+// every read and write of a version builds several.
+func underBucket(prefix byte, bucket, key string, extra int) []byte {
+	k := make([]byte, 0, 2+len(bucket)+len(key)+extra)
+	k = append(k, prefix)
+	k = append(k, bucket...)
+	k = append(k, 0)
+	return append(k, key...)
+}
+
 // objectBase is the prefix of every O key of a bucket.
 func objectBase(bucket string) []byte {
-	return append(nameKey(prefixObject, bucket), 0)
+	return underBucket(prefixObject, bucket, "", 0)
 }
 
 // versionBase is the prefix of every V key of a bucket.
 func versionBase(bucket string) []byte {
-	return append(nameKey(prefixVersion, bucket), 0)
+	return underBucket(prefixVersion, bucket, "", 0)
 }
 
 func objectKey(bucket, key string) []byte {
-	return append(objectBase(bucket), key...)
+	return underBucket(prefixObject, bucket, key, 0)
 }
 
 // keyVersionsPrefix is the prefix of every V key of one object key.
 func keyVersionsPrefix(bucket, key string) []byte {
-	return append(append(versionBase(bucket), key...), 0)
+	return append(underBucket(prefixVersion, bucket, key, 1), 0)
 }
 
 // versionKey inverts seq so that the newest version sorts first.
 func versionKey(bucket, key string, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(keyVersionsPrefix(bucket, key), ^seq)
+	k := append(underBucket(prefixVersion, bucket, key, 1+seqLen), 0)
+	return binary.BigEndian.AppendUint64(k, ^seq)
 }
 
 // parseVersionKey splits a V key of the bucket whose versionBase is base.

@@ -413,7 +413,7 @@ func (d *DB) scanChunk(bucket, after, through string) (chunk []keyVersions, more
 
 // tombstoneBase is the prefix of every tombstone of a bucket.
 func tombstoneBase(bucket string) []byte {
-	return append(nameKey(prefixTombstone, bucket), 0)
+	return underBucket(prefixTombstone, bucket, "", 0)
 }
 
 // removedAfter returns the versions whose tombstones under prefix (one

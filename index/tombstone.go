@@ -15,7 +15,7 @@ const tombstoneTTL = 10 * time.Minute
 
 // tombstonePrefix is the prefix of every tombstone of one object key.
 func tombstonePrefix(bucket, key string) []byte {
-	return append(append(nameKey(prefixTombstone, bucket), 0), append([]byte(key), 0)...)
+	return append(underBucket(prefixTombstone, bucket, key, 1), 0)
 }
 
 // putTombstone records that versionID of key was removed at removedAt.
