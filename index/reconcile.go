@@ -452,18 +452,36 @@ type MetadataRead struct {
 	Metadata map[string]string
 }
 
-// touchNext reads k, the key after the one it is at or further on, for
-// the transaction's conflict check alone, as readCurrent would without
-// copying and decoding the record: a step when k is the next key, else a
-// seek (which counts as a read of k, found or not).
-func touchNext(it *badger.Iterator, k []byte) {
-	if it.Valid() {
-		it.Next()
-		if it.Valid() && bytes.Equal(it.Item().Key(), k) {
+// stepLimit is how many entries stepTo steps over before it seeks: a
+// step costs a fraction of a seek in an index of any size, and the gaps
+// in a batch of the sweep are the few keys other readers still hold.
+const stepLimit = 32
+
+// stepTo moves it forward to the first entry at or after k, stepping over
+// a few entries rather than seeking. The entries stepped over count as
+// read by the transaction.
+func stepTo(it *badger.Iterator, k []byte) {
+	for range stepLimit {
+		if !it.Valid() {
+			break
+		}
+		if bytes.Compare(it.Item().Key(), k) >= 0 {
 			return
 		}
+		it.Next()
 	}
 	it.Seek(k)
+}
+
+// touchNext reads k, at or after where it stands, for the transaction's
+// conflict check alone, as readCurrent would without copying and
+// decoding the record. A k it does not find is read by a seek, which
+// counts as a read of k, found or not.
+func touchNext(it *badger.Iterator, k []byte) {
+	stepTo(it, k)
+	if !it.Valid() || !bytes.Equal(it.Item().Key(), k) {
+		it.Seek(k)
+	}
 }
 
 // StoreMetadata is CompleteMetadata for several versions in one
@@ -497,7 +515,7 @@ func (d *DB) storeMetadata(bucket string, reads []MetadataRead, order []int, don
 		}
 		// Every key is read before any is written, as in setKeys.
 		var keys []keyRead
-		// The sweep's batches are runs of consecutive keys: both
+		// The sweep's batches are runs of nearly consecutive keys: both
 		// iterators step from one key to the next instead of seeking it,
 		// which cost more than the rest of the write.
 		base := versionBase(bucket)
@@ -512,12 +530,7 @@ func (d *DB) storeMetadata(bucket string, reads []MetadataRead, order []int, don
 			touchNext(latest, objectKey(bucket, key))
 			var kr keyRead
 			prefix := keyVersionsPrefix(bucket, key)
-			// Past the previous key's versions, the iterator is at this
-			// key's first one, if the keys are consecutive.
-			if !it.ValidForPrefix(prefix) {
-				it.Seek(prefix)
-			}
-			for ; it.ValidForPrefix(prefix); it.Next() {
+			for stepTo(it, prefix); it.ValidForPrefix(prefix); it.Next() {
 				s, err := decodeStored(base, it.Item())
 				if err != nil {
 					return err

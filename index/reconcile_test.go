@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -487,6 +488,50 @@ func TestStoreMetadata(t *testing.T) {
 			}
 			checkStats(t, d, Stats{Objects: int64(len(keysOf(tt.stored))), Versions: int64(len(tt.stored))})
 		})
+	}
+}
+
+// Keys of a batch further apart than the iterators step are sought: every
+// read is stored, and only those.
+func TestStoreMetadataAcrossLongGaps(t *testing.T) {
+	d := newDB(t)
+	const n = 200
+	var listed []KeyListing
+	for i := range n {
+		k := fmt.Sprintf("k/%04d", i)
+		var vs []Version
+		for j := range 1 + i%3 {
+			v := ver(k, fmt.Sprintf("v%d", 3-j))
+			v.MetaPending = true
+			vs = append(vs, v)
+		}
+		listed = append(listed, KeyListing{Key: k, Versions: vs, ListedAt: time.Now()})
+	}
+	if _, err := d.SetKeysVersions("bkt", listed); err != nil {
+		t.Fatal(err)
+	}
+	meta := map[string]string{"Content-Type": "a/b"}
+	want := map[string]bool{}
+	var reads []MetadataRead
+	for _, i := range []int{0, 1, 5, 60, 61, 140, 199} {
+		v := listed[i].Versions[len(listed[i].Versions)-1]
+		reads = append(reads, MetadataRead{Key: v.Key, VersionID: v.VersionID, ETag: v.ETag, Metadata: meta})
+		want[v.Key+"@"+v.VersionID] = true
+	}
+	done, err := d.StoreMetadata("bkt", reads)
+	if err != nil || slices.Contains(done, false) {
+		t.Fatalf("stored %v, %v", done, err)
+	}
+	err = d.ScanKeys("bkt", "", "", func(key string, vs []Version) error {
+		for _, v := range vs {
+			if v.MetaPending == want[key+"@"+v.VersionID] {
+				t.Errorf("%s@%s: pending %t", key, v.VersionID, v.MetaPending)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
