@@ -546,7 +546,7 @@ func (n *node) listen() error {
 	if err := n.listenMetrics(); err != nil {
 		return err
 	}
-	s3Ln, err := net.Listen("tcp", n.cfg.listen)
+	s3Ln, err := gateway.Listen(n.cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen for S3 on %s: %w", n.cfg.listen, err)
 	}
