@@ -77,6 +77,7 @@ func (c *Client) do(ctx context.Context, k *objectCall) (*http.Response, error) 
 			return nil, fmt.Errorf("%s %s: read the body: %w", k.op, c.describe(k.key), err)
 		}
 		k.body = bytes.NewReader(b)
+		ctx = withMemoryBody(ctx)
 	}
 	ctx = withOperation(ctx, k.op)
 	for attempt := 1; ; attempt++ {
