@@ -123,6 +123,9 @@ func (c *Client) rawAttempt(req *http.Request, op string) (*http.Response, error
 		// net/http's client follows redirects; such a backend is
 		// left to it.
 		closeAnswer(resp)
+		// A body held whole was sent from a copy; net/http is left the
+		// stream, as it would have had it.
+		req.GetBody = nil
 		return c.http.Do(req)
 	}
 	return resp, nil
@@ -131,6 +134,9 @@ func (c *Client) rawAttempt(req *http.Request, op string) (*http.Response, error
 // roundTrip writes req on an idle connection, or a new one, and reads the
 // head of its answer.
 func (p *rawPool) roundTrip(ctx context.Context, req *http.Request) (*http.Response, error) {
+	if req.GetBody != nil {
+		return p.send(ctx, req)
+	}
 	for {
 		rc := p.take(time.Now())
 		reused := rc != nil
@@ -246,13 +252,20 @@ func (rc *rawConn) exchange(ctx context.Context, req *http.Request, p *rawPool) 
 	if err := rc.bw.Flush(); err != nil {
 		return nil, true, timedOut(ctx, err, waitSend, t.Stall)
 	}
+	return rc.readHead(ctx, req, p, stop, t.Response)
+}
+
+// readHead reads the head of the answer to req, sent on rc, which has
+// wait to start answering; stop unregisters the cancellation of the
+// call. unanswered reports a failure before any byte of the answer came.
+func (rc *rawConn) readHead(ctx context.Context, req *http.Request, p *rawPool, stop func() bool, wait time.Duration) (resp *http.Response, unanswered bool, err error) {
 	if _, err := rc.br.Peek(1); err != nil {
-		return nil, true, timedOut(ctx, err, waitHeaders, t.Response)
+		return nil, true, timedOut(ctx, err, waitHeaders, wait)
 	}
 	for {
 		resp, err = http.ReadResponse(rc.br, req)
 		if err != nil {
-			return nil, false, timedOut(ctx, err, waitHeaders, t.Response)
+			return nil, false, timedOut(ctx, err, waitHeaders, wait)
 		}
 		// Informational answers (103 Early Hints) come before the real
 		// one; no Expect is sent, so no 100 Continue is awaited.

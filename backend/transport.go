@@ -163,6 +163,23 @@ func withOperation(ctx context.Context, op string) context.Context {
 	return context.WithValue(ctx, opKey{}, op)
 }
 
+// memoryBodyKey marks a request whose body is held whole in memory.
+type memoryBodyKey struct{}
+
+// withMemoryBody marks the requests made with ctx as sending a body read
+// whole beforehand: reading it takes none of the caller's time, and it
+// must reach the transport as the in-memory reader it is, which Go's
+// transport writes together with the headers (see guarded).
+func withMemoryBody(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memoryBodyKey{}, true)
+}
+
+// hasMemoryBody reports whether ctx was marked by withMemoryBody.
+func hasMemoryBody(ctx context.Context) bool {
+	mem, _ := ctx.Value(memoryBodyKey{}).(bool)
+	return mem
+}
+
 // operation names the S3 operation a request belongs to.
 func operation(ctx context.Context) string {
 	if op, ok := ctx.Value(opKey{}).(string); ok {

@@ -557,6 +557,7 @@ func (n *node) listen() error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelDebug),
 	}
+	s3Ln = gateway.Listener(n.s3Srv, s3Ln)
 	if n.tls != nil {
 		n.s3Srv.TLSConfig = n.tls.TLSConfig()
 		go n.serve("S3 API", func() error { return n.s3Srv.ServeTLS(s3Ln, "", "") })
