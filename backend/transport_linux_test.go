@@ -3,15 +3,12 @@ package backend
 import (
 	"context"
 	"net"
-	"os"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/ringside/ringside/internal/tcpbuf"
 )
 
-// A connection to the backend has the socket buffers bulkDial sets, not
-// the kernel's defaults.
+// A connection to the backend has the socket buffers tcpbuf sets.
 func TestBulkDialSizesSocketBuffers(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -29,34 +26,27 @@ func TestBulkDialSizesSocketBuffers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	raw, err := conn.(bulkConn).SyscallConn()
+	checkSized(t, conn.(bulkConn).TCPConn)
+}
+
+// checkSized checks that c has the buffers tcpbuf.Set gives a connection.
+func checkSized(t *testing.T, c *net.TCPConn) {
+	t.Helper()
+	other, err := net.Dial("tcp", c.RemoteAddr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		name, limit string
-		opt         int
-	}{
-		{"SO_RCVBUF", "/proc/sys/net/core/rmem_max", syscall.SO_RCVBUF},
-		{"SO_SNDBUF", "/proc/sys/net/core/wmem_max", syscall.SO_SNDBUF},
-	} {
-		var got int
-		var gerr error
-		if err := raw.Control(func(fd uintptr) { got, gerr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, tc.opt) }); err != nil || gerr != nil {
-			t.Fatal(err, gerr)
-		}
-		b, err := os.ReadFile(tc.limit)
-		if err != nil {
-			t.Fatal(err)
-		}
-		capped, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The kernel doubles what it is given, within its cap; a
-		// default socket starts far below either.
-		if want := min(socketBuffer, capped); got < want {
-			t.Errorf("%s = %d, want at least %d", tc.name, got, want)
-		}
+	defer other.Close()
+	tcpbuf.Set(other.(*net.TCPConn))
+	wantRead, wantWrite, err := tcpbuf.Sizes(other.(*net.TCPConn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, write, err := tcpbuf.Sizes(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if read != wantRead || write != wantWrite {
+		t.Errorf("buffers %d/%d, want tcpbuf's %d/%d", read, write, wantRead, wantWrite)
 	}
 }
