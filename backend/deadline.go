@@ -218,7 +218,10 @@ func (g guarded) RoundTrip(r *http.Request) (*http.Response, error) {
 	w := newWatchdog(cancel)
 	wait := g.timeouts.responseFor(op)
 	r = r.WithContext(ctx)
-	if r.Body != nil && r.Body != http.NoBody {
+	// A body held in memory is left as it is: wrapped, Go's transport
+	// would flush the headers in a write of their own before it, and its
+	// reads never wait on the caller, so the watchdog's wait covers it.
+	if r.Body != nil && r.Body != http.NoBody && !hasMemoryBody(parent) {
 		r.Body = &sentBody{ReadCloser: r.Body, w: w, stall: g.timeouts.Stall, wait: wait, timing: tm}
 		// A body the transport sends again (on a connection found
 		// closed) must keep telling the watchdog, or the clock it last

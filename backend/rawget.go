@@ -123,6 +123,9 @@ func (c *Client) rawAttempt(req *http.Request, op string) (*http.Response, error
 		// net/http's client follows redirects; such a backend is
 		// left to it.
 		closeAnswer(resp)
+		// A body held whole was sent from a copy; net/http is left the
+		// stream, as it would have had it.
+		req.GetBody = nil
 		return c.http.Do(req)
 	}
 	return resp, nil
@@ -131,6 +134,9 @@ func (c *Client) rawAttempt(req *http.Request, op string) (*http.Response, error
 // roundTrip writes req on an idle connection, or a new one, and reads the
 // head of its answer.
 func (p *rawPool) roundTrip(ctx context.Context, req *http.Request) (*http.Response, error) {
+	if req.GetBody != nil {
+		return p.send(ctx, req)
+	}
 	for {
 		rc := p.take(time.Now())
 		reused := rc != nil
@@ -246,13 +252,20 @@ func (rc *rawConn) exchange(ctx context.Context, req *http.Request, p *rawPool) 
 	if err := rc.bw.Flush(); err != nil {
 		return nil, true, timedOut(ctx, err, waitSend, t.Stall)
 	}
+	return rc.readHead(ctx, req, p, stop, t.Response)
+}
+
+// readHead reads the head of the answer to req, sent on rc, which has
+// wait to start answering; stop unregisters the cancellation of the
+// call. unanswered reports a failure before any byte of the answer came.
+func (rc *rawConn) readHead(ctx context.Context, req *http.Request, p *rawPool, stop func() bool, wait time.Duration) (resp *http.Response, unanswered bool, err error) {
 	if _, err := rc.br.Peek(1); err != nil {
-		return nil, true, timedOut(ctx, err, waitHeaders, t.Response)
+		return nil, true, timedOut(ctx, err, waitHeaders, wait)
 	}
 	for {
 		resp, err = http.ReadResponse(rc.br, req)
 		if err != nil {
-			return nil, false, timedOut(ctx, err, waitHeaders, t.Response)
+			return nil, false, timedOut(ctx, err, waitHeaders, wait)
 		}
 		// Informational answers (103 Early Hints) come before the real
 		// one; no Expect is sent, so no 100 Continue is awaited.
@@ -400,18 +413,29 @@ func (b *rawBody) WriteTo(dst io.Writer) (int64, error) {
 }
 
 // spliceChunk is how much of a body one ReadFrom moves before the stall
-// deadline is set again: a splice cannot report progress as it goes, so
-// the backend must bring each chunk, and the S3 client take it, within the
-// stall timeout. A client slower than 256 KiB per stall timeout (17 KB/s
-// with the default) is cut as a stalled backend would be.
+// deadline may be set again: a splice cannot report progress as it goes,
+// so the backend must bring each chunk, and the S3 client take it, within
+// the stall timeout (15/16 of it at the least; see splice). A client
+// slower than 256 KiB per stall timeout (17 KB/s with the default) is cut
+// as a stalled backend would be.
 const spliceChunk = 256 << 10
 
-// splice hands the rest of the body to rf, chunk by chunk.
+// splice hands the rest of the body to rf, chunk by chunk. The read
+// deadline is moved on only once stall/16 has passed since it was last
+// set, so that a chunk always has at least 15/16 of the stall timeout:
+// moving it costs a timer update, 2% of ringside's CPU on a large GET when
+// done for every chunk, and so did a reader allocated for each.
 func (b *rawBody) splice(rf io.ReaderFrom) (int64, error) {
 	var written int64
+	stall := b.pool.timeouts.Stall
+	var set time.Time
+	lr := &io.LimitedReader{R: b.rc.conn}
 	for b.left > 0 {
-		b.rc.within(b.ctx, 0, b.pool.timeouts.Stall)
-		lr := &io.LimitedReader{R: b.rc.conn, N: min(b.left, spliceChunk)}
+		if now := time.Now(); stall <= 0 || now.Sub(set) >= stall/16 {
+			b.rc.within(b.ctx, 0, stall)
+			set = now
+		}
+		lr.N = min(b.left, spliceChunk)
 		want := lr.N
 		m, err := rf.ReadFrom(lr)
 		written += m

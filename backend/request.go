@@ -41,6 +41,9 @@ type objectCall struct {
 	// raw says the answer may be read over a connection of the raw
 	// pool, when the client has one.
 	raw bool
+	// held is the body when it was read whole (a small one); such a call
+	// goes over the raw pool too, see rawput.go.
+	held []byte
 }
 
 // set adds a header to the call; name is in lower case.
@@ -76,7 +79,8 @@ func (c *Client) do(ctx context.Context, k *objectCall) (*http.Response, error) 
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: read the body: %w", k.op, c.describe(k.key), err)
 		}
-		k.body = bytes.NewReader(b)
+		k.body, k.held = bytes.NewReader(b), b
+		ctx = withMemoryBody(ctx)
 	}
 	ctx = withOperation(ctx, k.op)
 	for attempt := 1; ; attempt++ {
@@ -125,7 +129,7 @@ func readSmall(body io.Reader, size int64) ([]byte, error) {
 // attempt sends the call once.
 func (c *Client) attempt(ctx context.Context, k *objectCall) (*http.Response, error) {
 	req := c.request(ctx, k, time.Now())
-	if k.raw && k.body == nil && c.raw != nil {
+	if c.raw != nil && (k.raw && k.body == nil || k.held != nil) {
 		return c.rawAttempt(req, k.op)
 	}
 	return c.http.Do(req)
@@ -167,6 +171,10 @@ func (c *Client) request(ctx context.Context, k *objectCall, now time.Time) *htt
 		if k.size > 0 {
 			// The caller owns the body: the transport must not close it.
 			req.Body = io.NopCloser(k.body)
+		}
+		if k.held != nil && c.raw != nil {
+			held := k.held
+			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(held)), nil }
 		}
 	}
 	var inline [24]signedHeader

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+
+	"github.com/ringside/ringside/internal/tcpbuf"
 )
 
 // Transport settings for a sidecar: many requests in parallel to one
@@ -56,11 +58,12 @@ func newTransport(cfg Config) (*http.Transport, error) {
 }
 
 // bulkDial dials as dialer does, giving plain TCP connections bulkConn's
-// ReadFrom.
+// ReadFrom and the socket buffers tcpbuf sizes.
 func bulkDial(dialer *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := dialer.DialContext(ctx, network, addr)
 		if tc, ok := conn.(*net.TCPConn); ok && err == nil {
+			tcpbuf.Set(tc)
 			return bulkConn{tc}, nil
 		}
 		return conn, err
@@ -150,6 +153,23 @@ type opKey struct{}
 
 func withOperation(ctx context.Context, op string) context.Context {
 	return context.WithValue(ctx, opKey{}, op)
+}
+
+// memoryBodyKey marks a request whose body is held whole in memory.
+type memoryBodyKey struct{}
+
+// withMemoryBody marks the requests made with ctx as sending a body read
+// whole beforehand: reading it takes none of the caller's time, and it
+// must reach the transport as the in-memory reader it is, which Go's
+// transport writes together with the headers (see guarded).
+func withMemoryBody(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memoryBodyKey{}, true)
+}
+
+// hasMemoryBody reports whether ctx was marked by withMemoryBody.
+func hasMemoryBody(ctx context.Context) bool {
+	mem, _ := ctx.Value(memoryBodyKey{}).(bool)
+	return mem
 }
 
 // operation names the S3 operation a request belongs to.

@@ -160,6 +160,10 @@ func (g *Gateway) checkPathStyle(r *http.Request, bucket string) error {
 // isNoSuchBucket reports whether err is the refusal of a bucket that does
 // not exist.
 func isNoSuchBucket(err error) bool {
+	if err == nil {
+		// Spares the target of errors.As, which escapes, on every request.
+		return false
+	}
 	var e *s3err.Error
 	return errors.As(err, &e) && e.Code == string(s3err.NoSuchBucket)
 }

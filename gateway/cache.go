@@ -45,8 +45,15 @@ func (g *Gateway) serveCached(w http.ResponseWriter, r *http.Request, t target, 
 	if s != nil {
 		body = body[s.first : s.last+1]
 	}
+	release, held := holdAnswer(w, r, len(body))
 	writeSpanHeaders(w, s, v.Size, -1, "")
-	if _, err := w.Write(body); err != nil {
+	_, err := w.Write(body)
+	if held {
+		if rerr := release(); err == nil {
+			err = rerr
+		}
+	}
+	if err != nil {
 		g.log.Info("write a cached object", "bucket", t.bucket.Name, "key", v.Key, "err", err)
 	}
 	return true

@@ -36,6 +36,11 @@ type request struct {
 	refusal *Error
 	// virtual is set when the bucket came from the Host (addressing.go).
 	virtual bool
+	// query is the request's query as route parsed it, versionId taken
+	// out, for the handlers that only read it (see routedQuery); routed
+	// says it was set.
+	query  url.Values
+	routed bool
 }
 
 // objectRef names one object, or one version of it.
@@ -117,6 +122,16 @@ func queryOf(r *http.Request) url.Values {
 	return r.URL.Query()
 }
 
+// routedQuery is r's query, parsed once by route for the handlers that
+// only read it: an SDK's GET carries one (x-id=GetObject). A request that
+// did not come through route has its query parsed here.
+func routedQuery(r *http.Request) url.Values {
+	if req := requestOf(r.Context()); req.routed {
+		return req.query
+	}
+	return queryOf(r)
+}
+
 // splitPath splits a path-style URL path into bucket and object key.
 func splitPath(p string) (bucket, key string) {
 	bucket, key, _ = strings.Cut(strings.TrimLeft(p, "/"), "/")
@@ -137,6 +152,7 @@ func (g *Gateway) route(r *http.Request, req *request, bucket, key string) (*rou
 		}
 		req.contentMD5 = r.Header.Get("Content-Md5")
 	}
+	req.query, req.routed = q, true
 	req.bypassGovernance = strings.EqualFold(r.Header.Get("X-Amz-Bypass-Governance-Retention"), "true")
 	rt := lookup(r.Method, bucket, key, r.URL.RawQuery, r.Header.Get("X-Amz-Copy-Source") != "")
 	if rt.op != opPostObject && s3auth.PostUploadOf(r.Context()) != nil {

@@ -108,7 +108,11 @@ func (e *s3Env) start() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.srv = httptest.NewServer(e.g.Handler())
+	// Served as ringside serves it, on connections that can hold back an
+	// answer.
+	e.srv = httptest.NewUnstartedServer(e.g.Handler())
+	e.srv.Listener = Listener(e.srv.Config, e.srv.Listener)
+	e.srv.Start()
 	e.url = e.srv.URL
 	e.s3 = newS3Client(e.srv.URL, clientAccess, clientSecret)
 }

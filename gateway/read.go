@@ -29,7 +29,7 @@ func (g *Gateway) serveRead(w http.ResponseWriter, r *http.Request, bucket, key 
 	}
 	part := ""
 	if r.URL.RawQuery != "" {
-		part = r.URL.Query().Get("partNumber")
+		part = routedQuery(r).Get("partNumber")
 	}
 	wantPart, err := partNumber(part, r.Header.Get("Range"))
 	if err != nil {
@@ -176,7 +176,7 @@ func writeObjectHeaders(h http.Header, r *http.Request, t target, v index.Versio
 	writeValidators(h, t, v)
 	h["Accept-Ranges"] = acceptBytes
 	if r.URL.RawQuery != "" {
-		overrideHeaders(h, r.URL.Query())
+		overrideHeaders(h, routedQuery(r))
 	}
 }
 

@@ -221,9 +221,14 @@ func options(dir string, o Options) badger.Options {
 		// A memtable costs its size once in its skiplist arena (plus 30%
 		// of batch headroom) and once in its mmapped write-ahead log, and
 		// one fills while at most one other is flushed. A transaction may
-		// be 15% of it: 1.2 MiB, some 6,000 versions of one key written at
-		// once.
-		WithMemTableSize(8 << 20).
+		// be 15% of it: 0.9 MiB, some 5,000 versions of one key written
+		// at once. Its flush builds one table in a builder whose buffers
+		// start at 2 MiB and double: the table of a 6 MiB memtable fits in
+		// 2 + 4 MiB, that of an 8 MiB one takes another 8 MiB, which each
+		// of the eight builders Badger keeps for reuse ends up holding
+		// (the peak heap of a 1M-version sync, BenchmarkInitialSyncMemory:
+		// 129 MiB at 8 MiB, 96 MiB at 6 MiB).
+		WithMemTableSize(6 << 20).
 		WithNumMemtables(1).
 		// Records stay in the LSM tree, where a read finds them without a
 		// second lookup and compaction reclaims them, so the value log

@@ -546,7 +546,7 @@ func (n *node) listen() error {
 	if err := n.listenMetrics(); err != nil {
 		return err
 	}
-	s3Ln, err := net.Listen("tcp", n.cfg.listen)
+	s3Ln, err := gateway.Listen(n.cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen for S3 on %s: %w", n.cfg.listen, err)
 	}
@@ -557,6 +557,7 @@ func (n *node) listen() error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelDebug),
 	}
+	s3Ln = gateway.Listener(n.s3Srv, s3Ln)
 	if n.tls != nil {
 		n.s3Srv.TLSConfig = n.tls.TLSConfig()
 		go n.serve("S3 API", func() error { return n.s3Srv.ServeTLS(s3Ln, "", "") })

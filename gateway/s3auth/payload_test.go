@@ -154,3 +154,57 @@ func TestPayloadVerifyingReaderSmallBuffers(t *testing.T) {
 		}
 	}
 }
+
+// readInSizes reads r to its end in reads of the sizes given, in turn.
+func readInSizes(r io.Reader, sizes []int) ([]byte, error) {
+	var got []byte
+	bufs := make([][]byte, len(sizes))
+	for i, n := range sizes {
+		bufs[i] = make([]byte, n)
+	}
+	for i := 0; ; i++ {
+		p := bufs[i%len(bufs)]
+		n, err := r.Read(p)
+		got = append(got, p[:n]...)
+		if err == io.EOF {
+			return got, nil
+		}
+		if err != nil {
+			return got, err
+		}
+	}
+}
+
+// Reads large enough go straight into the caller's buffer; smaller ones
+// through the reader's own. The held-back byte must survive every switch
+// between the two.
+func TestPayloadVerifyingReaderMixesDirectAndBufferedReads(t *testing.T) {
+	data := payload(5*maxReadSize+777, 2)
+	for _, tc := range []struct {
+		name  string
+		sizes []int
+		src   func() io.Reader
+	}{
+		{"direct only", []int{bulkRead}, func() io.Reader { return bytes.NewReader(data) }},
+		{"direct, then small", []int{bulkRead, 10, 1, directRead - 1}, func() io.Reader { return bytes.NewReader(data) }},
+		{"small, then direct", []int{1, directRead, 3, directRead + 5}, func() io.Reader { return iotest.HalfReader(bytes.NewReader(data)) }},
+		{"direct from a trickle", []int{directRead, 2}, func() io.Reader { return iotest.OneByteReader(bytes.NewReader(data)) }},
+		{"data with EOF", []int{bulkRead, 7}, func() io.Reader { return iotest.DataErrReader(bytes.NewReader(data)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			good := &verifyingReader{src: tc.src(), checks: []*bodyCheck{payloadHashCheck(sha256Hex(data))}}
+			got, err := readInSizes(good, tc.sizes)
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("read %d of %d bytes, error %v", len(got), len(data), err)
+			}
+			bad := &verifyingReader{src: tc.src(), checks: []*bodyCheck{payloadHashCheck(sha256Hex(data[1:]))}}
+			got, err = readInSizes(io.LimitReader(bad, int64(len(data))), tc.sizes)
+			if err != errPayloadHashMismatch || len(got) >= len(data) {
+				t.Fatalf("read %d of %d bytes of a body that fails, error %v", len(got), len(data), err)
+			}
+		})
+	}
+}
+
+// bulkRead is the size of the reads of a backend PUT's body.
+const bulkRead = 256 << 10

@@ -29,6 +29,8 @@ type ringsideServer struct {
 	args     []string
 	// extra are the arguments of the current run beyond args.
 	extra []string
+	// cgroup, if set, holds the process from its start.
+	cgroup *memCgroup
 }
 
 // buildRingside compiles ./cmd/ringside into dir.
@@ -45,6 +47,19 @@ func buildRingside(ctx context.Context, root, dir string) (string, error) {
 // startRingside runs `ringside serve` with a fresh data dir, the default
 // mirror interval, warnings-only logs and the extra arguments given.
 func startRingside(ctx context.Context, bin, workDir, adminListen string, extra ...string) (*ringsideServer, error) {
+	r, err := newRingside(bin, workDir, adminListen, extra...)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.start(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// newRingside prepares a `ringside serve` as startRingside runs it,
+// without starting it.
+func newRingside(bin, workDir, adminListen string, extra ...string) (*ringsideServer, error) {
 	listen, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -65,16 +80,16 @@ func startRingside(ctx context.Context, bin, workDir, adminListen string, extra 
 	args = append(args, extra...)
 	r := &ringsideServer{URL: "http://" + listen, AdminURL: "http://" + adminListen, Token: token, bin: bin, args: args}
 	r.Admin = admin.NewClient(r.AdminURL, token, nil)
-	if err := r.start(ctx); err != nil {
-		return nil, err
-	}
 	return r, nil
 }
 
 // start runs the process and waits until it is ready.
 func (r *ringsideServer) start(ctx context.Context) error {
-	args := append(append([]string(nil), r.args...), r.extra...)
-	p, err := startProcess("ringside", r.bin, args, envWithout("RINGSIDE_"))
+	bin, args := r.bin, append(append([]string(nil), r.args...), r.extra...)
+	if r.cgroup != nil {
+		bin, args = r.cgroup.wrap(bin, args)
+	}
+	p, err := startProcess("ringside", bin, args, envWithout("RINGSIDE_"))
 	if err != nil {
 		return err
 	}

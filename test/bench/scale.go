@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -42,23 +44,8 @@ func (b *bench) runScale(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = b.rs.Admin.AddLocation(ctx, admin.NewLocation{
-		Name: "loc-" + scaleBucket, Endpoint: b.be.URL, Region: "us-east-1", AccessKey: b.be.AccessKey,
-		SecretKey: b.be.SecretKey, TargetBucket: scaleBucket, NoPrefix: true, Feed: feedKind(b.be.Kind),
-	})
-	if err != nil {
-		return fmt.Errorf("add the location of %s: %w", scaleBucket, err)
-	}
-	spec := mirrorBucketSpec{name: scaleBucket, keys: n}
 	logf("scale: initial sync of %s (%d versions), following the %s feed", scaleBucket, n, feedKind(b.be.Kind))
-	mem := b.sampleMemory(ctx, false)
-	start = time.Now()
-	if err := b.rs.createBucket(ctx, scaleBucket, true); err != nil {
-		mem.stop()
-		return err
-	}
-	sync, err := b.waitSynced(ctx, spec, start)
-	peak := mem.stop()
+	sync, peak, err := b.syncScale(ctx, n)
 	if err != nil {
 		return err
 	}
@@ -72,7 +59,90 @@ func (b *bench) runScale(ctx context.Context) error {
 	if _, err := b.rs.Admin.PauseMirror(ctx, scaleBucket); err != nil {
 		return fmt.Errorf("pause %s: %w", scaleBucket, err)
 	}
+	return b.scaleConstrained(ctx, n, sync)
+}
+
+// syncScale adds the scale bucket to b.rs as a mirror bucket and waits
+// for its initial sync, sampling ringside's memory meanwhile.
+func (b *bench) syncScale(ctx context.Context, n int) (syncTimes, memoryPeak, error) {
+	_, err := b.rs.Admin.AddLocation(ctx, admin.NewLocation{
+		Name: "loc-" + scaleBucket, Endpoint: b.be.URL, Region: "us-east-1", AccessKey: b.be.AccessKey,
+		SecretKey: b.be.SecretKey, TargetBucket: scaleBucket, NoPrefix: true, Feed: feedKind(b.be.Kind),
+	})
+	if err != nil {
+		return syncTimes{}, memoryPeak{}, fmt.Errorf("add the location of %s: %w", scaleBucket, err)
+	}
+	mem := b.sampleMemory(ctx, false)
+	start := time.Now()
+	if err := b.rs.createBucket(ctx, scaleBucket, true); err != nil {
+		mem.stop()
+		return syncTimes{}, memoryPeak{}, err
+	}
+	sync, err := b.waitSynced(ctx, mirrorBucketSpec{name: scaleBucket, keys: n}, start)
+	return sync, mem.stop(), err
+}
+
+// scaleConstrained syncs the scale bucket again, into a second ringside
+// held by a memory cgroup to targetPeakRSS, page cache included: the
+// index's tables, mapped, count in RSS although the kernel takes their
+// pages back when it needs them, and this shows what ringside needs.
+func (b *bench) scaleConstrained(ctx context.Context, n int, free syncTimes) error {
+	f := figure{ID: "scale-sync-cgroup-" + strconv.Itoa(n),
+		Name: fmt.Sprintf("initial sync of %d versions (embedded backend) in a memory cgroup limited to %d MiB, page cache included: all listable",
+			n, targetPeakRSS/mi),
+		Unit: "s", Target: "completes, no OOM kill"}
+	cg, err := newMemCgroup(targetPeakRSS)
+	if err != nil {
+		f.Note = "not measured: " + err.Error()
+		b.rep.figure(f)
+		return nil
+	}
+	defer cg.remove()
+	logf("scale: initial sync of %s again, ringside in a %d MiB memory cgroup", scaleBucket, targetPeakRSS/mi)
+	sync, peak, syncErr := b.syncConstrained(ctx, cg, n)
+	kills, err := cg.oomKills()
+	if err != nil {
+		return fmt.Errorf("read OOM kills of the memory cgroup: %w", err)
+	}
+	charged, err := cg.peak()
+	if err != nil {
+		return fmt.Errorf("read the peak of the memory cgroup: %w", err)
+	}
+	f.Value, f.Met = sync.listable.Seconds(), ptr(syncErr == nil && kills == 0)
+	f.Compare = fmt.Sprintf("%.2f x the unconstrained sync's rate; metadata read after %.1f s; ringside peak RSS %.0f MiB (%s); most charged to the cgroup %.0f MiB; OOM kills %d",
+		free.listable.Seconds()/sync.listable.Seconds(), sync.metadata.Seconds(), mib(peak.RSS), peak.split(), mib(charged), kills)
+	if syncErr != nil {
+		f.Note = "the sync did not complete: " + syncErr.Error()
+	}
+	b.rep.figure(f)
 	return nil
+}
+
+// syncConstrained runs a second ringside, with a data dir of its own, in
+// cg and syncs the scale bucket into it; b.rs is that ringside meanwhile.
+func (b *bench) syncConstrained(ctx context.Context, cg *memCgroup, n int) (syncTimes, memoryPeak, error) {
+	dir, err := os.MkdirTemp(filepath.Dir(filepath.Dir(b.rs.bin)), "constrained-")
+	if err != nil {
+		return syncTimes{}, memoryPeak{}, err
+	}
+	defer os.RemoveAll(dir)
+	adminListen, err := freeAddr()
+	if err != nil {
+		return syncTimes{}, memoryPeak{}, err
+	}
+	rs, err := newRingside(b.rs.bin, dir, adminListen, "--mirror-list-concurrency", strconv.Itoa(b.flags.listConc))
+	if err != nil {
+		return syncTimes{}, memoryPeak{}, err
+	}
+	rs.cgroup = cg
+	if err := rs.start(ctx); err != nil {
+		return syncTimes{}, memoryPeak{}, err
+	}
+	defer rs.stop()
+	main := b.rs
+	b.rs = rs
+	defer func() { b.rs = main }()
+	return b.syncScale(ctx, n)
 }
 
 // scaleListings times a bare single-stream listing of the scale bucket
