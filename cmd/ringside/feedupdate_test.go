@@ -101,12 +101,17 @@ func TestLocationUpdateSwitchesTheFeed(t *testing.T) {
 			t.Fatalf("a webhook token is in the log")
 		}
 	}
-	for _, msg := range []string{`"mirror: change feed switched" bucket=photos location=ring from=none to=webhook`,
-		`from=webhook to=webhook`, `from=webhook to=listen`, `from=listen to=none`, "changed=feedToken"} {
-		if !strings.Contains(logs.String(), msg) {
-			t.Errorf("the log lacks %s", msg)
+	// A switch is logged once the new feed runs, which the status may
+	// show first.
+	eventually(t, 20*time.Second, "every switch logged", func() error {
+		for _, msg := range []string{`"mirror: change feed switched" bucket=photos location=ring from=none to=webhook`,
+			`from=webhook to=webhook`, `from=webhook to=listen`, `from=listen to=none`, "changed=feedToken"} {
+			if !strings.Contains(logs.String(), msg) {
+				return fmt.Errorf("the log lacks %s", msg)
+			}
 		}
-	}
+		return nil
+	})
 }
 
 // waitFeed waits until bucket's mirror follows a feed of kind want
