@@ -230,20 +230,27 @@ func (p *rawPool) put(rc *rawConn) {
 // ends the reads and writes waiting on it.
 var aLongTimeAgo = time.Unix(1, 0)
 
+// watch makes a cancelled ctx end whatever waits on rc, which is then
+// never kept, until stop is called. failed, deferred with the call's
+// error, stops watching when the call failed and reports ctx's error for
+// a call it ended.
+func (rc *rawConn) watch(ctx context.Context) (stop func() bool, failed func(*error)) {
+	stop = context.AfterFunc(ctx, func() { _ = rc.conn.SetDeadline(aLongTimeAgo) })
+	return stop, func(err *error) {
+		if *err != nil {
+			stop()
+			if ctx.Err() != nil {
+				*err = ctx.Err()
+			}
+		}
+	}
+}
+
 // exchange sends req and reads the head of its answer. unanswered reports
 // a failure before any byte of the answer came.
 func (rc *rawConn) exchange(ctx context.Context, req *http.Request, p *rawPool) (resp *http.Response, unanswered bool, err error) {
-	// A cancelled call ends whatever waits on the connection, which is
-	// then never kept.
-	stop := context.AfterFunc(ctx, func() { _ = rc.conn.SetDeadline(aLongTimeAgo) })
-	defer func() {
-		if err != nil {
-			stop()
-			if ctx.Err() != nil {
-				err = ctx.Err()
-			}
-		}
-	}()
+	stop, failed := rc.watch(ctx)
+	defer failed(&err)
 	t := p.timeouts
 	rc.within(ctx, t.Stall, t.Response)
 	if err := req.Write(rc.bw); err != nil {

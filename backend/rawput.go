@@ -77,15 +77,8 @@ func putHeldRequest(buf *bytes.Buffer) {
 // sendHeld writes the request b (req, written whole) on rc and reads the
 // head of its answer.
 func (rc *rawConn) sendHeld(ctx context.Context, req *http.Request, b []byte, p *rawPool) (resp *http.Response, err error) {
-	stop := context.AfterFunc(ctx, func() { _ = rc.conn.SetDeadline(aLongTimeAgo) })
-	defer func() {
-		if err != nil {
-			stop()
-			if ctx.Err() != nil {
-				err = ctx.Err()
-			}
-		}
-	}()
+	stop, failed := rc.watch(ctx)
+	defer failed(&err)
 	t := p.timeouts
 	wait := t.responseFor(operation(ctx))
 	rc.within(ctx, t.Stall, wait)

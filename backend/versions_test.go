@@ -85,22 +85,7 @@ func TestListVersionsErrors(t *testing.T) {
 func TestDecodeVersions(t *testing.T) {
 	// As S3 sends it: entries interleaved, names URL-encoded, EncodingType
 	// last, ETags with and without quotes.
-	const doc = `<?xml version="1.0" encoding="UTF-8"?>
-<ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
-  <Name>b</Name><Prefix></Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker>
-  <NextKeyMarker>k%2B2</NextKeyMarker><NextVersionIdMarker>null</NextVersionIdMarker>
-  <MaxKeys>3</MaxKeys><IsTruncated>true</IsTruncated>
-  <Version><Key>a+b%20c</Key><VersionId>v/3+</VersionId><IsLatest>true</IsLatest>
-    <LastModified>2026-01-02T03:04:05.678Z</LastModified><ETag>&quot;e1&quot;</ETag><Size>7</Size>
-    <Owner><ID>x</ID></Owner><StorageClass>STANDARD</StorageClass></Version>
-  <DeleteMarker><Key>a+b%20c</Key><VersionId>v2</VersionId><IsLatest>false</IsLatest>
-    <LastModified>2026-01-02T03:04:04.000Z</LastModified><Owner><ID>x</ID></Owner></DeleteMarker>
-  <Version><Key>k%2B2</Key><VersionId>null</VersionId><IsLatest>true</IsLatest>
-    <LastModified>2026-01-02T03:04:03Z</LastModified><ETag>e3</ETag><Size>0</Size></Version>
-  <CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes>
-  <EncodingType>url</EncodingType>
-</ListVersionsResult>`
-	page, err := decodeVersions(strings.NewReader(doc))
+	page, err := decodeVersions(strings.NewReader(awsListing))
 	if err != nil {
 		t.Fatal(err)
 	}
