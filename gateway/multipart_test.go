@@ -240,14 +240,21 @@ func TestListUploadsEmpty(t *testing.T) {
 // with its body read.
 func (e *s3Env) rawSigned(method, target, body string, header map[string]string) (*http.Response, string) {
 	e.t.Helper()
-	req, err := http.NewRequest(method, e.url+target, strings.NewReader(body))
+	return e.sendSigned(method, target, []byte(body), []byte(body), header)
+}
+
+// sendSigned sends body signed with the client's keys and the payload hash
+// of signed, and returns the answer with its body read.
+func (e *s3Env) sendSigned(method, target string, body, signed []byte, header map[string]string) (*http.Response, string) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+target, bytes.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	sum := sha256.Sum256([]byte(body))
+	sum := sha256.Sum256(signed)
 	hash := hex.EncodeToString(sum[:])
 	req.Header.Set("X-Amz-Content-Sha256", hash)
 	creds := aws.Credentials{AccessKeyID: clientAccess, SecretAccessKey: clientSecret}

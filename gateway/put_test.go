@@ -4,16 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -78,25 +73,5 @@ func flipAt(i int) func([]byte) []byte {
 // hash of signed, and returns the answer with its body read.
 func (e *s3Env) putSignedAs(key string, body, signed []byte) (*http.Response, string) {
 	e.t.Helper()
-	req, err := http.NewRequest(http.MethodPut, e.url+"/data/"+key, bytes.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	sum := sha256.Sum256(signed)
-	hash := hex.EncodeToString(sum[:])
-	req.Header.Set("X-Amz-Content-Sha256", hash)
-	creds := aws.Credentials{AccessKeyID: clientAccess, SecretAccessKey: clientSecret}
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hash, "s3", "us-east-1", time.Now()); err != nil {
-		e.t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return resp, string(b)
+	return e.sendSigned(http.MethodPut, "/data/"+key, body, signed, nil)
 }
