@@ -11,7 +11,6 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/ringside/ringside/embedded"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/sigv4"
 )
@@ -20,25 +19,8 @@ import (
 // whole handler chain (metrics, SigV4, front, index), without the network,
 // so that the CPU and allocations of the metadata path show on their own.
 func BenchmarkHeadObject(b *testing.B) {
-	be, err := embedded.Start("127.0.0.1:0", backendAccess, backendSecret, "shared")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { be.Close() })
-	db, err := index.OpenInMemory()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	g, cat := newGatewayOver(b, db, prometheus.NewRegistry())
+	g, db := benchGateway(b, prometheus.NewRegistry(), nil)
 	ctx := context.Background()
-	if _, err := cat.AddLocation(ctx, index.Location{Name: "shared", Endpoint: be.URL(), AccessKey: backendAccess,
-		SecretKey: backendSecret, TargetBucket: "shared"}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := cat.CreateBucket(ctx, "bench", "shared", false, nil); err != nil {
-		b.Fatal(err)
-	}
 	v := index.Version{Key: "obj", VersionID: "v1", Size: 4096, ETag: `"0123456789abcdef0123456789abcdef"`,
 		LastModified: time.Now().UTC().Truncate(time.Second), Metadata: map[string]string{"Content-Type": "application/octet-stream"}}
 	if err := db.RecordVersion("bench", v); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/ringside/ringside/embedded"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/mirror"
+	"github.com/ringside/ringside/objcache"
 )
 
 // Test keys: the gateway's client key pair and the backend's.
@@ -326,6 +327,12 @@ func (e *s3Env) deleteAllVersions(bucket string) {
 // newGatewayOver builds a gateway with its catalog and an ingester (not
 // started) over db, closed when the test ends.
 func newGatewayOver(tb testing.TB, db *index.DB, reg prometheus.Registerer) (*Gateway, *catalog.Catalog) {
+	return newCachingGatewayOver(tb, db, reg, nil)
+}
+
+// newCachingGatewayOver is newGatewayOver with an object cache (none if
+// nil).
+func newCachingGatewayOver(tb testing.TB, db *index.DB, reg prometheus.Registerer, cache *objcache.Cache) (*Gateway, *catalog.Catalog) {
 	tb.Helper()
 	cat, err := catalog.New(catalog.Config{DB: db, Observe: BackendObserver(reg)})
 	if err != nil {
@@ -333,10 +340,36 @@ func newGatewayOver(tb testing.TB, db *index.DB, reg prometheus.Registerer) (*Ga
 	}
 	m := mirror.New(db, mirror.FromCatalog(cat.Resolve), mirror.Options{})
 	tb.Cleanup(m.Close)
-	g, err := New(Config{DB: db, Catalog: cat, Mirror: m, Credentials: map[string]string{clientAccess: clientSecret}, Registerer: reg})
+	g, err := New(Config{DB: db, Catalog: cat, Mirror: m, Credentials: map[string]string{clientAccess: clientSecret},
+		Registerer: reg, Cache: cache})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { g.Close() })
 	return g, cat
+}
+
+// benchGateway is a gateway (with cache, if not nil) over an embedded
+// backend and an index in memory, with a bucket "bench" on it.
+func benchGateway(b *testing.B, reg prometheus.Registerer, cache *objcache.Cache) (*Gateway, *index.DB) {
+	be, err := embedded.Start("127.0.0.1:0", backendAccess, backendSecret, "shared")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { be.Close() })
+	db, err := index.OpenInMemory()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	g, cat := newCachingGatewayOver(b, db, reg, cache)
+	ctx := context.Background()
+	if _, err := cat.AddLocation(ctx, index.Location{Name: "shared", Endpoint: be.URL(), AccessKey: backendAccess,
+		SecretKey: backendSecret, TargetBucket: "shared"}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := cat.CreateBucket(ctx, "bench", "shared", false, nil); err != nil {
+		b.Fatal(err)
+	}
+	return g, db
 }

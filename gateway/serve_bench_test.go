@@ -18,11 +18,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/ringside/ringside/catalog"
-	"github.com/ringside/ringside/embedded"
-	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/sigv4"
-	"github.com/ringside/ringside/mirror"
 	"github.com/ringside/ringside/objcache"
 )
 
@@ -79,42 +75,13 @@ func BenchmarkServeSmall(b *testing.B) {
 // backend, on a listener as ringside's, and returns the URL of an object
 // in a bucket of it.
 func startServeBench(b *testing.B) string {
-	be, err := embedded.Start("127.0.0.1:0", backendAccess, backendSecret, "shared")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { be.Close() })
-	db, err := index.OpenInMemory()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
 	reg := prometheus.NewRegistry()
-	cat, err := catalog.New(catalog.Config{DB: db, Observe: BackendObserver(reg)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := mirror.New(db, mirror.FromCatalog(cat.Resolve), mirror.Options{})
-	b.Cleanup(m.Close)
 	cache, err := objcache.New(objcache.Config{MaxBytes: 64 << 20, MaxObject: 64 << 10, Registerer: reg})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(cache.Close)
-	g, err := New(Config{DB: db, Catalog: cat, Mirror: m, Credentials: map[string]string{clientAccess: clientSecret},
-		Registerer: reg, Cache: cache})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { g.Close() })
-	ctx := context.Background()
-	if _, err := cat.AddLocation(ctx, index.Location{Name: "shared", Endpoint: be.URL(), AccessKey: backendAccess,
-		SecretKey: backendSecret, TargetBucket: "shared"}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := cat.CreateBucket(ctx, "bench", "shared", false, nil); err != nil {
-		b.Fatal(err)
-	}
+	g, _ := benchGateway(b, reg, cache)
 	srv := httptest.NewUnstartedServer(g.Handler())
 	srv.Listener = Listener(srv.Config, srv.Listener)
 	srv.Start()
