@@ -196,7 +196,14 @@ func (p *VersionPage) read(dec *xml.Decoder, start xml.StartElement, encoding *s
 	default:
 		return dec.Skip()
 	}
-	switch start.Name.Local {
+	p.setField(start.Name.Local, text, encoding)
+	return nil
+}
+
+// setField takes in the text of one of the root's fields other than the
+// entries.
+func (p *VersionPage) setField(name, text string, encoding *string) {
+	switch name {
 	case "IsTruncated":
 		p.IsTruncated = strings.TrimSpace(text) == "true"
 	case "NextKeyMarker":
@@ -206,7 +213,6 @@ func (p *VersionPage) read(dec *xml.Decoder, start xml.StartElement, encoding *s
 	case "EncodingType":
 		*encoding = text
 	}
-	return nil
 }
 
 // object is the entry as Object, its LastModified read with parseTime.

@@ -70,20 +70,10 @@ func (r *xmlReader) rootChild(name []byte, page *VersionPage, encoding *string) 
 		return ok
 	case "IsTruncated", "NextKeyMarker", "NextVersionIdMarker", "EncodingType":
 		text, ok := r.field(name)
-		if !ok {
-			return false
+		if ok {
+			page.setField(string(name), text, encoding)
 		}
-		switch string(name) {
-		case "IsTruncated":
-			page.IsTruncated = strings.TrimSpace(text) == "true"
-		case "NextKeyMarker":
-			page.NextKeyMarker = text
-		case "NextVersionIdMarker":
-			page.NextVersionIDMarker = text
-		case "EncodingType":
-			*encoding = text
-		}
-		return true
+		return ok
 	}
 	return r.skip(name)
 }
