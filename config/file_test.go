@@ -149,10 +149,7 @@ func TestLocationFeed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			problems := fmt.Sprint(f.Check())
-			if (tt.wantProblem == "") != (problems == "[]") || !strings.Contains(problems, tt.wantProblem) {
-				t.Errorf("problems %s, want %q", problems, tt.wantProblem)
-			}
+			wantProblem(t, f, tt.wantProblem)
 			ch := f.Locations["ring"].change()
 			if ch.Feed == nil || *ch.Feed != tt.wantFeed {
 				t.Errorf("update's feed %v, want %q", ch.Feed, tt.wantFeed)
@@ -169,6 +166,16 @@ func TestLocationFeed(t *testing.T) {
 }
 
 func ptrTo(s string) *string { return &s }
+
+// wantProblem checks that f's check finds a problem saying want, or none
+// if want is "".
+func wantProblem(t *testing.T, f *File, want string) {
+	t.Helper()
+	problems := fmt.Sprint(f.Check())
+	if (want == "") != (problems == "[]") || !strings.Contains(problems, want) {
+		t.Errorf("problems %s, want %q", problems, want)
+	}
+}
 
 // A location's timeouts are read as durations, checked as location add
 // checks them, and turned into an update that drops those left out.
@@ -199,10 +206,7 @@ func TestLocationTimeouts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			problems := fmt.Sprint(f.Check())
-			if (tt.wantProblem == "") != (problems == "[]") || !strings.Contains(problems, tt.wantProblem) {
-				t.Errorf("problems %s, want %q", problems, tt.wantProblem)
-			}
+			wantProblem(t, f, tt.wantProblem)
 			ch := f.Locations["ring"].change()
 			for i, got := range []*time.Duration{ch.ConnectTimeout, ch.ResponseTimeout, ch.StallTimeout} {
 				if got == nil || *got != tt.want[i] {
