@@ -49,11 +49,8 @@ func webhookOf(t *testing.T, out string) (string, string) {
 // new and by show --show-token, and nowhere else.
 func TestLocationUpdateSwitchesTheFeed(t *testing.T) {
 	n, be, logs := startTestNode(t)
-	adminFlags := []string{"--admin", n.adminURL, "--data-dir", n.cfg.dataDir}
-	cli := func(args ...string) string { t.Helper(); return mustCLI(t, append(args, adminFlags...)...) }
-	cli("location", "add", "ring", "--endpoint", be.URL(), "--access-key", testBackendKey,
-		"--secret-key", testBackendSecret, "--bucket", "store", "--no-prefix")
-	cli("bucket", "create", "photos", "--location", "ring", "--mirror")
+	cli := nodeCLI(t, n)
+	mirrorPhotos(cli, be.URL())
 	feedKind := func(want string) { t.Helper(); waitFeed(t, n, "photos", want) }
 	feedKind("none")
 

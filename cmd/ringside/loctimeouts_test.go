@@ -16,8 +16,7 @@ import (
 // nothing.
 func TestLocationTimeoutFlags(t *testing.T) {
 	n, be, _ := startTestNodeWith(t, func(c *serveConfig) { c.backend.Timeouts.Connect = 3 * time.Second })
-	adminFlags := []string{"--admin", n.adminURL, "--data-dir", n.cfg.dataDir}
-	cli := func(args ...string) string { t.Helper(); return mustCLI(t, append(args, adminFlags...)...) }
+	adminFlags, cli := nodeFlags(n), nodeCLI(t, n)
 	out := cli("location", "add", "far", "--endpoint", be.URL(), "--access-key", testBackendKey,
 		"--secret-key", testBackendSecret, "--bucket", "store", "--response-timeout", "1m")
 	if want := "timeouts      connect 3s, response 1m0s (location's own), stall 15s"; !strings.Contains(out, want) {

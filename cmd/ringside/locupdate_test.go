@@ -19,11 +19,8 @@ import (
 func TestLocationUpdateRotatesTheSecretUnderALiveMirror(t *testing.T) {
 	const rotated = "node-backend-rotated-8842"
 	n, be, logs := startTestNode(t)
-	adminFlags := []string{"--admin", n.adminURL, "--data-dir", n.cfg.dataDir}
-	cli := func(args ...string) string { t.Helper(); return mustCLI(t, append(args, adminFlags...)...) }
-	cli("location", "add", "ring", "--endpoint", be.URL(), "--access-key", testBackendKey,
-		"--secret-key", testBackendSecret, "--bucket", "store", "--no-prefix")
-	cli("bucket", "create", "photos", "--location", "ring", "--mirror")
+	adminFlags, cli := nodeFlags(n), nodeCLI(t, n)
+	mirrorPhotos(cli, be.URL())
 	putDirect(t, be.URL(), testBackendSecret, "before")
 	waitIndexed(t, n, "photos", "before")
 

@@ -301,3 +301,23 @@ func TestDemoRunsAndStops(t *testing.T) {
 		t.Fatalf("the temporary data dir %s is still there: %v", dir, err)
 	}
 }
+
+// nodeCLI runs ringside's CLI against n's admin API and data dir, failing
+// t if a command fails, and returns its output.
+func nodeCLI(t *testing.T, n *node) func(args ...string) string {
+	adminFlags := nodeFlags(n)
+	return func(args ...string) string { t.Helper(); return mustCLI(t, append(args, adminFlags...)...) }
+}
+
+// mirrorPhotos adds location ring on the backend's bucket store, without
+// a prefix, and the mirror bucket photos on it.
+func mirrorPhotos(cli func(args ...string) string, backendURL string) {
+	cli("location", "add", "ring", "--endpoint", backendURL, "--access-key", testBackendKey,
+		"--secret-key", testBackendSecret, "--bucket", "store", "--no-prefix")
+	cli("bucket", "create", "photos", "--location", "ring", "--mirror")
+}
+
+// nodeFlags are the CLI flags that reach n's admin API and data dir.
+func nodeFlags(n *node) []string {
+	return []string{"--admin", n.adminURL, "--data-dir", n.cfg.dataDir}
+}
