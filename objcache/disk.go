@@ -303,6 +303,14 @@ func (d *Disk) Close() {
 	}
 }
 
+// Dir is the tier's directory.
+func (d *Disk) Dir() string {
+	if d == nil {
+		return ""
+	}
+	return d.dir
+}
+
 // newPath names a new file of the tier.
 func (d *Disk) newPath(prefix string) string {
 	return filepath.Join(d.dir, prefix+strconv.FormatUint(d.seq.Add(1), 10))
