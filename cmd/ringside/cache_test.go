@@ -30,20 +30,7 @@ func TestObjectCacheConfig(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			app, err := newApp()
-			if err != nil {
-				t.Fatal(err)
-			}
-			set := flag.NewFlagSet("serve", flag.ContinueOnError)
-			for _, f := range findCommand(app.Commands, "serve").Flags {
-				if err := f.Apply(set); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := set.Parse(strings.Fields(tt.args)); err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := serveConfigFrom(cli.NewContext(app, set, nil))
+			cfg, err := parseServeArgs(t, tt.args)
 			if tt.wantErrMsg != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErrMsg) {
 					t.Fatalf("error %v, want one mentioning %q", err, tt.wantErrMsg)
@@ -55,6 +42,65 @@ func TestObjectCacheConfig(t *testing.T) {
 			}
 			if cfg.cacheSize != tt.size || cfg.cacheMaxObject != tt.obj {
 				t.Errorf("cache %d, largest object %d; want %d, %d", cfg.cacheSize, cfg.cacheMaxObject, tt.size, tt.obj)
+			}
+		})
+	}
+}
+
+// parseServeArgs reads serve's configuration from args, as the command
+// line would give them.
+func parseServeArgs(t *testing.T, args string) (serveConfig, error) {
+	t.Helper()
+	app, err := newApp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := flag.NewFlagSet("serve", flag.ContinueOnError)
+	for _, f := range findCommand(app.Commands, "serve").Flags {
+		if err := f.Apply(set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := set.Parse(strings.Fields(args)); err != nil {
+		t.Fatal(err)
+	}
+	return serveConfigFrom(cli.NewContext(app, set, nil))
+}
+
+func TestDiskCacheConfig(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       string
+		env        map[string]string
+		size, obj  int64
+		dir        string
+		wantErrMsg string
+	}{
+		{name: "default: off", size: 0, obj: 256 << 20},
+		{name: "flags", args: "--cache-disk-size 10GiB --cache-disk-max-object 1GiB --cache-disk-dir /var/cache/ringside", size: 10 << 30, obj: 1 << 30, dir: "/var/cache/ringside"},
+		{name: "off by name", args: "--cache-disk-size off", size: 0, obj: 256 << 20},
+		{name: "environment", env: map[string]string{"RINGSIDE_CACHE_DISK_SIZE": "2GiB", "RINGSIDE_CACHE_DISK_DIR": "/srv/c"}, size: 2 << 30, obj: 256 << 20, dir: "/srv/c"},
+		{name: "object above the tier", args: "--cache-disk-size 1GiB --cache-disk-max-object 2GiB", wantErrMsg: "--cache-disk-max-object"},
+		{name: "no object", args: "--cache-disk-max-object 0", wantErrMsg: "--cache-disk-max-object"},
+		{name: "not a size", args: "--cache-disk-size lots", wantErrMsg: "--cache-disk-size"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			cfg, err := parseServeArgs(t, tt.args)
+			if tt.wantErrMsg != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErrMsg) {
+					t.Fatalf("error %v, want one mentioning %q", err, tt.wantErrMsg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.cacheDiskSize != tt.size || cfg.cacheDiskMaxObject != tt.obj || cfg.cacheDiskDir != tt.dir {
+				t.Errorf("disk tier %d in %q, largest object %d; want %d in %q, %d", cfg.cacheDiskSize, cfg.cacheDiskDir, cfg.cacheDiskMaxObject, tt.size, tt.dir, tt.obj)
 			}
 		})
 	}
