@@ -2,9 +2,12 @@ package main
 
 import (
 	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	"github.com/urfave/cli/v2"
 )
 
@@ -103,5 +106,57 @@ func TestDiskCacheConfig(t *testing.T) {
 				t.Errorf("disk tier %d in %q, largest object %d; want %d in %q, %d", cfg.cacheDiskSize, cfg.cacheDiskDir, cfg.cacheDiskMaxObject, tt.size, tt.dir, tt.obj)
 			}
 		})
+	}
+}
+
+// TestDiskCacheStart starts a node with the disk tier on over a cache
+// directory a killed run left files in, a partial fill among them: they
+// are removed, the start says so, and both tiers' series are exposed
+// under the same names with their tier.
+func TestDiskCacheStart(t *testing.T) {
+	dataDir := t.TempDir()
+	cacheDir := filepath.Join(dataDir, "cache")
+	if err := os.MkdirAll(cacheDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ringside-fill-12", "ringside-obj-11"} {
+		if err := os.WriteFile(filepath.Join(cacheDir, name), []byte("left by a killed run"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, _, logs := startTestNodeWith(t, func(c *serveConfig) {
+		c.dataDir = dataDir
+		c.cacheSize, c.cacheMaxObject = 1<<20, 1<<10
+		c.cacheDiskSize, c.cacheDiskMaxObject = 1<<30, 1<<20
+	})
+	if left, err := os.ReadDir(cacheDir); err != nil || len(left) != 0 {
+		t.Errorf("cache dir after start: %v (%v), want empty", left, err)
+	}
+	if !strings.Contains(logs.String(), "disk cache on") || !strings.Contains(logs.String(), "wiped_files=2") {
+		t.Errorf("no start line saying 2 files were wiped in\n%s", logs.String())
+	}
+	mfs, err := n.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiers := map[string]bool{}
+	for _, mf := range mfs {
+		if mf.GetName() == "ringside_cache_hits_total" {
+			for _, m := range mf.GetMetric() {
+				tiers[m.GetLabel()[0].GetValue()] = true
+			}
+		}
+	}
+	if !tiers["memory"] || !tiers["disk"] {
+		t.Errorf("ringside_cache_hits_total has tiers %v, want memory and disk", tiers)
+	}
+	problems, err := promlint.NewWithMetricFamilies(mfs).Lint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		if strings.HasPrefix(p.Metric, "ringside_cache_") {
+			t.Errorf("%s: %s", p.Metric, p.Text)
+		}
 	}
 }
