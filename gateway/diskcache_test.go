@@ -38,7 +38,7 @@ func newDiskCachedEnv(t *testing.T) (*s3Env, *objcache.Disk) {
 
 // waitFills polls until the disk tier has finished n fills, successful
 // or not.
-func waitFills(t *testing.T, d *objcache.Disk, n uint64) {
+func waitFills(t testing.TB, d *objcache.Disk, n uint64) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
