@@ -144,3 +144,27 @@ func TestDiskCachedTagCountFollowsTagging(t *testing.T) {
 		t.Fatalf("tag count after retagging %d (disk bytes %d), want 2 and the copy dropped", aws.ToInt32(out.TagCount), d.Stats().Bytes)
 	}
 }
+
+// TestDiskCacheUnreadableFile removes the disk tier's files under it:
+// the GET that finds its file gone is answered from the backend, whole
+// and right, and the entry is dropped.
+func TestDiskCacheUnreadableFile(t *testing.T) {
+	e, d := newDiskCachedEnv(t)
+	e.createBucket("hot", "shared")
+	body := strings.Repeat("u", 3000)
+	e.put("hot", "k", body)
+	e.readTwiceAndFill(d, "hot", "k", body)
+	des, err := os.ReadDir(d.Dir())
+	if err != nil || len(des) != 1 {
+		t.Fatalf("disk tier files %v (%v), want one", des, err)
+	}
+	if err := os.Remove(filepath.Join(d.Dir(), des[0].Name())); err != nil {
+		t.Fatal(err)
+	}
+	if _, got := e.get("hot", "k"); got != body {
+		t.Fatalf("read with the file gone: %d bytes, want %d", len(got), len(body))
+	}
+	if s := d.Stats(); s.ReadFailures != 1 || s.Hits != 0 || s.Bytes != 0 {
+		t.Errorf("disk cache stats %+v, want one read failure and nothing held", s)
+	}
+}

@@ -181,7 +181,7 @@ func (d *Disk) Open(v Version) (Hit, bool) {
 		return Hit{}, false
 	}
 	e := el.Value.(*diskEntry)
-	f, err := os.Open(e.path)
+	f, err := openWhole(e.path, v.Size)
 	if err != nil {
 		d.removeLocked(el)
 		d.n.readFailures.Add(1)
@@ -191,6 +191,25 @@ func (d *Disk) Open(v Version) (Hit, bool) {
 	d.lru.MoveToFront(el)
 	d.n.hits.Add(1)
 	return Hit{File: f, TagCount: e.tagCount}, true
+}
+
+// openWhole opens the file of a version of size bytes, checking its
+// length: a file cut short under ringside is answered from the backend
+// instead of as a short body.
+func openWhole(path string, size int64) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err == nil && info.Size() != size {
+		err = fmt.Errorf("%d bytes, want %d", info.Size(), size)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return f, nil
 }
 
 // Drop removes what is held for version v: its file could not be read,

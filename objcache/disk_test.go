@@ -368,3 +368,38 @@ ringside_cache_hits_total{tier="memory"} 0
 		t.Error("a second disk tier registered its metrics over the first's")
 	}
 }
+
+// TestDiskUnreadableFile damages a filled file: the version is not
+// served, its entry is dropped and the failure counted.
+func TestDiskUnreadableFile(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(path string) error
+	}{
+		{name: "removed", damage: os.Remove},
+		{name: "cut short", damage: func(path string) error { return os.Truncate(path, 10) }},
+		{name: "grown", damage: func(path string) error { return os.Truncate(path, 5000) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newTestDisk(t, 1<<20, 64<<10)
+			b, etag := body("d", 1000)
+			v := Version{Bucket: "b", Key: "k", VersionID: "v", ETag: etag, Size: 1000}
+			d.Missed(v, served(b, 1000, etag, 0))
+			d.Missed(v, served(b, 1000, etag, 0))
+			waitIdle(t, d)
+			d.mu.Lock()
+			path := d.entries[v.slot()].Value.(*diskEntry).path
+			d.mu.Unlock()
+			if err := tt.damage(path); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, ok := readHit(t, d, v); ok {
+				t.Fatal("a damaged file is served")
+			}
+			if s := d.Stats(); s.ReadFailures != 1 || s.Bytes != 0 {
+				t.Errorf("stats %+v, want one read failure and nothing held", s)
+			}
+		})
+	}
+}
