@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
@@ -48,6 +49,8 @@ func (d *DB) setKeyInSteps(bucket string, k KeyListing) (bool, error) {
 		}
 		err = d.writeSteps(bucket, k.Key, p)
 		if err == nil {
+			slog.Info("index: wrote a key too big for one transaction in steps",
+				"bucket", bucket, "key", k.Key, "versions", len(k.Versions), "entries", len(p.ops), "attempts", attempt)
 			return true, nil
 		}
 		if !errors.Is(err, errKeyMoved) || attempt == maxAttempts {
