@@ -30,24 +30,36 @@ func TestObjectCacheConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			cfg, err := parseServeArgs(t, tt.args)
-			if tt.wantErrMsg != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErrMsg) {
-					t.Fatalf("error %v, want one mentioning %q", err, tt.wantErrMsg)
-				}
+			cfg, ok := serveArgsOrRefusal(t, tt.args, tt.env, tt.wantErrMsg)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if cfg.cacheSize != tt.size || cfg.cacheMaxObject != tt.obj {
 				t.Errorf("cache %d, largest object %d; want %d, %d", cfg.cacheSize, cfg.cacheMaxObject, tt.size, tt.obj)
 			}
 		})
 	}
+}
+
+// serveArgsOrRefusal reads serve's configuration from args with env set:
+// ok is false when wantErrMsg is set, and the args were refused with an
+// error mentioning it.
+func serveArgsOrRefusal(t *testing.T, args string, env map[string]string, wantErrMsg string) (cfg serveConfig, ok bool) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	cfg, err := parseServeArgs(t, args)
+	if wantErrMsg != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErrMsg) {
+			t.Fatalf("error %v, want one mentioning %q", err, wantErrMsg)
+		}
+		return cfg, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, true
 }
 
 // parseServeArgs reads serve's configuration from args, as the command
@@ -89,18 +101,9 @@ func TestDiskCacheConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			cfg, err := parseServeArgs(t, tt.args)
-			if tt.wantErrMsg != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErrMsg) {
-					t.Fatalf("error %v, want one mentioning %q", err, tt.wantErrMsg)
-				}
+			cfg, ok := serveArgsOrRefusal(t, tt.args, tt.env, tt.wantErrMsg)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if cfg.cacheDiskSize != tt.size || cfg.cacheDiskMaxObject != tt.obj || cfg.cacheDiskDir != tt.dir {
 				t.Errorf("disk tier %d in %q, largest object %d; want %d in %q, %d", cfg.cacheDiskSize, cfg.cacheDiskDir, cfg.cacheDiskMaxObject, tt.size, tt.dir, tt.obj)
