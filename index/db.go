@@ -66,6 +66,14 @@ type Options struct {
 	FreeSpace func(dir string) (int64, error)
 }
 
+// tableCompression and tableSize are the tables' compression and size
+// that options explains; variables so that the index's benchmarks can
+// compare others (--index-compression, --index-table-kib).
+var (
+	tableCompression       = bopts.None
+	tableSize        int64 = 1 << 20
+)
+
 // DefaultBlockCacheSize holds the hot part of an index of a few hundred
 // thousand versions; once warm, it is most of the index's heap.
 const DefaultBlockCacheSize = 16 << 20
@@ -244,7 +252,7 @@ func options(dir string, o Options) badger.Options {
 		// under which the deeper levels of a growing index build tables
 		// of 2, 4, 8 MiB and more), so that this memory does not grow
 		// with the index.
-		WithBaseTableSize(1 << 20).
+		WithBaseTableSize(tableSize).
 		// Every read looks into each L0 table: keep them few.
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(8).
@@ -261,7 +269,7 @@ func options(dir string, o Options) badger.Options {
 		// mmapped tables, and the block cache holds no copies. Tables
 		// are larger on disk (records are binary already); tables an
 		// earlier release compressed stay readable.
-		WithCompression(bopts.None)
+		WithCompression(tableCompression)
 	opts.TableSizeMultiplier = 1
 	return opts
 }

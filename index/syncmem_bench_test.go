@@ -11,14 +11,31 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	bopts "github.com/dgraph-io/badger/v4/options"
 )
 
 var (
 	syncVersions = flag.String("sync-versions", "10000,100000", "comma-separated bucket sizes BenchmarkInitialSyncMemory ingests (add 1000000 for the 1M row)")
 	syncProfile  = flag.String("sync-heap-profile", "", "`PREFIX` of the heap profiles BenchmarkInitialSyncMemory takes at each size's peak")
+	compression  = flag.String("index-compression", "none", "how the index benchmarks compress tables: none, snappy or zstd (level 1)")
+	tableKiB     = flag.Int64("index-table-kib", 0, "size of the index benchmarks' tables in KiB (the default if 0)")
 )
+
+// useCompression sets the tables' compression from --index-compression.
+func useCompression(b *testing.B) {
+	c, ok := map[string]bopts.CompressionType{"none": bopts.None, "snappy": bopts.Snappy, "zstd": bopts.ZSTD}[*compression]
+	if !ok {
+		b.Fatalf("--index-compression %q: want none, snappy or zstd", *compression)
+	}
+	tableCompression = c
+	if *tableKiB > 0 {
+		tableSize = *tableKiB << 10
+	}
+}
 
 // BenchmarkInitialSyncMemory writes an initial sync's records the way the
 // ingester does, pages of 1,000 listed versions with their metadata
@@ -27,6 +44,7 @@ var (
 // process's peak RSS: the index's share of ringside's memory during a
 // sync, which must not grow with the bucket.
 func BenchmarkInitialSyncMemory(b *testing.B) {
+	useCompression(b)
 	for _, f := range strings.Split(*syncVersions, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil {
@@ -37,8 +55,13 @@ func BenchmarkInitialSyncMemory(b *testing.B) {
 				peak := ingestForMemory(b, n)
 				b.ReportMetric(float64(peak.heap)/float64(1<<20), "peak-heap-MiB")
 				b.ReportMetric(float64(peak.rss)/float64(1<<20), "peak-rss-MiB")
+				b.ReportMetric(float64(peak.anon)/float64(1<<20), "peak-anon-rss-MiB")
 				b.ReportMetric(float64(peak.file)/float64(1<<20), "peak-file-rss-MiB")
 				b.ReportMetric(float64(peak.disk)/float64(1<<20), "disk-MiB")
+				b.ReportMetric(float64(peak.tables)/float64(1<<20), "tables-MiB")
+				b.ReportMetric(float64(peak.cpu.Nanoseconds())/float64(n), "cpu-ns/version")
+				b.ReportMetric(float64(peak.gcs), "gcs")
+				peak.files.log(b, n)
 			}
 		})
 	}
@@ -61,10 +84,12 @@ func ingestForMemory(b *testing.B, n int) memPeak {
 		profile = fmt.Sprintf("%s-%d.pprof", *syncProfile, n)
 	}
 	s := startMemSampler(profile)
+	cpu, gcs := cpuTime(), gcCount()
 	listPages(b, d, n)
 	sweepMetadata(b, d)
 	peak := s.stop()
-	peak.disk = dirSize(b, dir)
+	peak.cpu, peak.gcs = cpuTime()-cpu, gcCount()-gcs
+	peak.disk, peak.tables = dirSize(b, dir)
 	return peak
 }
 
@@ -126,8 +151,19 @@ func sweepMetadata(b *testing.B, d *DB) {
 // memPeak is the highest Go heap in use and RSS a sampler saw.
 type memPeak struct {
 	heap, rss int64
+	anon      int64 // the most RSS that was anonymous (the heap, stacks, Badger's arenas)
 	file      int64 // the most RSS that was file pages (the index's tables, mapped)
+	files     fileRSS
 	disk      int64 // the index's files once synced
+	tables    int64 // of which .sst tables
+	cpu       time.Duration
+	gcs       uint32 // garbage collections during the sync
+}
+
+func gcCount() uint32 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.NumGC
 }
 
 type memSampler struct {
@@ -156,7 +192,15 @@ func startMemSampler(profile string) *memSampler {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			s.peak.heap = max(s.peak.heap, int64(ms.HeapInuse))
-			s.peak.file = max(s.peak.file, procStatus("RssFile:"))
+			s.peak.anon = max(s.peak.anon, procStatus("RssAnon:"))
+			if f := procStatus("RssFile:"); f > s.peak.file {
+				s.peak.file = f
+				// Reading smaps walks every mapping: only every 2 MiB
+				// climbed, so the last one read is near the peak.
+				if f > s.peak.files.total+2<<20 {
+					s.peak.files = readFileRSS()
+				}
+			}
 			if s.profile != "" && s.peak.heap > profiled+2<<20 {
 				profiled = s.peak.heap
 				var buf bytes.Buffer
@@ -193,17 +237,87 @@ func procStatus(field string) int64 {
 	return 0
 }
 
-// dirSize is the bytes of the files in dir.
-func dirSize(b *testing.B, dir string) int64 {
+// dirSize is the bytes the files in dir take on disk (Badger's logs are
+// preallocated, sparse), and of those its .sst tables.
+func dirSize(b *testing.B, dir string) (all, tables int64) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var n int64
 	for _, e := range entries {
-		if fi, err := e.Info(); err == nil {
-			n += fi.Size()
+		fi, err := e.Info()
+		if err != nil {
+			continue
+		}
+		used := fi.Size()
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			used = st.Blocks * 512
+		}
+		all += used
+		if strings.HasSuffix(e.Name(), ".sst") {
+			tables += used
 		}
 	}
-	return n
+	return all, tables
 }
+
+// cpuTime is the CPU the process has used, user and system: the
+// benchmarks share the machine, so wall time says little.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// fileRSS splits the process's file-backed RSS by what is mapped.
+type fileRSS struct {
+	total, tables, logs, binary, other int64
+}
+
+// readFileRSS sums the resident pages of /proc/self/smaps by file: the
+// index's tables (.sst), its logs (.mem memtables, .vlog), the binary.
+func readFileRSS() fileRSS {
+	raw, _ := os.ReadFile("/proc/self/smaps")
+	exe, _ := os.Executable()
+	var r fileRSS
+	var dst *int64
+	for _, line := range strings.Split(string(raw), "\n") {
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) >= 5 && strings.Contains(fields[0], "-"):
+			dst = classifyMapping(&r, fields, exe)
+		case len(fields) == 3 && fields[0] == "Rss:" && dst != nil:
+			kb, _ := strconv.ParseInt(fields[1], 10, 64)
+			*dst += kb << 10
+			r.total += kb << 10
+		}
+	}
+	return r
+}
+
+// classifyMapping is where a mapping's resident pages count, nil for
+// anonymous memory.
+func classifyMapping(r *fileRSS, header []string, exe string) *int64 {
+	if len(header) < 6 || !strings.HasPrefix(header[5], "/") {
+		return nil
+	}
+	path := header[5]
+	switch {
+	case strings.HasSuffix(path, ".sst"):
+		return &r.tables
+	case strings.HasSuffix(path, ".mem"), strings.HasSuffix(path, ".vlog"):
+		return &r.logs
+	case path == exe:
+		return &r.binary
+	}
+	return &r.other
+}
+
+func (r fileRSS) log(b *testing.B, n int) {
+	b.Logf("%d versions, file RSS at its peak: %.1f MiB = tables %.1f + logs %.1f + binary %.1f + other %.1f",
+		n, mib(r.total), mib(r.tables), mib(r.logs), mib(r.binary), mib(r.other))
+}
+
+func mib(n int64) float64 { return float64(n) / (1 << 20) }
