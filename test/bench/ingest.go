@@ -556,12 +556,15 @@ type memoryPeak struct {
 	// Anon and File are the highest anonymous and file-mapped parts of
 	// RSS sampled (every 50 ms, so a shorter peak may be missed).
 	Anon, File int64
+	// Files splits File near its peak: read when File climbs 2 MiB past
+	// the last split.
+	Files mappedFiles
 }
 
 // split says what a peak RSS is made of.
 func (p memoryPeak) split() string {
-	return fmt.Sprintf("peak Go heap in use %.0f MiB; sampled peaks: anonymous %.0f MiB, mapped index files (page cache the kernel can take back) %.0f MiB",
-		mib(p.Heap), mib(p.Anon), mib(p.File))
+	return fmt.Sprintf("peak Go heap in use %.0f MiB; sampled peaks: anonymous %.0f MiB, mapped index files (page cache the kernel can take back) %.0f MiB (%s)",
+		mib(p.Heap), mib(p.Anon), mib(p.File), p.Files)
 }
 
 // memSampler samples ringside's memory until stopped.
@@ -598,6 +601,7 @@ func (b *bench) sampleMemory(ctx context.Context, live bool) *memSampler {
 			}
 			if m, err := readMemory(s.pid); err == nil {
 				s.peak.Anon, s.peak.File = max(s.peak.Anon, m.Anon), max(s.peak.File, m.File)
+				s.splitFiles(m.File)
 			}
 			if err != nil && ctx.Err() == nil && s.err == nil {
 				s.err = err
@@ -610,6 +614,17 @@ func (b *bench) sampleMemory(ctx context.Context, live bool) *memSampler {
 		}
 	}()
 	return s
+}
+
+// splitFiles reads which files the mapped part is made of when it has
+// climbed past the last reading: the last one read is near the peak.
+func (s *memSampler) splitFiles(file int64) {
+	if file <= s.peak.Files.Total+2<<20 {
+		return
+	}
+	if f, err := readMappedFiles(s.pid); err == nil {
+		s.peak.Files = f
+	}
 }
 
 func (s *memSampler) stop() memoryPeak {
