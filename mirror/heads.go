@@ -150,6 +150,7 @@ func (h *headPool) finish(ctx context.Context, stop func() bool) error {
 	queued, err := h.sweep(ctx, stop)
 	h.pending.Wait()
 	if err == nil {
+		h.prog.markSwept(time.Now())
 		h.m.log.Info("mirror: metadata sweep done", "bucket", h.bucket, "versions", queued,
 			"took", time.Since(began).Round(time.Millisecond))
 	}
