@@ -27,20 +27,25 @@ func cached(t target, v index.Version) objcache.Version {
 }
 
 // serveCached answers a GET of v (its conditions checked, its range s
-// resolved) from the object cache, if the cache holds v; a partNumber
-// read is never answered from it.
+// resolved) from the tier of the object cache that takes v's size, if
+// it holds v; a partNumber read is never answered from the cache.
 func (g *Gateway) serveCached(w http.ResponseWriter, r *http.Request, t target, v index.Version, s *span, wantPart int) bool {
-	if wantPart != 0 || !g.cache.Takes(v.Size) {
+	if wantPart != 0 {
 		return false
 	}
+	if g.cache.Takes(v.Size) {
+		return g.serveMemory(w, r, t, v, s)
+	}
+	return g.serveDisk(w, r, t, v, s)
+}
+
+// serveMemory answers a read of v from the memory tier, if it holds v.
+func (g *Gateway) serveMemory(w http.ResponseWriter, r *http.Request, t target, v index.Version, s *span) bool {
 	e, ok := g.cache.Get(cached(t, v))
 	if !ok {
 		return false
 	}
-	writeObjectHeaders(w.Header(), r, t, v)
-	if e.TagCount > 0 {
-		w.Header().Set("x-amz-tagging-count", strconv.Itoa(e.TagCount))
-	}
+	writeCachedHeaders(w.Header(), r, t, v, e.TagCount)
 	body := e.Body
 	if s != nil {
 		body = body[s.first : s.last+1]
@@ -57,6 +62,16 @@ func (g *Gateway) serveCached(w http.ResponseWriter, r *http.Request, t target, 
 		g.log.Info("write a cached object", "bucket", t.bucket.Name, "key", v.Key, "err", err)
 	}
 	return true
+}
+
+// writeCachedHeaders writes the headers of a read of v answered from the
+// cache: those of a backend read, the index's, and the tag count the
+// backend answered when the version was cached.
+func writeCachedHeaders(h http.Header, r *http.Request, t target, v index.Version, tagCount int) {
+	writeObjectHeaders(h, r, t, v)
+	if tagCount > 0 {
+		h.Set("x-amz-tagging-count", strconv.Itoa(tagCount))
+	}
 }
 
 // fillOnRead returns the body to stream for a backend read of v: for a

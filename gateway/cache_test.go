@@ -84,9 +84,29 @@ func cacheHits(t *testing.T, c *objcache.Cache) uint64 {
 // TestCachedReadsMatchBackendReads answers the same reads of a version
 // held in the cache through a gateway with the cache and through one
 // without it, over the same index and backend: status, headers and body
-// are the same, and the cache answered those it should.
+// are the same, and the cache answered those it should. It does so for
+// each tier: the memory tier holds the versions from the write and the
+// first read, the disk tier once each was read twice and filled.
 func TestCachedReadsMatchBackendReads(t *testing.T) {
-	e, c := newCachedEnv(t)
+	t.Run("memory", func(t *testing.T) {
+		e, c := newCachedEnv(t)
+		checkCachedReads(t, e, func() uint64 { return cacheHits(t, c) }, func([]string) { c.Wait() })
+	})
+	t.Run("disk", func(t *testing.T) {
+		e, d := newDiskCachedEnv(t)
+		checkCachedReads(t, e, func() uint64 { return d.Stats().Hits }, func(keys []string) {
+			for _, k := range keys {
+				e.get("hot", k)
+			}
+			waitFills(t, d, 2)
+		})
+	})
+}
+
+// checkCachedReads is TestCachedReadsMatchBackendReads over the gateway
+// of e, whose cache answered hits reads; warm has the cache take the
+// versions of keys, each read once.
+func checkCachedReads(t *testing.T, e *s3Env, hits func() uint64, warm func(keys []string)) {
 	ctx := context.Background()
 	e.createBucket("hot", "shared")
 	body := strings.Repeat("0123456789abcdefghij", 50) // 1000 bytes
@@ -97,15 +117,17 @@ func TestCachedReadsMatchBackendReads(t *testing.T) {
 		in.ChecksumAlgorithm = s3types.ChecksumAlgorithmCrc32
 	})
 	// One written on the backend and read once through the gateway,
-	// which fills the cache as it streams it.
+	// which fills the memory tier as it streams it.
 	if _, err := e.direct.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("shared"), Key: aws.String("hot/direct"),
 		Body: strings.NewReader(body), Tagging: aws.String("x=y")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, got := e.get("hot", "direct"); got != body {
-		t.Fatalf("first read of direct: %d bytes", len(got))
+	for _, k := range []string{"through", "direct"} {
+		if _, got := e.get("hot", k); got != body {
+			t.Fatalf("first read of %s: %d bytes", k, len(got))
+		}
 	}
-	c.Wait()
+	warm([]string{"through", "direct"})
 
 	plain, _ := newGatewayOver(t, e.db, nil)
 	uncached := httptest.NewServer(plain.Handler())
@@ -153,9 +175,9 @@ func TestCachedReadsMatchBackendReads(t *testing.T) {
 			}
 			path := "/hot/" + tt.key + tt.query
 			want := signedGet(t, uncached.URL, path, h)
-			before := cacheHits(t, c)
+			before := hits()
 			got := signedGet(t, e.url, path, h)
-			if hit := cacheHits(t, c) > before; hit != tt.fromCache {
+			if hit := hits() > before; hit != tt.fromCache {
 				t.Errorf("answered from the cache: %v, want %v", hit, tt.fromCache)
 			}
 			if got.status != want.status || !bytes.Equal(got.body, want.body) {

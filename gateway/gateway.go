@@ -33,7 +33,10 @@ type Config struct {
 	CredentialsFile string
 	// Cache, if set, keeps small object versions read or written, and
 	// answers GETs of them.
-	Cache      *objcache.Cache
+	Cache *objcache.Cache
+	// DiskCache, if set, keeps versions too large for Cache on local
+	// disk, and answers GETs of them.
+	DiskCache  *objcache.Disk
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
 	// Domains are the base domains of virtual-hosted-style requests
@@ -82,6 +85,7 @@ type Gateway struct {
 	auth    *s3auth.Authenticator
 	handler http.Handler
 	cache   *objcache.Cache // nil when off
+	disk    *objcache.Disk  // nil when off
 	addr    addressing
 	// overlaps finds concurrent writes of one key (overlap.go).
 	overlaps overlaps
@@ -120,6 +124,7 @@ func New(cfg Config) (*Gateway, error) {
 		log:    log,
 		auth:   auth,
 		cache:  cfg.Cache,
+		disk:   cfg.DiskCache,
 	}
 	if g.spoolDir = cfg.SpoolDir; g.spoolDir == "" {
 		g.spoolDir = os.TempDir()

@@ -327,12 +327,12 @@ func (e *s3Env) deleteAllVersions(bucket string) {
 // newGatewayOver builds a gateway with its catalog and an ingester (not
 // started) over db, closed when the test ends.
 func newGatewayOver(tb testing.TB, db *index.DB, reg prometheus.Registerer) (*Gateway, *catalog.Catalog) {
-	return newCachingGatewayOver(tb, db, reg, nil)
+	return newGatewayOverWith(tb, db, reg, nil)
 }
 
-// newCachingGatewayOver is newGatewayOver with an object cache (none if
-// nil).
-func newCachingGatewayOver(tb testing.TB, db *index.DB, reg prometheus.Registerer, cache *objcache.Cache) (*Gateway, *catalog.Catalog) {
+// newGatewayOverWith is newGatewayOver with edit, if not nil, changing
+// the gateway's configuration first (its caches).
+func newGatewayOverWith(tb testing.TB, db *index.DB, reg prometheus.Registerer, edit func(*Config)) (*Gateway, *catalog.Catalog) {
 	tb.Helper()
 	cat, err := catalog.New(catalog.Config{DB: db, Observe: BackendObserver(reg)})
 	if err != nil {
@@ -340,8 +340,11 @@ func newCachingGatewayOver(tb testing.TB, db *index.DB, reg prometheus.Registere
 	}
 	m := mirror.New(db, mirror.FromCatalog(cat.Resolve), mirror.Options{})
 	tb.Cleanup(m.Close)
-	g, err := New(Config{DB: db, Catalog: cat, Mirror: m, Credentials: map[string]string{clientAccess: clientSecret},
-		Registerer: reg, Cache: cache})
+	cfg := Config{DB: db, Catalog: cat, Mirror: m, Credentials: map[string]string{clientAccess: clientSecret}, Registerer: reg}
+	if edit != nil {
+		edit(&cfg)
+	}
+	g, err := New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -352,6 +355,12 @@ func newCachingGatewayOver(tb testing.TB, db *index.DB, reg prometheus.Registere
 // benchGateway is a gateway (with cache, if not nil) over an embedded
 // backend and an index in memory, with a bucket "bench" on it.
 func benchGateway(b *testing.B, reg prometheus.Registerer, cache *objcache.Cache) (*Gateway, *index.DB) {
+	return benchGatewayWith(b, reg, func(cfg *Config) { cfg.Cache = cache })
+}
+
+// benchGatewayWith is benchGateway with edit changing the gateway's
+// configuration first.
+func benchGatewayWith(b *testing.B, reg prometheus.Registerer, edit func(*Config)) (*Gateway, *index.DB) {
 	be, err := embedded.Start("127.0.0.1:0", backendAccess, backendSecret, "shared")
 	if err != nil {
 		b.Fatal(err)
@@ -362,7 +371,7 @@ func benchGateway(b *testing.B, reg prometheus.Registerer, cache *objcache.Cache
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	g, cat := newCachingGatewayOver(b, db, reg, cache)
+	g, cat := newGatewayOverWith(b, db, reg, edit)
 	ctx := context.Background()
 	if _, err := cat.AddLocation(ctx, index.Location{Name: "shared", Endpoint: be.URL(), AccessKey: backendAccess,
 		SecretKey: backendSecret, TargetBucket: "shared"}); err != nil {

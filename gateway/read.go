@@ -91,6 +91,7 @@ func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, 
 		return false, fmt.Errorf("read %s/%s from the backend: %w", t.bucket.Name, v.Key, err)
 	}
 	defer rd.Body.Close()
+	g.diskMissed(t, v, wantPart)
 	// The headers go straight into the answer: nothing was written for a
 	// version found stale above, and nothing fails from here on but the
 	// stream.

@@ -77,6 +77,7 @@ func (b *s3Backend) SetObjectTagging(ctx context.Context, bucket, key, encoded s
 	}
 	// A cached copy holds the tag count it was read with.
 	b.g.cache.Forget(cached(t, v))
+	b.g.disk.Drop(cached(t, v))
 	return nil
 }
 

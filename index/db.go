@@ -222,7 +222,7 @@ func options(dir string, o Options) badger.Options {
 		// of batch headroom) and once in its mmapped write-ahead log, and
 		// one fills while at most one other is flushed. A transaction may
 		// be 15% of it: 0.9 MiB, some 5,000 versions of one key written
-		// at once. Its flush builds one table in a builder whose buffers
+		// at once (a key with more is written in steps, keysteps.go). Its flush builds one table in a builder whose buffers
 		// start at 2 MiB and double: the table of a 6 MiB memtable fits in
 		// 2 + 4 MiB, that of an 8 MiB one takes another 8 MiB, which each
 		// of the eight builders Badger keeps for reuse ends up holding

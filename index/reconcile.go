@@ -39,6 +39,9 @@ func (d *DB) SetKeyVersions(bucket, key string, versions []Version, listedAt tim
 		changed, err = setKey(txn, c, bucket, key, versions, listedAt, time.Now())
 		return err
 	})
+	if errors.Is(err, badger.ErrTxnTooBig) {
+		changed, err = d.setKeyInSteps(bucket, KeyListing{Key: key, Versions: versions, ListedAt: listedAt})
+	}
 	if err != nil {
 		return false, fmt.Errorf("set versions of %s/%s: %w", bucket, key, err)
 	}
@@ -97,6 +100,9 @@ func (d *DB) setKeys(bucket string, keys []KeyListing, changed []bool) error {
 		}
 		return nil
 	})
+	if errors.Is(err, badger.ErrTxnTooBig) && len(keys) == 1 {
+		changed[0], err = d.setKeyInSteps(bucket, keys[0])
+	}
 	if errors.Is(err, badger.ErrTxnTooBig) && len(keys) > 1 {
 		half := len(keys) / 2
 		if err := d.setKeys(bucket, keys[:half], changed[:half]); err != nil {
@@ -290,16 +296,39 @@ func sameVersions(final []Version, vs []stored) bool {
 }
 
 // rewrite stores final as key's versions, touching only the entries that
-// differ. Sequence numbers are given oldest first and a version keeps its
-// own when the order allows, so that a new version on top rewrites nothing
-// below it.
+// differ.
 func rewrite(txn *badger.Txn, bucket, key string, cur current, vs []stored, final []Version) error {
+	ops, err := rewriteOps(bucket, key, cur, vs, final)
+	if err != nil {
+		return err
+	}
+	return applyOps(txn, ops)
+}
+
+// entryOp is one entry a rewrite writes, or deletes when del; object
+// marks the key's O entry, the others being version entries.
+type entryOp struct {
+	key    []byte
+	raw    []byte
+	meta   byte
+	del    bool
+	object bool
+}
+
+// rewriteOps is what storing final as key's versions writes: the version
+// entries that differ, oldest first, then the ones to delete, then the
+// key's O entry. Sequence numbers are given oldest first and a version
+// keeps its own when the order allows, so that a new version on top
+// rewrites nothing below it.
+func rewriteOps(bucket, key string, cur current, vs []stored, final []Version) ([]entryOp, error) {
 	oldSeq := make(map[string]uint64, len(vs))
 	oldRaw := make(map[uint64][]byte, len(vs))
 	for _, s := range vs {
 		oldSeq[s.v.VersionID] = s.seq
 		oldRaw[s.seq] = s.raw
 	}
+	var ops []entryOp
+	var latest *entryOp
 	var prev uint64
 	for i := len(final) - 1; i >= 0; i-- {
 		seq := prev + 1
@@ -309,27 +338,39 @@ func rewrite(txn *badger.Txn, bucket, key string, cur current, vs []stored, fina
 		prev = seq
 		raw, meta, err := encodeVersion(final[i])
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if old, ok := oldRaw[seq]; !ok || !bytes.Equal(old, raw) {
-			if err := setRaw(txn, versionKey(bucket, key, seq), raw, meta); err != nil {
-				return err
-			}
+			ops = append(ops, entryOp{key: versionKey(bucket, key, seq), raw: raw, meta: meta})
 		}
 		delete(oldRaw, seq)
 		if i == 0 && !bytes.Equal(cur.raw, raw) {
-			if err := setRaw(txn, objectKey(bucket, key), raw, meta); err != nil {
-				return err
-			}
+			latest = &entryOp{key: objectKey(bucket, key), raw: raw, meta: meta, object: true}
 		}
 	}
-	for seq := range oldRaw {
-		if err := txn.Delete(versionKey(bucket, key, seq)); err != nil {
-			return err
-		}
+	for _, seq := range slices.Sorted(maps.Keys(oldRaw)) {
+		ops = append(ops, entryOp{key: versionKey(bucket, key, seq), del: true})
 	}
 	if len(final) == 0 && cur.found {
-		return txn.Delete(objectKey(bucket, key))
+		latest = &entryOp{key: objectKey(bucket, key), del: true, object: true}
+	}
+	if latest != nil {
+		ops = append(ops, *latest)
+	}
+	return ops, nil
+}
+
+func applyOps(txn *badger.Txn, ops []entryOp) error {
+	for _, o := range ops {
+		var err error
+		if o.del {
+			err = txn.Delete(o.key)
+		} else {
+			err = setRaw(txn, o.key, o.raw, o.meta)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -499,3 +499,20 @@ func TestDroppedHeaderReadsAreSweptAtTheEndOfThePass(t *testing.T) {
 	h.pass("mb")
 	h.converged("mb")
 }
+
+// A key with more versions than one index transaction holds is written in
+// steps: the pass completes, and the keys after it are indexed.
+func TestPassIndexesAKeyWithMoreVersionsThanATransaction(t *testing.T) {
+	h := newHarness(t, testOptions())
+	h.createBucket("mb", true)
+	h.be.put("a", "a", nil)
+	for i := range 12000 {
+		h.be.put("big", fmt.Sprint(i), nil)
+	}
+	h.be.put("c", "c", nil)
+	ps := h.pass("mb")
+	h.converged("mb")
+	if ps.scanned != 12002 {
+		t.Errorf("scanned %d versions, want 12002", ps.scanned)
+	}
+}

@@ -57,6 +57,10 @@ const (
 	// of 4 KiB.
 	defaultCacheSize      = "32MiB"
 	defaultCacheMaxObject = "256KiB"
+	// defaultCacheDiskMaxObject keeps out of the disk tier the versions
+	// whose one fill would take a backend read of minutes and much of a
+	// modest tier.
+	defaultCacheDiskMaxObject = "256MiB"
 )
 
 func serveCommand() *cli.Command {
@@ -134,6 +138,9 @@ func serveFlags(dataDirDefault string) []cli.Flag {
 		&cli.IntFlag{Name: "backend-breaker-failures", Value: 5, Usage: "calls in a row a backend leaves unanswered before its location fails fast (503) until a probe is answered"},
 		&cli.StringFlag{Name: "cache-size", Value: defaultCacheSize, Usage: "`SIZE` of the in-memory cache of small object versions that answers GETs without a backend round trip, 0 or off for none"},
 		&cli.StringFlag{Name: "cache-max-object", Value: defaultCacheMaxObject, Usage: "largest object `SIZE` the object cache keeps"},
+		&cli.StringFlag{Name: "cache-disk-size", Value: "0", Usage: "`SIZE` of the disk tier of the object cache, which answers GETs of versions above --cache-max-object from local files, 0 or off for none"},
+		&cli.StringFlag{Name: "cache-disk-dir", Usage: "`DIR` of the disk tier, wiped of its files at start (default: <data-dir>/cache)"},
+		&cli.StringFlag{Name: "cache-disk-max-object", Value: defaultCacheDiskMaxObject, Usage: "largest object `SIZE` the disk tier keeps"},
 		&cli.BoolFlag{Name: "console", Value: true, Usage: "serve the web console on the admin listener under /console/"},
 		&cli.StringFlag{Name: "index-reserve", Value: defaultIndexReserve, Usage: "free `SIZE` kept on the index's filesystem: below it, writes are refused with 503 and a start opens the index read-only"},
 	}
@@ -173,6 +180,11 @@ type serveConfig struct {
 	// cacheSize bounds the object cache (0: off); cacheMaxObject is the
 	// largest object it keeps.
 	cacheSize, cacheMaxObject int64
+	// cacheDiskSize bounds the disk tier (0: off), in cacheDiskDir ("":
+	// under the data dir); cacheDiskMaxObject is the largest object it
+	// keeps.
+	cacheDiskSize, cacheDiskMaxObject int64
+	cacheDiskDir                      string
 	// backend bounds every location's backend calls; the same for all
 	// locations for now.
 	backend backend.Options
@@ -275,6 +287,23 @@ func cacheConfigFrom(c *cli.Context, cfg *serveConfig) error {
 	if cfg.cacheSize > 0 && cfg.cacheMaxObject > cfg.cacheSize {
 		return fmt.Errorf("--cache-max-object: %d bytes is more than the --cache-size of %d", cfg.cacheMaxObject, cfg.cacheSize)
 	}
+	return diskCacheConfigFrom(c, cfg)
+}
+
+// diskCacheConfigFrom reads the flags of the object cache's disk tier
+// into cfg.
+func diskCacheConfigFrom(c *cli.Context, cfg *serveConfig) error {
+	var err error
+	if cfg.cacheDiskSize, err = parseSize(c.String("cache-disk-size"), true); err != nil {
+		return fmt.Errorf("--cache-disk-size: %w", err)
+	}
+	if cfg.cacheDiskMaxObject, err = parseSize(c.String("cache-disk-max-object"), false); err != nil {
+		return fmt.Errorf("--cache-disk-max-object: %w", err)
+	}
+	if cfg.cacheDiskSize > 0 && cfg.cacheDiskMaxObject > cfg.cacheDiskSize {
+		return fmt.Errorf("--cache-disk-max-object: %d bytes is more than the --cache-disk-size of %d", cfg.cacheDiskMaxObject, cfg.cacheDiskSize)
+	}
+	cfg.cacheDiskDir = c.String("cache-disk-dir")
 	return nil
 }
 
@@ -331,6 +360,7 @@ type node struct {
 	mirror *mirror.Manager
 	admin  *admin.Server
 	cache  *objcache.Cache // nil when off
+	disk   *objcache.Disk  // nil when off
 	// console is the web console, nil when turned off.
 	console *console.Console
 	// backends knows the health of every location's backend.
@@ -438,8 +468,7 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	})
 	// A location update that changes a feed switches it without a restart.
 	n.cat.FollowFeeds(n.mirror)
-	n.cache, err = objcache.New(objcache.Config{MaxBytes: cfg.cacheSize, MaxObject: cfg.cacheMaxObject, Registerer: reg, Logger: n.log})
-	if err != nil {
+	if err := n.openCaches(reg); err != nil {
 		return err
 	}
 	n.gw, err = gateway.New(gateway.Config{
@@ -449,6 +478,7 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 		Credentials:     cfg.credentials,
 		CredentialsFile: cfg.credentialsFile,
 		Cache:           n.cache,
+		DiskCache:       n.disk,
 		Registerer:      reg,
 		Logger:          n.log,
 		Domains:         cfg.domains,
@@ -465,6 +495,27 @@ func (n *node) wire(ctx context.Context, reg *prometheus.Registry, token string)
 	n.admin = admin.NewServer(n.cat, n.mirror, token, reg)
 	return n.buildConsole(token)
 }
+
+// openCaches builds the tiers of the object cache that are on.
+func (n *node) openCaches(reg prometheus.Registerer) (err error) {
+	cfg := n.cfg
+	n.cache, err = objcache.New(objcache.Config{MaxBytes: cfg.cacheSize, MaxObject: cfg.cacheMaxObject, Registerer: reg, Logger: n.log})
+	if err != nil {
+		return err
+	}
+	dir := cfg.cacheDiskDir
+	if dir == "" {
+		dir = filepath.Join(cfg.dataDir, "cache")
+	}
+	n.disk, err = objcache.OpenDisk(objcache.DiskConfig{Dir: dir, MaxBytes: cfg.cacheDiskSize, MaxObject: cfg.cacheDiskMaxObject,
+		Fills: diskCacheFills, Registerer: reg, Logger: n.log})
+	return err
+}
+
+// diskCacheFills is how many versions the disk tier fetches at once: a
+// fill is a background read of a large version, which must leave the
+// backend and the CPU to the requests.
+const diskCacheFills = 1
 
 // loadTLS reads or generates the S3 listener's certificate, if asked.
 func (n *node) loadTLS() error {
@@ -713,7 +764,8 @@ func (n *node) close() {
 		}
 	}
 	n.cache.Close()
-	n.cache = nil
+	n.disk.Close()
+	n.cache, n.disk = nil, nil
 	if n.db != nil {
 		if err := n.db.Close(); err != nil {
 			n.log.Error("close the index", "err", err)

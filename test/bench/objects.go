@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -110,7 +112,84 @@ func (b *bench) runLarge(ctx context.Context) error {
 		}
 	}
 	b.runCases(ctx, "large", cases)
-	return ctx.Err()
+	if ctx.Err() != nil || b.profileErr != nil {
+		return ctx.Err()
+	}
+	return b.runLargeDiskWarm(ctx)
+}
+
+// The row of a large GET the object cache's disk tier answers, beside
+// the pass-through rows: ringside runs with the tier on for it alone.
+const (
+	diskWarmSize    = 32 * mi
+	diskWarmStreams = 2
+)
+
+// diskTierArgs turn the disk tier on, with room for the objects the row
+// reads.
+var diskTierArgs = []string{"--cache-disk-size", "256MiB"}
+
+// runLargeDiskWarm: GET 32 MiB c=2 with every object held by the disk
+// tier, which ringside sends from its files instead of passing the
+// backend's answer through.
+func (b *bench) runLargeDiskWarm(ctx context.Context) error {
+	if !slices.Contains(b.plan.LargeSizes, diskWarmSize) || !slices.Contains(b.plan.LargeStreams, diskWarmStreams) {
+		return nil
+	}
+	if err := b.withGatewayArgs(ctx, diskTierArgs); err != nil {
+		return err
+	}
+	if err := b.warmDisk(ctx); err != nil {
+		return err
+	}
+	size, streams, name := int64(diskWarmSize), diskWarmStreams, sizeName(diskWarmSize)
+	perStream := max(1, int((b.plan.LargeMinBytes+int64(streams)*size-1)/(int64(streams)*size)))
+	b.runCases(ctx, "large", []benchCase{{
+		ID: fmt.Sprintf("get-%s-c%d-disk", name, streams), Workload: "GET " + name + ", disk tier warm", Conc: streams,
+		Unit: "MiB/s", Rate: mibPerSecond,
+		Run: func(ctx context.Context, p path, round int) sample {
+			bufs := workerBuffers(streams)
+			return runCount(ctx, streams, perStream, func(ctx context.Context, w, i int) (int64, error) {
+				return getObject(ctx, p.C, dataBucket, largeSourceKey(size, w), size, bufs[w])
+			})
+		},
+	}})
+	return b.withGatewayArgs(ctx, nil)
+}
+
+// warmDisk reads each object of the disk row twice through ringside,
+// which admits it to the disk tier, and waits until the tier has filled
+// them all.
+func (b *bench) warmDisk(ctx context.Context) error {
+	if b.rs == nil {
+		return nil
+	}
+	buf := make([]byte, copyBufSize)
+	for w := range diskWarmStreams {
+		for range 2 {
+			if _, err := getObject(ctx, b.gateway.C, dataBucket, largeSourceKey(diskWarmSize, w), diskWarmSize, buf); err != nil {
+				return fmt.Errorf("warm the disk tier: %w", err)
+			}
+		}
+	}
+	fills := metricQuery{Name: "ringside_cache_fills_total", Labels: map[string]string{"tier": "disk"}}
+	failures := metricQuery{Name: "ringside_cache_fill_failures_total", Labels: map[string]string{"tier": "disk"}}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		v, err := b.rs.scrape(ctx, fills, failures)
+		if err != nil {
+			return fmt.Errorf("warm the disk tier: %w", err)
+		}
+		switch {
+		case v[1] > 0:
+			return fmt.Errorf("warm the disk tier: %v fills failed; ringside's output:\n%s", v[1], b.rs.logs())
+		case v[0] >= diskWarmStreams:
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("warm the disk tier: %v of %d fills done after 2m", v[0], diskWarmStreams)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // unsignedPutCase is the PUT of the target row sent UNSIGNED-PAYLOAD,
