@@ -23,7 +23,9 @@ const headQueue = 4096
 // storeWait how long the first of them waits for others. Reads complete one
 // at a time; gathering them for a few milliseconds lets one commit store
 // many, and a few milliseconds are nothing to a version that waited for a
-// listing.
+// listing. A batch is stored at once when no other read is under way: the
+// wait would gather nothing, and would delay the end of a sweep and the
+// headers of a lone new version.
 const (
 	storeBatch = 256
 	storeWait  = 5 * time.Millisecond
@@ -69,6 +71,9 @@ type headPool struct {
 	jobs    chan headJob
 	reads   chan headRead
 	pending sync.WaitGroup // jobs queued and not stored or given up
+	// unread counts the jobs queued whose read has not ended: none left
+	// means that the writer has all the reads it will get for now.
+	unread  atomic.Int64
 	workers sync.WaitGroup
 	writer  sync.WaitGroup
 	dropped atomic.Bool
@@ -92,7 +97,11 @@ func (h *headPool) start() {
 			go func() {
 				defer h.workers.Done()
 				for j := range h.jobs {
-					if r, ok := h.read(j); ok {
+					r, ok := h.read(j)
+					// Counted before it is handed over, so that the
+					// writer, taking the last read, sees none under way.
+					h.unread.Add(-1)
+					if ok {
 						h.reads <- r
 					} else {
 						h.pending.Done()
@@ -117,22 +126,29 @@ func (h *headPool) add(j headJob) error {
 	}
 	h.start()
 	h.pending.Add(1)
+	h.unread.Add(1)
 	if h.block {
 		select {
 		case h.jobs <- j:
 			return nil
 		case <-h.ctx.Done():
-			h.pending.Done()
+			h.giveUp()
 			return h.ctx.Err()
 		}
 	}
 	select {
 	case h.jobs <- j:
 	default:
-		h.pending.Done()
+		h.giveUp()
 		h.dropped.Store(true)
 	}
 	return nil
+}
+
+// giveUp uncounts a job that was not queued.
+func (h *headPool) giveUp() {
+	h.unread.Add(-1)
+	h.pending.Done()
 }
 
 // finish waits for the queued jobs and, if some were dropped or left for
@@ -150,6 +166,7 @@ func (h *headPool) finish(ctx context.Context, stop func() bool) error {
 	queued, err := h.sweep(ctx, stop)
 	h.pending.Wait()
 	if err == nil {
+		h.prog.markSwept(time.Now())
 		h.m.log.Info("mirror: metadata sweep done", "bucket", h.bucket, "versions", queued,
 			"took", time.Since(began).Round(time.Millisecond))
 	}
@@ -228,16 +245,16 @@ func (h *headPool) read(j headJob) (headRead, bool) {
 }
 
 // write stores the headers read, gathering for up to storeWait what the
-// workers read meanwhile.
+// workers read meanwhile, or none when no read is under way.
 func (h *headPool) write() {
 	batch := make([]headRead, 0, storeBatch)
-	wait := time.NewTimer(storeWait)
+	wait := time.NewTimer(h.m.storeWait)
 	defer wait.Stop()
 	for r := range h.reads {
 		batch = append(batch[:0], r)
-		wait.Reset(storeWait)
+		wait.Reset(h.m.storeWait)
 	more:
-		for len(batch) < storeBatch {
+		for len(batch) < storeBatch && (h.unread.Load() > 0 || len(h.reads) > 0) {
 			select {
 			case r, ok := <-h.reads:
 				if !ok {

@@ -143,3 +143,30 @@ func TestPassWritesAPageInOneTransaction(t *testing.T) {
 		})
 	}
 }
+
+// The headers read last are stored at once, not after storeWait: no read
+// is under way that they could wait for. Both a pass reading headers as
+// it lists and an initial sync's sweep end that way.
+func TestLastHeadersReadAreStoredAtOnce(t *testing.T) {
+	for _, initial := range []bool{false, true} {
+		t.Run(fmt.Sprintf("initial %v", initial), func(t *testing.T) {
+			h := newHarness(t, testOptions())
+			h.m.storeWait = time.Hour // a batch waiting for it outlasts the test
+			h.createBucket("mb", true)
+			for i := range 7 {
+				h.be.put(fmt.Sprintf("k%02d", i), "x", meta("X-Amz-Meta-I", fmt.Sprint(i)))
+			}
+			done := make(chan error, 1)
+			go func() {
+				ps := &passState{began: time.Now(), initial: initial}
+				ps.fullSince = ps.began
+				done <- h.m.lockedPass(context.Background(), "mb", ps, hooks{})
+			}()
+			waitFor(t, "every version's headers stored", func() bool { return h.changes("mb", KindMetadata) == 7 })
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			h.converged("mb")
+		})
+	}
+}

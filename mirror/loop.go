@@ -45,6 +45,9 @@ type loop struct {
 	last        passSummary
 	passes      int64
 	prog        *syncProgress // the initial sync's, until it is done
+	// initial is the initial sync's progress, kept once it is done for
+	// the moments it recorded.
+	initial *syncProgress
 }
 
 // passSummary is what Status shows of the last completed pass.
@@ -260,7 +263,7 @@ func (l *loop) begin() (*passState, error) {
 	l.seqStarted++
 	ps.seq = l.seqStarted
 	if ps.initial {
-		l.prog = ps.prog
+		l.prog, l.initial = ps.prog, ps.prog
 	}
 	l.mu.Unlock()
 	return ps, nil
@@ -471,5 +474,6 @@ func (l *loop) status() Status {
 	if !l.initialDone {
 		s.Progress = l.prog.show(time.Now())
 	}
+	s.InitialListedAt, s.InitialMetadataAt = l.initial.times()
 	return s
 }

@@ -123,6 +123,9 @@ type Manager struct {
 	log     *slog.Logger
 	// headQueue bounds the reads of version headers waiting for a worker.
 	headQueue int
+	// storeWait is how long the first header read waits for others to be
+	// stored with it (see the constant).
+	storeWait time.Duration
 
 	// ctx ends every loop and pass: Close cancels it, and so does the end
 	// of the context given to Start.
@@ -158,6 +161,7 @@ func newManager(db store, resolve Resolver, opts Options) *Manager {
 		passLocks: map[string]chan struct{}{},
 		lastFull:  map[string]time.Time{},
 		headQueue: headQueue,
+		storeWait: storeWait,
 	}
 	m.met = newMetrics(opts.Registerer, m.lastFullPasses, m.loopStates)
 	if opts.Registerer != nil {

@@ -117,6 +117,7 @@ func (m *Manager) runPass(ctx context.Context, bucket string, ps *passState, h h
 	heads := newHeadPool(ctx, m, bucket, t, ps.force, ps.initial, ps.prog)
 	err = m.listRanges(ctx, bucket, t, ps, h, heads)
 	if err == nil {
+		ps.prog.markListed(time.Now())
 		err = heads.finish(ctx, h.stop)
 	}
 	heads.close()

@@ -33,6 +33,12 @@ type syncProgress struct {
 	done   atomic.Int64 // listing: versions listed; metadata: headers stored
 	total  atomic.Int64 // metadata: versions with headers to read
 	listed atomic.Int64 // versions listed this attempt that are not delete markers
+	// listedAt and sweptAt are when the listing had every version indexed
+	// and when the metadata sweep ended, Unix nanoseconds (0: not yet):
+	// the exact moments, which a client polling the status would only see
+	// up to one poll late.
+	listedAt atomic.Int64
+	sweptAt  atomic.Int64
 	// before is what earlier attempts (before a restart) listed: their
 	// versions may still want headers, and count in the total.
 	before int64
@@ -70,6 +76,36 @@ func (p *syncProgress) listedObjects(n int64) {
 	if p != nil {
 		p.listed.Add(n)
 	}
+}
+
+// markListed records that every version is listed and indexed.
+func (p *syncProgress) markListed(t time.Time) {
+	if p != nil {
+		p.listedAt.Store(t.UnixNano())
+	}
+}
+
+// markSwept records the end of the metadata sweep.
+func (p *syncProgress) markSwept(t time.Time) {
+	if p != nil {
+		p.sweptAt.Store(t.UnixNano())
+	}
+}
+
+// times are the moments markListed and markSwept recorded, zero where
+// not recorded.
+func (p *syncProgress) times() (listed, swept time.Time) {
+	if p == nil {
+		return time.Time{}, time.Time{}
+	}
+	return unixOrZero(p.listedAt.Load()), unixOrZero(p.sweptAt.Load())
+}
+
+func unixOrZero(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }
 
 // show is the progress as Status shows it, nil before a phase started.

@@ -37,7 +37,8 @@ func TestSyncProgressShow(t *testing.T) {
 }
 
 // An initial sync shows the listing phase with its count while it lists,
-// then the metadata phase with the total of versions to read.
+// then the metadata phase with the total of versions to read; the moments
+// its listing and its sweep ended stay shown once it is done.
 func TestInitialSyncShowsItsPhases(t *testing.T) {
 	h := newHarness(t, testOptions())
 	h.createBucket("mb", true)
@@ -62,20 +63,30 @@ func TestInitialSyncShowsItsPhases(t *testing.T) {
 		s := h.status("mb")
 		return s.Progress != nil && s.Progress.Phase == PhaseListing && s.Progress.Done > 0 && s.Progress.Done == s.InitialSynced
 	})
-	if s := h.status("mb"); s.State != StateInitialSync || s.Progress.Total != 0 || s.Progress.ETASeconds != 0 {
+	if s := h.status("mb"); s.State != StateInitialSync || s.Progress.Total != 0 || s.Progress.ETASeconds != 0 || !s.InitialListedAt.IsZero() {
 		t.Errorf("status while listing: %+v %+v", s, *s.Progress)
 	}
+	beforeListed := time.Now()
 	close(listing)
 	waitFor(t, "the metadata phase", func() bool {
 		p := h.status("mb").Progress
 		return p != nil && p.Phase == PhaseReadingMetadata
 	})
-	if p := h.status("mb").Progress; p.Total != 10 || p.Done != 0 {
+	s := h.status("mb")
+	if p := s.Progress; p.Total != 10 || p.Done != 0 {
 		t.Errorf("metadata phase: %+v, want 10 versions to read, none read", *p)
 	}
+	if s.InitialListedAt.Before(beforeListed) || !s.InitialMetadataAt.IsZero() {
+		t.Errorf("metadata phase: listed at %v (the listing went on after %v), metadata at %v, want zero", s.InitialListedAt, beforeListed, s.InitialMetadataAt)
+	}
+	listed, beforeSwept := s.InitialListedAt, time.Now()
 	close(reading)
 	waitFor(t, "initial sync", func() bool { return ingestState(t, h.db, "mb").InitialSyncDone })
-	if s := h.status("mb"); s.Progress != nil || s.State == StateInitialSync {
+	s = h.status("mb")
+	if s.Progress != nil || s.State == StateInitialSync {
 		t.Errorf("status after the sync: %+v", s)
+	}
+	if !s.InitialListedAt.Equal(listed) || s.InitialMetadataAt.Before(beforeSwept) {
+		t.Errorf("after the sync: listed at %v, want %v; metadata at %v, before the reads were let go at %v", s.InitialListedAt, listed, s.InitialMetadataAt, beforeSwept)
 	}
 }

@@ -31,13 +31,19 @@ type Status struct {
 	// and indexed so far (the index's, across restarts).
 	InitialSynced int64 `json:"initialSynced"`
 	// Progress is the running initial sync's phase, counts, rate and ETA.
-	Progress        *Progress `json:"progress,omitempty"`
-	LastPassStart   time.Time `json:"lastPassStart,omitempty"`
-	LastPassSeconds float64   `json:"lastPassSeconds"`
-	LastPassScanned int64     `json:"lastPassScanned"`
-	LastPassChanges int64     `json:"lastPassChanges"`
-	LastFullPass    time.Time `json:"lastFullPass,omitempty"` // last time the backend was fully compared
-	Passes          int64     `json:"passes"`
+	Progress *Progress `json:"progress,omitempty"`
+	// InitialListedAt is when the initial sync had listed and indexed
+	// every version, all listable from then on; InitialMetadataAt when its
+	// metadata sweep ended. Both are this process's: zero before, and for
+	// a sync that finished before a restart.
+	InitialListedAt   time.Time `json:"initialListedAt,omitzero"`
+	InitialMetadataAt time.Time `json:"initialMetadataAt,omitzero"`
+	LastPassStart     time.Time `json:"lastPassStart,omitempty"`
+	LastPassSeconds   float64   `json:"lastPassSeconds"`
+	LastPassScanned   int64     `json:"lastPassScanned"`
+	LastPassChanges   int64     `json:"lastPassChanges"`
+	LastFullPass      time.Time `json:"lastFullPass,omitempty"` // last time the backend was fully compared
+	Passes            int64     `json:"passes"`
 	// Backend is the health of the bucket's backend as its location's
 	// breaker sees it; the admin API fills it in.
 	Backend *backend.Health `json:"backend,omitempty"`

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringside/ringside/mirror"
 )
 
 func TestObjectBodyIsSeekableAndSplitsIntoSections(t *testing.T) {
@@ -124,5 +126,31 @@ func TestParseProcStat(t *testing.T) {
 	}
 	if _, err := parseProcStat("garbage"); err == nil {
 		t.Error("a malformed line parsed")
+	}
+}
+
+func TestPassedSyncTakesTheMomentsRingsideRecorded(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	at := func(ms int) time.Time { return start.Add(time.Duration(ms) * time.Millisecond) }
+	tests := []struct {
+		name    string
+		st      mirror.Status
+		want    syncTimes
+		wantErr bool
+	}{
+		{"all recorded", mirror.Status{InitialListedAt: at(510), InitialMetadataAt: at(2020), LastPassStart: at(6), LastPassSeconds: 2.015},
+			syncTimes{listable: 510 * time.Millisecond, metadata: 2020 * time.Millisecond, passDone: 2021 * time.Millisecond}, false},
+		{"no sweep end", mirror.Status{InitialListedAt: at(510), LastPassStart: at(6), LastPassSeconds: 2}, syncTimes{}, true},
+		{"a sync from before a restart", mirror.Status{LastPassStart: at(6), LastPassSeconds: 2}, syncTimes{}, true},
+	}
+	for _, tt := range tests {
+		got, err := passedSync(tt.st, start)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s: error %v, want one: %v", tt.name, err, tt.wantErr)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
+		}
 	}
 }

@@ -186,58 +186,93 @@ type syncTimes struct {
 	listable, passDone, metadata time.Duration
 }
 
-// waitSynced polls the mirror status until every version is listable and
-// the initial sync pass is done, and the ingester's metrics until every
-// version's metadata has been read.
+// syncPoll is the pace of waitSynced's status polls. The moments come
+// from ringside's own record of them, not from when a poll saw them, so
+// the pace only bounds how long the harness waits, and a slow one keeps
+// the polls from taking CPU away from the sync they time.
+const syncPoll = 50 * time.Millisecond
+
+// waitSynced polls the mirror status until the initial sync pass is done,
+// then takes the moments it reports: every version listable (as a poll
+// saw it, if the pass never completes), and the end of the metadata sweep
+// once the ingester's metrics show every version's metadata read.
+// Versions whose headers the sweep failed to read are read by a later
+// pass: then the metadata moment is when a scrape saw them all.
 func (b *bench) waitSynced(ctx context.Context, m mirrorBucketSpec, start time.Time) (syncTimes, error) {
 	var t syncTimes
 	deadline := time.Now().Add(time.Duration(m.keys)*2*time.Millisecond + 2*time.Minute)
-	metaQuery := metricQuery{Name: "ringside_mirror_changes_applied_total", Labels: map[string]string{"bucket": m.name, "kind": mirror.KindMetadata}}
-	var lastScrape time.Time
-	for time.Now().Before(deadline) {
-		if err := ctx.Err(); err != nil {
+	for t.passDone == 0 && time.Now().Before(deadline) {
+		st, err := b.rs.Admin.MirrorStatus(ctx, m.name)
+		if err != nil {
+			return t, fmt.Errorf("mirror status of %s: %w", m.name, err)
+		}
+		if t.listable == 0 && st.InitialSynced >= int64(m.keys) {
+			t.listable = time.Since(start) // as a poll sees it, for a sync that never ends
+		}
+		if st.Passes >= 1 {
+			if t, err = passedSync(st, start); err != nil {
+				return t, fmt.Errorf("initial sync of %s: %w", m.name, err)
+			}
+			logf("ingest: %s listable after %.2fs, initial pass done after %.2fs", m.name, t.listable.Seconds(), t.passDone.Seconds())
+			break
+		}
+		if err := sleepCtx(ctx, syncPoll); err != nil {
 			return t, err
 		}
-		if t.passDone == 0 {
-			st, err := b.rs.Admin.MirrorStatus(ctx, m.name)
-			if err != nil {
-				return t, fmt.Errorf("mirror status of %s: %w", m.name, err)
-			}
-			now := time.Since(start)
-			if t.listable == 0 && (st.InitialSynced >= int64(m.keys) || st.Passes >= 1) {
-				t.listable = now
-			}
-			if st.Passes >= 1 {
-				t.passDone = now
-				logf("ingest: %s listable after %.2fs, initial pass done after %.2fs", m.name, t.listable.Seconds(), t.passDone.Seconds())
-			}
-			// The sweep's end, which the metric confirms, is seen at the
-			// status poll's pace rather than the scrape's: 200 ms late
-			// would be a tenth of a 10,000-version sweep.
-			if p := st.Progress; st.Passes >= 1 || p != nil && p.Phase == mirror.PhaseReadingMetadata && p.Total > 0 && p.Done >= p.Total {
-				lastScrape = time.Time{}
-			}
-		}
-		if t.metadata == 0 && time.Since(lastScrape) >= 200*time.Millisecond {
-			lastScrape = time.Now()
-			v, err := b.rs.scrape(ctx, metaQuery)
-			if err != nil {
-				return t, err
-			}
-			if int(v[0]) >= m.keys {
-				t.metadata = time.Since(start)
-				logf("ingest: %s metadata complete after %.2fs", m.name, t.metadata.Seconds())
-			}
-		}
-		if t.passDone > 0 && t.metadata > 0 {
-			return t, nil
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	if t.passDone == 0 {
 		return t, fmt.Errorf("the initial sync of %s did not finish by the deadline", m.name)
 	}
-	return t, nil
+	err := b.waitMetadata(ctx, m, start, deadline, &t)
+	return t, err
+}
+
+// passedSync reads the moments of a completed initial sync from the
+// status ringside reports after it.
+func passedSync(st mirror.Status, start time.Time) (syncTimes, error) {
+	if st.InitialListedAt.IsZero() || st.InitialMetadataAt.IsZero() {
+		return syncTimes{}, errors.New("the status does not say when the sync was listable and when its sweep ended")
+	}
+	return syncTimes{
+		listable: st.InitialListedAt.Sub(start),
+		passDone: st.LastPassStart.Add(time.Duration(st.LastPassSeconds * float64(time.Second))).Sub(start),
+		metadata: st.InitialMetadataAt.Sub(start),
+	}, nil
+}
+
+// waitMetadata checks the ingester's metrics for every version's metadata
+// read: right after the initial pass, the sweep's end is the moment; if
+// some are still missing, it polls until a later pass has read them.
+func (b *bench) waitMetadata(ctx context.Context, m mirrorBucketSpec, start, deadline time.Time, t *syncTimes) error {
+	q := metricQuery{Name: "ringside_mirror_changes_applied_total", Labels: map[string]string{"bucket": m.name, "kind": mirror.KindMetadata}}
+	for first := true; time.Now().Before(deadline); first = false {
+		v, err := b.rs.scrape(ctx, q)
+		if err != nil {
+			return err
+		}
+		if int(v[0]) >= m.keys {
+			if !first {
+				t.metadata = time.Since(start)
+			}
+			logf("ingest: %s metadata complete after %.2fs", m.name, t.metadata.Seconds())
+			return nil
+		}
+		t.metadata = 0
+		if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }
 
 // bareListing times one single-stream ListObjectVersions of the whole

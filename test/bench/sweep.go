@@ -14,9 +14,10 @@ import (
 
 // The metadata sweep reads the headers of an initial sync's versions with
 // the ingester's default concurrency; at that concurrency it should reach
-// this share of the backend's own HEAD rate. The sweep's end is seen by
-// scraping a metric every 200 ms, so only buckets whose sweep lasts
-// seconds are measured.
+// this share of the backend's own HEAD rate. The sweep is timed from the
+// moments ringside records (listing done, sweep ended); only buckets whose
+// sweep lasts about a second are measured, as long as the HEAD rate it is
+// compared with.
 const (
 	sweepConc        = 16
 	targetSweepShare = 0.8
