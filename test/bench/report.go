@@ -274,8 +274,8 @@ func (r *report) workloads() string {
 		sizes = append(sizes, sizeName(s))
 	}
 	lines := []string{
-		fmt.Sprintf("- Large objects: PUT and GET of %s objects by %v streams; each sample moves at least %s (several objects per stream when needed); MiB/s.",
-			strings.Join(sizes, " and "), p.LargeStreams, sizeName(p.LargeMinBytes)),
+		fmt.Sprintf("- Large objects: PUT and GET of %s objects by %v streams; each sample moves at least %s (several objects per stream when needed); MiB/s. Ringside passes large GETs through; \"GET, disk tier warm\" restarts it with the object cache's disk tier on (`%s`), reads each object twice through it, which admits it, and waits for the tier's fills before timing.",
+			strings.Join(sizes, " and "), p.LargeStreams, sizeName(p.LargeMinBytes), strings.Join(diskTierArgs, " ")),
 		fmt.Sprintf("- Small objects: PUT and GET of %s objects at concurrency %v for %s per sample, GET and HEAD over %d objects written through ringside; ops/s. PUT runs with ringside's object cache at its default size; GET with the cache off (`--cache-size 0`: every GET reaches the backend, the cold case); \"GET, hot set cached\" at concurrency %d with the cache at its default size, after every object was read once through ringside.",
 			sizeName(p.SmallSize), p.SmallConc, p.SmallDuration, p.SmallObjects, p.HotConc),
 		fmt.Sprintf("- LIST: ListObjectsV2 pages of 1,000 entries from a bucket of %d keys (one in ten with a child key, so that the delimiter `/` rolls some up into common prefixes), %d walkers for %s per sample, each starting at its own place; pages/s.",
