@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/ringside/ringside/catalog"
@@ -18,9 +19,16 @@ import (
 func (f *File) Check() []error {
 	var problems []error
 	add := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
-	if d := f.Server.MirrorInterval; d != "" {
-		if v, err := time.ParseDuration(d); err != nil || v <= 0 {
-			add("server: mirrorInterval %q: give a positive duration with a unit, as in 2s or 500ms", d)
+	sv := f.Server
+	for _, d := range []struct{ name, value string }{{"mirrorInterval", sv.MirrorInterval}, {"mirrorFeedInterval", sv.MirrorFeedInterval},
+		{"backendConnectTimeout", sv.BackendConnectTimeout}, {"backendResponseTimeout", sv.BackendResponseTimeout}, {"backendStallTimeout", sv.BackendStallTimeout}} {
+		if v, err := time.ParseDuration(d.value); d.value != "" && (err != nil || v <= 0) {
+			add("server: %s %q: give a positive duration with a unit, as in 2s or 500ms", d.name, d.value)
+		}
+	}
+	for _, n := range []struct{ name, value string }{{"mirrorListConcurrency", sv.MirrorListConcurrency}, {"backendBreakerFailures", sv.BackendBreakerFailures}} {
+		if v, err := strconv.Atoi(n.value); n.value != "" && (err != nil || v < 1) {
+			add("server: %s %q: give a whole number of at least 1", n.name, n.value)
 		}
 	}
 	if v := f.Server.LogLevel; v != "" && !oneOf(v, "debug", "info", "warn", "error") {

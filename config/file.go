@@ -47,6 +47,25 @@ type Server struct {
 	AccessLog       *bool  `yaml:"accessLog" flag:"access-log"`
 	MemoryLimit     string `yaml:"memoryLimit" flag:"memory-limit"`
 	IndexCacheSize  string `yaml:"indexCacheSize" flag:"index-cache-size"`
+	IndexReserve    string `yaml:"indexReserve" flag:"index-reserve"`
+	Domain          string `yaml:"domain" flag:"domain"`
+	TLSSelfSigned   *bool  `yaml:"tlsSelfSigned" flag:"tls-self-signed"`
+	AdminTLS        *bool  `yaml:"adminTLS" flag:"admin-tls"`
+	Console         *bool  `yaml:"console" flag:"console"`
+
+	CacheSize          string `yaml:"cacheSize" flag:"cache-size"`
+	CacheMaxObject     string `yaml:"cacheMaxObject" flag:"cache-max-object"`
+	CacheDiskSize      string `yaml:"cacheDiskSize" flag:"cache-disk-size"`
+	CacheDiskDir       string `yaml:"cacheDiskDir" flag:"cache-disk-dir"`
+	CacheDiskMaxObject string `yaml:"cacheDiskMaxObject" flag:"cache-disk-max-object"`
+
+	MirrorFeedInterval    string `yaml:"mirrorFeedInterval" flag:"mirror-feed-interval"`
+	MirrorListConcurrency string `yaml:"mirrorListConcurrency" flag:"mirror-list-concurrency"`
+
+	BackendConnectTimeout  string `yaml:"backendConnectTimeout" flag:"backend-connect-timeout"`
+	BackendResponseTimeout string `yaml:"backendResponseTimeout" flag:"backend-response-timeout"`
+	BackendStallTimeout    string `yaml:"backendStallTimeout" flag:"backend-stall-timeout"`
+	BackendBreakerFailures string `yaml:"backendBreakerFailures" flag:"backend-breaker-failures"`
 }
 
 // Location is a location as the file declares it.
@@ -116,7 +135,10 @@ func (f *File) resolve() error {
 	s := &f.Server
 	for _, p := range []*string{&s.Listen, &s.AdminListen, &s.MetricsListen, &s.DataDir, &s.AccessKey, &s.SecretKey,
 		&s.SecretKeyFile, &s.CredentialsFile, &s.AdminToken, &s.AdminTokenFile, &s.DefaultLocation, &s.MirrorInterval,
-		&s.TLSCert, &s.TLSKey, &s.LogLevel, &s.LogFormat, &s.MemoryLimit, &s.IndexCacheSize} {
+		&s.TLSCert, &s.TLSKey, &s.LogLevel, &s.LogFormat, &s.MemoryLimit, &s.IndexCacheSize, &s.IndexReserve, &s.Domain,
+		&s.CacheSize, &s.CacheMaxObject, &s.CacheDiskSize, &s.CacheDiskDir, &s.CacheDiskMaxObject,
+		&s.MirrorFeedInterval, &s.MirrorListConcurrency,
+		&s.BackendConnectTimeout, &s.BackendResponseTimeout, &s.BackendStallTimeout, &s.BackendBreakerFailures} {
 		if err := expand(p); err != nil {
 			return fmt.Errorf("server: %w", err)
 		}

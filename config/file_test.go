@@ -88,6 +88,9 @@ func TestCheckFindsEveryProblem(t *testing.T) {
 	f, err := Parse([]byte(`
 server:
   mirrorInterval: "2"
+  backendStallTimeout: -1s
+  mirrorListConcurrency: 0
+  backendBreakerFailures: many
   logLevel: chatty
   logFormat: xml
 locations:
@@ -108,7 +111,7 @@ buckets:
 		all += p.Error() + "\n"
 	}
 	for _, want := range []string{
-		"mirrorInterval \"2\"", "logLevel \"chatty\"", "logFormat \"xml\"", "location ring: Endpoint", "no-prefix location holds one bucket",
+		"mirrorInterval \"2\"", "backendStallTimeout \"-1s\"", "mirrorListConcurrency \"0\"", "backendBreakerFailures \"many\"", "logLevel \"chatty\"", "logFormat \"xml\"", "location ring: Endpoint", "no-prefix location holds one bucket",
 		"bucket mirrored: a mirror bucket needs a no-prefix location", "location nowhere is not declared", "bucket Bad_Name",
 	} {
 		if !strings.Contains(all, want) {

@@ -183,6 +183,12 @@ server:
   mirrorInterval: 7s
   logFormat: json
   accessLog: true
+  cacheSize: 64MiB
+  cacheDiskSize: 2GiB
+  cacheDiskDir: `+filepath.Join(dir, "cache")+`
+  mirrorListConcurrency: 2
+  backendStallTimeout: 45s
+  tlsSelfSigned: true
 `), 0o600)
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +208,11 @@ server:
 	if cfg.credentials["filekey"] != "file-secret" || cfg.adminToken != "file-token-123" || cfg.mirrorInterval != 7*time.Second ||
 		cfg.logFormat != "json" || !cfg.accessLog {
 		t.Errorf("settings from the file not applied: %+v", cfg)
+	}
+	if cfg.cacheSize != 64<<20 || cfg.cacheDiskSize != 2<<30 || cfg.cacheDiskDir != filepath.Join(dir, "cache") ||
+		cfg.listConcurrency != 2 || cfg.backend.Timeouts.Stall != 45*time.Second || !c.Bool("tls-self-signed") {
+		t.Errorf("cache, mirror, backend or TLS settings from the file not applied: cache %d, disk %d in %q, listers %d, stall %s, self-signed %v",
+			cfg.cacheSize, cfg.cacheDiskSize, cfg.cacheDiskDir, cfg.listConcurrency, cfg.backend.Timeouts.Stall, c.Bool("tls-self-signed"))
 	}
 }
 
