@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -228,5 +229,24 @@ func TestConfigCheckCommand(t *testing.T) {
 	out, err := runCLI(t, "config", "check", bad)
 	if err == nil || !strings.Contains(err.Error(), "2 problem(s)") || !strings.Contains(out, "location nowhere is not declared") || !strings.Contains(out, "location elsewhere") {
 		t.Errorf("config check of a bad file: %v\n%s", err, out)
+	}
+}
+
+// Every serve flag but --config has a key in the file's server section,
+// so that a new flag cannot be left out of it unnoticed.
+func TestConfigFileCoversServeFlags(t *testing.T) {
+	app, err := newApp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	st := reflect.TypeOf(config.Server{})
+	for i := range st.NumField() {
+		keys[st.Field(i).Tag.Get("flag")] = true
+	}
+	for _, f := range findCommand(app.Commands, "serve").Flags {
+		if name := f.Names()[0]; name != "config" && !keys[name] {
+			t.Errorf("--%s has no key in the config file's server section", name)
+		}
 	}
 }
