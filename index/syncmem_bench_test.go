@@ -16,6 +16,7 @@ import (
 	"time"
 
 	bopts "github.com/dgraph-io/badger/v4/options"
+	"github.com/ringside/ringside/internal/procmem"
 )
 
 var (
@@ -61,7 +62,7 @@ func BenchmarkInitialSyncMemory(b *testing.B) {
 				b.ReportMetric(float64(peak.tables)/float64(1<<20), "tables-MiB")
 				b.ReportMetric(float64(peak.cpu.Nanoseconds())/float64(n), "cpu-ns/version")
 				b.ReportMetric(float64(peak.gcs), "gcs")
-				peak.files.log(b, n)
+				logFileRSS(b, n, peak.files)
 			}
 		})
 	}
@@ -153,7 +154,7 @@ type memPeak struct {
 	heap, rss int64
 	anon      int64 // the most RSS that was anonymous (the heap, stacks, Badger's arenas)
 	file      int64 // the most RSS that was file pages (the index's tables, mapped)
-	files     fileRSS
+	files     procmem.MappedFiles
 	disk      int64 // the index's files once synced
 	tables    int64 // of which .sst tables
 	cpu       time.Duration
@@ -197,8 +198,10 @@ func startMemSampler(profile string) *memSampler {
 				s.peak.file = f
 				// Reading smaps walks every mapping: only every 2 MiB
 				// climbed, so the last one read is near the peak.
-				if f > s.peak.files.total+2<<20 {
-					s.peak.files = readFileRSS()
+				if f > s.peak.files.Total+2<<20 {
+					if files, err := procmem.ReadMappedFiles(os.Getpid()); err == nil {
+						s.peak.files = files
+					}
 				}
 			}
 			if s.profile != "" && s.peak.heap > profiled+2<<20 {
@@ -271,53 +274,9 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// fileRSS splits the process's file-backed RSS by what is mapped.
-type fileRSS struct {
-	total, tables, logs, binary, other int64
-}
-
-// readFileRSS sums the resident pages of /proc/self/smaps by file: the
-// index's tables (.sst), its logs (.mem memtables, .vlog), the binary.
-func readFileRSS() fileRSS {
-	raw, _ := os.ReadFile("/proc/self/smaps")
-	exe, _ := os.Executable()
-	var r fileRSS
-	var dst *int64
-	for _, line := range strings.Split(string(raw), "\n") {
-		fields := strings.Fields(line)
-		switch {
-		case len(fields) >= 5 && strings.Contains(fields[0], "-"):
-			dst = classifyMapping(&r, fields, exe)
-		case len(fields) == 3 && fields[0] == "Rss:" && dst != nil:
-			kb, _ := strconv.ParseInt(fields[1], 10, 64)
-			*dst += kb << 10
-			r.total += kb << 10
-		}
-	}
-	return r
-}
-
-// classifyMapping is where a mapping's resident pages count, nil for
-// anonymous memory.
-func classifyMapping(r *fileRSS, header []string, exe string) *int64 {
-	if len(header) < 6 || !strings.HasPrefix(header[5], "/") {
-		return nil
-	}
-	path := header[5]
-	switch {
-	case strings.HasSuffix(path, ".sst"):
-		return &r.tables
-	case strings.HasSuffix(path, ".mem"), strings.HasSuffix(path, ".vlog"):
-		return &r.logs
-	case path == exe:
-		return &r.binary
-	}
-	return &r.other
-}
-
-func (r fileRSS) log(b *testing.B, n int) {
+func logFileRSS(b *testing.B, n int, r procmem.MappedFiles) {
 	b.Logf("%d versions, file RSS at its peak: %.1f MiB = tables %.1f + logs %.1f + binary %.1f + other %.1f",
-		n, mib(r.total), mib(r.tables), mib(r.logs), mib(r.binary), mib(r.other))
+		n, mib(r.Total), mib(r.Tables), mib(r.Logs), mib(r.Binary), mib(r.Other))
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/ringside/ringside/internal/procmem"
 	"github.com/ringside/ringside/mirror"
 )
 
@@ -593,7 +594,7 @@ type memoryPeak struct {
 	Anon, File int64
 	// Files splits File near its peak: read when File climbs 2 MiB past
 	// the last split.
-	Files mappedFiles
+	Files procmem.MappedFiles
 }
 
 // split says what a peak RSS is made of.
@@ -657,7 +658,7 @@ func (s *memSampler) splitFiles(file int64) {
 	if file <= s.peak.Files.Total+2<<20 {
 		return
 	}
-	if f, err := readMappedFiles(s.pid); err == nil {
+	if f, err := procmem.ReadMappedFiles(s.pid); err == nil {
 		s.peak.Files = f
 	}
 }

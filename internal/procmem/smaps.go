@@ -1,4 +1,4 @@
-package main
+package procmem
 
 import (
 	"bufio"
@@ -9,35 +9,37 @@ import (
 	"strings"
 )
 
-// mappedFiles splits a process's file-backed RSS by what is mapped: the
+// MappedFiles splits a process's file-backed RSS by what is mapped: the
 // index's tables, its logs (memtables and value log), the binary itself.
-type mappedFiles struct {
+type MappedFiles struct {
 	Total, Tables, Logs, Binary, Other int64
 }
 
-func (f mappedFiles) String() string {
+func (f MappedFiles) String() string {
 	return fmt.Sprintf("tables %.0f, logs %.0f, the binary %.0f, other %.0f MiB",
 		mib(f.Tables), mib(f.Logs), mib(f.Binary), mib(f.Other))
 }
 
-// readMappedFiles reads the resident file pages of a process from its
+func mib(n int64) float64 { return float64(n) / (1 << 20) }
+
+// ReadMappedFiles reads the resident file pages of process pid from its
 // smaps: a walk of every mapping, so read only when the file part climbs.
-func readMappedFiles(pid int) (mappedFiles, error) {
+func ReadMappedFiles(pid int) (MappedFiles, error) {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
 	if err != nil {
-		return mappedFiles{}, fmt.Errorf("read the mappings of process %d: %w", pid, err)
+		return MappedFiles{}, fmt.Errorf("read the mappings of process %d: %w", pid, err)
 	}
 	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
 	if err != nil {
-		return mappedFiles{}, fmt.Errorf("read the binary of process %d: %w", pid, err)
+		return MappedFiles{}, fmt.Errorf("read the binary of process %d: %w", pid, err)
 	}
-	return parseSmaps(raw, exe), nil
+	return ParseSmaps(raw, exe), nil
 }
 
-// parseSmaps sums the Rss lines of smaps by the file each mapping maps;
-// anonymous mappings are left out.
-func parseSmaps(raw []byte, exe string) mappedFiles {
-	var f mappedFiles
+// ParseSmaps sums the Rss lines of smaps by the file each mapping maps,
+// exe being the process's binary; anonymous mappings are left out.
+func ParseSmaps(raw []byte, exe string) MappedFiles {
+	var f MappedFiles
 	var dst *int64
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	for sc.Scan() {
@@ -58,7 +60,7 @@ func parseSmaps(raw []byte, exe string) mappedFiles {
 
 // class is where a mapping's pages count, nil for anonymous memory and
 // the kernel's pseudo-files ([heap], [stack], [vdso]).
-func (f *mappedFiles) class(header []string, exe string) *int64 {
+func (f *MappedFiles) class(header []string, exe string) *int64 {
 	if len(header) < 6 || !strings.HasPrefix(header[5], "/") {
 		return nil
 	}
