@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -130,15 +131,23 @@ func Parse(raw []byte) (*File, error) {
 	return &f, nil
 }
 
+// serverStrings is every string setting of s, so that a new one is
+// expanded without being listed.
+func serverStrings(s *Server) []*string {
+	v := reflect.ValueOf(s).Elem()
+	var out []*string
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.String {
+			out = append(out, f.Addr().Interface().(*string))
+		}
+	}
+	return out
+}
+
 // resolve expands ${VAR} in every string and reads the *File secrets.
 func (f *File) resolve() error {
 	s := &f.Server
-	for _, p := range []*string{&s.Listen, &s.AdminListen, &s.MetricsListen, &s.DataDir, &s.AccessKey, &s.SecretKey,
-		&s.SecretKeyFile, &s.CredentialsFile, &s.AdminToken, &s.AdminTokenFile, &s.DefaultLocation, &s.MirrorInterval,
-		&s.TLSCert, &s.TLSKey, &s.LogLevel, &s.LogFormat, &s.MemoryLimit, &s.IndexCacheSize, &s.IndexReserve, &s.Domain,
-		&s.CacheSize, &s.CacheMaxObject, &s.CacheDiskSize, &s.CacheDiskDir, &s.CacheDiskMaxObject,
-		&s.MirrorFeedInterval, &s.MirrorListConcurrency,
-		&s.BackendConnectTimeout, &s.BackendResponseTimeout, &s.BackendStallTimeout, &s.BackendBreakerFailures} {
+	for _, p := range serverStrings(s) {
 		if err := expand(p); err != nil {
 			return fmt.Errorf("server: %w", err)
 		}
