@@ -63,6 +63,7 @@ func TestParseRefusals(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"unknown field", "server:\n  listn: x\n", "field listn not found"},
+		{"unset variable in a server setting", "server:\n  cacheDiskDir: ${RINGSIDE_TEST_UNSET_VAR}/cache\n", "server: environment variable RINGSIDE_TEST_UNSET_VAR is not set"},
 		{"unset variable", "locations:\n  ring:\n    secretKey: ${RINGSIDE_TEST_UNSET_VAR}\n", "RINGSIDE_TEST_UNSET_VAR is not set"},
 		{"value and file", "locations:\n  ring:\n    secretKey: s\n    secretKeyFile: " + emptyFile + "\n", "not both"},
 		{"empty secret file", "server:\n  adminTokenFile: " + emptyFile + "\n", "is empty"},
