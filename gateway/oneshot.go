@@ -94,6 +94,16 @@ func (c *heldConn) Write(p []byte) (int, error) {
 	return c.out.Write(p)
 }
 
+// ReadFrom sends r by the TCP connection's own ReadFrom (splice,
+// sendfile), but while holding adds r to what is held: sent past held
+// headers, a body would reach the client before them.
+func (c *heldConn) ReadFrom(r io.Reader) (int64, error) {
+	if c.held != nil {
+		return io.Copy(onlyWriter{c}, r)
+	}
+	return c.TCPConn.ReadFrom(r)
+}
+
 // release writes what was held back, and stops holding.
 func (c *heldConn) release() error {
 	b := c.held

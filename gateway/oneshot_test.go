@@ -13,15 +13,103 @@ import (
 	"testing"
 )
 
-// countingWriter counts the writes that reach a connection.
+// countingWriter counts the writes that reach a connection, and their
+// bytes when bytes is set.
 type countingWriter struct {
 	w      io.Writer
 	writes *atomic.Int64
+	bytes  *atomic.Int64
 }
 
 func (c countingWriter) Write(p []byte) (int, error) {
 	c.writes.Add(1)
+	if c.bytes != nil {
+		c.bytes.Add(int64(len(p)))
+	}
 	return c.w.Write(p)
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r     io.Reader
+	bytes *int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	*c.bytes += int64(n)
+	return n, err
+}
+
+// TestSmallBackendReadGoesInOneWrite: a GET answered from the backend
+// (no cache) whose body is small is sent whole in one write, headers and
+// body, byte for byte the object; a larger body still goes by splice,
+// past the connection's Write.
+func TestSmallBackendReadGoesInOneWrite(t *testing.T) {
+	e := newS3Env(t)
+	small := strings.Repeat("s", 4096)
+	large := strings.Repeat("l", maxHeld+1)
+	e.createBucket("data", "ring")
+	e.put("data", "small", small)
+	e.put("data", "large", large)
+
+	var writes, written atomic.Int64
+	srv := httptest.NewUnstartedServer(e.g.Handler())
+	srv.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		if hc, ok := c.(*heldConn); ok {
+			hc.out = countingWriter{w: hc.TCPConn, writes: &writes, bytes: &written}
+		}
+		return ctx
+	}
+	srv.Listener = Listener(srv.Config, srv.Listener)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	var read int64
+	rd := bufio.NewReader(countingReader{r: conn, bytes: &read})
+
+	for _, tt := range []struct {
+		name, key, rangeHeader, want string
+		whole                        bool // the whole answer in one Write
+	}{
+		{"4 KiB", "small", "", small, true},
+		{"a range of 4 KiB", "small", "bytes=10-19", small[10:20], true},
+		{"a 64 KiB range of a larger object", "large", "bytes=1-65536", large[1:65537], true},
+		{"over the bound", "large", "", large, false},
+		{"4 KiB again", "small", "", small, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var h http.Header
+			if tt.rangeHeader != "" {
+				h = http.Header{"Range": {tt.rangeHeader}}
+			}
+			req := signedRequestWith(t, http.MethodGet, srv.URL+"/data/"+tt.key, nil, h)
+			beforeWrites, beforeWritten, beforeRead := writes.Load(), written.Load(), read
+			if err := req.Write(conn); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.ReadResponse(rd, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode/100 != 2 || string(b) != tt.want {
+				t.Fatalf("answer: %d, %d bytes, %v; want 2xx and %d bytes of the object", resp.StatusCode, len(b), err, len(tt.want))
+			}
+			gotWrites, gotWritten, gotRead := writes.Load()-beforeWrites, written.Load()-beforeWritten, read-beforeRead
+			if tt.whole && (gotWrites != 1 || gotWritten != gotRead) {
+				t.Errorf("answer of %d bytes sent in %d writes of %d bytes, want one write of all of it", gotRead, gotWrites, gotWritten)
+			}
+			if !tt.whole && gotWritten >= gotRead {
+				t.Errorf("answer of %d bytes: %d written by Write, want its body spliced", gotRead, gotWritten)
+			}
+		})
+	}
 }
 
 // TestHeldAnswerGoesInOneWrite: an answer held back reaches the
@@ -40,7 +128,14 @@ func TestHeldAnswerGoesInOneWrite(t *testing.T) {
 		}
 		w.Header().Set("Content-Length", strconv.Itoa(size))
 		w.WriteHeader(http.StatusOK)
-		_, err := w.Write([]byte(body))
+		var err error
+		if r.URL.Query().Get("readfrom") == "1" {
+			// A reader without WriteTo: io.Copy hands it to the
+			// server's ReadFrom, which passes it to the connection's.
+			_, err = io.Copy(w, io.LimitReader(strings.NewReader(body), int64(size)))
+		} else {
+			_, err = w.Write([]byte(body))
+		}
 		if held {
 			if rerr := release(); err == nil {
 				err = rerr
@@ -72,22 +167,27 @@ func TestHeldAnswerGoesInOneWrite(t *testing.T) {
 		name       string
 		size       int
 		hold       bool
+		readFrom   bool // the body by io.Copy, through ReadFrom
 		wantWrites int64
 	}{
-		{"4 KiB, not held", 4096, false, 2},
-		{"4 KiB, held", 4096, true, 1},
-		{"small, held", 10, true, 1},
-		{"64 KiB, held", maxHeld, true, 1},
-		{"over the bound", maxHeld + 1, true, 2},
-		{"4 KiB again, held", 4096, true, 1},
+		{"4 KiB, not held", 4096, false, false, 2},
+		{"4 KiB, held", 4096, true, false, 1},
+		{"small, held", 10, true, false, 1},
+		{"64 KiB, held", maxHeld, true, false, 1},
+		{"over the bound", maxHeld + 1, true, false, 2},
+		{"4 KiB again, held", 4096, true, false, 1},
+		{"4 KiB by ReadFrom, held", 4096, true, true, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			hold := "0"
+			hold, readFrom := "0", "0"
 			if tt.hold {
 				hold = "1"
 			}
+			if tt.readFrom {
+				readFrom = "1"
+			}
 			before := writes.Load()
-			if _, err := io.WriteString(conn, "GET /?size="+strconv.Itoa(tt.size)+"&hold="+hold+" HTTP/1.1\r\nHost: ringside.test\r\n\r\n"); err != nil {
+			if _, err := io.WriteString(conn, "GET /?size="+strconv.Itoa(tt.size)+"&hold="+hold+"&readfrom="+readFrom+" HTTP/1.1\r\nHost: ringside.test\r\n\r\n"); err != nil {
 				t.Fatal(err)
 			}
 			resp, err := http.ReadResponse(rd, nil)

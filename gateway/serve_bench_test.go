@@ -93,10 +93,19 @@ func startServeBench(b *testing.B) string {
 var benchClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
 // signedRequest is a request signed as aws-sdk-go-v2 signs it.
-func signedRequest(b *testing.B, method, url string, body []byte) *http.Request {
+func signedRequest(b testing.TB, method, url string, body []byte) *http.Request {
+	return signedRequestWith(b, method, url, body, nil)
+}
+
+// signedRequestWith is signedRequest with the headers of header added
+// before signing.
+func signedRequestWith(b testing.TB, method, url string, body []byte, header http.Header) *http.Request {
 	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
 		b.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	hash := sigv4.EmptyPayloadHash
 	if body != nil {
