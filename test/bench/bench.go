@@ -89,6 +89,19 @@ func (b *bench) serverCPU() (backend, gateway float64) {
 	return backend, gateway
 }
 
+// clientCPU is the CPU time the harness has used so far, -1 when the
+// backend runs inside it (its CPU would count as the client's).
+func (b *bench) clientCPU() float64 {
+	if b.be.proc == nil {
+		return -1
+	}
+	s, err := cpuSeconds(os.Getpid())
+	if err != nil {
+		return -1
+	}
+	return s
+}
+
 // paths are the paths each comparison runs, direct first.
 func (b *bench) paths() []path {
 	if b.rs == nil {
@@ -328,9 +341,11 @@ func (b *bench) runCases(ctx context.Context, group string, cases []benchCase) {
 					return
 				}
 				be0, gw0 := b.serverCPU()
+				cl0 := b.clientCPU()
 				s := c.Run(ctx, p, round)
+				cl1 := b.clientCPU()
 				be1, gw1 := b.serverCPU()
-				s.BackendCPU, s.GatewayCPU = cpuDelta(be0, be1), cpuDelta(gw0, gw1)
+				s.BackendCPU, s.GatewayCPU, s.ClientCPU = cpuDelta(be0, be1), cpuDelta(gw0, gw1), cpuDelta(cl0, cl1)
 				samples[i][p.Name] = append(samples[i][p.Name], s)
 			}
 		}
@@ -343,11 +358,12 @@ func (b *bench) runCases(ctx context.Context, group string, cases []benchCase) {
 			work = func(s sample) float64 { return mib(s.Bytes) }
 		}
 		r.Direct = summarize(samples[i]["direct"], c.Rate, work)
-		r.Gateway = pathStats{Median: math.NaN(), P50Ms: math.NaN(), P99Ms: math.NaN(), BackendCPUus: math.NaN(), GatewayCPUus: math.NaN()}
-		r.Ratio = math.NaN()
+		r.Gateway = pathStats{Median: math.NaN(), P50Ms: math.NaN(), P99Ms: math.NaN(), BackendCPUus: math.NaN(), GatewayCPUus: math.NaN(), ClientCPUus: math.NaN()}
+		r.Ratio, r.ModelRatio, r.CeilingRatio = math.NaN(), math.NaN(), math.NaN()
 		if b.rs != nil {
 			r.Gateway = summarize(samples[i]["gateway"], c.Rate, work)
 			r.Ratio = r.Gateway.Median / r.Direct.Median
+			r.ModelRatio, r.CeilingRatio = cpuBound(r.Direct, r.Gateway)
 		}
 		if c.Target > 0 {
 			t := c.Target
@@ -366,7 +382,7 @@ func (b *bench) runCases(ctx context.Context, group string, cases []benchCase) {
 func summarize(ss []sample, rate, work func(sample) float64) pathStats {
 	var ps pathStats
 	var lat []time.Duration
-	var backendCPU, gatewayCPU []float64
+	var backendCPU, gatewayCPU, clientCPU []float64
 	for _, s := range ss {
 		ps.Rounds = append(ps.Rounds, rate(s))
 		ps.Requests += s.Ops + s.Errors
@@ -382,6 +398,9 @@ func summarize(ss []sample, rate, work func(sample) float64) pathStats {
 			if s.GatewayCPU >= 0 {
 				gatewayCPU = append(gatewayCPU, s.GatewayCPU/w*1e6)
 			}
+			if s.ClientCPU >= 0 {
+				clientCPU = append(clientCPU, s.ClientCPU/w*1e6)
+			}
 		}
 	}
 	ps.Median = median(ps.Rounds)
@@ -389,7 +408,25 @@ func summarize(ss []sample, rate, work func(sample) float64) pathStats {
 	ps.P99Ms = percentile(lat, 99)
 	ps.BackendCPUus = median(backendCPU)
 	ps.GatewayCPUus = median(gatewayCPU)
+	ps.ClientCPUus = median(clientCPU)
 	return ps
+}
+
+// cpuBound models a workload that keeps every core of the machine busy:
+// its rate is then the machine's CPU over what client, backend and
+// ringside spend per operation together, so the gateway/direct ratio is
+// the direct path's CPU per operation over the gateway path's. model is
+// that ratio from the measured CPU (it should come near the measured
+// ratio when the model holds); ceiling is the same with ringside's own
+// CPU at zero: what no gateway in front of this backend, driven by this
+// client on this machine, could pass without taking work off the client
+// or the backend. NaN when the CPU of a process was not measured.
+func cpuBound(direct, gateway pathStats) (model, ceiling float64) {
+	d := direct.ClientCPUus + direct.BackendCPUus
+	g := gateway.ClientCPUus + gateway.BackendCPUus
+	model = d / (g + gateway.GatewayCPUus)
+	ceiling = d / g
+	return model, ceiling
 }
 
 // cpuDelta is the CPU time used between two readings, -1 when either is

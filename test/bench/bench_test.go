@@ -154,3 +154,37 @@ func TestPassedSyncTakesTheMomentsRingsideRecorded(t *testing.T) {
 		}
 	}
 }
+
+func TestCPUBound(t *testing.T) {
+	nan := math.NaN()
+	for _, tt := range []struct {
+		name                   string
+		direct, gateway        pathStats
+		wantModel, wantCeiling float64
+	}{
+		{"a hop that adds its own CPU and nothing else",
+			pathStats{ClientCPUus: 100, BackendCPUus: 300},
+			pathStats{ClientCPUus: 100, BackendCPUus: 300, GatewayCPUus: 100},
+			400.0 / 500, 1},
+		{"answers from the index spare the backend",
+			pathStats{ClientCPUus: 150, BackendCPUus: 250},
+			pathStats{ClientCPUus: 150, BackendCPUus: 0, GatewayCPUus: 50},
+			400.0 / 200, 400.0 / 150},
+		{"the backend's CPU not measured",
+			pathStats{ClientCPUus: 150, BackendCPUus: nan},
+			pathStats{ClientCPUus: 150, BackendCPUus: nan, GatewayCPUus: 50},
+			nan, nan},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			model, ceiling := cpuBound(tt.direct, tt.gateway)
+			for _, c := range []struct {
+				what      string
+				got, want float64
+			}{{"model", model, tt.wantModel}, {"ceiling", ceiling, tt.wantCeiling}} {
+				if math.IsNaN(c.want) != math.IsNaN(c.got) || (!math.IsNaN(c.want) && math.Abs(c.got-c.want) > 1e-9) {
+					t.Errorf("%s %v, want %v", c.what, c.got, c.want)
+				}
+			}
+		})
+	}
+}

@@ -25,6 +25,9 @@ type pathStats struct {
 	// else the machine is doing.
 	BackendCPUus float64 `json:"backendCpuUsPerUnit"`
 	GatewayCPUus float64 `json:"gatewayCpuUsPerUnit"`
+	// ClientCPUus is what the client (the harness) spent, likewise; NaN
+	// when the backend runs inside the harness.
+	ClientCPUus float64 `json:"clientCpuUsPerUnit"`
 }
 
 // result is one side-by-side comparison.
@@ -37,8 +40,13 @@ type result struct {
 	Direct   pathStats `json:"direct"`
 	Gateway  pathStats `json:"gateway"`
 	Ratio    float64   `json:"ratio"` // gateway median / direct median
-	Target   *float64  `json:"targetRatio,omitempty"`
-	Met      *bool     `json:"met,omitempty"`
+	// ModelRatio and CeilingRatio are cpuBound's: the ratio the CPU per
+	// operation predicts on a saturated machine, and the same with
+	// ringside's CPU at zero.
+	ModelRatio   float64  `json:"cpuModelRatio"`
+	CeilingRatio float64  `json:"zeroCostGatewayRatio"`
+	Target       *float64 `json:"targetRatio,omitempty"`
+	Met          *bool    `json:"met,omitempty"`
 }
 
 // figure is a measurement of ringside alone (the ingester, memory).
@@ -192,12 +200,15 @@ func (r *report) forJSON() *report {
 			fix(&p.P99Ms)
 			fix(&p.BackendCPUus)
 			fix(&p.GatewayCPUus)
+			fix(&p.ClientCPUus)
 			p.Rounds = append([]float64(nil), p.Rounds...)
 			for j := range p.Rounds {
 				fix(&p.Rounds[j])
 			}
 		}
 		fix(&x.Ratio)
+		fix(&x.ModelRatio)
+		fix(&x.CeilingRatio)
 	}
 	c.Figures = append([]figure(nil), r.Figures...)
 	for i := range c.Figures {
@@ -251,19 +262,21 @@ func (r *report) markdown(jsonPath, mdPath string) string {
 // and whether this run met them.
 func (r *report) targets() string {
 	var sb strings.Builder
-	sb.WriteString("| target | measured | met |\n|---|---:|---|\n")
+	sb.WriteString("| target | measured | met | CPU model | zero-cost gateway | client CPU µs per op or MiB: direct / gateway |\n|---|---:|---|---:|---:|---:|\n")
 	for _, x := range r.Results {
 		if x.Target == nil {
 			continue
 		}
-		fmt.Fprintf(&sb, "| %s, c=%d: gateway/direct >= %.2f | %s | %s |\n", x.Workload, x.Conc, *x.Target, num(x.Ratio), metText(x.Met))
+		fmt.Fprintf(&sb, "| %s, c=%d: gateway/direct >= %.2f | %s | %s | %s | %s | %s / %s |\n", x.Workload, x.Conc, *x.Target, num(x.Ratio), metText(x.Met),
+			num(x.ModelRatio), num(x.CeilingRatio), num(x.Direct.ClientCPUus), num(x.Gateway.ClientCPUus))
 	}
 	for _, f := range r.Figures {
 		if f.Target == "" {
 			continue
 		}
-		fmt.Fprintf(&sb, "| %s: %s | %s %s | %s |\n", f.Name, f.Target, num(f.Value), f.Unit, metText(f.Met))
+		fmt.Fprintf(&sb, "| %s: %s | %s %s | %s | | | |\n", f.Name, f.Target, num(f.Value), f.Unit, metText(f.Met))
 	}
+	sb.WriteString("\nWhen client, backend and ringside together keep every core busy, a workload's rate is the machine's CPU over what the three spend per operation, so gateway/direct is the direct path's CPU per operation over the gateway path's. \"CPU model\" is that ratio from the CPU measured in this run (near the measured ratio when the machine was the bound); \"zero-cost gateway\" is the same with ringside's own CPU at zero: on this machine, with this client and backend, no gateway passes it without taking work off the client or the backend, as the index (HEAD, LIST) and the object cache do.\n")
 	return sb.String()
 }
 

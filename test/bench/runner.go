@@ -17,6 +17,10 @@ type sample struct {
 	// BackendCPU and GatewayCPU are the CPU seconds the backend process
 	// and ringside used during the sample, -1 when not measured.
 	BackendCPU, GatewayCPU float64
+	// ClientCPU is the CPU seconds the harness, which is the client,
+	// used during the sample; -1 when not measured or when the backend
+	// runs inside the harness too.
+	ClientCPU float64
 }
 
 // opFunc does one operation for worker w (its i-th) and returns the bytes
