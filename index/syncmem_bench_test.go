@@ -24,6 +24,7 @@ var (
 	syncProfile  = flag.String("sync-heap-profile", "", "`PREFIX` of the heap profiles BenchmarkInitialSyncMemory takes at each size's peak")
 	compression  = flag.String("index-compression", "none", "how the index benchmarks compress tables: none, snappy or zstd (level 1)")
 	tableKiB     = flag.Int64("index-table-kib", 0, "size of the index benchmarks' tables in KiB (the default if 0)")
+	syncMemLimit = flag.Int64("sync-memory-limit-mib", 96, "the Go memory limit BenchmarkInitialSyncMemory runs under, in MiB: ringside's default --memory-limit")
 )
 
 // useCompression sets the tables' compression from --index-compression.
@@ -78,7 +79,7 @@ func ingestForMemory(b *testing.B, n int) memPeak {
 	defer d.Close()
 	// As serve sets it by default: the peak a collection cannot free
 	// is what counts.
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(96 << 20))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(*syncMemLimit << 20))
 	runtime.GC()
 	profile := ""
 	if *syncProfile != "" {
