@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ringside/ringside/embedded"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // Keys of the backend and of the gateway's clients. They are the
@@ -62,6 +64,12 @@ func minioBinary(root string) (string, error) {
 }
 
 func startMinIO(ctx context.Context, root, dataDir string, extraEnv ...string) (*backendServer, error) {
+	return startMinIOWith(ctx, root, dataDir, nil, extraEnv...)
+}
+
+// startMinIOWith starts MinIO serving HTTPS with withTLS's certificate,
+// or plain HTTP when withTLS is nil.
+func startMinIOWith(ctx context.Context, root, dataDir string, withTLS *minioTLS, extraEnv ...string) (*backendServer, error) {
 	bin, err := minioBinary(root)
 	if err != nil {
 		return nil, err
@@ -84,16 +92,25 @@ func startMinIO(ctx context.Context, root, dataDir string, extraEnv ...string) (
 		"MINIO_SCANNER_SPEED=slowest",
 	)
 	env = append(env, extraEnv...)
-	p, err := startProcess("minio", bin, []string{"server", "--quiet", "--address", addr, "--console-address", console, dataDir}, env)
+	args := []string{"server", "--quiet", "--address", addr, "--console-address", console}
+	scheme, probe := "http://", &http.Client{Timeout: 2 * time.Second}
+	if withTLS != nil {
+		args = append(args, "--certs-dir", withTLS.dir)
+		scheme = "https://"
+		probe.Transport = &http.Transport{TLSClientConfig: withTLS.client()}
+	}
+	p, err := startProcess("minio", bin, append(args, dataDir), env)
 	if err != nil {
 		return nil, err
 	}
 	b := &backendServer{
-		Kind: "minio", URL: "http://" + addr, AccessKey: backendAccessKey, SecretKey: backendSecretKey,
+		Kind: "minio", URL: scheme + addr, AccessKey: backendAccessKey, SecretKey: backendSecretKey,
 		Version: minioVersion(bin), proc: p,
 		stop: func() { p.stop(10 * time.Second) },
 	}
-	if err := waitHTTP(ctx, p, b.URL+"/minio/health/ready", 60*time.Second); err != nil {
+	wait, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := testenv.WaitHTTPWith(wait, probe, b.URL+"/minio/health/ready", p.Process); err != nil {
 		b.stop()
 		return nil, err
 	}

@@ -57,6 +57,9 @@ type bench struct {
 	// hooks is where MinIO's webhook targets post: ringside's admin
 	// address, picked before MinIO starts, and the locations' token.
 	hooks webhookTargets
+	// ws holds the run's directories; root is the repository's.
+	ws   *workspace
+	root string
 }
 
 // ownPIDs are the processes of the benchmark: the harness (with the
@@ -158,6 +161,7 @@ func setup(ctx context.Context, root string, f flags, p plan, fill bool) (*bench
 	if err != nil {
 		return nil, nil, err
 	}
+	b.ws, b.root = ws, root
 	var bin string
 	var buildErr error
 	var building sync.WaitGroup
@@ -288,6 +292,7 @@ func (b *bench) runGroups(ctx context.Context, groups map[string]bool) error {
 	}{
 		{"scale", b.runScale},
 		{"large", b.runLarge},
+		{"tls", b.runTLS},
 		{"small", b.runSmall},
 		{"head", b.runHead},
 		{"list", b.runList},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -20,6 +21,9 @@ type clientOptions struct {
 	// UnsignedPayload sends UNSIGNED-PAYLOAD instead of the body's SHA-256
 	// (the SDK's default over plain HTTP is to hash the body).
 	UnsignedPayload bool
+	// TLS, when set, is the client's TLS configuration (the roots that
+	// trust a benchmark's own certificate).
+	TLS *tls.Config
 }
 
 // newClient is the one S3 client of the benchmark, aimed at an endpoint:
@@ -38,6 +42,7 @@ func newClient(endpoint, ak, sk string, o clientOptions) (*s3.Client, *http.Tran
 		DisableCompression:    true,
 		WriteBufferSize:       64 << 10,
 		ReadBufferSize:        64 << 10,
+		TLSClientConfig:       o.TLS,
 	}
 	opts := s3.Options{
 		BaseEndpoint:               aws.String(endpoint),

@@ -60,7 +60,7 @@ func parseFlags(root string) flags {
 	flag.StringVar(&f.backend, "backend", "minio", "backend to run: minio or embedded")
 	flag.StringVar(&f.out, "out", filepath.Join(root, "docs", "BENCHMARKS.md"), "Markdown report `FILE` (empty: none)")
 	flag.StringVar(&f.jsonOut, "json", filepath.Join(root, "docs", "bench.json"), "JSON report `FILE` (empty: none)")
-	flag.StringVar(&f.only, "only", "", "comma-separated `GROUPS` to run: large, small, head, list, ingest, rss, scale (default all but scale)")
+	flag.StringVar(&f.only, "only", "", "comma-separated `GROUPS` to run: large, tls, small, head, list, ingest, rss, scale (default all but scale)")
 	flag.BoolVar(&f.scale, "scale", false, "also run the scale group: change feed freshness and initial sync at 1M objects (--backend embedded; adds minutes)")
 	flag.BoolVar(&f.directOnly, "direct-only", false, "measure the backend alone, without ringside")
 	flag.IntVar(&f.rounds, "rounds", 0, "rounds of each workload (default 5, 3 with --quick)")
@@ -143,7 +143,7 @@ func defaultBackendDir() string {
 	return os.TempDir()
 }
 
-var allGroups = []string{"ingest", "large", "small", "head", "list", "rss"}
+var allGroups = []string{"ingest", "large", "tls", "small", "head", "list", "rss"}
 
 // optInGroups run only when named: they add minutes to a run.
 var optInGroups = []string{"scale"}

@@ -137,7 +137,12 @@ func (p *Process) Logs() string {
 // WaitHTTP polls url until it answers 200, p (if not nil) exits, or ctx
 // ends.
 func WaitHTTP(ctx context.Context, url string, p *Process) error {
-	client := &http.Client{Timeout: 2 * time.Second}
+	return WaitHTTPWith(ctx, &http.Client{Timeout: 2 * time.Second}, url, p)
+}
+
+// WaitHTTPWith is WaitHTTP asking with client: one that trusts a test's
+// own certificate, for an https URL.
+func WaitHTTPWith(ctx context.Context, client *http.Client, url string, p *Process) error {
 	var last error
 	for {
 		if p != nil && p.Exited() {
