@@ -46,7 +46,7 @@ func (g *Gateway) serveDisk(w http.ResponseWriter, r *http.Request, t target, v 
 	writeCachedHeaders(w.Header(), r, t, v, hit.TagCount)
 	writeSpanHeaders(w, s, v.Size, -1, "")
 	body := &io.LimitedReader{R: hit.File, N: n}
-	err := sendFile(w, body, r.TLS == nil)
+	err := sendFile(w, r, body)
 	switch {
 	case err == nil && body.N == 0:
 	case err == nil || !clientGone(r, err):
@@ -63,12 +63,12 @@ func (g *Gateway) serveDisk(w http.ResponseWriter, r *http.Request, t target, v 
 // Content-Length is set. On a plain connection io.Copy reaches the
 // server's ReadFrom, through the writers on the way, which sends the
 // file by sendfile; over TLS it is copied through a pooled buffer.
-func sendFile(w http.ResponseWriter, body *io.LimitedReader, plain bool) error {
-	if plain {
+func sendFile(w http.ResponseWriter, r *http.Request, body *io.LimitedReader) error {
+	if r.TLS == nil {
 		_, err := io.Copy(w, body)
 		return err
 	}
-	return copyBody(w, body, false)
+	return copyBody(w, r, body, false)
 }
 
 // clientGone reports whether a failed answer failed on the client's side.

@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -55,20 +57,7 @@ func TestSmallBackendReadGoesInOneWrite(t *testing.T) {
 
 	var writes, written atomic.Int64
 	srv := httptest.NewUnstartedServer(e.g.Handler())
-	srv.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
-		if hc, ok := c.(*heldConn); ok {
-			hc.out = countingWriter{w: hc.TCPConn, writes: &writes, bytes: &written}
-		}
-		return ctx
-	}
-	srv.Listener = Listener(srv.Config, srv.Listener)
-	srv.Start()
-	t.Cleanup(srv.Close)
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := serveCountingWrites(t, srv, false, &writes, &written)
 	var read int64
 	rd := bufio.NewReader(countingReader{r: conn, bytes: &read})
 
@@ -115,8 +104,17 @@ func TestSmallBackendReadGoesInOneWrite(t *testing.T) {
 // TestHeldAnswerGoesInOneWrite: an answer held back reaches the
 // connection in one write, whole and byte for byte what the server would
 // have sent, and the connection goes on serving the next requests as
-// before, held or not.
+// before, held or not; over TLS too, where what is held is the answer's
+// records.
 func TestHeldAnswerGoesInOneWrite(t *testing.T) {
+	for _, useTLS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "TLS"}[useTLS], func(t *testing.T) {
+			testHeldAnswer(t, useTLS)
+		})
+	}
+}
+
+func testHeldAnswer(t *testing.T, useTLS bool) {
 	var writes atomic.Int64
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		size, _ := strconv.Atoi(r.URL.Query().Get("size"))
@@ -145,29 +143,17 @@ func TestHeldAnswerGoesInOneWrite(t *testing.T) {
 			t.Errorf("write the answer: %v", err)
 		}
 	}))
-	srv.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
-		if hc, ok := c.(*heldConn); ok {
-			hc.out = countingWriter{w: hc.TCPConn, writes: &writes}
-		}
-		return ctx
-	}
-	srv.Listener = Listener(srv.Config, srv.Listener)
-	srv.Start()
-	t.Cleanup(srv.Close)
-
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := serveCountingWrites(t, srv, useTLS, &writes, nil)
 	rd := bufio.NewReader(conn)
 	// One connection for all, in order: each request starts where the
 	// last one left the connection.
 	for _, tt := range []struct {
-		name       string
-		size       int
-		hold       bool
-		readFrom   bool // the body by io.Copy, through ReadFrom
+		name     string
+		size     int
+		hold     bool
+		readFrom bool // the body by io.Copy, through ReadFrom
+		// wantWrites is exact on plain TCP; over TLS an answer not held
+		// takes more than one write, a record at a time.
 		wantWrites int64
 	}{
 		{"4 KiB, not held", 4096, false, false, 2},
@@ -200,15 +186,101 @@ func TestHeldAnswerGoesInOneWrite(t *testing.T) {
 				t.Fatalf("answer: %d, %d bytes, %v; want 200 and %d bytes", resp.StatusCode, len(b), err, tt.size)
 			}
 			// The whole answer was read, so its writes were all made.
-			if got := writes.Load() - before; got != tt.wantWrites {
+			got := writes.Load() - before
+			switch {
+			case !useTLS && got != tt.wantWrites:
 				t.Errorf("answer written in %d writes, want %d", got, tt.wantWrites)
+			case useTLS && tt.wantWrites == 1 && got != 1:
+				t.Errorf("answer written in %d writes, want 1", got)
+			case useTLS && tt.wantWrites > 1 && got < 2:
+				t.Errorf("answer not held written in %d writes, want a record a write", got)
+			}
+		})
+	}
+}
+
+// serveCountingWrites starts srv on Listener's connections, over TLS if
+// asked, counting the writes (and, if bytes is set, their bytes) that
+// reach the TCP connections, and returns a connection to it.
+func serveCountingWrites(t *testing.T, srv *httptest.Server, useTLS bool, writes, bytes *atomic.Int64) net.Conn {
+	t.Helper()
+	srv.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		if hc := heldUnder(c); hc != nil {
+			hc.out = countingWriter{w: hc.TCPConn, writes: writes, bytes: bytes}
+		}
+		return ctx
+	}
+	srv.Listener = Listener(srv.Config, srv.Listener)
+	if useTLS {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
+	t.Cleanup(srv.Close)
+	var conn net.Conn
+	var err error
+	if useTLS {
+		conn, err = tls.Dial("tcp", srv.Listener.Addr().String(), srv.Client().Transport.(*http.Transport).TLSClientConfig)
+	} else {
+		conn, err = net.Dial("tcp", srv.Listener.Addr().String())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// recordReader hands out at most 16 KiB a Read, as a TLS connection does
+// a record at a time, and hides any WriteTo.
+type recordReader struct{ r io.Reader }
+
+func (r recordReader) Read(p []byte) (int, error) {
+	return r.r.Read(p[:min(len(p), 16<<10)])
+}
+
+// TestLargeBodyOverTLSGoesInBatches: a large body copied over TLS leaves
+// a copy buffer's worth of records per write, not a write per record,
+// byte for byte; on plain TCP it is copied as before.
+func TestLargeBodyOverTLSGoesInBatches(t *testing.T) {
+	const size = 4*copyBufferSize + 12345
+	body := make([]byte, size)
+	for i := range body {
+		body[i] = byte(i * 7)
+	}
+	for _, useTLS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "TLS"}[useTLS], func(t *testing.T) {
+			var writes atomic.Int64
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", strconv.Itoa(size))
+				if err := copyBody(w, r, recordReader{bytes.NewReader(body)}, false); err != nil {
+					t.Errorf("copy the body: %v", err)
+				}
+			}))
+			conn := serveCountingWrites(t, srv, useTLS, &writes, nil)
+			if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: ringside.test\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || !bytes.Equal(got, body) {
+				t.Fatalf("answer: %d bytes, %v; want the %d bytes of the body", len(got), err, size)
+			}
+			// Five buffers' worth, the headers and the server's last
+			// flush; a write per 16 KiB record would be some 80.
+			if n := writes.Load(); useTLS && n > 8 {
+				t.Errorf("%d bytes over TLS in %d writes, want at most 8", size, n)
 			}
 		})
 	}
 }
 
 // TestHoldNeedsAHeldConn: a request that did not come over Listener's
-// connections (a test server, a TLS connection) is answered as before.
+// connections is answered as before.
 func TestHoldNeedsAHeldConn(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, held := holdAnswer(w, r, 10); held {

@@ -108,7 +108,7 @@ func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, 
 		release, held = holdAnswer(w, r, int(rd.ContentLength))
 	}
 	writeSpanHeaders(w, span, v.Size, rd.ContentLength, rd.ContentRange)
-	err = copyBody(w, g.fillOnRead(t, v, span, wantPart, rd), r.TLS == nil && !held)
+	err = copyBody(w, r, g.fillOnRead(t, v, span, wantPart, rd), r.TLS == nil && !held)
 	if held {
 		// Sent even when the body failed: the client sees a short body,
 		// as it would without holding.
@@ -136,28 +136,34 @@ func (g *Gateway) readSpan(w http.ResponseWriter, r *http.Request, t target, v i
 	return s, false, err
 }
 
-// copyBody streams a backend body to the answer, whose Content-Length is
-// set. On a plain connection (spliceable), a body read straight off its
-// backend connection writes itself: through the ReadFrom of the writers
-// on the way, the server splices it from that connection to the
-// client's. Otherwise it is copied through a pooled buffer, which over
-// TLS makes fewer and larger reads and writes than the server's own
-// ReadFrom would.
-func copyBody(w http.ResponseWriter, body io.Reader, spliceable bool) error {
+// copyBody streams a body to r's answer, whose Content-Length is set. On
+// a plain connection (spliceable), a body read straight off its backend
+// connection writes itself: through the ReadFrom of the writers on the
+// way, the server splices it from that connection to the client's.
+// Otherwise it is copied through a pooled buffer, which makes fewer and
+// larger writes than the server's own ReadFrom would; over TLS each
+// buffer's records leave in one write (copyInBatches).
+func copyBody(w http.ResponseWriter, r *http.Request, body io.Reader, spliceable bool) error {
 	if wt, ok := body.(io.WriterTo); ok && spliceable {
 		_, err := wt.WriteTo(w)
 		return err
 	}
 	buf := copyBuffers.Get().(*[]byte)
 	defer copyBuffers.Put(buf)
+	if hc := heldConnOf(r); hc != nil && r.TLS != nil {
+		return copyInBatches(w, body, *buf, hc)
+	}
 	_, err := io.CopyBuffer(onlyWriter{w}, body, *buf)
 	return err
 }
 
-// copyBuffers hold the buffers object bodies are streamed through: larger
-// than io.Copy's 32 KiB, so a large GET makes fewer reads and writes.
+// copyBufferSize is the size of the buffers object bodies are streamed
+// through: larger than io.Copy's 32 KiB, so a large GET makes fewer reads
+// and writes.
+const copyBufferSize = 256 << 10
+
 var copyBuffers = sync.Pool{New: func() any {
-	b := make([]byte, 256<<10)
+	b := make([]byte, copyBufferSize)
 	return &b
 }}
 
