@@ -7,6 +7,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/ringside/ringside/internal/chunks"
 )
 
 // Go's TLS writes every record, at most 16 KiB of data, with a write
@@ -74,38 +76,7 @@ func (c *gatheredTLS) Write(p []byte) (int, error) {
 func (c *gatheredTLS) ReadFrom(r io.Reader) (int64, error) {
 	buf := bulkBuffers.Get().(*[]byte)
 	defer bulkBuffers.Put(buf)
-	var written int64
-	for {
-		n, rerr := fillBuffer(r, *buf)
-		if n > 0 {
-			m, err := c.Write((*buf)[:n])
-			written += int64(m)
-			if err != nil {
-				return written, err
-			}
-		}
-		if rerr == io.EOF {
-			return written, nil
-		}
-		if rerr != nil {
-			return written, rerr
-		}
-	}
-}
-
-// fillBuffer reads from r until buf is full or r fails; io.EOF passes as
-// is, where io.ReadFull would make an early one io.ErrUnexpectedEOF, the
-// error of a body cut short.
-func fillBuffer(r io.Reader, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		m, err := r.Read(buf[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
+	return chunks.Copy(writerOnly{c}, r, *buf)
 }
 
 // gatherConn is the connection under a gatheredTLS. Between gather and

@@ -46,17 +46,7 @@ func TestTLSBodyLeavesInBulkWrites(t *testing.T) {
 	dial := dialTLS(&net.Dialer{}, &tls.Config{RootCAs: roots}, 5*time.Second)
 	for _, size := range []int{1, 16<<10 + 1, bulkBufferSize + 1, 4*bulkBufferSize + 77} {
 		t.Run(strconv.Itoa(size), func(t *testing.T) {
-			got := make(chan []byte, 1)
-			go func() {
-				conn, err := ln.Accept()
-				if err != nil {
-					got <- nil
-					return
-				}
-				defer conn.Close()
-				b, _ := io.ReadAll(io.LimitReader(conn, int64(size)))
-				got <- b
-			}()
+			got := receive(ln, int64(size))
 			conn, err := dial(context.Background(), "tcp", ln.Addr().String())
 			if err != nil {
 				t.Fatal(err)

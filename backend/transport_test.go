@@ -118,17 +118,7 @@ func TestBulkConnCopiesBodiesInLargeReads(t *testing.T) {
 	dial := bulkDial(&net.Dialer{})
 	for _, size := range []int{0, 1, bulkBufferSize - 1, bulkBufferSize + 1, 3*bulkBufferSize + 77} {
 		t.Run(strconv.Itoa(size), func(t *testing.T) {
-			got := make(chan []byte, 1)
-			go func() {
-				conn, err := ln.Accept()
-				if err != nil {
-					got <- nil
-					return
-				}
-				defer conn.Close()
-				b, _ := io.ReadAll(conn)
-				got <- b
-			}()
+			got := receive(ln, -1)
 			conn, err := dial(context.Background(), "tcp", ln.Addr().String())
 			if err != nil {
 				t.Fatal(err)
@@ -156,4 +146,26 @@ func TestBulkConnCopiesBodiesInLargeReads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// receive accepts one connection of ln and sends what it read: limit
+// bytes, or until the connection ends when limit is negative; nil when
+// the accept failed.
+func receive(ln net.Listener, limit int64) <-chan []byte {
+	got := make(chan []byte, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer conn.Close()
+		var r io.Reader = conn
+		if limit >= 0 {
+			r = io.LimitReader(conn, limit)
+		}
+		b, _ := io.ReadAll(r)
+		got <- b
+	}()
+	return got
 }

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"sync"
+
+	"github.com/ringside/ringside/internal/chunks"
 )
 
 // A GET answered from the object cache is ready whole at once: headers
@@ -120,45 +122,30 @@ func holdAnswer(w http.ResponseWriter, r *http.Request, size int) (release func(
 	}, true
 }
 
-// copyInBatches copies body to w a buffer at a time, each buffer's
+// copyInBatches copies body to w a full buffer at a time, each buffer's
 // writes held back on hc and sent in one; w's own buffering may keep the
 // last few KiB of a batch for the next one or for the server's final
 // flush. When hc holds already (an answer held whole), it copies plainly.
 func copyInBatches(w http.ResponseWriter, body io.Reader, buf []byte, hc *heldConn) error {
-	for {
-		n, rerr := fill(body, buf)
-		if n > 0 {
-			held := hc.hold(&batchBuffers)
-			_, err := w.Write(buf[:n])
-			if held {
-				if werr := hc.release(); err == nil {
-					err = werr
-				}
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if rerr == io.EOF {
-			return nil
-		}
-		if rerr != nil {
-			return rerr
-		}
-	}
+	_, err := chunks.Copy(batchWriter{w: w, hc: hc}, body, buf)
+	return err
 }
 
-// fill reads from r until buf is full or r fails; io.EOF passes as is.
-func fill(r io.Reader, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		m, err := r.Read(buf[n:])
-		n += m
-		if err != nil {
-			return n, err
+// batchWriter sends what each Write writes to w in one write of hc.
+type batchWriter struct {
+	w  io.Writer
+	hc *heldConn
+}
+
+func (b batchWriter) Write(p []byte) (int, error) {
+	held := b.hc.hold(&batchBuffers)
+	n, err := b.w.Write(p)
+	if held {
+		if rerr := b.hc.release(); err == nil {
+			err = rerr
 		}
 	}
-	return n, nil
+	return n, err
 }
 
 // hold starts holding back writes in a buffer from pool; false when
