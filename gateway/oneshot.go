@@ -80,8 +80,15 @@ type heldConn struct {
 
 type heldConnKey struct{}
 
-// heldConnOf is the connection r came over, if it can hold.
+// heldConnOf is the connection r came over, if it can hold. Never for
+// HTTP/2: there the connection carries the frames of every stream,
+// written by the server's own goroutine, and a stream's handler waiting
+// for the client's flow-control window while its frames were held back
+// would wait forever.
 func heldConnOf(r *http.Request) *heldConn {
+	if r.ProtoMajor != 1 {
+		return nil
+	}
 	hc, _ := r.Context().Value(heldConnKey{}).(*heldConn)
 	return hc
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // countingWriter counts the writes that reach a connection, and their
@@ -274,6 +275,60 @@ func TestLargeBodyOverTLSGoesInBatches(t *testing.T) {
 			// flush; a write per 16 KiB record would be some 80.
 			if n := writes.Load(); useTLS && n > 8 {
 				t.Errorf("%d bytes over TLS in %d writes, want at most 8", size, n)
+			}
+		})
+	}
+}
+
+// TestNoHoldingOverHTTP2: over HTTP/2 nothing is held back, so a small
+// answer of a full flow-control window and a large body both arrive
+// whole, where held frames would wait for a window update that never
+// comes.
+func TestNoHoldingOverHTTP2(t *testing.T) {
+	large := bytes.Repeat([]byte("0123456789abcdef"), (4*copyBufferSize+77)/16)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/small" {
+			body := large[:maxHeld]
+			release, held := holdAnswer(w, r, len(body))
+			if held {
+				t.Error("held an answer over HTTP/2")
+				defer release()
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			_, _ = w.Write(body)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(large)))
+		if err := copyBody(w, r, recordReader{bytes.NewReader(large)}, false); err != nil {
+			t.Errorf("copy the body: %v", err)
+		}
+	}))
+	srv.EnableHTTP2 = true
+	srv.Listener = Listener(srv.Config, srv.Listener)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	for _, tt := range []struct {
+		path string
+		want []byte
+	}{{"/small", large[:maxHeld]}, {"/large", large}} {
+		t.Run(tt.path, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+tt.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.ProtoMajor != 2 {
+				t.Fatalf("answered over %s, want HTTP/2", resp.Proto)
+			}
+			if err != nil || !bytes.Equal(got, tt.want) {
+				t.Fatalf("answer: %d bytes, %v; want %d bytes", len(got), err, len(tt.want))
 			}
 		})
 	}
