@@ -24,9 +24,12 @@ import (
 // SelfSigned generates: clients of the admin API trust it from there.
 const SelfSignedCertFile = "tls-self-signed.crt"
 
+// SelfSignedKeyFile is the name of its key's file, beside it.
+const SelfSignedKeyFile = "tls-self-signed.key"
+
 const (
 	selfSignedCert = SelfSignedCertFile
-	selfSignedKey  = "tls-self-signed.key"
+	selfSignedKey  = SelfSignedKeyFile
 	// selfSignedLifetime is long: clients pin the fingerprint, and a new
 	// pair would break every pin.
 	selfSignedLifetime = 10 * 365 * 24 * time.Hour

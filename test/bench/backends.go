@@ -69,7 +69,7 @@ func startMinIO(ctx context.Context, root, dataDir string, extraEnv ...string) (
 
 // startMinIOWith starts MinIO serving HTTPS with withTLS's certificate,
 // or plain HTTP when withTLS is nil.
-func startMinIOWith(ctx context.Context, root, dataDir string, withTLS *minioTLS, extraEnv ...string) (*backendServer, error) {
+func startMinIOWith(ctx context.Context, root, dataDir string, withTLS *testenv.MinIOCert, extraEnv ...string) (*backendServer, error) {
 	bin, err := minioBinary(root)
 	if err != nil {
 		return nil, err
@@ -95,9 +95,9 @@ func startMinIOWith(ctx context.Context, root, dataDir string, withTLS *minioTLS
 	args := []string{"server", "--quiet", "--address", addr, "--console-address", console}
 	scheme, probe := "http://", &http.Client{Timeout: 2 * time.Second}
 	if withTLS != nil {
-		args = append(args, "--certs-dir", withTLS.dir)
+		args = append(args, "--certs-dir", withTLS.Dir)
 		scheme = "https://"
-		probe.Transport = &http.Transport{TLSClientConfig: withTLS.client()}
+		probe = withTLS.HTTPClient()
 	}
 	p, err := startProcess("minio", bin, append(args, dataDir), env)
 	if err != nil {

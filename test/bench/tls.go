@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -13,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ringside/ringside/admin"
-	"github.com/ringside/ringside/certs"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 // The TLS group: large GETs and PUTs with TLS on every hop, as beside a
@@ -29,36 +27,8 @@ const (
 	tlsStreams = 2
 )
 
-// minioTLS is the certificate a TLS MinIO serves: dir holds it as
-// public.crt and private.key, which MinIO reads from its --certs-dir.
-type minioTLS struct {
-	dir, certFile, keyFile string
-	roots                  *x509.CertPool
-}
-
-// client is a TLS configuration trusting the certificate.
-func (m *minioTLS) client() *tls.Config { return &tls.Config{RootCAs: m.roots} }
-
-// newMinioTLS generates a self-signed certificate for 127.0.0.1 under dir.
-func newMinioTLS(dir string) (*minioTLS, error) {
-	if _, _, err := certs.SelfSigned(dir, []string{"127.0.0.1"}); err != nil {
-		return nil, fmt.Errorf("generate the TLS certificate: %w", err)
-	}
-	m := &minioTLS{dir: dir, certFile: filepath.Join(dir, "public.crt"), keyFile: filepath.Join(dir, "private.key"), roots: x509.NewCertPool()}
-	for from, to := range map[string]string{certs.SelfSignedCertFile: m.certFile, "tls-self-signed.key": m.keyFile} {
-		if err := os.Rename(filepath.Join(dir, from), to); err != nil {
-			return nil, fmt.Errorf("name the TLS files as MinIO wants them: %w", err)
-		}
-	}
-	pem, err := os.ReadFile(m.certFile)
-	if err != nil {
-		return nil, err
-	}
-	if !m.roots.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("no certificate in %s", m.certFile)
-	}
-	return m, nil
-}
+// tlsClient is a TLS configuration trusting the certificate of m.
+func tlsClient(m *testenv.MinIOCert) *tls.Config { return &tls.Config{RootCAs: m.Roots} }
 
 // runTLS: GET and PUT of 32 MiB objects by 2 streams, TLS on every hop.
 func (b *bench) runTLS(ctx context.Context) error {
@@ -66,7 +36,7 @@ func (b *bench) runTLS(ctx context.Context) error {
 		logf("tls: skipped: the embedded backend serves plain HTTP only")
 		return nil
 	}
-	m, err := newMinioTLS(filepath.Join(b.ws.workDir, "tls"))
+	m, err := testenv.NewMinIOCert(filepath.Join(b.ws.workDir, "tls"))
 	if err != nil {
 		return err
 	}
@@ -76,7 +46,7 @@ func (b *bench) runTLS(ctx context.Context) error {
 		return err
 	}
 	defer be.stop()
-	direct := newPath("direct", be.URL, be.AccessKey, be.SecretKey, clientOptions{TLS: m.client()})
+	direct := newPath("direct", be.URL, be.AccessKey, be.SecretKey, clientOptions{TLS: tlsClient(m)})
 	if err := waitS3(ctx, direct.C); err != nil {
 		return err
 	}
@@ -113,11 +83,11 @@ func tlsKey(stream int) string { return fmt.Sprintf("tls/src/%d", stream) }
 // tlsGateway restarts ringside serving S3 over TLS with m's certificate,
 // binds tlsBucket on the TLS MinIO be, and returns the path through it;
 // cleanup unbinds the bucket and restarts ringside as it was.
-func (b *bench) tlsGateway(ctx context.Context, be *backendServer, m *minioTLS) (path, func(), error) {
+func (b *bench) tlsGateway(ctx context.Context, be *backendServer, m *testenv.MinIOCert) (path, func(), error) {
 	if b.rs == nil {
 		return path{}, func() {}, nil
 	}
-	if err := b.withGatewayArgs(ctx, []string{"--tls-cert", m.certFile, "--tls-key", m.keyFile}); err != nil {
+	if err := b.withGatewayArgs(ctx, []string{"--tls-cert", m.CertFile, "--tls-key", m.KeyFile}); err != nil {
 		return path{}, nil, err
 	}
 	cleanup := func() {
@@ -134,7 +104,7 @@ func (b *bench) tlsGateway(ctx context.Context, be *backendServer, m *minioTLS) 
 	_, err := b.rs.Admin.AddLocation(ctx, admin.NewLocation{
 		Name: "loc-" + tlsBucket, Endpoint: be.URL, Region: "us-east-1",
 		AccessKey: be.AccessKey, SecretKey: be.SecretKey,
-		TargetBucket: tlsBucket, NoPrefix: true, CAFile: m.certFile,
+		TargetBucket: tlsBucket, NoPrefix: true, CAFile: m.CertFile,
 	})
 	if err == nil {
 		err = b.rs.createBucket(ctx, tlsBucket, false)
@@ -144,7 +114,7 @@ func (b *bench) tlsGateway(ctx context.Context, be *backendServer, m *minioTLS) 
 		return path{}, nil, fmt.Errorf("bind %s over TLS: %w", tlsBucket, err)
 	}
 	url := "https://" + strings.TrimPrefix(b.rs.URL, "http://")
-	return newPath("gateway", url, gwAccessKey, gwSecretKey, clientOptions{TLS: m.client()}), cleanup, nil
+	return newPath("gateway", url, gwAccessKey, gwSecretKey, clientOptions{TLS: tlsClient(m)}), cleanup, nil
 }
 
 // tlsCases are the group's rows.

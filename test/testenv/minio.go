@@ -2,7 +2,10 @@ package testenv
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -10,6 +13,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ringside/ringside/certs"
 )
 
 // MinIOOptions tune a MinIO server.
@@ -20,6 +25,42 @@ type MinIOOptions struct {
 	DataDir string
 	// Env is added to MinIO's environment (notification targets, say).
 	Env []string
+	// TLS, when set, makes MinIO serve HTTPS only, with its certificate.
+	TLS *MinIOCert
+}
+
+// MinIOCert is a self-signed certificate for 127.0.0.1 in a directory
+// laid out as MinIO's --certs-dir wants it: public.crt and private.key.
+type MinIOCert struct {
+	Dir, CertFile, KeyFile string
+	// Roots trusts the certificate and nothing else.
+	Roots *x509.CertPool
+}
+
+// NewMinIOCert generates a MinIOCert under dir.
+func NewMinIOCert(dir string) (*MinIOCert, error) {
+	if _, _, err := certs.SelfSigned(dir, []string{"127.0.0.1"}); err != nil {
+		return nil, fmt.Errorf("generate a TLS certificate: %w", err)
+	}
+	c := &MinIOCert{Dir: dir, CertFile: filepath.Join(dir, "public.crt"), KeyFile: filepath.Join(dir, "private.key"), Roots: x509.NewCertPool()}
+	for from, to := range map[string]string{certs.SelfSignedCertFile: c.CertFile, certs.SelfSignedKeyFile: c.KeyFile} {
+		if err := os.Rename(filepath.Join(dir, from), to); err != nil {
+			return nil, fmt.Errorf("name the TLS files as MinIO wants them: %w", err)
+		}
+	}
+	pem, err := os.ReadFile(c.CertFile)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("no certificate in %s", c.CertFile)
+	}
+	return c, nil
+}
+
+// HTTPClient is an HTTP client that trusts the certificate.
+func (c *MinIOCert) HTTPClient() *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: c.Roots}}}
 }
 
 // MinIO is a MinIO server on a free loopback port, restartable on the
@@ -56,7 +97,11 @@ func NewMinIO(opts MinIOOptions) (*MinIO, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MinIO{URL: "http://" + addr, User: opts.User, Password: opts.Password,
+	scheme := "http://"
+	if opts.TLS != nil {
+		scheme = "https://"
+	}
+	return &MinIO{URL: scheme + addr, User: opts.User, Password: opts.Password,
 		bin: bin, addr: addr, console: console, opts: opts}, nil
 }
 
@@ -66,14 +111,18 @@ func (m *MinIO) Start(ctx context.Context) error {
 		"MINIO_ROOT_USER="+m.User, "MINIO_ROOT_PASSWORD="+m.Password,
 		"MINIO_BROWSER=off", "MINIO_UPDATE=off")
 	env = append(env, m.opts.Env...)
-	p, err := StartProcess(m.bin, []string{"server", "--quiet", "--address", m.addr, "--console-address", m.console, m.opts.DataDir}, env)
+	args := []string{"server", "--quiet", "--address", m.addr, "--console-address", m.console}
+	if m.opts.TLS != nil {
+		args = append(args, "--certs-dir", m.opts.TLS.Dir)
+	}
+	p, err := StartProcess(m.bin, append(args, m.opts.DataDir), env)
 	if err != nil {
 		return fmt.Errorf("start MinIO: %w", err)
 	}
 	m.proc = p
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := WaitHTTP(ctx, m.URL+"/minio/health/ready", p); err != nil {
+	if err := WaitHTTPWith(ctx, m.HTTPClient(), m.URL+"/minio/health/ready", p); err != nil {
 		return fmt.Errorf("wait for MinIO at %s: %w", m.URL, err)
 	}
 	return m.waitInitialized(ctx)
@@ -83,7 +132,7 @@ func (m *MinIO) Start(ctx context.Context) error {
 // says it is ready may still refuse them (XMinioServerNotInitialized)
 // while it sets its notification targets up.
 func (m *MinIO) waitInitialized(ctx context.Context) error {
-	c := S3Client(m.URL, m.User, m.Password, nil)
+	c := S3Client(m.URL, m.User, m.Password, m.HTTPClient())
 	for {
 		_, err := c.ListBuckets(ctx, &s3.ListBucketsInput{})
 		if err == nil {
@@ -103,6 +152,15 @@ func (m *MinIO) Stop() {
 		_ = m.proc.Signal(syscall.SIGCONT)
 		m.proc.Stop(10 * time.Second)
 	}
+}
+
+// HTTPClient is a client for the server: one that trusts its
+// certificate when it serves HTTPS.
+func (m *MinIO) HTTPClient() *http.Client {
+	if m.opts.TLS != nil {
+		return m.opts.TLS.HTTPClient()
+	}
+	return &http.Client{Timeout: 30 * time.Second}
 }
 
 // Proc is the server's current process.
