@@ -116,7 +116,7 @@ func (g *Gateway) serveAttributes(w http.ResponseWriter, r *http.Request, bucket
 			return errInvalidAttribute
 		}
 	}
-	w.Header().Set("Last-Modified", v.LastModified.UTC().Format(http.TimeFormat))
+	w.Header().Set("Last-Modified", httpDate(v.LastModified))
 	if t.versioned() {
 		w.Header().Set("x-amz-version-id", v.VersionID)
 	}

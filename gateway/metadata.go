@@ -181,7 +181,7 @@ func gofakes3Metadata(meta map[string]string, lastModified time.Time) map[string
 	for k, v := range meta {
 		out[k] = v
 	}
-	out["Last-Modified"] = lastModified.UTC().Format(http.TimeFormat)
+	out["Last-Modified"] = httpDate(lastModified)
 	return out
 }
 

@@ -211,7 +211,7 @@ var acceptBytes = []string{"bytes"}
 // carries too.
 func writeValidators(h http.Header, t target, v index.Version) {
 	h["Etag"] = []string{quoteETag(v.ETag)}
-	h["Last-Modified"] = []string{v.LastModified.UTC().Format(http.TimeFormat)}
+	h["Last-Modified"] = []string{httpDate(v.LastModified)}
 	if t.versioned() {
 		h["X-Amz-Version-Id"] = []string{v.VersionID}
 	}

@@ -223,7 +223,7 @@ func decodeSignature(s string) (sig [sha256.Size]byte, ok bool) {
 // as it is on every request that has one, sparing a new string.
 func amzDateOf(t time.Time, sent string) string {
 	var buf [len(sigv4.AmzDateFormat)]byte
-	b := t.UTC().AppendFormat(buf[:0], sigv4.AmzDateFormat)
+	b := sigv4.AppendAmzDate(buf[:0], t)
 	if string(b) == sent {
 		return sent
 	}
@@ -231,17 +231,14 @@ func amzDateOf(t time.Time, sent string) string {
 }
 
 // isScopeDate reports whether date is t's day as a credential scope
-// writes it, formatted on the stack rather than into a new string.
-func isScopeDate(t time.Time, date string) bool {
-	var buf [len(sigv4.ScopeDateFormat)]byte
-	return string(t.AppendFormat(buf[:0], sigv4.ScopeDateFormat)) == date
-}
+// writes it.
+func isScopeDate(t time.Time, date string) bool { return sigv4.SameScopeDate(t, date) }
 
 // headerTime is the time a header-signed request was signed: X-Amz-Date,
 // or the Date header when there is none.
 func headerTime(r *http.Request) (time.Time, *s3err.Error) {
 	if d := r.Header.Get("X-Amz-Date"); d != "" {
-		t, err := time.Parse(sigv4.AmzDateFormat, d)
+		t, err := sigv4.ParseAmzDate(d)
 		if err != nil {
 			return time.Time{}, accessDenied("AWS authentication requires a valid Date or x-amz-date header.")
 		}
