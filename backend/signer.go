@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ringside/ringside/internal/s3time"
 	"github.com/ringside/ringside/internal/sigv4"
 )
 
@@ -73,7 +74,7 @@ func (s *signer) sign(req *http.Request, headers []signedHeader, host, path, que
 	bp := signBuffers.Get().(*[]byte)
 	defer signBuffers.Put(bp)
 	var dateBuf [len(sigv4.AmzDateFormat)]byte
-	amzDate := now.UTC().AppendFormat(dateBuf[:0], sigv4.AmzDateFormat)
+	amzDate := s3time.AppendAmzDate(dateBuf[:0], now)
 	date := string(amzDate)
 	req.Header["X-Amz-Date"] = []string{date}
 	req.Header["X-Amz-Content-Sha256"] = []string{payloadHash}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ringside/ringside/internal/s3time"
 )
 
 // A listing page is the ingester's largest cost per version, and
@@ -421,62 +423,8 @@ func (r *xmlReader) space() bool {
 
 // listingTime is parseRFC3339, fast for the form S3 servers send.
 func listingTime(s string) (time.Time, error) {
-	if t, ok := parseListingTime(s); ok {
+	if t, ok := s3time.ParseISO(s); ok {
 		return t, nil
 	}
 	return parseRFC3339(s)
-}
-
-// parseListingTime reads LastModified as S3 servers write it,
-// "2006-01-02T15:04:05.000Z" (any number of fraction digits, or none), to
-// the same time.Time as time.Parse(time.RFC3339, s); any other form is
-// left to time.Parse.
-func parseListingTime(s string) (time.Time, bool) {
-	if len(s) < 20 || s[len(s)-1] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
-		return time.Time{}, false
-	}
-	year, ok1 := digits(s[0:4])
-	month, ok2 := digits(s[5:7])
-	day, ok3 := digits(s[8:10])
-	hour, ok4 := digits(s[11:13])
-	minute, ok5 := digits(s[14:16])
-	sec, ok6 := digits(s[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
-		return time.Time{}, false
-	}
-	nsec := 0
-	if frac := s[19 : len(s)-1]; frac != "" {
-		if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
-			return time.Time{}, false
-		}
-		n, ok := digits(frac[1:])
-		if !ok {
-			return time.Time{}, false
-		}
-		for range 10 - len(frac) {
-			n *= 10
-		}
-		nsec = n
-	}
-	if month < 1 || month > 12 || day < 1 || day > daysIn(time.Month(month), year) || hour > 23 || minute > 59 || sec > 59 {
-		return time.Time{}, false
-	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
-}
-
-// digits reads a run of decimal digits.
-func digits(s string) (int, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		n = n*10 + int(s[i]-'0')
-	}
-	return n, true
-}
-
-// daysIn is the number of days of month in year.
-func daysIn(m time.Month, year int) int {
-	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }

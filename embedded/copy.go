@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rclone/gofakes3"
+	"github.com/ringside/ringside/internal/s3time"
 )
 
 // copyResult is the answer to CopyObject or, by its XMLName, UploadPartCopy.
@@ -24,7 +25,7 @@ type copyResult struct {
 }
 
 // isoTime formats a time as S3 does in XML bodies.
-func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+func isoTime(t time.Time) string { return s3time.ISO(t) }
 
 // copySource is the parsed x-amz-copy-source of a copy.
 type copySource struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rclone/gofakes3"
+	"github.com/ringside/ringside/internal/s3time"
 )
 
 // keepAlive is how often a quiet listen stream is written a space, as
@@ -144,7 +145,7 @@ func recordOf(c change, escape bool) eventRecord {
 	e.EventVersion = "2.0"
 	e.EventSource = "ringside:embedded"
 	e.AWSRegion = "us-east-1"
-	e.EventTime = c.modified.UTC().Format("2006-01-02T15:04:05.000Z")
+	e.EventTime = s3time.ISO(c.modified)
 	e.EventName = c.event
 	e.S3.SchemaVersion = "1.0"
 	e.S3.Bucket.Name = c.bucket

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rclone/gofakes3"
+	"github.com/ringside/ringside/internal/s3time"
 )
 
 // The S3 Connector's metadata routes that Scality's Backbeat ingestion
@@ -155,7 +156,7 @@ func raftEntries(c change) []raftEntry {
 		Key:           c.key,
 		ContentLength: c.size,
 		ContentMD5:    strings.Trim(c.etag, `"`),
-		LastModified:  c.modified.UTC().Format("2006-01-02T15:04:05.000Z"),
+		LastModified:  s3time.ISO(c.modified),
 		DeleteMarker:  c.event == eventDeleteMarker,
 	}
 	if c.versionID != nullVersion {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/s3time"
 )
 
 // objectAttributes is the answer to GetObjectAttributes.
@@ -116,7 +117,7 @@ func (g *Gateway) serveAttributes(w http.ResponseWriter, r *http.Request, bucket
 			return errInvalidAttribute
 		}
 	}
-	w.Header().Set("Last-Modified", httpDate(v.LastModified))
+	w.Header().Set("Last-Modified", s3time.HTTPDate(v.LastModified))
 	if t.versioned() {
 		w.Header().Set("x-amz-version-id", v.VersionID)
 	}

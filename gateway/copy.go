@@ -14,6 +14,7 @@ import (
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/s3time"
 )
 
 // copyRequest is a CopyObject as the gateway carries it out.
@@ -62,7 +63,7 @@ func (g *Gateway) serveCopy(w http.ResponseWriter, r *http.Request, bucket, key 
 	writeXML(w, http.StatusOK, copyResult{
 		Xmlns:        "http://s3.amazonaws.com/doc/2006-03-01/",
 		ETag:         quoteETag(out.made.ETag),
-		LastModified: out.made.LastModified.UTC().Format("2006-01-02T15:04:05.000Z"),
+		LastModified: s3time.ISO(out.made.LastModified),
 	})
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ringside/ringside/index"
+	"github.com/ringside/ringside/internal/s3time"
 )
 
 // The listing documents are written by hand rather than with gofakes3's
@@ -124,37 +125,8 @@ func appendTimeElem(b []byte, name string, t time.Time) []byte {
 		return b
 	}
 	b = append(append(append(b, '<'), name...), '>')
-	b = appendTime(b, t)
+	b = s3time.AppendISO(b, t)
 	return append(append(append(b, "</"...), name...), '>')
-}
-
-// appendTime writes t as 2006-01-02T15:04:05.000Z; time.AppendFormat
-// would parse the layout on every call.
-func appendTime(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
-		return t.AppendFormat(b, "2006-01-02T15:04:05.000Z")
-	}
-	hour, minute, sec := t.Clock()
-	b = appendDigits(b, year, 4)
-	b = appendDigits(append(b, '-'), int(month), 2)
-	b = appendDigits(append(b, '-'), day, 2)
-	b = appendDigits(append(b, 'T'), hour, 2)
-	b = appendDigits(append(b, ':'), minute, 2)
-	b = appendDigits(append(b, ':'), sec, 2)
-	b = appendDigits(append(b, '.'), t.Nanosecond()/int(time.Millisecond), 3)
-	return append(b, 'Z')
-}
-
-// appendDigits writes n, at most width digits, zero-padded to width.
-func appendDigits(b []byte, n, width int) []byte {
-	var d [4]byte
-	for i := width - 1; i >= 0; i-- {
-		d[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return append(b, d[:width]...)
 }
 
 // appendKey appends a key, prefix or marker as a listing shows it:

@@ -165,24 +165,6 @@ func TestListingDepartsFromGofakes3(t *testing.T) {
 	}
 }
 
-func TestAppendTime(t *testing.T) {
-	tests := []struct {
-		t    time.Time
-		want string
-	}{
-		{time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), "2026-01-02T03:04:05.000Z"},
-		{time.Date(2026, 12, 31, 23, 59, 59, 999_999_999, time.UTC), "2026-12-31T23:59:59.999Z"},
-		{time.Date(2026, 1, 2, 3, 4, 5, 120_000_000, time.FixedZone("", 3600)), "2026-01-02T02:04:05.120Z"},
-		{time.Date(987, 6, 5, 4, 3, 2, 1_000_000, time.UTC), "0987-06-05T04:03:02.001Z"},
-		{time.Date(12345, 1, 1, 0, 0, 0, 0, time.UTC), "12345-01-01T00:00:00.000Z"},
-	}
-	for _, tt := range tests {
-		if got := string(appendTime(nil, tt.t)); got != tt.want {
-			t.Errorf("appendTime(%v) = %s, want %s", tt.t, got, tt.want)
-		}
-	}
-}
-
 // xmlSafe is what a key reads as from a document without URL encoding:
 // the characters XML cannot carry become U+FFFD, as gofakes3 wrote them.
 func xmlSafe(k string) string {

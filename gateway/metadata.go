@@ -13,6 +13,7 @@ import (
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/gateway/s3auth"
 	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/s3time"
 )
 
 // userMetadataLimit is S3's limit on the size of user metadata (names and
@@ -181,7 +182,7 @@ func gofakes3Metadata(meta map[string]string, lastModified time.Time) map[string
 	for k, v := range meta {
 		out[k] = v
 	}
-	out["Last-Modified"] = httpDate(lastModified)
+	out["Last-Modified"] = s3time.HTTPDate(lastModified)
 	return out
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ringside/ringside/backend"
+	"github.com/ringside/ringside/internal/s3time"
 )
 
 // The documents of the multipart upload operations, as S3 writes them.
@@ -145,4 +146,4 @@ type commonPrefixXML struct {
 }
 
 // isoTime is t as S3's documents write times.
-func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+func isoTime(t time.Time) string { return s3time.ISO(t) }

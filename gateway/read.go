@@ -14,6 +14,7 @@ import (
 	"github.com/ringside/ringside/backend"
 	"github.com/ringside/ringside/index"
 	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/s3time"
 )
 
 // serveRead answers GET and HEAD of an object. HEAD comes from the index
@@ -211,7 +212,7 @@ var acceptBytes = []string{"bytes"}
 // carries too.
 func writeValidators(h http.Header, t target, v index.Version) {
 	h["Etag"] = []string{quoteETag(v.ETag)}
-	h["Last-Modified"] = []string{httpDate(v.LastModified)}
+	h["Last-Modified"] = []string{s3time.HTTPDate(v.LastModified)}
 	if t.versioned() {
 		h["X-Amz-Version-Id"] = []string{v.VersionID}
 	}

@@ -10,9 +10,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/s3time"
 	"github.com/ringside/ringside/internal/sigv4"
 )
 
@@ -163,7 +163,7 @@ func (v *sigV4Verifier) verifyPostSignature(fields map[string]string) (*postPoli
 	if alg := fields["x-amz-algorithm"]; alg != sigv4.Algorithm {
 		return nil, invalidArgument("Only AWS4-HMAC-SHA256 is supported")
 	}
-	t, err := time.Parse(sigv4.AmzDateFormat, fields["x-amz-date"])
+	t, err := s3time.ParseAmzDate(fields["x-amz-date"])
 	if err != nil {
 		return nil, invalidArgument("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\".")
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/s3time"
 	"github.com/ringside/ringside/internal/sigv4"
 )
 
@@ -223,7 +224,7 @@ func decodeSignature(s string) (sig [sha256.Size]byte, ok bool) {
 // as it is on every request that has one, sparing a new string.
 func amzDateOf(t time.Time, sent string) string {
 	var buf [len(sigv4.AmzDateFormat)]byte
-	b := sigv4.AppendAmzDate(buf[:0], t)
+	b := s3time.AppendAmzDate(buf[:0], t)
 	if string(b) == sent {
 		return sent
 	}
@@ -232,13 +233,13 @@ func amzDateOf(t time.Time, sent string) string {
 
 // isScopeDate reports whether date is t's day as a credential scope
 // writes it.
-func isScopeDate(t time.Time, date string) bool { return sigv4.SameScopeDate(t, date) }
+func isScopeDate(t time.Time, date string) bool { return s3time.IsScopeDay(t, date) }
 
 // headerTime is the time a header-signed request was signed: X-Amz-Date,
 // or the Date header when there is none.
 func headerTime(r *http.Request) (time.Time, *s3err.Error) {
 	if d := r.Header.Get("X-Amz-Date"); d != "" {
-		t, err := sigv4.ParseAmzDate(d)
+		t, err := s3time.ParseAmzDate(d)
 		if err != nil {
 			return time.Time{}, accessDenied("AWS authentication requires a valid Date or x-amz-date header.")
 		}

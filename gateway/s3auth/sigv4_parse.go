@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ringside/ringside/internal/s3err"
+	"github.com/ringside/ringside/internal/s3time"
 	"github.com/ringside/ringside/internal/sigv4"
 )
 
@@ -107,7 +108,7 @@ func parsePresigned(q url.Values) (sigV4Auth, time.Time, time.Duration, *s3err.E
 	if e != nil {
 		return sigV4Auth{}, time.Time{}, 0, e
 	}
-	t, err := sigv4.ParseAmzDate(q.Get("X-Amz-Date"))
+	t, err := s3time.ParseAmzDate(q.Get("X-Amz-Date"))
 	if err != nil {
 		return sigV4Auth{}, time.Time{}, 0, authQueryMalformed("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
 	}
@@ -199,7 +200,7 @@ func parseCredential(s string, malformed func(string) *s3err.Error) (sigV4Auth, 
 	case parts[3] != sigv4.Service:
 		return sigV4Auth{}, malformed(`incorrect service ` + quoteShort(parts[3]) + `. This endpoint belongs to "s3".`)
 	}
-	if _, err := sigv4.ParseScopeDate(auth.Date); err != nil || len(auth.Date) != 8 {
+	if _, err := s3time.ParseScopeDay(auth.Date); err != nil || len(auth.Date) != 8 {
 		return sigV4Auth{}, malformed(`incorrect date format ` + quoteShort(auth.Date) + `. This date in the credential must be in the format "yyyyMMdd".`)
 	}
 	return auth, nil

@@ -4,6 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"strings"
+
+	"github.com/ringside/ringside/internal/s3time"
 )
 
 const (
@@ -11,9 +13,9 @@ const (
 	// strings to sign carry it.
 	Algorithm = "AWS4-HMAC-SHA256"
 	// AmzDateFormat is X-Amz-Date's time layout.
-	AmzDateFormat = "20060102T150405Z"
+	AmzDateFormat = s3time.AmzDateLayout
 	// ScopeDateFormat is the layout of a credential scope's day.
-	ScopeDateFormat = "20060102"
+	ScopeDateFormat = s3time.ScopeDayLayout
 	// Service is the service of every scope ringside signs or verifies.
 	Service = "s3"
 	// Terminator ends every credential scope.
