@@ -50,7 +50,7 @@ func (g *Gateway) serveMemory(w http.ResponseWriter, r *http.Request, t target, 
 	if s != nil {
 		body = body[s.first : s.last+1]
 	}
-	release, held := holdAnswer(w, r, len(body))
+	release, held := holdAnswer(w, r, int64(len(body)))
 	writeSpanHeaders(w, s, v.Size, -1, "")
 	_, err := w.Write(body)
 	if held {

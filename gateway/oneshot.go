@@ -113,10 +113,11 @@ var (
 // holdAnswer holds back the writes to r's connection, if it can, until
 // the returned release sends them: call it before anything of the answer
 // is written, flush the answer through w, then release. size is what the
-// body will be. release returns the error of the write, if any.
-func holdAnswer(w http.ResponseWriter, r *http.Request, size int) (release func() error, ok bool) {
+// body will be (negative: not known, never held). release returns the
+// error of the write, if any.
+func holdAnswer(w http.ResponseWriter, r *http.Request, size int64) (release func() error, ok bool) {
 	hc := heldConnOf(r)
-	if hc == nil || size > maxHeld || !hc.hold(&heldBuffers) {
+	if hc == nil || size < 0 || size > maxHeld || !hc.hold(&heldBuffers) {
 		return nil, false
 	}
 	return func() error {

@@ -123,7 +123,7 @@ func testHeldAnswer(t *testing.T, useTLS bool) {
 		var release func() error
 		held := false
 		if r.URL.Query().Get("hold") == "1" {
-			release, held = holdAnswer(w, r, size)
+			release, held = holdAnswer(w, r, int64(size))
 		}
 		w.Header().Set("Content-Length", strconv.Itoa(size))
 		w.WriteHeader(http.StatusOK)
@@ -289,7 +289,7 @@ func TestNoHoldingOverHTTP2(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/small" {
 			body := large[:maxHeld]
-			release, held := holdAnswer(w, r, len(body))
+			release, held := holdAnswer(w, r, int64(len(body)))
 			if held {
 				t.Error("held an answer over HTTP/2")
 				defer release()

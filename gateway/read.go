@@ -103,11 +103,7 @@ func (g *Gateway) readVersion(w http.ResponseWriter, r *http.Request, t target, 
 	// A small answer is held back and sent in one write, as a cached one
 	// is: the headers alone, then a splice of a few KiB, would cost three
 	// system calls and two wakeups of the client for one small object.
-	var release func() error
-	held := false
-	if rd.ContentLength >= 0 && rd.ContentLength <= maxHeld {
-		release, held = holdAnswer(w, r, int(rd.ContentLength))
-	}
+	release, held := holdAnswer(w, r, rd.ContentLength)
 	writeSpanHeaders(w, span, v.Size, rd.ContentLength, rd.ContentRange)
 	err = copyBody(w, r, g.fillOnRead(t, v, span, wantPart, rd), r.TLS == nil && !held)
 	if held {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/ringside/ringside/test/testenv"
 )
 
 func newTestDisk(t *testing.T, maxBytes, maxObject int64) *Disk {
@@ -166,24 +167,11 @@ func TestDiskFillFailures(t *testing.T) {
 			if s := d.Stats(); s.FillFailures != 1 || s.Fills != 0 || s.Bytes != 0 {
 				t.Errorf("stats %+v, want 1 failure, no fill, no bytes", s)
 			}
-			if names := dirNames(t, d.dir); len(names) != 0 {
+			if names := testenv.DirNames(t, d.dir); len(names) != 0 {
 				t.Errorf("files left: %v", names)
 			}
 		})
 	}
-}
-
-func dirNames(t *testing.T, dir string) []string {
-	t.Helper()
-	des, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, de := range des {
-		names = append(names, de.Name())
-	}
-	return names
 }
 
 // TestDiskWipesLeftovers starts on a directory a killed run left: its
@@ -202,7 +190,7 @@ func TestDiskWipesLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	if names := dirNames(t, dir); strings.Join(names, ",") != "operator-notes.txt" {
+	if names := testenv.DirNames(t, dir); strings.Join(names, ",") != "operator-notes.txt" {
 		t.Errorf("files after start: %v, want the operator's only", names)
 	}
 	if d.Bytes() != 0 {
@@ -319,8 +307,8 @@ func TestDiskDropDuringFill(t *testing.T) {
 	d.Drop(v)
 	close(release)
 	waitIdle(t, d)
-	if _, _, ok := readHit(t, d, v); ok || d.Bytes() != 0 || len(dirNames(t, d.dir)) != 0 {
-		t.Errorf("a version dropped during its fill is held (%d bytes, files %v)", d.Bytes(), dirNames(t, d.dir))
+	if _, _, ok := readHit(t, d, v); ok || d.Bytes() != 0 || len(testenv.DirNames(t, d.dir)) != 0 {
+		t.Errorf("a version dropped during its fill is held (%d bytes, files %v)", d.Bytes(), testenv.DirNames(t, d.dir))
 	}
 }
 

@@ -173,7 +173,7 @@ func (v *sigV4Verifier) verifyPostSignature(fields map[string]string) (*postPoli
 	if e != nil {
 		return nil, e
 	}
-	if !isScopeDate(t, auth.Date) {
+	if !s3time.IsScopeDay(t, auth.Date) {
 		return nil, invalidArgument("Invalid credential date. Date is not the same as X-Amz-Date.")
 	}
 	secret, ok := v.secret(auth.AccessKey)

@@ -87,7 +87,7 @@ func (v *sigV4Verifier) verifyHeader(r *http.Request, header string) (*signedReq
 	if e != nil {
 		return nil, e
 	}
-	if !isScopeDate(t, auth.Date) {
+	if !s3time.IsScopeDay(t, auth.Date) {
 		return nil, authHeaderMalformed("Invalid credential date. Date is not the same as X-Amz-Date.")
 	}
 	if skew := v.now().Sub(t); skew > maxClockSkew || skew < -maxClockSkew {
@@ -110,7 +110,7 @@ func (v *sigV4Verifier) verifyPresigned(r *http.Request, query url.Values) (*sig
 	if !ok {
 		return nil, errUnknownAccessKey
 	}
-	if !isScopeDate(t, auth.Date) {
+	if !s3time.IsScopeDay(t, auth.Date) {
 		return nil, authQueryMalformed("Invalid credential date " + quoteShort(auth.Date) +
 			". This date is not the same as X-Amz-Date: \"" + t.Format(sigv4.ScopeDateFormat) + "\".")
 	}
@@ -230,10 +230,6 @@ func amzDateOf(t time.Time, sent string) string {
 	}
 	return string(b)
 }
-
-// isScopeDate reports whether date is t's day as a credential scope
-// writes it.
-func isScopeDate(t time.Time, date string) bool { return s3time.IsScopeDay(t, date) }
 
 // headerTime is the time a header-signed request was signed: X-Amz-Date,
 // or the Date header when there is none.

@@ -13,7 +13,7 @@ import "io"
 func Copy(dst io.Writer, src io.Reader, buf []byte) (int64, error) {
 	var written int64
 	for {
-		n, rerr := Fill(src, buf)
+		n, rerr := fill(src, buf)
 		if n > 0 {
 			m, err := dst.Write(buf[:n])
 			written += int64(m)
@@ -30,10 +30,10 @@ func Copy(dst io.Writer, src io.Reader, buf []byte) (int64, error) {
 	}
 }
 
-// Fill reads from r until buf is full or r fails. An io.EOF is returned
+// fill reads from r until buf is full or r fails. An io.EOF is returned
 // as is, where io.ReadFull would turn an early one into
 // io.ErrUnexpectedEOF, the error of a body cut short.
-func Fill(r io.Reader, buf []byte) (int, error) {
+func fill(r io.Reader, buf []byte) (int, error) {
 	n := 0
 	for n < len(buf) {
 		m, err := r.Read(buf[n:])

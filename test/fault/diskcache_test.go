@@ -51,7 +51,7 @@ func TestDiskCacheKillMidFill(t *testing.T) {
 	}
 
 	g.Start()
-	if names := dirNames(t, cacheDir); len(names) != 0 {
+	if names := testenv.DirNames(t, cacheDir); len(names) != 0 {
 		t.Errorf("the cache dir holds %v after a start, want nothing", names)
 	}
 	if logs := g.proc.Output(); !strings.Contains(logs, "disk cache on") || !strings.Contains(logs, "wiped_files=1") {
@@ -109,17 +109,4 @@ func waitPartialFill(t *testing.T, dir string) string {
 	}
 	t.Fatal("no fill of the disk tier started within 30s")
 	return ""
-}
-
-func dirNames(t *testing.T, dir string) []string {
-	t.Helper()
-	des, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, de := range des {
-		names = append(names, de.Name())
-	}
-	return names
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"sync"
 	"syscall"
@@ -205,4 +206,18 @@ func Eventually(t testing.TB, timeout time.Duration, what string, f func() error
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// DirNames lists the names in dir.
+func DirNames(t testing.TB, dir string) []string {
+	t.Helper()
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, de := range des {
+		names = append(names, de.Name())
+	}
+	return names
 }
